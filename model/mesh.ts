@@ -1,0 +1,329 @@
+/**
+ * The resolved mesh: the parsed stack config with every derived value filled in and every list in a stable order.
+ * Generators (Envoy, Consul, PKI, observability) and components read only this.
+ */
+import type {
+  ClusterConfig,
+  DiscoveryConfig,
+  IntentionConfig,
+  MeshConfig,
+  ObservabilityConfig,
+  Platform,
+  Protocol,
+  RateLimit,
+  SecurityConfig,
+  ServiceConfig,
+  SidecarConfig,
+  TrafficDefaults,
+} from "./schema";
+import { intentionAllows } from "./intentions";
+import { consulServiceId, instanceName, sniName, spiffeId } from "./names";
+
+export type Environment = MeshConfig["environment"];
+
+export interface MeshCluster {
+  readonly name: string;
+  readonly platform: Platform;
+  readonly datacenter: string;
+  readonly docker?: {
+    readonly host: string;
+    readonly subnet: string;
+    /** Fixed addresses on the cluster network. */
+    readonly consulServerAddresses: readonly string[];
+    readonly gatewayAddress: string;
+    /** Range Docker allocates container addresses from, kept clear of the fixed ones. */
+    readonly dynamicIpRange: string;
+  };
+  readonly kubernetes?: {
+    readonly context: string;
+    readonly kubeconfig?: string;
+    readonly namespace: string;
+    readonly consulDnsIP: string;
+    readonly storageClass?: string;
+  };
+  readonly consul: ClusterConfig["consul"];
+  readonly gateway: {
+    readonly port: number;
+    /** What other clusters dial to reach this cluster's gateway. */
+    readonly wanAddress: string;
+    readonly replicas: number;
+  };
+  /** Consul DNS servers (port 8600), which Envoy resolves upstreams through. */
+  readonly consulDnsAddresses: readonly string[];
+}
+
+export interface MeshUpstream {
+  readonly service: string;
+  readonly localPort: number;
+}
+
+export interface MeshService {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: Protocol;
+  readonly clusters: readonly string[];
+  readonly instances: number;
+  readonly image?: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly healthCheckPath: string;
+  readonly tags: readonly string[];
+  readonly meta: Readonly<Record<string, string>>;
+  /** Effective rate limit: the service's own, or the mesh default. */
+  readonly rateLimit: RateLimit;
+  readonly upstreams: readonly MeshUpstream[];
+  readonly deployment: string;
+}
+
+export interface MeshIntention {
+  readonly source: string;
+  readonly destination: string;
+  readonly action: "allow" | "deny";
+  readonly description?: string;
+}
+
+/** One running copy of a service in one cluster. */
+export interface ServiceInstance {
+  readonly service: string;
+  readonly cluster: string;
+  readonly datacenter: string;
+  /** 1-based, as the seed numbers instances. */
+  readonly index: number;
+  /** Unique across the mesh: `<cluster>-<service>-<index>`. */
+  readonly name: string;
+  /** Consul service ID within its datacenter. */
+  readonly consulServiceId: string;
+}
+
+export interface Mesh {
+  readonly environment: Environment;
+  readonly trustDomain: string;
+  readonly namespace: string;
+  readonly clusters: readonly MeshCluster[];
+  readonly services: readonly MeshService[];
+  readonly intentions: readonly MeshIntention[];
+  readonly defaults: TrafficDefaults;
+  readonly security: SecurityConfig & { readonly earlyRenewalDays: number };
+  readonly sidecar: SidecarConfig;
+  readonly observability: ObservabilityConfig;
+  readonly discovery: DiscoveryConfig;
+}
+
+const byName = <T extends { readonly name: string }>(a: T, b: T): number => compareStrings(a.name, b.name);
+
+/** Locale-independent ordering, so output never depends on the machine it was made on. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function subnetPrefix(subnet: string): string {
+  return subnet.replace(/\.0\/24$/, "");
+}
+
+/** Fixed host numbers on a Docker cluster network: the gateway at .5 and Consul servers from .10. */
+export const DOCKER_GATEWAY_HOST = 5;
+export const DOCKER_FIRST_CONSUL_HOST = 10;
+/** The shared WAN network for gateways on Docker, and each gateway's address on it. */
+export const DOCKER_WAN_SUBNET = "10.10.255.0/24";
+export function dockerWanAddress(clusterIndex: number): string {
+  return `${subnetPrefix(DOCKER_WAN_SUBNET)}.${DOCKER_FIRST_CONSUL_HOST + clusterIndex}`;
+}
+
+function resolveCluster(cluster: ClusterConfig, index: number): MeshCluster {
+  const datacenter = cluster.datacenter ?? cluster.name;
+  if (cluster.platform === "docker" && cluster.docker) {
+    const prefix = subnetPrefix(cluster.docker.subnet);
+    const consulServerAddresses = Array.from(
+      { length: cluster.consul.servers },
+      (_, i) => `${prefix}.${DOCKER_FIRST_CONSUL_HOST + i}`,
+    );
+    return {
+      name: cluster.name,
+      platform: "docker",
+      datacenter,
+      docker: {
+        host: cluster.docker.host,
+        subnet: cluster.docker.subnet,
+        consulServerAddresses,
+        gatewayAddress: `${prefix}.${DOCKER_GATEWAY_HOST}`,
+        dynamicIpRange: `${prefix}.128/25`,
+      },
+      consul: cluster.consul,
+      gateway: {
+        port: cluster.gateway.port,
+        wanAddress: cluster.gateway.wanAddress ?? dockerWanAddress(index),
+        replicas: cluster.gateway.replicas,
+      },
+      consulDnsAddresses: consulServerAddresses,
+    };
+  }
+  const k8s = cluster.kubernetes;
+  if (!k8s) throw new Error(`cluster ${cluster.name}: platform settings missing (validation should have caught this)`);
+  return {
+    name: cluster.name,
+    platform: "kubernetes",
+    datacenter,
+    kubernetes: {
+      context: k8s.context,
+      ...(k8s.kubeconfig ? { kubeconfig: k8s.kubeconfig } : {}),
+      namespace: k8s.namespace,
+      consulDnsIP: k8s.consulDnsIP,
+      ...(k8s.storageClass ? { storageClass: k8s.storageClass } : {}),
+    },
+    consul: cluster.consul,
+    gateway: {
+      port: cluster.gateway.port,
+      // Validation requires wanAddress on Kubernetes when there is more than one cluster.
+      wanAddress: cluster.gateway.wanAddress ?? `mesh-gateway.${k8s.namespace}.svc`,
+      replicas: cluster.gateway.replicas,
+    },
+    consulDnsAddresses: [k8s.consulDnsIP],
+  };
+}
+
+function resolveService(service: ServiceConfig, defaults: TrafficDefaults): MeshService {
+  return {
+    name: service.name,
+    port: service.port,
+    protocol: service.protocol,
+    clusters: [...service.clusters].sort(compareStrings),
+    instances: service.instances,
+    ...(service.image ? { image: service.image } : {}),
+    env: sortRecord(service.env),
+    healthCheckPath: service.healthCheckPath,
+    tags: [...service.tags],
+    meta: sortRecord(service.meta),
+    rateLimit: service.rateLimit ?? defaults.rateLimit,
+    upstreams: [...service.upstreams].sort((a, b) => compareStrings(a.service, b.service)),
+    deployment: service.deployment ?? service.name,
+  };
+}
+
+function sortRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareStrings(a, b)));
+}
+
+function compareIntentions(a: IntentionConfig, b: IntentionConfig): number {
+  return compareStrings(a.destination, b.destination) || compareStrings(a.source, b.source);
+}
+
+/** Builds the resolved mesh from a config that has passed validation. */
+export function resolveMesh(config: MeshConfig): Mesh {
+  return {
+    environment: config.environment,
+    trustDomain: config.trustDomain,
+    namespace: config.namespace,
+    clusters: config.clusters.map(resolveCluster).sort(byName),
+    services: config.services.map((s) => resolveService(s, config.defaults)).sort(byName),
+    intentions: [...config.intentions].sort(compareIntentions).map((i) => ({
+      source: i.source,
+      destination: i.destination,
+      action: i.action,
+      ...(i.description ? { description: i.description } : {}),
+    })),
+    defaults: config.defaults,
+    security: {
+      ...config.security,
+      earlyRenewalDays: config.security.earlyRenewalDays ?? Math.ceil(config.security.certValidityDays / 3),
+    },
+    sidecar: config.sidecar,
+    observability: config.observability,
+    discovery: config.discovery,
+  };
+}
+
+// ---- Queries over the resolved mesh. Pure, and every list they return is in a stable order. ----
+
+export function findCluster(mesh: Mesh, name: string): MeshCluster {
+  const cluster = mesh.clusters.find((c) => c.name === name);
+  if (!cluster) throw new Error(`unknown cluster "${name}"`);
+  return cluster;
+}
+
+export function findService(mesh: Mesh, name: string): MeshService {
+  const service = mesh.services.find((s) => s.name === name);
+  if (!service) throw new Error(`unknown service "${name}"`);
+  return service;
+}
+
+export function servicesInCluster(mesh: Mesh, cluster: string): MeshService[] {
+  return mesh.services.filter((s) => s.clusters.includes(cluster));
+}
+
+export function instancesOf(mesh: Mesh, service: MeshService): ServiceInstance[] {
+  return service.clusters.flatMap((clusterName) => {
+    const cluster = findCluster(mesh, clusterName);
+    return Array.from({ length: service.instances }, (_, i) => ({
+      service: service.name,
+      cluster: clusterName,
+      datacenter: cluster.datacenter,
+      index: i + 1,
+      name: instanceName(clusterName, service.name, i + 1),
+      consulServiceId: consulServiceId(service.name, i + 1),
+    }));
+  });
+}
+
+export function instancesInCluster(mesh: Mesh, cluster: string): ServiceInstance[] {
+  return servicesInCluster(mesh, cluster).flatMap((s) => instancesOf(mesh, s).filter((i) => i.cluster === cluster));
+}
+
+export function allInstances(mesh: Mesh): ServiceInstance[] {
+  return mesh.clusters.flatMap((c) => instancesInCluster(mesh, c.name));
+}
+
+export function serviceSpiffeId(mesh: Mesh, service: string, datacenter: string): string {
+  return spiffeId({ trustDomain: mesh.trustDomain, namespace: mesh.namespace, datacenter, service });
+}
+
+export function serviceSni(mesh: Mesh, service: string, datacenter: string): string {
+  return sniName({ trustDomain: mesh.trustDomain, namespace: mesh.namespace, datacenter, service });
+}
+
+/** Every SPIFFE ID a service holds: one per cluster it runs in. */
+export function serviceSpiffeIds(mesh: Mesh, service: MeshService): string[] {
+  return service.clusters.map((c) => serviceSpiffeId(mesh, service.name, findCluster(mesh, c).datacenter));
+}
+
+/** Whether intentions let `source` call `destination`, by Consul's precedence. */
+export function isAllowed(mesh: Mesh, source: string, destination: string): boolean {
+  return intentionAllows(mesh.intentions, mesh.security.defaultIntention, source, destination);
+}
+
+/** Services that may call `destination`, by name, in order. */
+export function allowedSources(mesh: Mesh, destination: string): MeshService[] {
+  return mesh.services.filter((s) => s.name !== destination && isAllowed(mesh, s.name, destination));
+}
+
+/** SPIFFE IDs allowed to call `destination`: every cluster's identity of every allowed source. */
+export function allowedSourceSpiffeIds(mesh: Mesh, destination: string): string[] {
+  return allowedSources(mesh, destination)
+    .flatMap((s) => serviceSpiffeIds(mesh, s))
+    .sort(compareStrings);
+}
+
+/** Where an upstream is reached from a cluster: locally (priority 0) and through remote gateways (failover). */
+export interface UpstreamPlacement {
+  readonly local: boolean;
+  /** Other clusters running the upstream, in name order. */
+  readonly remoteClusters: readonly string[];
+}
+
+export function upstreamPlacement(mesh: Mesh, fromCluster: string, upstreamService: string): UpstreamPlacement {
+  const target = findService(mesh, upstreamService);
+  return {
+    local: target.clusters.includes(fromCluster),
+    remoteClusters: target.clusters.filter((c) => c !== fromCluster),
+  };
+}
+
+/** Services that run in `cluster` and are called from another cluster: what the cluster exports to its peers. */
+export function exportedServices(mesh: Mesh, cluster: string): MeshService[] {
+  const callers = (svc: string): string[] =>
+    mesh.services.filter((s) => s.upstreams.some((u) => u.service === svc)).flatMap((s) => [...s.clusters]);
+  return servicesInCluster(mesh, cluster).filter((s) => callers(s.name).some((c) => c !== cluster));
+}
+
+/** Services running in more than one cluster: they get failover. */
+export function multiClusterServices(mesh: Mesh): MeshService[] {
+  return mesh.services.filter((s) => s.clusters.length > 1);
+}

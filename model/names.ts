@@ -1,0 +1,87 @@
+/**
+ * Every derived name in the mesh, in one place: SPIFFE IDs, SNI names, Consul names, Envoy object names and
+ * resource names. Components and generators call these; none works a name out inline.
+ */
+
+export interface ServiceIdentityRef {
+  readonly trustDomain: string;
+  readonly namespace: string;
+  readonly datacenter: string;
+  readonly service: string;
+}
+
+/** The trust domain's own ID, carried by the root CA. */
+export function trustDomainId(trustDomain: string): string {
+  return `spiffe://${trustDomain}`;
+}
+
+/** Consul's SPIFFE ID format for a service: `spiffe://<td>/ns/<ns>/dc/<dc>/svc/<svc>`. */
+export function spiffeId(ref: ServiceIdentityRef): string {
+  return `spiffe://${ref.trustDomain}/ns/${ref.namespace}/dc/${ref.datacenter}/svc/${ref.service}`;
+}
+
+/** Consul's SNI format for a service's mesh traffic: `<svc>.<ns>.<dc>.internal.<td>`. Gateways route on it. */
+export function sniName(ref: ServiceIdentityRef): string {
+  return `${ref.service}.${ref.namespace}.${ref.datacenter}.internal.${ref.trustDomain}`;
+}
+
+/** Health-aware Consul DNS name of a service's passing instances in a datacenter. */
+export function consulDnsName(service: string, datacenter: string): string {
+  return `${service}.service.${datacenter}.consul`;
+}
+
+/** The Consul service name a mesh gateway registers under. */
+export const MESH_GATEWAY_SERVICE = "mesh-gateway";
+
+/** Consul service ID of one instance, as the seed numbers them (`api-gateway-1`). */
+export function consulServiceId(service: string, index: number): string {
+  return `${service}-${index}`;
+}
+
+/** A unique name for one instance of a service in one cluster: Pulumi resource names and Docker containers use it. */
+export function instanceName(cluster: string, service: string, index: number): string {
+  return `${cluster}-${service}-${index}`;
+}
+
+/** Consul's server name for TLS hostname verification (`verify_server_hostname`). */
+export function consulServerTlsName(datacenter: string): string {
+  return `server.${datacenter}.consul`;
+}
+
+/** Envoy object names. Kept short and stable: they appear in stats and in the policy pack's checks. */
+export const envoyNames = {
+  localAppCluster: "local_app",
+  inboundListener: "inbound",
+  prometheusListener: "prometheus",
+  adminCluster: "self_admin",
+  tracingCluster: "tracing_collector",
+  /** SDS secret with the service's certificate chain and key. */
+  certificateSecret: "mesh_certificate",
+  /** SDS secret with the trust bundle (the root CA). */
+  trustBundleSecret: "mesh_trust_bundle",
+  upstreamCluster: (service: string): string => `upstream_${service}`,
+  outboundListener: (service: string): string => `outbound_${service}`,
+  gatewayListener: "mesh_gateway",
+  /** Gateway: a service's instances in the gateway's own cluster. */
+  gatewayLocalCluster: (service: string): string => `local_${service}`,
+  /** Gateway: another cluster's gateway. */
+  gatewayRemoteCluster: (cluster: string): string => `remote_gateway_${cluster}`,
+} as const;
+
+/** File names a sidecar loads, relative to its config directory. */
+export const envoyFiles = {
+  directory: "/etc/envoy",
+  bootstrap: "bootstrap.yaml",
+  listeners: "listener.yaml",
+  clusters: "cluster.yaml",
+  /** SDS files live in their own watched directory, so a rotation is one atomic rename. */
+  secretsDirectory: "/etc/envoy/secrets",
+  certificateSds: "certificate.yaml",
+  trustBundleSds: "trust-bundle.yaml",
+  certificatePem: "cert.pem",
+  privateKeyPem: "key.pem",
+  trustBundlePem: "ca.pem",
+} as const;
+
+/** Docker network shared by all clusters' mesh gateways. */
+export const DOCKER_WAN_NETWORK = "lucid-mesh-wan";

@@ -1,0 +1,256 @@
+/**
+ * The `lucid-mesh:mesh` stack config, as a zod schema. Defaults come from the seed's quick reference
+ * (rate limit, circuit breaker, timeouts, certificate validity, ports, registry TTL).
+ *
+ * Objects are strict, so a misspelled key is an error that names its path instead of a silently ignored setting.
+ */
+import { z } from "zod";
+
+/** DNS-1123 label: what Consul, Kubernetes and Docker all accept as a name. */
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** DNS-1123 subdomain, for the trust domain. */
+export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+const dnsLabel = z
+  .string()
+  .max(63, "must be at most 63 characters")
+  .regex(DNS1123_LABEL, "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending alphanumeric");
+
+const port = z
+  .number()
+  .int("must be a whole number")
+  .min(1, "must be a port from 1 to 65535")
+  .max(65535, "must be a port from 1 to 65535");
+
+const positive = z.number().positive("must be greater than 0");
+const positiveInt = z.number().int("must be a whole number").positive("must be greater than 0");
+
+/** An image reference: `repo[:tag][@sha256:digest]`. Pinning is the policy pack's job; here it only must parse. */
+const imageRef = z
+  .string()
+  .regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/i, "must be an image reference");
+
+export const rateLimitSchema = z.strictObject({
+  /** Token-bucket refill, in requests per second. @default 1000 (seed) */
+  requestsPerSecond: positiveInt.default(1000),
+  /** Token-bucket size. @default 2000 (seed) */
+  burst: positiveInt.default(2000),
+});
+
+export const circuitBreakerSchema = z.strictObject({
+  maxConnections: positiveInt.default(1000),
+  maxPendingRequests: positiveInt.default(1000),
+  maxRequests: positiveInt.default(1000),
+  maxRetries: positiveInt.default(3),
+});
+
+export const outlierDetectionSchema = z.strictObject({
+  /** Seed: failure_threshold 5. */
+  consecutive5xx: positiveInt.default(5),
+  /** Seed: recovery_timeout 30 s. */
+  baseEjectionSeconds: positiveInt.default(30),
+  intervalSeconds: positiveInt.default(10),
+  maxEjectionPercent: z.number().int().min(1).max(100).default(50),
+});
+
+export const retrySchema = z.strictObject({
+  attempts: z.number().int().min(0).max(10).default(2),
+  perTryTimeoutSeconds: positive.default(2),
+  retryOn: z
+    .array(z.enum(["5xx", "gateway-error", "reset", "connect-failure", "retriable-4xx", "refused-stream"]))
+    .min(1)
+    .default(["connect-failure", "refused-stream", "gateway-error"]),
+});
+
+export const trafficDefaultsSchema = z.strictObject({
+  rateLimit: rateLimitSchema.prefault({}),
+  circuitBreaker: circuitBreakerSchema.prefault({}),
+  outlierDetection: outlierDetectionSchema.prefault({}),
+  /** Seed: connect_timeout 0.25 s. */
+  connectTimeoutSeconds: positive.max(60).default(0.25),
+  /** Whole-request timeout on routes. */
+  requestTimeoutSeconds: positive.max(3600).default(15),
+  retries: retrySchema.prefault({}),
+});
+
+export const securitySchema = z.strictObject({
+  /** Only `strict` exists: plaintext mesh traffic is not offered. */
+  mtls: z.literal("strict").default("strict"),
+  /** Seed: CERT_VALIDITY_DAYS=90. */
+  certValidityDays: positiveInt.max(397).default(90),
+  /** Renew this long before expiry. @default a third of certValidityDays (seed: AUTO_ROTATE_CERTS). */
+  earlyRenewalDays: positiveInt.optional(),
+  /** Per-cluster intermediate CA validity. @default 365; must be ≥ 3 × certValidityDays. */
+  intermediateValidityDays: positiveInt.default(365),
+  /** Root CA validity. @default 3650; must be ≥ intermediateValidityDays. */
+  rootValidityDays: positiveInt.default(3650),
+  keyAlgorithm: z.enum(["ECDSA-P256", "ECDSA-P384", "RSA-2048", "RSA-4096"]).default("ECDSA-P256"),
+  /** Intentions' fallback. `deny` is the only safe value; `allow` exists so the policy pack has something to stop. */
+  defaultIntention: z.enum(["deny", "allow"]).default("deny"),
+});
+
+export const sidecarSchema = z.strictObject({
+  /** Pinned to the Envoy API our protos describe (see envoy/README). */
+  image: imageRef.default("envoyproxy/envoy:v1.31.10"),
+  /** Seed: ENVOY_ADMIN_PORT=15000. Bound to loopback only. */
+  adminPort: port.default(15000),
+  /** Seed: proxy_port 15001. The inbound mTLS listener. */
+  proxyPort: port.default(15001),
+  /** Serves only /stats/prometheus. */
+  metricsPort: port.default(15090),
+  cpus: positive.default(0.5),
+  memoryMb: positiveInt.default(256),
+});
+
+export const tracingSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** An OpenTelemetry collector reachable from every sidecar. */
+  collectorHost: z.string().min(1).default("otel-collector"),
+  collectorPort: port.default(4317),
+});
+
+export const observabilitySchema = z.strictObject({
+  /** Seed: ENABLE_METRICS=true. */
+  metrics: z.boolean().default(true),
+  /** Seed: TRACING_ENABLED. */
+  tracing: tracingSchema.prefault({}),
+  /** Run a pinned Prometheus with the generated scrape config and alerts. */
+  prometheus: z.boolean().default(false),
+  alerts: z
+    .strictObject({
+      certExpiryWarningDays: positiveInt.default(30),
+      certExpiryCriticalDays: positiveInt.default(7),
+      errorRatioThreshold: z.number().gt(0).lt(1).default(0.05),
+      rateLimitedPerSecondThreshold: positive.default(10),
+    })
+    .prefault({}),
+});
+
+export const discoverySchema = z.strictObject({
+  /** Seed: SERVICE_REGISTRY_TTL=60: a critical instance is deregistered after this long. */
+  registryTtlSeconds: positiveInt.default(60),
+  /** Seed: health_checker.default_interval = 30. */
+  healthCheckIntervalSeconds: positiveInt.default(30),
+  /** Seed: health_checker.default_timeout = 10. */
+  healthCheckTimeoutSeconds: positiveInt.default(10),
+});
+
+export const consulSchema = z.strictObject({
+  /** 1 only in dev; otherwise 3 or 5 (odd, for Raft quorum). */
+  servers: positiveInt.default(3),
+  image: imageRef.default("hashicorp/consul:1.20.6"),
+  ui: z.boolean().default(true),
+  /** Host port for the HTTPS API on Docker. Nothing is published when unset. */
+  publishApiPort: port.optional(),
+  /** Persistent volume size on Kubernetes. */
+  storageGi: positiveInt.default(10),
+});
+
+export const gatewaySchema = z.strictObject({
+  /** The mesh gateway's listener port. */
+  port: port.default(8443),
+  /** The address other clusters dial. Docker: derived from the WAN network. Kubernetes: the LoadBalancer's reserved IP or name. */
+  wanAddress: z.string().min(1).optional(),
+  replicas: positiveInt.default(1),
+});
+
+export const dockerPlatformSchema = z.strictObject({
+  /** Docker daemon. @default the local socket */
+  host: z.string().min(1).default("unix:///var/run/docker.sock"),
+  /** The cluster network's /24, so Consul DNS has a fixed address Envoy can resolve through. */
+  subnet: z.string().regex(/^(\d{1,3}\.){3}0\/24$/, "must be an IPv4 /24 such as 10.10.1.0/24"),
+});
+
+export const kubernetesPlatformSchema = z.strictObject({
+  /** kubeconfig context for this cluster. */
+  context: z.string().min(1),
+  /** Path to a kubeconfig. @default the user's default kubeconfig */
+  kubeconfig: z.string().min(1).optional(),
+  namespace: dnsLabel.default("lucid-mesh"),
+  /** The ClusterIP reserved for the Consul DNS Service, which Envoy uses as its resolver. */
+  consulDnsIP: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, "must be an IPv4 address inside the cluster's service CIDR"),
+  storageClass: z.string().min(1).optional(),
+});
+
+export const clusterSchema = z.strictObject({
+  name: dnsLabel,
+  platform: z.enum(["docker", "kubernetes"]),
+  /** Consul datacenter. @default the cluster name */
+  datacenter: dnsLabel.optional(),
+  docker: dockerPlatformSchema.optional(),
+  kubernetes: kubernetesPlatformSchema.optional(),
+  consul: consulSchema.prefault({}),
+  gateway: gatewaySchema.prefault({}),
+});
+
+export const upstreamSchema = z.strictObject({
+  service: dnsLabel,
+  /** Loopback port the app dials to reach the upstream through its sidecar. */
+  localPort: port,
+});
+
+export const serviceSchema = z.strictObject({
+  name: dnsLabel,
+  port,
+  protocol: z.enum(["http", "http2", "grpc", "tcp"]).default("http"),
+  /** Clusters the service runs in. More than one gives cross-cluster failover. */
+  clusters: z.array(dnsLabel).min(1, "must name at least one cluster"),
+  instances: positiveInt.max(50).default(1),
+  /** Run this image as the app. Without it the sidecar joins a workload the team deploys. */
+  image: imageRef.optional(),
+  /** Environment for the app container. Never put secrets here. */
+  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name"), z.string()).default({}),
+  /** The seed's health_check_url path. An empty value means a TCP check. */
+  healthCheckPath: z.string().regex(/^\/[^\s]*$/, "must be an absolute path such as /health").default("/health"),
+  tags: z.array(z.string().min(1)).default([]),
+  meta: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "must be a Consul meta key"), z.string()).default({}),
+  /** Overrides defaults.rateLimit for this service. */
+  rateLimit: rateLimitSchema.optional(),
+  upstreams: z.array(upstreamSchema).default([]),
+  /** Kubernetes: the team's existing Deployment to patch the sidecar into, when no image is given. @default the service name */
+  deployment: dnsLabel.optional(),
+});
+
+export const intentionSchema = z.strictObject({
+  source: z.union([dnsLabel, z.literal("*")]),
+  destination: z.union([dnsLabel, z.literal("*")]),
+  action: z.enum(["allow", "deny"]),
+  description: z.string().optional(),
+});
+
+export const meshConfigSchema = z.strictObject({
+  /** `dev` allows a single Consul server and advisory policies. */
+  environment: z.enum(["dev", "staging", "prod"]).default("dev"),
+  /** SPIFFE trust domain. */
+  trustDomain: z
+    .string()
+    .max(253)
+    .regex(DNS1123_SUBDOMAIN, "must be a lower-case DNS name such as lucid.mesh")
+    .default("lucid.mesh"),
+  /** Seed: namespace "lucid". Part of every SPIFFE ID. */
+  namespace: dnsLabel.default("lucid"),
+  clusters: z.array(clusterSchema).min(1, "must declare at least one cluster"),
+  defaults: trafficDefaultsSchema.prefault({}),
+  security: securitySchema.prefault({}),
+  sidecar: sidecarSchema.prefault({}),
+  observability: observabilitySchema.prefault({}),
+  discovery: discoverySchema.prefault({}),
+  services: z.array(serviceSchema).default([]),
+  intentions: z.array(intentionSchema).default([]),
+});
+
+/** What a user writes (defaults optional). */
+export type MeshConfigInput = z.input<typeof meshConfigSchema>;
+/** The parsed config with every default filled in. */
+export type MeshConfig = z.output<typeof meshConfigSchema>;
+export type ClusterConfig = MeshConfig["clusters"][number];
+export type ServiceConfig = MeshConfig["services"][number];
+export type IntentionConfig = MeshConfig["intentions"][number];
+export type RateLimit = z.output<typeof rateLimitSchema>;
+export type TrafficDefaults = MeshConfig["defaults"];
+export type SecurityConfig = MeshConfig["security"];
+export type SidecarConfig = MeshConfig["sidecar"];
+export type ObservabilityConfig = MeshConfig["observability"];
+export type DiscoveryConfig = MeshConfig["discovery"];
+export type Protocol = ServiceConfig["protocol"];
+export type Platform = ClusterConfig["platform"];

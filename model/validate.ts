@@ -1,0 +1,259 @@
+/**
+ * Validation of the `lucid-mesh:mesh` stack config: the schema first, then cross-references. Every problem is
+ * collected and reported in one error, each with the config path and what to do about it.
+ */
+import type { z } from "zod";
+import { meshConfigSchema, type MeshConfig } from "./schema";
+import { resolveMesh, type Mesh } from "./mesh";
+import { intentionAllows } from "./intentions";
+
+export const CONFIG_KEY = "lucid-mesh:mesh";
+
+export interface ConfigProblem {
+  /** Path inside the config, such as `services[2].upstreams[0].service`. */
+  readonly path: string;
+  readonly message: string;
+  readonly fix: string;
+}
+
+/** Bad stack config. Its message is complete on its own, so callers print it without a stack trace. */
+export class MeshConfigError extends Error {
+  readonly problems: readonly ConfigProblem[];
+  constructor(problems: readonly ConfigProblem[], source = CONFIG_KEY) {
+    const lines = problems.map((p) => `  - ${p.path}: ${p.message}\n      fix: ${p.fix}`);
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    super(`Invalid stack config ${source} (${count}):\n${lines.join("\n")}`);
+    this.name = "MeshConfigError";
+    this.problems = problems;
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => {
+    if (typeof key === "number") return `${acc}[${key}]`;
+    return acc ? `${acc}.${String(key)}` : String(key);
+  }, "");
+}
+
+function fixForIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return `remove or correct the key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}; see the README's config reference`;
+    case "invalid_type":
+      return `give a value of type ${issue.expected}`;
+    case "invalid_value":
+      return `use one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "too_small":
+    case "too_big":
+      return "bring the value within the stated range";
+    case "invalid_format":
+      return "correct the value's format as described";
+    default:
+      return "correct the value as described; see the README's config reference";
+  }
+}
+
+function schemaProblems(error: z.ZodError): ConfigProblem[] {
+  return error.issues.map((issue) => {
+    const base = formatPath(issue.path);
+    const path = issue.code === "unrecognized_keys" && issue.keys.length === 1 ? formatPath([...issue.path, issue.keys[0]!]) : base;
+    const message = issue.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.join(", ")}` : issue.message;
+    return { path: path || "(root)", message, fix: fixForIssue(issue) };
+  });
+}
+
+/** Levenshtein distance, for did-you-mean suggestions. */
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previousDiagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const saved = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previousDiagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previousDiagonal = saved;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The closest known name within a small edit distance, if any. */
+export function didYouMean(name: string, known: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(name, candidate);
+    if (distance <= Math.max(2, Math.floor(name.length / 3)) && (!best || distance < best.distance)) {
+      best = { name: candidate, distance };
+    }
+  }
+  return best?.name;
+}
+
+function unknownName(kind: string, name: string, known: readonly string[]): string {
+  const suggestion = didYouMean(name, known);
+  return `unknown ${kind} "${name}"${suggestion ? `. Did you mean "${suggestion}"?` : ""}`;
+}
+
+function duplicates<T>(items: readonly T[], key: (item: T) => string): Array<{ index: number; value: string }> {
+  const seen = new Set<string>();
+  const found: Array<{ index: number; value: string }> = [];
+  items.forEach((item, index) => {
+    const value = key(item);
+    if (seen.has(value)) found.push({ index, value });
+    seen.add(value);
+  });
+  return found;
+}
+
+/** Cross-reference checks over a config that has passed the schema. */
+export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: string, message: string, fix: string): void => void problems.push({ path, message, fix });
+
+  const clusterNames = config.clusters.map((c) => c.name);
+  const serviceNames = config.services.map((s) => s.name);
+  const sidecarPorts = new Map<number, string>([
+    [config.sidecar.adminPort, "sidecar.adminPort"],
+    [config.sidecar.proxyPort, "sidecar.proxyPort"],
+    [config.sidecar.metricsPort, "sidecar.metricsPort"],
+  ]);
+  if (sidecarPorts.size !== 3) {
+    add("sidecar", "adminPort, proxyPort and metricsPort must be three different ports", "give each sidecar port its own number");
+  }
+
+  for (const d of duplicates(config.clusters, (c) => c.name)) {
+    add(`clusters[${d.index}].name`, `duplicate cluster "${d.value}"`, "give every cluster a unique name");
+  }
+  for (const d of duplicates(config.clusters, (c) => c.datacenter ?? c.name)) {
+    add(`clusters[${d.index}].datacenter`, `duplicate datacenter "${d.value}"`, "give every cluster its own Consul datacenter");
+  }
+  for (const d of duplicates(
+    config.clusters.filter((c) => c.docker),
+    (c) => c.docker?.subnet ?? "",
+  )) {
+    add(`clusters[${d.index}].docker.subnet`, `subnet ${d.value} is used by another cluster`, "give every Docker cluster its own /24");
+  }
+
+  config.clusters.forEach((cluster, i) => {
+    const at = `clusters[${i}]`;
+    if (cluster.platform === "docker" && !cluster.docker) {
+      add(`${at}.docker`, "a docker cluster needs its docker settings", "add docker: { subnet: \"10.10.1.0/24\" }");
+    }
+    if (cluster.platform === "kubernetes" && !cluster.kubernetes) {
+      add(`${at}.kubernetes`, "a kubernetes cluster needs its kubernetes settings", "add kubernetes: { context, consulDnsIP }");
+    }
+    if (cluster.platform === "docker" && cluster.kubernetes) {
+      add(`${at}.kubernetes`, "kubernetes settings on a docker cluster", "remove them, or set platform: kubernetes");
+    }
+    if (cluster.platform === "kubernetes" && cluster.docker) {
+      add(`${at}.docker`, "docker settings on a kubernetes cluster", "remove them, or set platform: docker");
+    }
+    const servers = cluster.consul.servers;
+    if (servers % 2 === 0) {
+      add(`${at}.consul.servers`, `${servers} servers is an even count, which tolerates no more failures than ${servers - 1}`, "use an odd count: 3 or 5 (1 in dev)");
+    } else if (servers === 1 && config.environment !== "dev") {
+      add(`${at}.consul.servers`, `a single Consul server in ${config.environment} has no fault tolerance`, "use 3 or 5 servers; one server is allowed only with environment: dev");
+    }
+    if (servers > 7) add(`${at}.consul.servers`, `${servers} servers slows Raft down`, "use 3 or 5 servers");
+    if (cluster.platform === "kubernetes" && config.clusters.length > 1 && !cluster.gateway.wanAddress) {
+      add(`${at}.gateway.wanAddress`, "other clusters cannot reach this cluster's mesh gateway", "reserve a LoadBalancer IP or DNS name and set it here");
+    }
+  });
+
+  const security = config.security;
+  if (security.intermediateValidityDays < 3 * security.certValidityDays) {
+    add("security.intermediateValidityDays", `${security.intermediateValidityDays} days is less than 3 × certValidityDays (${3 * security.certValidityDays})`, `set it to at least ${3 * security.certValidityDays}`);
+  }
+  if (security.rootValidityDays < security.intermediateValidityDays) {
+    add("security.rootValidityDays", `${security.rootValidityDays} days is less than intermediateValidityDays (${security.intermediateValidityDays})`, "make the root outlive the intermediates");
+  }
+  if (security.earlyRenewalDays !== undefined && security.earlyRenewalDays >= security.certValidityDays) {
+    add("security.earlyRenewalDays", `${security.earlyRenewalDays} days is not shorter than the validity (${security.certValidityDays})`, "renew within the validity, a third of it by default");
+  }
+
+  const rateLimitChecks: Array<[string, { requestsPerSecond: number; burst: number } | undefined]> = [
+    ["defaults.rateLimit", config.defaults.rateLimit],
+    ...config.services.map((s, i): [string, typeof s.rateLimit] => [`services[${i}].rateLimit`, s.rateLimit]),
+  ];
+  for (const [path, limit] of rateLimitChecks) {
+    if (limit && limit.burst < limit.requestsPerSecond) {
+      add(`${path}.burst`, `burst ${limit.burst} is below requestsPerSecond ${limit.requestsPerSecond}`, "set burst to at least requestsPerSecond (the seed uses 2 ×)");
+    }
+  }
+
+  for (const d of duplicates(config.services, (s) => s.name)) {
+    add(`services[${d.index}].name`, `duplicate service "${d.value}"`, "declare each service once; list several clusters under its clusters");
+  }
+
+  config.services.forEach((service, i) => {
+    const at = `services[${i}]`;
+    service.clusters.forEach((cluster, j) => {
+      if (!clusterNames.includes(cluster)) {
+        add(`${at}.clusters[${j}]`, unknownName("cluster", cluster, clusterNames), "name a cluster declared under clusters");
+      }
+    });
+    for (const d of duplicates(service.clusters, (c) => c)) {
+      add(`${at}.clusters[${d.index}]`, `cluster "${d.value}" is listed twice`, "list each cluster once");
+    }
+    const reserved = sidecarPorts.get(service.port);
+    if (reserved) {
+      add(`${at}.port`, `port ${service.port} is the sidecar's ${reserved}`, "move the app to another port; the sidecar shares its network namespace");
+    }
+    const localPorts = new Map<number, number>();
+    service.upstreams.forEach((upstream, j) => {
+      const upAt = `${at}.upstreams[${j}]`;
+      if (upstream.service === service.name) {
+        add(`${upAt}.service`, "a service cannot be its own upstream", "remove this upstream");
+      } else if (!serviceNames.includes(upstream.service)) {
+        add(`${upAt}.service`, unknownName("service", upstream.service, serviceNames), "name a service declared under services");
+      } else if (security.defaultIntention === "deny" && !intentionAllows(config.intentions, security.defaultIntention, service.name, upstream.service)) {
+        add(`${upAt}.service`, `no intention allows ${service.name} → ${upstream.service}, and intentions default to deny`, `add intentions: [{ source: ${service.name}, destination: ${upstream.service}, action: allow }]`);
+      }
+      const reservedBy = sidecarPorts.get(upstream.localPort);
+      const earlier = localPorts.get(upstream.localPort);
+      if (reservedBy) {
+        add(`${upAt}.localPort`, `port ${upstream.localPort} is the sidecar's ${reservedBy}`, "pick a free local port, such as 9001 and up");
+      } else if (upstream.localPort === service.port) {
+        add(`${upAt}.localPort`, `port ${upstream.localPort} is the service's own port`, "pick a local port the app does not listen on");
+      } else if (earlier !== undefined) {
+        add(`${upAt}.localPort`, `port ${upstream.localPort} is already used by upstreams[${earlier}]`, "give each upstream its own local port");
+      }
+      localPorts.set(upstream.localPort, j);
+    });
+    for (const d of duplicates(service.upstreams, (u) => u.service)) {
+      add(`${at}.upstreams[${d.index}].service`, `upstream "${d.value}" is listed twice`, "list each upstream once");
+    }
+  });
+
+  config.intentions.forEach((intention, i) => {
+    for (const side of ["source", "destination"] as const) {
+      const name = intention[side];
+      if (name !== "*" && !serviceNames.includes(name)) {
+        add(`intentions[${i}].${side}`, unknownName("service", name, serviceNames), "name a service declared under services, or *");
+      }
+    }
+  });
+  for (const d of duplicates(config.intentions, (x) => `${x.source} → ${x.destination}`)) {
+    add(`intentions[${d.index}]`, `a second intention for ${d.value}`, "keep one intention per source and destination");
+  }
+
+  return problems;
+}
+
+/**
+ * Parses and validates a raw stack config value. Throws one MeshConfigError listing every problem; on success
+ * returns the resolved mesh.
+ */
+export function parseMeshConfig(raw: unknown, source = CONFIG_KEY): Mesh {
+  if (raw === undefined || raw === null) {
+    throw new MeshConfigError(
+      [{ path: "(root)", message: "the config value is missing", fix: `set ${CONFIG_KEY} in Pulumi.<stack>.yaml; see Pulumi.dev.yaml` }],
+      source,
+    );
+  }
+  const parsed = meshConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new MeshConfigError(schemaProblems(parsed.error), source);
+  const problems = crossReferenceProblems(parsed.data);
+  if (problems.length > 0) throw new MeshConfigError(problems, source);
+  return resolveMesh(parsed.data);
+}
