@@ -1,0 +1,353 @@
+import { strict as assert } from "node:assert";
+import { MeshConfigError, didYouMean, editDistance, parseMeshConfig } from "../../model";
+import { configError, rawMeshConfig } from "../helpers/stacks";
+
+type Json = Record<string, unknown>;
+type ServiceJson = { name: string; upstreams?: Array<{ service: string; localPort: number }>; [k: string]: unknown };
+
+function services(raw: Json): ServiceJson[] {
+  return raw.services as ServiceJson[];
+}
+function clusters(raw: Json): Json[] {
+  return raw.clusters as Json[];
+}
+function service(raw: Json, name: string): ServiceJson {
+  const found = services(raw).find((s) => s.name === name);
+  if (!found) throw new Error(`fixture has no ${name}`);
+  return found;
+}
+
+describe("model: stack config validation", () => {
+  describe("the repo's stacks", () => {
+    it("accepts the dev stack", () => {
+      assert.doesNotThrow(() => parseMeshConfig(rawMeshConfig("dev")));
+    });
+    it("accepts the prod stack", () => {
+      assert.doesNotThrow(() => parseMeshConfig(rawMeshConfig("prod")));
+    });
+  });
+
+  describe("schema errors", () => {
+    it("reports a missing config value with the key to set", () => {
+      const message = configError(undefined);
+      assert.match(message, /the config value is missing/);
+      assert.match(message, /set lucid-mesh:mesh in Pulumi\.<stack>\.yaml/);
+    });
+
+    it("rejects a misspelled key with its path", () => {
+      const raw = rawMeshConfig("dev");
+      raw.securty = { mtls: "strict" };
+      const message = configError(raw);
+      assert.match(message, /- securty: unknown key\(s\) securty/);
+      assert.match(message, /fix: remove or correct the key/);
+    });
+
+    it("rejects a nested unknown key with its full path", () => {
+      const raw = rawMeshConfig("dev");
+      (services(raw)[0] as Json).helthCheckPath = "/health";
+      assert.match(configError(raw), /services\[0\]\.helthCheckPath: unknown key/);
+    });
+
+    it("rejects a port out of range", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "session-api").port = 70000;
+      assert.match(configError(raw), /services\[\d\]\.port: must be a port from 1 to 65535/);
+    });
+
+    it("rejects a port of zero", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "session-api").port = 0;
+      assert.match(configError(raw), /\.port: must be a port from 1 to 65535/);
+    });
+
+    it("rejects an upstream local port out of range", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "api-gateway").upstreams![0]!.localPort = 65536;
+      assert.match(configError(raw), /upstreams\[0\]\.localPort: must be a port from 1 to 65535/);
+    });
+
+    it("rejects a service name that is not DNS-1123", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "session-api").name = "Session_API";
+      assert.match(configError(raw), /services\[\d\]\.name: must be a DNS-1123 label/);
+    });
+
+    it("rejects a cluster name that is too long for DNS", () => {
+      const raw = rawMeshConfig("dev");
+      clusters(raw)[0]!.name = "a".repeat(64);
+      assert.match(configError(raw), /clusters\[0\]\.name: must be at most 63 characters/);
+    });
+
+    it("rejects an unknown protocol and lists the allowed ones", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "session-api").protocol = "udp";
+      const message = configError(raw);
+      assert.match(message, /\.protocol:/);
+      assert.match(message, /"http", "http2", "grpc", "tcp"/);
+    });
+
+    it("rejects a wrong type with the expected type", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "session-api").instances = "two";
+      assert.match(configError(raw), /\.instances: .*fix: give a value of type number/s);
+    });
+
+    it("rejects a trust domain that is not a DNS name", () => {
+      const raw = rawMeshConfig("dev");
+      raw.trustDomain = "Lucid Mesh";
+      assert.match(configError(raw), /trustDomain: must be a lower-case DNS name/);
+    });
+
+    it("rejects an invalid health check path", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "session-api").healthCheckPath = "health";
+      assert.match(configError(raw), /healthCheckPath: must be an absolute path/);
+    });
+
+    it("rejects a docker subnet that is not a /24", () => {
+      const raw = rawMeshConfig("dev");
+      (clusters(raw)[0]!.docker as Json).subnet = "10.10.0.0/16";
+      assert.match(configError(raw), /clusters\[0\]\.docker\.subnet: must be an IPv4 \/24/);
+    });
+
+    it("reports every problem at once, not just the first", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "session-api").port = 0;
+      service(raw, "api-gateway").protocol = "udp";
+      const message = configError(raw);
+      assert.match(message, /\(2 problems\)/);
+    });
+  });
+
+  describe("cross-reference errors", () => {
+    it("rejects an unknown upstream with a did-you-mean", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "api-gateway").upstreams![0]!.service = "blockchain-cor";
+      const message = configError(raw);
+      assert.match(message, /upstreams\[0\]\.service: unknown service "blockchain-cor"\. Did you mean "blockchain-core"\?/);
+      assert.match(message, /fix: name a service declared under services/);
+    });
+
+    it("gives no suggestion when nothing is close", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "api-gateway").upstreams![0]!.service = "zzzzzzzzzz";
+      const message = configError(raw);
+      assert.match(message, /unknown service "zzzzzzzzzz"/);
+      assert.doesNotMatch(message, /Did you mean/);
+    });
+
+    it("rejects two upstreams on one local port", () => {
+      const raw = rawMeshConfig("dev");
+      const ups = service(raw, "api-gateway").upstreams!;
+      ups[1]!.localPort = ups[0]!.localPort;
+      assert.match(configError(raw), /upstreams\[1\]\.localPort: port 9101 is already used by upstreams\[0\]/);
+    });
+
+    it("rejects an upstream local port that is the sidecar's admin port", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "api-gateway").upstreams![0]!.localPort = 15000;
+      assert.match(configError(raw), /localPort: port 15000 is the sidecar's sidecar\.adminPort/);
+    });
+
+    it("rejects an upstream local port that is the sidecar's inbound port", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "api-gateway").upstreams![0]!.localPort = 15001;
+      assert.match(configError(raw), /port 15001 is the sidecar's sidecar\.proxyPort/);
+    });
+
+    it("rejects an upstream local port that is the sidecar's metrics port", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "api-gateway").upstreams![0]!.localPort = 15090;
+      assert.match(configError(raw), /port 15090 is the sidecar's sidecar\.metricsPort/);
+    });
+
+    it("rejects an upstream local port equal to the app's own port", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "api-gateway").upstreams![0]!.localPort = 8080;
+      assert.match(configError(raw), /port 8080 is the service's own port/);
+    });
+
+    it("rejects an app port that the sidecar reserves", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "session-api").port = 15001;
+      assert.match(configError(raw), /\.port: port 15001 is the sidecar's sidecar\.proxyPort/);
+    });
+
+    it("rejects sidecar ports that clash with each other", () => {
+      const raw = rawMeshConfig("dev");
+      raw.sidecar = { adminPort: 15000, proxyPort: 15000 };
+      assert.match(configError(raw), /sidecar: adminPort, proxyPort and metricsPort must be three different ports/);
+    });
+
+    it("rejects a service that is its own upstream", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "session-api").upstreams!.push({ service: "session-api", localPort: 9999 });
+      assert.match(configError(raw), /a service cannot be its own upstream/);
+    });
+
+    it("rejects an intention that names an unknown service, with a did-you-mean", () => {
+      const raw = rawMeshConfig("dev");
+      (raw.intentions as Json[])[0]!.source = "api-gateway2";
+      const message = configError(raw);
+      assert.match(message, /intentions\[0\]\.source: unknown service "api-gateway2"\. Did you mean "api-gateway"\?/);
+    });
+
+    it("rejects an intention whose destination is unknown", () => {
+      const raw = rawMeshConfig("dev");
+      (raw.intentions as Json[]).push({ source: "api-gateway", destination: "billing", action: "allow" });
+      assert.match(configError(raw), /intentions\[\d+\]\.destination: unknown service "billing"/);
+    });
+
+    it("accepts * on either side of an intention", () => {
+      const raw = rawMeshConfig("dev");
+      (raw.intentions as Json[]).push({ source: "*", destination: "session-recorder", action: "deny" });
+      assert.doesNotThrow(() => parseMeshConfig(raw));
+    });
+
+    it("rejects a service placed in an unknown cluster, with a did-you-mean", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "session-api").clusters = ["east", "wets"];
+      const message = configError(raw);
+      assert.match(message, /clusters\[1\]: unknown cluster "wets"\. Did you mean "west"\?/);
+      assert.match(message, /fix: name a cluster declared under clusters/);
+    });
+
+    it("rejects duplicate services", () => {
+      const raw = rawMeshConfig("dev");
+      services(raw).push(structuredClone(service(raw, "session-api")));
+      assert.match(configError(raw), /services\[7\]\.name: duplicate service "session-api"/);
+    });
+
+    it("rejects duplicate clusters", () => {
+      const raw = rawMeshConfig("dev");
+      clusters(raw)[1]!.name = "east";
+      assert.match(configError(raw), /clusters\[1\]\.name: duplicate cluster "east"/);
+    });
+
+    it("rejects an upstream with no allow intention under default deny", () => {
+      const raw = rawMeshConfig("dev");
+      raw.intentions = (raw.intentions as Json[]).filter((i) => i.destination !== "session-recorder");
+      const message = configError(raw);
+      assert.match(message, /no intention allows session-api → session-recorder, and intentions default to deny/);
+      assert.match(message, /fix: add intentions: \[\{ source: session-api, destination: session-recorder, action: allow \}\]/);
+    });
+
+    it("rejects an upstream that an explicit deny blocks even when * allows", () => {
+      const raw = rawMeshConfig("dev");
+      const intentions = raw.intentions as Json[];
+      const i = intentions.findIndex((x) => x.destination === "session-recorder");
+      intentions[i]!.action = "deny";
+      intentions.push({ source: "*", destination: "session-recorder", action: "allow" });
+      assert.match(configError(raw), /no intention allows session-api → session-recorder/);
+    });
+
+    it("accepts an upstream without an intention when the default is allow", () => {
+      const raw = rawMeshConfig("dev");
+      raw.intentions = [];
+      raw.security = { defaultIntention: "allow" };
+      assert.doesNotThrow(() => parseMeshConfig(raw));
+    });
+
+    it("rejects two intentions for the same pair", () => {
+      const raw = rawMeshConfig("dev");
+      (raw.intentions as Json[]).push({ source: "api-gateway", destination: "session-api", action: "deny" });
+      assert.match(configError(raw), /a second intention for api-gateway → session-api/);
+    });
+
+    it("rejects an even Consul server count", () => {
+      const raw = rawMeshConfig("prod");
+      (clusters(raw)[0]!.consul as Json).servers = 4;
+      assert.match(configError(raw), /clusters\[0\]\.consul\.servers: 4 servers is an even count.*\n\s+fix: use an odd count/);
+    });
+
+    it("rejects an even Consul server count in dev too", () => {
+      const raw = rawMeshConfig("dev");
+      (clusters(raw)[0]!.consul as Json).servers = 2;
+      assert.match(configError(raw), /2 servers is an even count/);
+    });
+
+    it("rejects a single Consul server outside dev", () => {
+      const raw = rawMeshConfig("prod");
+      (clusters(raw)[1]!.consul as Json).servers = 1;
+      assert.match(configError(raw), /clusters\[1\]\.consul\.servers: a single Consul server in prod has no fault tolerance/);
+    });
+
+    it("allows a single Consul server in dev", () => {
+      const mesh = parseMeshConfig(rawMeshConfig("dev"));
+      assert.deepEqual(
+        mesh.clusters.map((c) => c.consul.servers),
+        [1, 1],
+      );
+    });
+
+    it("requires docker settings on a docker cluster", () => {
+      const raw = rawMeshConfig("dev");
+      delete clusters(raw)[0]!.docker;
+      assert.match(configError(raw), /clusters\[0\]\.docker: a docker cluster needs its docker settings/);
+    });
+
+    it("requires a reachable gateway address on multi-cluster Kubernetes", () => {
+      const raw = rawMeshConfig("prod");
+      delete (clusters(raw)[0]!.gateway as Json).wanAddress;
+      assert.match(configError(raw), /clusters\[0\]\.gateway\.wanAddress: other clusters cannot reach/);
+    });
+
+    it("rejects two Docker clusters on one subnet", () => {
+      const raw = rawMeshConfig("dev");
+      (clusters(raw)[1]!.docker as Json).subnet = "10.10.1.0/24";
+      assert.match(configError(raw), /docker\.subnet: subnet 10\.10\.1\.0\/24 is used by another cluster/);
+    });
+
+    it("rejects an intermediate CA shorter than three leaf lifetimes", () => {
+      const raw = rawMeshConfig("dev");
+      raw.security = { certValidityDays: 90, intermediateValidityDays: 200 };
+      assert.match(configError(raw), /security\.intermediateValidityDays: 200 days is less than 3 × certValidityDays \(270\)/);
+    });
+
+    it("rejects a root CA shorter than the intermediate", () => {
+      const raw = rawMeshConfig("dev");
+      raw.security = { rootValidityDays: 300 };
+      assert.match(configError(raw), /security\.rootValidityDays: 300 days is less than intermediateValidityDays/);
+    });
+
+    it("rejects an early renewal that is not within the validity", () => {
+      const raw = rawMeshConfig("dev");
+      raw.security = { certValidityDays: 30, intermediateValidityDays: 365, earlyRenewalDays: 30 };
+      assert.match(configError(raw), /security\.earlyRenewalDays: 30 days is not shorter than the validity/);
+    });
+
+    it("rejects a burst below the refill rate", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "session-api").rateLimit = { requestsPerSecond: 500, burst: 100 };
+      assert.match(configError(raw), /services\[\d\]\.rateLimit\.burst: burst 100 is below requestsPerSecond 500/);
+    });
+  });
+
+  describe("the error itself", () => {
+    it("is a MeshConfigError listing structured problems", () => {
+      const raw = rawMeshConfig("dev");
+      service(raw, "session-api").port = 0;
+      try {
+        parseMeshConfig(raw);
+        assert.fail("expected a MeshConfigError");
+      } catch (error) {
+        assert.ok(error instanceof MeshConfigError);
+        assert.equal(error.problems.length, 1);
+        assert.match(error.problems[0]!.path, /^services\[\d\]\.port$/);
+        assert.ok(error.problems[0]!.fix.length > 0);
+      }
+    });
+  });
+
+  describe("did-you-mean", () => {
+    it("measures edit distance", () => {
+      assert.equal(editDistance("kitten", "sitting"), 3);
+      assert.equal(editDistance("", "abc"), 3);
+      assert.equal(editDistance("same", "same"), 0);
+    });
+    it("suggests the closest name and nothing for a distant one", () => {
+      assert.equal(didYouMean("sesion-api", ["session-api", "session-recorder"]), "session-api");
+      assert.equal(didYouMean("payments", ["session-api", "api-gateway"]), undefined);
+    });
+  });
+});
