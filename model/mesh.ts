@@ -64,6 +64,7 @@ export interface MeshService {
   readonly clusters: readonly string[];
   readonly instances: number;
   readonly image?: string;
+  readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly healthCheckPath: string;
   readonly tags: readonly string[];
@@ -188,6 +189,7 @@ function resolveService(service: ServiceConfig, defaults: TrafficDefaults): Mesh
     clusters: [...service.clusters].sort(compareStrings),
     instances: service.instances,
     ...(service.image ? { image: service.image } : {}),
+    args: [...service.args],
     env: sortRecord(service.env),
     healthCheckPath: service.healthCheckPath,
     tags: [...service.tags],

@@ -198,6 +198,8 @@ export const serviceSchema = z.strictObject({
   instances: positiveInt.max(50).default(1),
   /** Run this image as the app. Without it the sidecar joins a workload the team deploys. */
   image: imageRef.optional(),
+  /** Arguments for the app container's entrypoint. */
+  args: z.array(z.string()).default([]),
   /** Environment for the app container. Never put secrets here. */
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name"), z.string()).default({}),
   /** The seed's health_check_url path. An empty value means a TCP check. */

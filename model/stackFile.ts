@@ -39,7 +39,7 @@ function loadYaml(file: string): unknown {
     return yaml.load(text);
   } catch (error) {
     const reason = error instanceof yaml.YAMLException ? error.reason : String(error);
-    const line = error instanceof yaml.YAMLException ? ` at line ${error.mark.line + 1}` : "";
+    const line = error instanceof yaml.YAMLException && error.mark ? ` at line ${error.mark.line + 1}` : "";
     throw new StackFileError(`${file}: malformed YAML${line}: ${reason}. Fix: correct the YAML syntax`);
   }
 }
