@@ -74,8 +74,11 @@ export const envoyFiles = {
   bootstrap: "bootstrap.yaml",
   listeners: "listener.yaml",
   clusters: "cluster.yaml",
-  /** SDS files live in their own watched directory, so a rotation is one atomic rename. */
-  secretsDirectory: "/etc/envoy/secrets",
+  /**
+   * SDS files and PEMs live in their own watched directory, so a rotation is one atomic rename. It is a sibling of
+   * the config directory, not inside it: Kubernetes cannot mount a Secret inside a read-only ConfigMap volume.
+   */
+  secretsDirectory: "/etc/envoy-secrets",
   certificateSds: "certificate.yaml",
   trustBundleSds: "trust-bundle.yaml",
   certificatePem: "cert.pem",
