@@ -88,3 +88,11 @@ export const envoyFiles = {
 
 /** Docker network shared by all clusters' mesh gateways. */
 export const DOCKER_WAN_NETWORK = "lucid-mesh-wan";
+
+/** Consul's DNS port on every agent and server; Envoy resolves upstreams through it. */
+export const CONSUL_DNS_PORT = 8600;
+
+/** Envoy node ID of a cluster's mesh gateway. Replicas share it: they load identical files. */
+export function gatewayNodeId(cluster: string): string {
+  return `${cluster}-${MESH_GATEWAY_SERVICE}`;
+}

@@ -1,0 +1,27 @@
+/** The bootstrap of one service instance's sidecar. */
+import { findService, type Mesh, type ServiceInstance } from "../../model/mesh";
+import { envoyNames } from "../../model/names";
+import type { Bootstrap, Cluster } from "../types";
+import { adminCluster, localAppCluster, tracingCluster } from "../cluster/static";
+import { admin, buildBootstrap, fileDynamicResources, staticClusters } from "./bootstrap";
+import { INBOUND_CONNECTION_LIMIT, layeredRuntime, overloadManager } from "./overload";
+
+export function sidecarBootstrap(mesh: Mesh, instance: ServiceInstance): Bootstrap {
+  const service = findService(mesh, instance.service);
+  const tracing = tracingCluster(mesh);
+  const clusters: Cluster[] = [localAppCluster(mesh, instance), adminCluster(mesh), ...(tracing ? [tracing] : [])];
+  return buildBootstrap(
+    {
+      id: instance.name,
+      service: service.name,
+      cluster: instance.cluster,
+      datacenter: instance.datacenter,
+      namespace: mesh.namespace,
+    },
+    admin(mesh.sidecar.adminPort),
+    fileDynamicResources(),
+    staticClusters(clusters),
+    overloadManager(mesh.sidecar.memoryMb),
+    layeredRuntime({ [envoyNames.inboundListener]: INBOUND_CONNECTION_LIMIT }),
+  );
+}

@@ -1,0 +1,41 @@
+/** The `upstream_<svc>` cluster a sidecar dials for one of its upstreams (CDS). */
+import {
+  findCluster,
+  findService,
+  upstreamPlacement,
+  type Mesh,
+  type MeshUpstream,
+  type ServiceInstance,
+} from "../../model/mesh";
+import { envoyNames } from "../../model/names";
+import { buildCluster } from "../builders";
+import type { Cluster } from "../types";
+import { discovery } from "./basics";
+import { circuitBreakers } from "./circuitBreakers";
+import { outlierDetection } from "./outlierDetection";
+import { consulDns, dnsRefresh } from "./dns";
+import { http2 } from "./http2";
+import { upstreamTls } from "./upstreamTls";
+import { loadAssignment, upstreamEndpoints } from "./loadAssignment";
+
+export function upstreamCluster(mesh: Mesh, instance: ServiceInstance, upstream: MeshUpstream): Cluster {
+  const target = findService(mesh, upstream.service);
+  const remoteDatacenters = upstreamPlacement(mesh, instance.cluster, target.name).remoteClusters.map(
+    (c) => findCluster(mesh, c).datacenter,
+  );
+  return buildCluster(
+    envoyNames.upstreamCluster(upstream.service),
+    discovery("STRICT_DNS", mesh.defaults.connectTimeoutSeconds),
+    dnsRefresh(),
+    consulDns(findCluster(mesh, instance.cluster)),
+    circuitBreakers(mesh.defaults.circuitBreaker),
+    outlierDetection(mesh.defaults.outlierDetection),
+    upstreamTls(mesh, target, instance.datacenter, remoteDatacenters),
+    http2(target.protocol),
+    loadAssignment(upstreamEndpoints(mesh, instance.cluster, target)),
+  );
+}
+
+export function upstreamClusters(mesh: Mesh, instance: ServiceInstance): Cluster[] {
+  return findService(mesh, instance.service).upstreams.map((u) => upstreamCluster(mesh, instance, u));
+}

@@ -1,0 +1,44 @@
+/** Gateway clusters: local instances through Consul DNS, and other clusters' gateways through system DNS. */
+import { findCluster, type Mesh } from "../../model/mesh";
+import { consulDnsName, envoyNames } from "../../model/names";
+import { buildCluster } from "../builders";
+import type { Configurer } from "../configurer";
+import type { Cluster } from "../types";
+import { socketAddress } from "../common/address";
+import { discovery } from "../cluster/basics";
+import { circuitBreakers } from "../cluster/circuitBreakers";
+import { outlierDetection } from "../cluster/outlierDetection";
+import { consulDns, dnsRefresh } from "../cluster/dns";
+import { loadAssignment } from "../cluster/loadAssignment";
+import { localRoutes, remoteRoutes } from "./routes";
+
+function dnsCluster(mesh: Mesh, name: string, host: string, port: number, ...extra: Configurer<Cluster>[]): Cluster {
+  return buildCluster(
+    name,
+    discovery("STRICT_DNS", mesh.defaults.connectTimeoutSeconds),
+    dnsRefresh(),
+    circuitBreakers(mesh.defaults.circuitBreaker),
+    outlierDetection(mesh.defaults.outlierDetection),
+    loadAssignment([{ lb_endpoints: [{ endpoint: { address: socketAddress(host, port) } }] }]),
+    ...extra,
+  );
+}
+
+export function gatewayClusters(mesh: Mesh, cluster: string): Cluster[] {
+  const own = findCluster(mesh, cluster);
+  const local = localRoutes(mesh, cluster).map((r) =>
+    // Port: the target's sidecar inbound listener, which terminates the caller's mTLS.
+    dnsCluster(
+      mesh,
+      envoyNames.gatewayLocalCluster(r.service),
+      consulDnsName(r.service, own.datacenter),
+      mesh.sidecar.proxyPort,
+      consulDns(own),
+    ),
+  );
+  const remote = remoteRoutes(mesh, cluster).map((r) => {
+    const peer = findCluster(mesh, r.cluster);
+    return dnsCluster(mesh, envoyNames.gatewayRemoteCluster(r.cluster), peer.gateway.wanAddress, peer.gateway.port);
+  });
+  return [...local, ...remote];
+}

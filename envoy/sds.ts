@@ -1,0 +1,50 @@
+/**
+ * SDS files. The certificate chain and trust bundle are public and go inline; the private key is referenced by
+ * path, so no secret ever lands in a ConfigMap or a rendered YAML file.
+ */
+import { envoyFiles, envoyNames } from "../model/names";
+import { typeUrls } from "./typeUrls";
+import type { Secret } from "./types";
+import { discoveryFile, type DiscoveryFile } from "./resources";
+import { toYaml } from "./yaml";
+
+export interface SidecarPems {
+  readonly certificateChainPem: string;
+  readonly trustBundlePem: string;
+}
+
+export const PRIVATE_KEY_PATH = `${envoyFiles.secretsDirectory}/${envoyFiles.privateKeyPem}`;
+
+export function certificateSecret(certificateChainPem: string): DiscoveryFile<Secret> {
+  return discoveryFile<Secret>([
+    {
+      "@type": typeUrls.secret,
+      name: envoyNames.certificateSecret,
+      tls_certificate: {
+        certificate_chain: { inline_string: certificateChainPem },
+        private_key: { filename: PRIVATE_KEY_PATH },
+      },
+    },
+  ]);
+}
+
+export function trustBundleSecret(trustBundlePem: string): DiscoveryFile<Secret> {
+  return discoveryFile<Secret>([
+    {
+      "@type": typeUrls.secret,
+      name: envoyNames.trustBundleSecret,
+      validation_context: { trusted_ca: { inline_string: trustBundlePem } },
+    },
+  ]);
+}
+
+/** certificate.yaml and trust-bundle.yaml, keyed by their names in `envoyFiles`. */
+export function sdsFiles(pems: SidecarPems): Record<string, string> {
+  if (/PRIVATE KEY/.test(pems.certificateChainPem) || /PRIVATE KEY/.test(pems.trustBundlePem)) {
+    throw new Error("sdsFiles: a private key was passed as a public PEM; keys go only into key.pem");
+  }
+  return {
+    [envoyFiles.certificateSds]: toYaml(certificateSecret(pems.certificateChainPem)),
+    [envoyFiles.trustBundleSds]: toYaml(trustBundleSecret(pems.trustBundlePem)),
+  };
+}

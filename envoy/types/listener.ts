@@ -1,0 +1,104 @@
+/** Typed views of listeners and their network/HTTP filters (config/listener/v3, extensions/filters). */
+import type { AccessLog, Address, Any, Duration, RuntimeFractionalPercent, TypedExtensionConfig } from "./core";
+import type { StringMatcher, TransportSocket } from "./tls";
+
+export interface Principal {
+  authenticated: { principal_name: StringMatcher };
+}
+
+export interface RbacPolicy {
+  permissions: Array<{ any: true }>;
+  principals: Principal[];
+}
+
+export interface RbacRules {
+  action: "ALLOW" | "DENY";
+  policies: Record<string, RbacPolicy>;
+}
+
+export interface HttpRbac extends Any {
+  rules: RbacRules;
+}
+
+export interface NetworkRbac extends Any {
+  stat_prefix: string;
+  rules: RbacRules;
+}
+
+export interface LocalRateLimit extends Any {
+  stat_prefix: string;
+  token_bucket: { max_tokens: number; tokens_per_fill: number; fill_interval: Duration };
+  filter_enabled: RuntimeFractionalPercent;
+  filter_enforced: RuntimeFractionalPercent;
+}
+
+export interface RetryPolicy {
+  retry_on: string;
+  num_retries: number;
+  per_try_timeout: Duration;
+}
+
+export interface Route {
+  match: { prefix: string } | { path: string };
+  route?: { cluster: string; timeout?: Duration; prefix_rewrite?: string; retry_policy?: RetryPolicy };
+  direct_response?: { status: number };
+}
+
+export interface RouteConfiguration {
+  name: string;
+  virtual_hosts: Array<{ name: string; domains: string[]; routes: Route[] }>;
+}
+
+export interface HttpFilter {
+  name: string;
+  typed_config: Any;
+}
+
+export interface HttpConnectionManager extends Any {
+  stat_prefix: string;
+  codec_type?: "AUTO";
+  route_config?: RouteConfiguration;
+  http_filters: HttpFilter[];
+  access_log?: AccessLog[];
+  common_http_protocol_options?: { idle_timeout: Duration; headers_with_underscores_action: "REJECT_REQUEST" };
+  http2_protocol_options?: {
+    max_concurrent_streams: number;
+    initial_stream_window_size: number;
+    initial_connection_window_size: number;
+  };
+  stream_idle_timeout?: Duration;
+  request_timeout?: Duration;
+  use_remote_address?: boolean;
+  normalize_path?: boolean;
+  merge_slashes?: boolean;
+  path_with_escaped_slashes_action?: "UNESCAPE_AND_REDIRECT";
+  tracing?: { provider: TypedExtensionConfig };
+}
+
+export interface TcpProxy extends Any {
+  stat_prefix: string;
+  cluster: string;
+  access_log?: AccessLog[];
+}
+
+export interface NetworkFilter {
+  name: string;
+  typed_config: HttpConnectionManager | TcpProxy | NetworkRbac;
+}
+
+export interface FilterChain {
+  name?: string;
+  filter_chain_match?: { server_names: string[] };
+  filters: NetworkFilter[];
+  transport_socket?: TransportSocket;
+}
+
+export interface Listener extends Any {
+  name: string;
+  address: Address;
+  filter_chains: FilterChain[];
+  listener_filters?: TypedExtensionConfig[];
+  per_connection_buffer_limit_bytes?: number;
+  /** Keeps metrics scrapeable when the global connection limit is hit. */
+  ignore_global_conn_limit?: boolean;
+}
