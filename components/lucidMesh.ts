@@ -1,0 +1,129 @@
+/**
+ * The whole mesh: one certificate authority, one `ServiceMesh` per cluster, each on its own explicit provider,
+ * and cluster peering between every pair of clusters.
+ */
+import * as docker from "@pulumi/docker";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DOCKER_WAN_NETWORK, DOCKER_WAN_SUBNET, type Mesh, type MeshCluster } from "../model";
+import { MeshCertificateAuthority } from "./certificateAuthority";
+import { clusterPairs, peerClusters } from "./consulConfig";
+import { dockerLabels } from "./labels";
+import { ServiceMesh, type PlatformProvider } from "./serviceMesh";
+
+export interface LucidMeshArgs {
+  /** The validated, resolved mesh model. */
+  readonly mesh: Mesh;
+}
+
+export interface ClusterOutputs {
+  readonly platform: string;
+  readonly datacenter: string;
+  readonly consulApi: pulumi.Output<string>;
+  readonly consulUi: pulumi.Output<string>;
+  readonly gatewayAddress: pulumi.Output<string>;
+  readonly sidecars: Record<string, { readonly admin: string; readonly metrics: string }>;
+}
+
+export class LucidMesh extends pulumi.ComponentResource {
+  readonly ca: MeshCertificateAuthority;
+  readonly clusters: Record<string, ServiceMesh> = {};
+
+  constructor(name: string, args: LucidMeshArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("lucid:mesh:LucidMesh", name, {}, opts);
+    const { mesh } = args;
+    this.ca = new MeshCertificateAuthority(name, { mesh }, { parent: this });
+
+    let wanNetwork: docker.Network | undefined;
+    for (const cluster of mesh.clusters) {
+      const platform = this.platformProvider(cluster, () => {
+        // Docker clusters on one host share one WAN network for their gateways; the first cluster makes it.
+        wanNetwork ??= new docker.Network(
+          `${name}-wan`,
+          {
+            name: DOCKER_WAN_NETWORK,
+            driver: "bridge",
+            ipamConfigs: [{ subnet: DOCKER_WAN_SUBNET }],
+            labels: dockerLabels({ "app.kubernetes.io/managed-by": "lucid-mesh" }),
+          },
+          { parent: this, provider: this.dockerProvider(cluster) },
+        );
+        return wanNetwork;
+      });
+      const images = new Map<string, pulumi.Output<string>>();
+      const dockerImage = (reference: string): pulumi.Output<string> => {
+        const known = images.get(reference);
+        if (known) return known;
+        const pulled = new docker.RemoteImage(
+          `${cluster.name}-image-${reference.replace(/[^a-z0-9]+/gi, "-")}`,
+          { name: reference, keepLocally: true },
+          { parent: this, provider: platform.provider as docker.Provider },
+        ).imageId;
+        images.set(reference, pulled);
+        return pulled;
+      };
+      this.clusters[cluster.name] = new ServiceMesh(
+        cluster.name,
+        { mesh, cluster, ca: this.ca, platform, ...(platform.kind === "docker" ? { dockerImage } : {}) },
+        { parent: this, dependsOn: wanNetwork && platform.kind === "docker" ? [wanNetwork] : [] },
+      );
+    }
+
+    const sides = mesh.clusters.map((cluster) => {
+      const serviceMesh = this.clusters[cluster.name]!;
+      return { cluster, provider: serviceMesh.consul.provider, dependsOn: [serviceMesh.consul, serviceMesh.config] };
+    });
+    for (const [a, b] of clusterPairs(sides)) {
+      peerClusters(`${a.cluster.name}-${b.cluster.name}`, a, b, { parent: this });
+    }
+
+    this.registerOutputs({ trustBundlePem: this.ca.trustBundlePem, inventory: this.ca.inventory });
+  }
+
+  /** Stack outputs per cluster. */
+  clusterOutputs(): Record<string, ClusterOutputs> {
+    return Object.fromEntries(
+      Object.entries(this.clusters).map(([clusterName, serviceMesh]) => [
+        clusterName,
+        {
+          platform: serviceMesh.cluster.platform,
+          datacenter: serviceMesh.cluster.datacenter,
+          consulApi: serviceMesh.consul.apiAddress,
+          consulUi: serviceMesh.consul.uiAddress,
+          gatewayAddress: serviceMesh.gateway.wanAddress,
+          sidecars: serviceMesh.sidecars,
+        },
+      ]),
+    );
+  }
+
+  private readonly dockerProviders = new Map<string, docker.Provider>();
+
+  private dockerProvider(cluster: MeshCluster): docker.Provider {
+    const existing = this.dockerProviders.get(cluster.name);
+    if (existing) return existing;
+    const provider = new docker.Provider(`${cluster.name}-docker`, { host: cluster.docker?.host }, { parent: this });
+    this.dockerProviders.set(cluster.name, provider);
+    return provider;
+  }
+
+  private platformProvider(cluster: MeshCluster, wanNetwork: () => docker.Network): PlatformProvider {
+    if (cluster.platform === "docker") {
+      const provider = this.dockerProvider(cluster);
+      return { kind: "docker", provider, wanNetworkName: wanNetwork().name };
+    }
+    const settings = cluster.kubernetes;
+    if (!settings) throw new Error(`${cluster.name}: kubernetes settings missing`);
+    const provider = new k8s.Provider(
+      `${cluster.name}-kubernetes`,
+      {
+        context: settings.context,
+        ...(settings.kubeconfig ? { kubeconfig: settings.kubeconfig } : {}),
+        namespace: settings.namespace,
+        enableServerSideApply: true,
+      },
+      { parent: this },
+    );
+    return { kind: "kubernetes", provider };
+  }
+}

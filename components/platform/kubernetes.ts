@@ -1,0 +1,226 @@
+/** Sidecars and gateways on Kubernetes: the production platform. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { envoyFiles, type MeshCluster } from "../../model";
+import { meshLabels } from "../labels";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
+import {
+  envoyCommand,
+  type GatewayEndpoints,
+  type GatewaySpec,
+  type SidecarEndpoints,
+  type SidecarSpec,
+  type WorkloadPlatform,
+} from "./types";
+
+export interface KubernetesPlatformArgs {
+  readonly cluster: MeshCluster;
+  readonly provider: k8s.Provider;
+  /** The mesh's namespace in this cluster (made by ConsulCluster). */
+  readonly namespace: pulumi.Input<string>;
+}
+
+const ENVOY_UID = 101;
+const CONFIG_VOLUME = "envoy-config";
+const SECRETS_VOLUME = "envoy-secrets";
+
+type Container = k8s.types.input.core.v1.Container;
+type Volume = k8s.types.input.core.v1.Volume;
+
+interface EnvoyContainerSpec {
+  readonly image: string;
+  readonly memoryMb: number;
+  readonly cpus: number;
+  readonly metricsPort: number;
+  readonly ports: readonly number[];
+}
+
+function envoyContainer(spec: EnvoyContainerSpec): Container {
+  return {
+    name: "envoy",
+    image: spec.image,
+    command: ["/usr/local/bin/envoy"],
+    // The pod name becomes the node id, so replicas sharing one ConfigMap stay distinguishable in stats.
+    args: [...envoyCommand(`${envoyFiles.directory}/${envoyFiles.bootstrap}`), "--service-node", "$(POD_NAME)"],
+    env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+    ports: spec.ports.map((containerPort) => ({ containerPort })),
+    volumeMounts: [
+      { name: CONFIG_VOLUME, mountPath: envoyFiles.directory, readOnly: true },
+      { name: SECRETS_VOLUME, mountPath: envoyFiles.secretsDirectory, readOnly: true },
+      { name: "tmp", mountPath: "/tmp" },
+    ],
+    // The admin API is loopback-only, so probes go through the Prometheus listener, the one plain HTTP port.
+    readinessProbe: { httpGet: { path: "/stats/prometheus", port: spec.metricsPort }, periodSeconds: 10 },
+    livenessProbe: { tcpSocket: { port: spec.metricsPort }, periodSeconds: 20, failureThreshold: 3 },
+    resources: {
+      requests: { cpu: `${Math.round(spec.cpus * 500)}m`, memory: `${Math.round(spec.memoryMb / 2)}Mi` },
+      limits: { cpu: `${Math.round(spec.cpus * 1000)}m`, memory: `${spec.memoryMb}Mi` },
+    },
+    securityContext: restrictedContainerSecurity(ENVOY_UID),
+  };
+}
+
+function envoyVolumes(configMapName: pulumi.Input<string>, secretName?: pulumi.Input<string>): Volume[] {
+  return [
+    { name: CONFIG_VOLUME, configMap: { name: configMapName } },
+    ...(secretName ? [{ name: SECRETS_VOLUME, secret: { secretName, defaultMode: 0o440 } }] : []),
+    { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+  ];
+}
+
+export class KubernetesPlatform implements WorkloadPlatform {
+  constructor(private readonly args: KubernetesPlatformArgs) {}
+
+  deploySidecar(name: string, spec: SidecarSpec, parent: pulumi.Resource): SidecarEndpoints {
+    const { mesh, service, cluster } = spec;
+    const opts = { parent, provider: this.args.provider };
+    const namespace = this.args.namespace;
+    const labels = meshLabels("sidecar", cluster.name, service.name);
+    const configMap = new k8s.core.v1.ConfigMap(
+      `${name}-config`,
+      {
+        metadata: { name: `${service.name}-envoy`, namespace, labels: meshLabels("envoy-config", cluster.name, service.name) },
+        data: { ...spec.envoyFiles },
+      },
+      opts,
+    );
+    const secret = new k8s.core.v1.Secret(
+      `${name}-certs`,
+      {
+        metadata: { name: `${service.name}-envoy-certs`, namespace, labels },
+        type: "Opaque",
+        stringData: pulumi
+          .all([spec.sdsFiles, spec.certificateChainPem, spec.trustBundlePem, spec.privateKeyPem])
+          .apply(([sds, chain, bundle, key]) => ({
+            ...sds,
+            [envoyFiles.certificatePem]: chain,
+            [envoyFiles.trustBundlePem]: bundle,
+            [envoyFiles.privateKeyPem]: key,
+          })),
+      },
+      opts,
+    );
+    const envoy = envoyContainer({
+      image: mesh.sidecar.image,
+      metricsPort: mesh.sidecar.metricsPort,
+      memoryMb: mesh.sidecar.memoryMb,
+      cpus: mesh.sidecar.cpus,
+      ports: [mesh.sidecar.proxyPort, mesh.sidecar.metricsPort],
+    });
+    const volumes = envoyVolumes(configMap.metadata.name, secret.metadata.name);
+    const selector = { "app.kubernetes.io/name": service.name };
+    const dependsOn = [configMap, secret];
+    if (service.image) {
+      new k8s.apps.v1.Deployment(
+        name,
+        {
+          metadata: { name: service.name, namespace, labels: { ...labels, ...selector } },
+          spec: {
+            replicas: service.instances,
+            selector: { matchLabels: selector },
+            template: {
+              metadata: { labels: { ...labels, ...selector } },
+              spec: {
+                securityContext: restrictedPodSecurity(),
+                automountServiceAccountToken: false,
+                containers: [
+                  {
+                    name: "app",
+                    image: service.image,
+                    args: [...service.args],
+                    env: Object.entries(service.env).map(([envName, value]) => ({ name: envName, value })),
+                    ports: [{ containerPort: service.port }],
+                    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+                    securityContext: restrictedContainerSecurity(10001),
+                  },
+                  envoy,
+                ],
+                volumes,
+              },
+            },
+          },
+        },
+        { ...opts, dependsOn },
+      );
+    } else {
+      // The team owns the Deployment; server-side apply adds only our container and volumes to it.
+      new k8s.apps.v1.DeploymentPatch(
+        name,
+        {
+          metadata: { name: service.deployment, namespace, annotations: { "pulumi.com/patchForce": "true" } },
+          spec: { template: { metadata: { labels }, spec: { containers: [envoy], volumes } } },
+        },
+        { ...opts, dependsOn },
+      );
+    }
+    return {
+      admin: `127.0.0.1:${mesh.sidecar.adminPort} in each ${service.name} pod`,
+      metrics: `http://<pod IP>:${mesh.sidecar.metricsPort}/stats/prometheus (pods labelled lucid.mesh/service=${service.name})`,
+    };
+  }
+
+  deployGateway(name: string, spec: GatewaySpec, parent: pulumi.Resource): GatewayEndpoints {
+    const { cluster, mesh } = spec;
+    const opts = { parent, provider: this.args.provider };
+    const namespace = this.args.namespace;
+    const labels = meshLabels("gateway", cluster.name);
+    const selector = { "app.kubernetes.io/name": "mesh-gateway" };
+    const configMap = new k8s.core.v1.ConfigMap(
+      `${name}-config`,
+      { metadata: { name: "mesh-gateway-envoy", namespace, labels }, data: { ...spec.envoyFiles } },
+      opts,
+    );
+    const envoy = envoyContainer({
+      image: mesh.sidecar.image,
+      metricsPort: mesh.sidecar.metricsPort,
+      memoryMb: mesh.sidecar.memoryMb,
+      cpus: mesh.sidecar.cpus,
+      ports: [cluster.gateway.port, mesh.sidecar.metricsPort],
+    });
+    // The gateway never terminates mesh TLS, so it mounts no certificates.
+    const gatewayContainer: Container = {
+      ...envoy,
+      volumeMounts: [
+        { name: CONFIG_VOLUME, mountPath: envoyFiles.directory, readOnly: true },
+        { name: "tmp", mountPath: "/tmp" },
+      ],
+    };
+    new k8s.apps.v1.Deployment(
+      name,
+      {
+        metadata: { name: "mesh-gateway", namespace, labels: { ...labels, ...selector } },
+        spec: {
+          replicas: cluster.gateway.replicas,
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels: { ...labels, ...selector } },
+            spec: {
+              securityContext: restrictedPodSecurity(),
+              automountServiceAccountToken: false,
+              containers: [gatewayContainer],
+              volumes: envoyVolumes(configMap.metadata.name),
+            },
+          },
+        },
+      },
+      { ...opts, dependsOn: [configMap] },
+    );
+    const service = new k8s.core.v1.Service(
+      `${name}-lb`,
+      {
+        metadata: { name: "mesh-gateway", namespace, labels },
+        spec: {
+          type: "LoadBalancer",
+          selector,
+          // Only the gateway port: the admin port is never published.
+          ports: [{ name: "mesh", port: cluster.gateway.port, targetPort: cluster.gateway.port, protocol: "TCP" }],
+        },
+      },
+      opts,
+    );
+    return {
+      wanAddress: pulumi.output(`${cluster.gateway.wanAddress}:${cluster.gateway.port}`),
+      localAddress: pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc:${cluster.gateway.port}`,
+    };
+  }
+}

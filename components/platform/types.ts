@@ -1,0 +1,64 @@
+/**
+ * The one seam between the mesh and where it runs. Components describe *what* to run; a platform (Docker or
+ * Kubernetes) decides *how*. Nothing outside components/platform/ asks which platform a cluster is on.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Mesh, MeshCluster, MeshService, ServiceInstance } from "../../model";
+
+export interface SidecarSpec {
+  readonly mesh: Mesh;
+  readonly cluster: MeshCluster;
+  readonly service: MeshService;
+  /** Docker: one instance per sidecar. Kubernetes: the replicas of one Deployment. */
+  readonly instances: readonly ServiceInstance[];
+  /** Envoy's own files, keyed by file name (bootstrap.yaml, listener.yaml, cluster.yaml). */
+  readonly envoyFiles: Readonly<Record<string, string>>;
+  /** SDS files (certificate.yaml, trust-bundle.yaml), built from the PEMs. */
+  readonly sdsFiles: pulumi.Output<Record<string, string>>;
+  readonly certificateChainPem: pulumi.Input<string>;
+  readonly trustBundlePem: pulumi.Input<string>;
+  /** Always a secret. */
+  readonly privateKeyPem: pulumi.Input<string>;
+}
+
+export interface SidecarEndpoints {
+  /** Where the admin API listens: loopback inside the workload, never published. */
+  readonly admin: string;
+  /** The Prometheus endpoint a scraper inside the cluster uses. */
+  readonly metrics: string;
+}
+
+export interface GatewaySpec {
+  readonly mesh: Mesh;
+  readonly cluster: MeshCluster;
+  readonly envoyFiles: Readonly<Record<string, string>>;
+}
+
+export interface GatewayEndpoints {
+  /** What other clusters dial. */
+  readonly wanAddress: pulumi.Output<string>;
+  /** The gateway's address inside its own cluster. */
+  readonly localAddress: pulumi.Output<string>;
+}
+
+/** Runs sidecars and gateways on one cluster's platform. Created once per cluster. */
+export interface WorkloadPlatform {
+  deploySidecar(name: string, spec: SidecarSpec, parent: pulumi.Resource): SidecarEndpoints;
+  deployGateway(name: string, spec: GatewaySpec, parent: pulumi.Resource): GatewayEndpoints;
+}
+
+/** Envoy's command line, the same on both platforms. */
+export function envoyCommand(configPath: string): string[] {
+  // Reject fields our protos don't know rather than ignoring them: a typo in a generated file fails loudly.
+  return ["-c", configPath, "--reject-unknown-dynamic-fields", "--log-format-escaped", "--drain-time-s", "20"];
+}
+
+/** Envoy's readiness, checked with bash's /dev/tcp because the Envoy image ships no HTTP client. */
+export function envoyReadinessProbe(adminPort: number): string[] {
+  return [
+    "CMD",
+    "bash",
+    "-c",
+    `exec 3<>/dev/tcp/127.0.0.1/${adminPort} && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q LIVE <&3`,
+  ];
+}

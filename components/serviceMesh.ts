@@ -1,0 +1,119 @@
+/**
+ * One cluster of the mesh: its Consul, its sidecars, its gateway, its registrations and config entries. The
+ * top-level `LucidMesh` makes one per cluster and joins them.
+ */
+import type * as docker from "@pulumi/docker";
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { dockerClusterNetworkName } from "../consul/names";
+import { instancesOf, servicesInCluster, type Mesh, type MeshCluster } from "../model";
+import type { MeshCertificateAuthority } from "./certificateAuthority";
+import { ConsulCluster } from "./consulCluster";
+import { ConsulMeshConfig } from "./consulConfig";
+import { EnvoySidecar } from "./envoySidecar";
+import { MeshGateway } from "./meshGateway";
+import { DockerPlatform } from "./platform/docker";
+import { KubernetesPlatform } from "./platform/kubernetes";
+import type { WorkloadPlatform } from "./platform/types";
+import { ServiceRegistration } from "./serviceRegistration";
+
+/** The platform provider of a cluster, made by the top-level mesh. */
+export type PlatformProvider =
+  | { readonly kind: "docker"; readonly provider: docker.Provider; readonly wanNetworkName: pulumi.Input<string> }
+  | { readonly kind: "kubernetes"; readonly provider: k8s.Provider };
+
+export interface ServiceMeshArgs {
+  readonly mesh: Mesh;
+  readonly cluster: MeshCluster;
+  /** Issues this cluster's Consul and service certificates. */
+  readonly ca: MeshCertificateAuthority;
+  readonly platform: PlatformProvider;
+  /** Pulls an image once per Docker host and returns its ID. Docker only. */
+  readonly dockerImage?: (reference: string) => pulumi.Input<string>;
+}
+
+export interface SidecarEndpointsOutput {
+  readonly admin: string;
+  readonly metrics: string;
+}
+
+export class ServiceMesh extends pulumi.ComponentResource {
+  readonly cluster: MeshCluster;
+  readonly consul: ConsulCluster;
+  readonly config: ConsulMeshConfig;
+  readonly gateway: MeshGateway;
+  /** Sidecar endpoints by workload name. */
+  readonly sidecars: Record<string, SidecarEndpointsOutput>;
+
+  constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("lucid:mesh:ServiceMesh", name, {}, opts);
+    const { mesh, cluster, ca } = args;
+    this.cluster = cluster;
+    const serverCert = ca.consulServer(cluster.name);
+    this.consul = new ConsulCluster(
+      `${name}-consul`,
+      {
+        mesh,
+        cluster,
+        tls: { caPem: ca.trustBundlePem, certPem: serverCert.chainPem, keyPem: serverCert.privateKeyPem },
+      },
+      { parent: this, provider: args.platform.provider },
+    );
+    // Config entries and registrations need a working Consul: its provider is configured from its outputs.
+    const consulOpts = { parent: this, provider: this.consul.provider, dependsOn: [this.consul] };
+    this.config = new ConsulMeshConfig(`${name}-config`, { mesh, cluster }, consulOpts);
+    new ServiceRegistration(`${name}-registrations`, { mesh, cluster }, consulOpts);
+
+    const platform = this.workloadPlatform(args);
+    // Workloads wait for Consul: Envoy resolves upstreams through its DNS from the first second.
+    const workloadOpts = { parent: this, dependsOn: [this.consul] };
+    this.sidecars = {};
+    for (const service of servicesInCluster(mesh, cluster.name)) {
+      const instances = instancesOf(mesh, service).filter((i) => i.cluster === cluster.name);
+      // Docker runs a sidecar per instance; Kubernetes one Deployment whose replicas are the instances.
+      const groups = cluster.platform === "docker" ? instances.map((i) => [i]) : [instances];
+      for (const group of groups) {
+        const workload = group.length === 1 ? group[0]!.name : `${cluster.name}-${service.name}`;
+        const sidecar = new EnvoySidecar(
+          workload,
+          {
+            mesh,
+            cluster,
+            service,
+            instances: group,
+            certificate: ca.leaf(cluster.name, service.name),
+            trustBundlePem: ca.trustBundlePem,
+            platform,
+          },
+          workloadOpts,
+        );
+        this.sidecars[workload] = { admin: sidecar.admin, metrics: sidecar.metrics };
+      }
+    }
+    this.gateway = new MeshGateway(`${name}-gateway`, { mesh, cluster, platform }, workloadOpts);
+
+    this.registerOutputs({
+      consulApi: this.consul.apiAddress,
+      consulUi: this.consul.uiAddress,
+      gatewayWanAddress: this.gateway.wanAddress,
+      sidecars: this.sidecars,
+    });
+  }
+
+  /** The one place that looks at which platform a cluster is on. */
+  private workloadPlatform(args: ServiceMeshArgs): WorkloadPlatform {
+    if (args.platform.kind === "docker") {
+      if (!args.dockerImage) throw new Error(`${args.cluster.name}: a Docker cluster needs an image puller`);
+      return new DockerPlatform({
+        cluster: args.cluster,
+        provider: args.platform.provider,
+        networkName: dockerClusterNetworkName(args.cluster),
+        wanNetworkName: args.platform.wanNetworkName,
+        image: args.dockerImage,
+      });
+    }
+    const namespace = args.cluster.kubernetes?.namespace;
+    if (!namespace) throw new Error(`${args.cluster.name}: a Kubernetes cluster needs a namespace`);
+    return new KubernetesPlatform({ cluster: args.cluster, provider: args.platform.provider, namespace });
+  }
+}

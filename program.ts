@@ -1,0 +1,49 @@
+/**
+ * The Pulumi program: read `lucid-mesh:mesh`, validate it, build the mesh, return the stack outputs.
+ * `index.ts` exports it for `pulumi up`; the offline render and the tests call it under mocks.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { LucidMesh } from "./components/lucidMesh";
+import { MeshConfigError, parseMeshConfig, type Mesh } from "./model";
+
+/** A summary of the model: what the stack declares, without any secret. */
+export function modelSummary(mesh: Mesh) {
+  return {
+    environment: mesh.environment,
+    trustDomain: mesh.trustDomain,
+    clusters: mesh.clusters.map((c) => ({ name: c.name, platform: c.platform, datacenter: c.datacenter, consulServers: c.consul.servers })),
+    services: mesh.services.map((s) => ({
+      name: s.name,
+      protocol: s.protocol,
+      clusters: s.clusters,
+      instances: s.instances,
+      upstreams: s.upstreams.map((u) => u.service),
+    })),
+  };
+}
+
+/** Reads and validates the stack config; bad input ends the program with one message and no stack trace. */
+export function loadMesh(): Mesh {
+  const config = new pulumi.Config("lucid-mesh");
+  try {
+    return parseMeshConfig(config.getObject<unknown>("mesh"));
+  } catch (error) {
+    if (error instanceof MeshConfigError) throw new pulumi.RunError(error.message);
+    if (error instanceof SyntaxError) {
+      throw new pulumi.RunError(`lucid-mesh:mesh is not valid JSON/YAML: ${error.message}. Fix: correct the stack file`);
+    }
+    throw error;
+  }
+}
+
+export function runMeshProgram() {
+  // Validation happens before any resource exists, so bad config leaves nothing half-built.
+  const mesh = loadMesh();
+  const lucidMesh = new LucidMesh("lucid", { mesh });
+  return {
+    model: modelSummary(mesh),
+    clusters: lucidMesh.clusterOutputs(),
+    caCertificate: lucidMesh.ca.trustBundlePem,
+    certificateInventory: lucidMesh.ca.inventory,
+  };
+}
