@@ -1,0 +1,101 @@
+/**
+ * Fixed names, paths and ports of the Consul deployment. Components and tests read these; none works a path or a
+ * name out inline.
+ */
+import type { MeshCluster } from "../model";
+
+/** Server ports. Plaintext HTTP and plaintext gRPC are off: every API caller uses TLS. */
+export const consulPorts = {
+  dns: 8600,
+  https: 8501,
+  grpcTls: 8503,
+  serfLan: 8301,
+  server: 8300,
+} as const;
+
+/** Paths inside a server container (the official image's layout). */
+export const consulPaths = {
+  configDir: "/consul/config",
+  dataDir: "/consul/data",
+  tlsDir: "/consul/tls",
+  /** Non-secret agent config: a ConfigMap key on Kubernetes. */
+  serverConfig: "server.json",
+  /** Gossip key and agent tokens: a Secret key on Kubernetes, a secret upload on Docker. */
+  secretsConfig: "secrets.json",
+  caFile: "ca.pem",
+  certFile: "server.pem",
+  keyFile: "server-key.pem",
+} as const;
+
+/** consul-esm's config directory: `esm.json` (no secrets) and `token.json` (its ACL token). */
+export const esmPaths = {
+  configDir: "/consul-esm/config",
+  config: "esm.json",
+  token: "token.json",
+  caFile: "/consul-esm/tls/ca.pem",
+} as const;
+
+/**
+ * Pinned consul-esm image. 0.8.0 is the release that added admin-partition support (hashicorp/consul-esm#284);
+ * the tag could not be checked against the registry offline.
+ */
+export const CONSUL_ESM_IMAGE = "hashicorp/consul-esm:0.8.0";
+
+/** The consul user and group of the official images (uid 100, gid 1000). */
+export const CONSUL_UID = 100;
+export const CONSUL_GID = 1000;
+
+/** Kubernetes object names inside the cluster's namespace. Explicit, because the provider auto-names otherwise. */
+export const consulK8sNames = {
+  statefulSet: "consul-server",
+  /** Headless Service that gives each server pod a stable DNS name. */
+  headlessService: "consul-server-headless",
+  /** ClusterIP Service at `consulDnsIP`: DNS and the HTTPS API. */
+  service: "consul-server",
+  serviceAccount: "consul-server",
+  config: "consul-server-config",
+  secrets: "consul-server-secrets",
+  tls: "consul-server-tls",
+  pdb: "consul-server",
+  aclInit: "consul-acl-init",
+  aclInitSecrets: "consul-acl-init",
+  esm: "consul-esm",
+  esmConfig: "consul-esm-config",
+  esmSecrets: "consul-esm-token",
+} as const;
+
+/** Node name of server `index` (0-based). Kubernetes: the StatefulSet pod name. Docker: the container hostname. */
+export function consulServerNodeName(cluster: MeshCluster, index: number): string {
+  return `${consulServerNodePrefix(cluster)}${index}`;
+}
+
+/** Prefix every server node name shares: the agent token's node rule is scoped to it. */
+export function consulServerNodePrefix(cluster: MeshCluster): string {
+  return cluster.platform === "kubernetes" ? `${consulK8sNames.statefulSet}-` : `${cluster.name}-consul-`;
+}
+
+/** Docker network of a cluster: Consul servers, consul-esm, sidecars and apps attach to it. */
+export function dockerClusterNetworkName(cluster: MeshCluster): string {
+  return `lucid-mesh-${cluster.name}`;
+}
+
+/** The external catalog node that holds a cluster's registered services (see consul/registration.ts). */
+export function externalNodeName(cluster: MeshCluster): string {
+  return `${cluster.name}-external`;
+}
+
+/** Address (host) of each server, in index order: what retry_join and consul-esm dial. */
+export function consulServerHosts(cluster: MeshCluster): string[] {
+  if (cluster.docker) return [...cluster.docker.consulServerAddresses];
+  const ns = cluster.kubernetes?.namespace ?? "default";
+  return Array.from(
+    { length: cluster.consul.servers },
+    (_, i) => `${consulServerNodeName(cluster, i)}.${consulK8sNames.headlessService}.${ns}.svc`,
+  );
+}
+
+/** Where clients in the cluster reach the HTTPS API. */
+export function consulApiHost(cluster: MeshCluster): string {
+  if (cluster.docker) return cluster.docker.consulServerAddresses[0] ?? "127.0.0.1";
+  return `${consulK8sNames.service}.${cluster.kubernetes?.namespace ?? "default"}.svc`;
+}

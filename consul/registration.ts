@@ -1,0 +1,104 @@
+/**
+ * Catalog registrations of a cluster's service instances, with the HTTP check consul-esm runs.
+ *
+ * All of a cluster's registrations sit on one external node (`<cluster>-external`): Consul keys services by ID
+ * within a node and every instance has its own ID, so one node per instance would only double the resource count
+ * (and the state) without changing what Consul or consul-esm do. The node carries `external-node` so consul-esm
+ * picks it up, and `external-probe = false` because the node has no address of its own to ping; instances are
+ * reached at their service addresses.
+ */
+import type { Mesh, MeshCluster } from "../model";
+import { consulServiceId, findService, instanceName, servicesInCluster } from "../model";
+import { externalNodeName } from "./names";
+
+export interface ExternalNodeSpec {
+  readonly name: string;
+  /** Consul requires one; nothing dials it (probing is off). */
+  readonly address: string;
+  readonly meta: Readonly<Record<string, string>>;
+}
+
+export interface HttpCheckSpec {
+  readonly checkId: string;
+  readonly name: string;
+  readonly http: string;
+  readonly method: "GET";
+  readonly interval: string;
+  readonly timeout: string;
+  readonly deregisterCriticalServiceAfter: string;
+}
+
+export interface RegistrationSpec {
+  /** Pulumi-side name: unique in the mesh. */
+  readonly resourceName: string;
+  readonly node: string;
+  readonly serviceId: string;
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly tags: readonly string[];
+  readonly meta: Readonly<Record<string, string>>;
+  readonly check: HttpCheckSpec;
+}
+
+/** Consul meta keys allow only `[A-Za-z0-9_-]`, so the contract's `lucid.mesh/` prefix is spelled `lucid-mesh-`. */
+export const META_PREFIX = "lucid-mesh-";
+
+export function externalNode(cluster: MeshCluster): ExternalNodeSpec {
+  return {
+    name: externalNodeName(cluster),
+    address: "127.0.0.1",
+    meta: { "external-node": "true", "external-probe": "false", [`${META_PREFIX}cluster`]: cluster.name },
+  };
+}
+
+/**
+ * Where an instance is reached. Docker: the instance's container name on the cluster network. Kubernetes: the
+ * service's Kubernetes Service, as consul-k8s catalog sync registers it, so there is one registration per service.
+ */
+function instanceAddresses(
+  mesh: Mesh,
+  cluster: MeshCluster,
+  service: string,
+): Array<{ index: number; address: string }> {
+  const s = findService(mesh, service);
+  if (cluster.kubernetes) return [{ index: 1, address: `${s.name}.${cluster.kubernetes.namespace}.svc` }];
+  return Array.from({ length: s.instances }, (_, i) => ({
+    index: i + 1,
+    address: instanceName(cluster.name, s.name, i + 1),
+  }));
+}
+
+export function registrations(mesh: Mesh, cluster: MeshCluster): RegistrationSpec[] {
+  const node = externalNodeName(cluster);
+  return servicesInCluster(mesh, cluster.name).flatMap((service) =>
+    instanceAddresses(mesh, cluster, service.name).map(({ index, address }) => {
+      const serviceId = consulServiceId(service.name, index);
+      return {
+        resourceName: instanceName(cluster.name, service.name, index),
+        node,
+        serviceId,
+        name: service.name,
+        address,
+        port: service.port,
+        tags: [...service.tags],
+        meta: {
+          ...service.meta,
+          [`${META_PREFIX}cluster`]: cluster.name,
+          [`${META_PREFIX}version`]:
+            service.meta["version"] ?? service.tags.find((t) => /^v\d/.test(t)) ?? "unversioned",
+          [`${META_PREFIX}protocol`]: service.protocol,
+        },
+        check: {
+          checkId: `service:${serviceId}`,
+          name: `${service.name} HTTP health`,
+          http: `http://${address}:${service.port}${service.healthCheckPath}`,
+          method: "GET",
+          interval: `${mesh.discovery.healthCheckIntervalSeconds}s`,
+          timeout: `${mesh.discovery.healthCheckTimeoutSeconds}s`,
+          deregisterCriticalServiceAfter: `${mesh.discovery.registryTtlSeconds}s`,
+        },
+      };
+    }),
+  );
+}

@@ -1,0 +1,252 @@
+import { strict as assert } from "node:assert";
+import { agentPolicy, dnsPolicy, esmPolicy, meshGatewayPolicy, prometheusPolicy } from "../../consul/acl";
+import { aclInitScript } from "../../consul/aclBootstrap";
+import { clusterConfigEntries, type ConfigEntrySpec } from "../../consul/configEntries";
+import { checkRestrictedPod, type PodSpecLike } from "../../consul/podSecurity";
+import { externalNode, registrations } from "../../consul/registration";
+import { parseMeshConfig } from "../../model";
+import { clusterOf, loadMesh, rawStackConfig } from "./fixtures";
+
+function entry(entries: ConfigEntrySpec[], kind: string, name: string): ConfigEntrySpec {
+  const found = entries.find((e) => e.kind === kind && e.name === name);
+  if (!found) throw new Error(`no ${kind}/${name}`);
+  return found;
+}
+
+describe("consul/configEntries", () => {
+  const dev = loadMesh("dev");
+  const east = clusterConfigEntries(dev, clusterOf(dev, "east"));
+  const west = clusterConfigEntries(dev, clusterOf(dev, "west"));
+
+  it("sets the protocol of every service in the cluster", () => {
+    const names = east.filter((e) => e.kind === "service-defaults").map((e) => e.name);
+    assert.deepEqual(names, ["api-gateway", "blockchain-core", "session-api", "session-recorder"]);
+    assert.deepEqual(entry(east, "service-defaults", "api-gateway").config, { Protocol: "http" });
+    const prod = loadMesh("prod");
+    const prodWest = clusterConfigEntries(prod, clusterOf(prod, "west"));
+    assert.deepEqual(entry(prodWest, "service-defaults", "blockchain-anchor").config, { Protocol: "grpc" });
+  });
+
+  it("has the default deny of * to *", () => {
+    assert.deepEqual(entry(east, "service-intentions", "*").config, {
+      Sources: [{ Name: "*", Action: "deny", Description: "default deny" }],
+    });
+  });
+
+  it("states an allow default when the model asks for it", () => {
+    const raw = rawStackConfig("dev");
+    raw["security"] = { defaultIntention: "allow" };
+    const mesh = parseMeshConfig(raw);
+    const entries = clusterConfigEntries(mesh, clusterOf(mesh, "east"));
+    assert.deepEqual(entry(entries, "service-intentions", "*").config, {
+      Sources: [{ Name: "*", Action: "allow", Description: "default allow" }],
+    });
+  });
+
+  it("allows local callers by name and remote callers by peer", () => {
+    // session-api runs in east and west; api-gateway (its caller) only in east.
+    assert.deepEqual(entry(east, "service-intentions", "session-api").config, {
+      Sources: [{ Name: "api-gateway", Action: "allow" }],
+    });
+    assert.deepEqual(entry(west, "service-intentions", "session-api").config, {
+      Sources: [{ Name: "api-gateway", Peer: "east", Action: "allow" }],
+    });
+    // blockchain-core (east and west) calls blockchain-anchor (west only): a local and a peered source.
+    assert.deepEqual(entry(west, "service-intentions", "blockchain-anchor").config, {
+      Sources: [
+        { Name: "blockchain-core", Action: "allow" },
+        { Name: "blockchain-core", Peer: "east", Action: "allow" },
+      ],
+    });
+    assert.equal(
+      east.find((e) => e.kind === "service-intentions" && e.name === "blockchain-anchor"),
+      undefined,
+    );
+  });
+
+  it("fails multi-cluster services over to the other cluster's peer", () => {
+    const resolvers = east.filter((e) => e.kind === "service-resolver" && "Failover" in e.config).map((e) => e.name);
+    assert.deepEqual(resolvers, ["blockchain-core", "session-api"]);
+    assert.deepEqual(entry(east, "service-resolver", "blockchain-core").config, {
+      ConnectTimeout: "0.25s",
+      Failover: { "*": { Targets: [{ Peer: "west" }] } },
+    });
+  });
+
+  it("redirects services that run only in a peer and are called from here", () => {
+    assert.deepEqual(entry(east, "service-resolver", "blockchain-anchor").config, {
+      ConnectTimeout: "0.25s",
+      Redirect: { Peer: "west" },
+    });
+    assert.deepEqual(entry(west, "service-resolver", "session-recorder").config, {
+      ConnectTimeout: "0.25s",
+      Redirect: { Peer: "east" },
+    });
+  });
+
+  it("exports the services peers call, to those peers", () => {
+    assert.deepEqual(entry(west, "exported-services", "default").config, {
+      Services: [
+        { Name: "blockchain-anchor", Consumers: [{ Peer: "east" }] },
+        { Name: "blockchain-core", Consumers: [{ Peer: "east" }] },
+        { Name: "blockchain-manager", Consumers: [{ Peer: "east" }] },
+        { Name: "session-api", Consumers: [{ Peer: "east" }] },
+        { Name: "session-processor", Consumers: [{ Peer: "east" }] },
+      ],
+    });
+    // Only session-api (in west) calls into east, and only session-recorder there.
+    assert.deepEqual(entry(east, "exported-services", "default").config, {
+      Services: [{ Name: "session-recorder", Consumers: [{ Peer: "west" }] }],
+    });
+  });
+
+  it("routes peer traffic through mesh gateways", () => {
+    assert.deepEqual(entry(east, "proxy-defaults", "global").config, { MeshGateway: { Mode: "local" } });
+    assert.deepEqual(entry(east, "mesh", "mesh").config["Peering"] as object, { PeerThroughMeshGateways: true });
+  });
+
+  it("is deterministic and ordered by kind then name", () => {
+    assert.deepEqual(clusterConfigEntries(dev, clusterOf(dev, "east")), east);
+    const kinds = east.map((e) => e.kind);
+    assert.equal(kinds[0], "proxy-defaults");
+    assert.equal(kinds[kinds.length - 1], "exported-services");
+  });
+});
+
+describe("consul/acl", () => {
+  const dev = loadMesh("dev");
+  const east = clusterOf(dev, "east");
+
+  it("consul-esm writes only its KV prefix, its service and the external node", () => {
+    const rules = esmPolicy(east).rules;
+    assert.match(rules, /key_prefix "consul-esm\/" \{\n {2}policy = "write"\n\}/);
+    assert.match(rules, /node "east-external" \{\n {2}policy = "write"\n\}/);
+    assert.match(rules, /service "consul-esm" \{\n {2}policy = "write"\n\}/);
+    assert.match(rules, /agent_prefix "" \{\n {2}policy = "read"\n\}/);
+    assert.doesNotMatch(rules, /node_prefix "" \{\n {2}policy = "write"/);
+    assert.doesNotMatch(rules, /acl|operator/);
+  });
+
+  it("mesh gateways write only their own service and read peerings", () => {
+    const rules = meshGatewayPolicy(east).rules;
+    assert.match(rules, /service "mesh-gateway" \{\n {2}policy = "write"\n\}/);
+    assert.match(rules, /peering = "read"/);
+    assert.equal((rules.match(/"write"/g) ?? []).length, 1);
+  });
+
+  it("DNS and Prometheus only read", () => {
+    for (const policy of [dnsPolicy(east), prometheusPolicy(east)]) {
+      assert.doesNotMatch(policy.rules, /"write"/, policy.name);
+    }
+    assert.match(dnsPolicy(east).rules, /service_prefix "" \{\n {2}policy = "read"\n\}/);
+    assert.match(prometheusPolicy(east).rules, /agent_prefix "east-consul-"/);
+    assert.match(agentPolicy(east).rules, /node_prefix "east-consul-" \{\n {2}policy = "write"/);
+  });
+
+  it("the bootstrap script creates each token with its chosen secret, idempotently", () => {
+    const script = aclInitScript(east, "10.10.1.10", [{ file: "dns", policy: dnsPolicy(east), description: "dns" }]);
+    assert.match(script, /CONSUL_HTTP_ADDR="https:\/\/10\.10\.1\.10:8501"/);
+    assert.match(script, /CONSUL_TLS_SERVER_NAME="server\.east\.consul"/);
+    assert.match(script, /consul acl token create -secret "\$\(cat "\$1"\)"/);
+    assert.match(script, /ensure_token '\/acl-init\/tokens\/dns' 'lucid-dns' 'dns'/);
+    assert.doesNotMatch(script, /uuid-|[0-9a-f]{8}-[0-9a-f]{4}-/);
+  });
+});
+
+describe("consul/registration", () => {
+  it("dev: one registration per instance with the seed's HTTP check", () => {
+    const dev = loadMesh("dev");
+    const regs = registrations(dev, clusterOf(dev, "east"));
+    assert.deepEqual(
+      regs.map((r) => r.serviceId),
+      ["api-gateway-1", "blockchain-core-1", "session-api-1", "session-recorder-1"],
+    );
+    const api = regs[0]!;
+    assert.equal(api.node, "east-external");
+    assert.equal(api.address, "east-api-gateway-1");
+    assert.deepEqual(api.tags, ["v1", "production"]);
+    assert.deepEqual(api.meta, {
+      "lucid-mesh-cluster": "east",
+      "lucid-mesh-version": "v1",
+      "lucid-mesh-protocol": "http",
+    });
+    assert.deepEqual(api.check, {
+      checkId: "service:api-gateway-1",
+      name: "api-gateway HTTP health",
+      http: "http://east-api-gateway-1:8080/health",
+      method: "GET",
+      interval: "30s",
+      timeout: "10s",
+      deregisterCriticalServiceAfter: "60s",
+    });
+  });
+
+  it("prod: one registration per Kubernetes Service", () => {
+    const prod = loadMesh("prod");
+    const regs = registrations(prod, clusterOf(prod, "west"));
+    const core = regs.find((r) => r.name === "blockchain-core");
+    assert.equal(core?.address, "blockchain-core.lucid-mesh.svc");
+    assert.equal(regs.filter((r) => r.name === "blockchain-core").length, 1);
+  });
+
+  it("the external node is marked for consul-esm and not pinged", () => {
+    const dev = loadMesh("dev");
+    assert.deepEqual(externalNode(clusterOf(dev, "west")).meta, {
+      "external-node": "true",
+      "external-probe": "false",
+      "lucid-mesh-cluster": "west",
+    });
+  });
+});
+
+describe("consul/podSecurity: the restricted profile check", () => {
+  const good: PodSpecLike = {
+    securityContext: { runAsNonRoot: true, runAsUser: 100, seccompProfile: { type: "RuntimeDefault" } },
+    containers: [
+      {
+        name: "app",
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ["ALL"] },
+        },
+        resources: { limits: { cpu: "1", memory: "1Gi" }, requests: { cpu: "1", memory: "1Gi" } },
+      },
+    ],
+  };
+  const withContainer = (
+    patch: Partial<NonNullable<PodSpecLike["containers"][number]["securityContext"]>>,
+  ): PodSpecLike => ({
+    ...good,
+    containers: [{ ...good.containers[0]!, securityContext: { ...good.containers[0]!.securityContext, ...patch } }],
+  });
+
+  it("passes a compliant pod", () => assert.deepEqual(checkRestrictedPod(good), []));
+  it("privilege escalation", () =>
+    assert.deepEqual(checkRestrictedPod(withContainer({ allowPrivilegeEscalation: true })), [
+      "container app: set securityContext.allowPrivilegeEscalation to false",
+    ]));
+  it("capabilities not dropped", () =>
+    assert.deepEqual(checkRestrictedPod(withContainer({ capabilities: { drop: ["NET_RAW"] } })), [
+      'container app: set securityContext.capabilities.drop to ["ALL"]',
+    ]));
+  it("writable root filesystem", () =>
+    assert.deepEqual(checkRestrictedPod(withContainer({ readOnlyRootFilesystem: false })), [
+      "container app: set securityContext.readOnlyRootFilesystem to true and mount writable paths",
+    ]));
+  it("root, and no seccomp", () =>
+    assert.deepEqual(checkRestrictedPod({ ...good, securityContext: { runAsUser: 0 } }), [
+      "container app: set runAsNonRoot: true on the pod or the container",
+      "container app: runAsUser is 0; run as a non-root user",
+      "container app: set seccompProfile.type to RuntimeDefault on the pod or the container",
+    ]));
+  it("missing limits", () =>
+    assert.deepEqual(checkRestrictedPod({ ...good, containers: [{ ...good.containers[0]!, resources: {} }] }), [
+      "container app: set resources.limits.cpu",
+      "container app: set resources.requests.cpu",
+      "container app: set resources.limits.memory",
+      "container app: set resources.requests.memory",
+    ]));
+  it("host namespaces", () =>
+    assert.deepEqual(checkRestrictedPod({ ...good, hostNetwork: true }), ["spec.hostNetwork is true; remove it"]));
+});
