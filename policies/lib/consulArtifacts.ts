@@ -1,0 +1,129 @@
+/**
+ * Reads the Consul artifacts of the resource contract: agent config JSON (server.json + secrets.json) from Docker
+ * uploads or a ConfigMap + Secret, and service-intentions config entries.
+ */
+import type { Json } from "./props";
+import { asRecord, asRecords, asString, at, clusterLabel, labelsOf } from "./props";
+import { uploadsOf } from "./envoyArtifacts";
+import type { StackResource } from "./types";
+import { types } from "./types";
+
+export const CONSUL_SERVER_FILE = "server.json";
+export const CONSUL_SECRETS_FILE = "secrets.json";
+const CONSUL_CONFIG_DIR = "/consul/config/";
+
+export function parseJson(text: string): { value?: unknown; error?: string } {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export interface AgentConfig {
+  /** The resource holding server.json. */
+  readonly resource: StackResource;
+  readonly server: Json;
+  /** secrets.json, when found (same container, or a Secret in the same cluster). */
+  readonly secrets?: Json;
+  readonly errors: readonly string[];
+}
+
+/** A Kubernetes Secret's value: `stringData`, or base64 `data` (what the provider reports in outputs). */
+export function secretValue(props: unknown, key: string): string | undefined {
+  const plain = asString(at(props, "stringData", key));
+  if (plain !== undefined) return plain;
+  const encoded = asString(at(props, "data", key));
+  return encoded === undefined ? undefined : Buffer.from(encoded, "base64").toString("utf8");
+}
+
+function parsedRecord(text: string | undefined, file: string, errors: string[]): Json | undefined {
+  if (text === undefined) return undefined;
+  const { value, error } = parseJson(text);
+  if (error !== undefined) errors.push(`${file} is not valid JSON (${error})`);
+  return asRecord(value);
+}
+
+/** Every Consul agent config in the stack, with its secrets part joined in. */
+export function consulAgentConfigs(resources: readonly StackResource[]): AgentConfig[] {
+  const configs: AgentConfig[] = [];
+  const secretsByCluster = new Map<string, string>();
+  for (const r of resources) {
+    if (r.type !== types.secret) continue;
+    const text = secretValue(r.props, CONSUL_SECRETS_FILE);
+    if (text !== undefined) secretsByCluster.set(labelsOf(r.props)[clusterLabel] ?? "", text);
+  }
+  for (const r of resources) {
+    const errors: string[] = [];
+    let serverText: string | undefined;
+    let secretsText: string | undefined;
+    if (r.type === types.dockerContainer) {
+      for (const [file, text] of uploadsOf(r.props)) {
+        if (file === `${CONSUL_CONFIG_DIR}${CONSUL_SERVER_FILE}`) serverText = text;
+        if (file === `${CONSUL_CONFIG_DIR}${CONSUL_SECRETS_FILE}`) secretsText = text;
+      }
+    } else if (r.type === types.configMap) {
+      serverText = asString(at(r.props, "data", CONSUL_SERVER_FILE));
+      secretsText = secretsByCluster.get(labelsOf(r.props)[clusterLabel] ?? "");
+    }
+    if (serverText === undefined) continue;
+    const server = parsedRecord(serverText, CONSUL_SERVER_FILE, errors) ?? {};
+    const secrets = parsedRecord(secretsText, CONSUL_SECRETS_FILE, errors);
+    configs.push({ resource: r, server, ...(secrets ? { secrets } : {}), errors });
+  }
+  return configs;
+}
+
+export interface IntentionSource {
+  readonly name: string;
+  /** Absent when the source carries L7 `Permissions` instead of an action. */
+  readonly action?: string;
+  readonly hasPermissions: boolean;
+}
+
+export interface IntentionEntry {
+  readonly resource: StackResource;
+  readonly destination: string;
+  readonly sources: readonly IntentionSource[];
+  readonly errors: readonly string[];
+}
+
+function sourcesFrom(raw: unknown, casing: "api" | "provider"): IntentionSource[] {
+  const [nameKey, actionKey, permissionsKey] =
+    casing === "api" ? ["Name", "Action", "Permissions"] : ["name", "action", "permissions"];
+  return asRecords(raw).map((s) => {
+    const action = asString(s[actionKey]);
+    return {
+      name: asString(s[nameKey]) ?? "",
+      ...(action !== undefined ? { action: action.toLowerCase() } : {}),
+      hasPermissions: asRecords(s[permissionsKey]).length > 0,
+    };
+  });
+}
+
+/** service-intentions entries: generic ConfigEntry (`configJson` in API casing) or the typed resource. */
+export function intentionEntries(resources: readonly StackResource[]): IntentionEntry[] {
+  const entries: IntentionEntry[] = [];
+  for (const r of resources) {
+    if (r.type === types.consulConfigEntry && at(r.props, "kind") === "service-intentions") {
+      const errors: string[] = [];
+      const text = asString(at(r.props, "configJson")) ?? "{}";
+      const { value, error } = parseJson(text);
+      if (error !== undefined) errors.push(`configJson is not valid JSON (${error})`);
+      entries.push({
+        resource: r,
+        destination: asString(at(r.props, "name")) ?? r.name,
+        sources: sourcesFrom(at(value, "Sources"), "api"),
+        errors,
+      });
+    } else if (r.type === types.consulServiceIntentions) {
+      entries.push({
+        resource: r,
+        destination: asString(at(r.props, "name")) ?? r.name,
+        sources: sourcesFrom(at(r.props, "sources"), "provider"),
+        errors: [],
+      });
+    }
+  }
+  return entries;
+}

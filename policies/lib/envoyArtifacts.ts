@@ -1,0 +1,165 @@
+/**
+ * Finds the Envoy configuration a resource carries (the resource contract in docs/ARCHITECTURE.md): a Docker
+ * container's `uploads` under /etc/envoy, or a Kubernetes ConfigMap's `data` keys, parsed with js-yaml.
+ */
+import { load } from "js-yaml";
+import { envoyFiles, envoyNames } from "../../model/names";
+import type { Json } from "./props";
+import { asRecord, asRecords, asString, at, isRecord } from "./props";
+import type { ResourceInput } from "./types";
+import { types } from "./types";
+
+export interface EnvoyConfig {
+  /** The parsed bootstrap, when the resource carries one. */
+  readonly bootstrap?: Json;
+  /** Listeners from listener.yaml and the bootstrap's static_resources. */
+  readonly listeners: readonly Json[];
+  /** Clusters from cluster.yaml and the bootstrap's static_resources. */
+  readonly clusters: readonly Json[];
+  /** Files that did not parse, as messages: a rule cannot vouch for what it cannot read. */
+  readonly errors: readonly string[];
+}
+
+const ENVOY_DOCUMENTS: readonly string[] = [envoyFiles.bootstrap, envoyFiles.listeners, envoyFiles.clusters];
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/** Text of a Docker upload: `content`, or `contentBase64` decoded. */
+export function uploadText(upload: Json): string | undefined {
+  const content = asString(upload.content);
+  if (content !== undefined) return content;
+  const base64 = asString(upload.contentBase64);
+  return base64 === undefined ? undefined : Buffer.from(base64, "base64").toString("utf8");
+}
+
+/** Docker uploads as `[path, text]` pairs. */
+export function uploadsOf(props: unknown): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const upload of asRecords(at(props, "uploads"))) {
+    const file = asString(upload.file);
+    const text = uploadText(upload);
+    if (file !== undefined && text !== undefined) out.push([file, text]);
+  }
+  return out;
+}
+
+/** The Envoy documents a resource carries, by file name (`bootstrap.yaml`, ...). Empty when it carries none. */
+export function envoyDocuments(input: ResourceInput): Map<string, string> {
+  const documents = new Map<string, string>();
+  if (input.type === types.dockerContainer) {
+    for (const [file, text] of uploadsOf(input.props)) {
+      if (file.startsWith(`${envoyFiles.directory}/`) && ENVOY_DOCUMENTS.includes(basename(file))) {
+        documents.set(basename(file), text);
+      }
+    }
+  } else if (input.type === types.configMap) {
+    for (const [key, value] of Object.entries(asRecord(at(input.props, "data")) ?? {})) {
+      if (ENVOY_DOCUMENTS.includes(key) && typeof value === "string") documents.set(key, value);
+    }
+  }
+  return documents;
+}
+
+function resourcesOf(document: unknown): Json[] {
+  return asRecords(at(document, "resources"));
+}
+
+/** Parses the Envoy documents of a resource; undefined when the resource carries no Envoy config. */
+export function envoyConfigOf(input: ResourceInput): EnvoyConfig | undefined {
+  const documents = envoyDocuments(input);
+  if (documents.size === 0) return undefined;
+  const errors: string[] = [];
+  const parsed = new Map<string, unknown>();
+  for (const [file, text] of documents) {
+    try {
+      parsed.set(file, load(text));
+    } catch (e) {
+      errors.push(`${file} is not valid YAML (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
+    }
+  }
+  const bootstrap = asRecord(parsed.get(envoyFiles.bootstrap));
+  const listeners = [
+    ...asRecords(at(bootstrap, "static_resources", "listeners")),
+    ...resourcesOf(parsed.get(envoyFiles.listeners)),
+  ];
+  const clusters = [
+    ...asRecords(at(bootstrap, "static_resources", "clusters")),
+    ...resourcesOf(parsed.get(envoyFiles.clusters)),
+  ];
+  return { ...(bootstrap ? { bootstrap } : {}), listeners, clusters, errors };
+}
+
+// ---- Readers over parsed Envoy objects ----
+
+export const HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager";
+export const LOCAL_RATE_LIMIT = "envoy.filters.http.local_ratelimit";
+
+export function nameOf(object: Json): string {
+  return asString(object.name) ?? "(unnamed)";
+}
+
+export function socketAddress(address: unknown): { address?: string; port?: number } {
+  const socket = asRecord(at(address, "socket_address"));
+  const port = socket?.port_value;
+  return {
+    ...(typeof socket?.address === "string" ? { address: socket.address } : {}),
+    ...(typeof port === "number" ? { port } : {}),
+  };
+}
+
+export function filterChains(listener: Json): Json[] {
+  return asRecords(listener.filter_chains);
+}
+
+function typeUrlEndsWith(object: unknown, suffix: string): boolean {
+  return asString(at(object, "@type"))?.endsWith(suffix) ?? false;
+}
+
+/** HTTP connection managers of a filter chain. */
+export function httpConnectionManagers(chain: Json): Json[] {
+  return asRecords(chain.filters)
+    .filter((f) => f.name === HTTP_CONNECTION_MANAGER || typeUrlEndsWith(f.typed_config, ".HttpConnectionManager"))
+    .map((f) => asRecord(f.typed_config) ?? {});
+}
+
+/** The TLS context of a transport socket whose `@type` ends with `kind`, such as `.DownstreamTlsContext`. */
+export function tlsContext(transportSocket: unknown, kind: string): Json | undefined {
+  const config = asRecord(at(transportSocket, "typed_config"));
+  return config && typeUrlEndsWith(config, kind) ? config : undefined;
+}
+
+/** Every transport socket of a cluster: the default one and each match's. */
+export function clusterTransportSockets(cluster: Json): unknown[] {
+  const sockets: unknown[] = [];
+  if (isRecord(cluster.transport_socket)) sockets.push(cluster.transport_socket);
+  for (const match of asRecords(cluster.transport_socket_matches)) {
+    if (isRecord(match.transport_socket)) sockets.push(match.transport_socket);
+  }
+  return sockets;
+}
+
+/** A `google.protobuf.Duration` in seconds: JSON form ("0.250s") or `{seconds, nanos}`. */
+export function durationSeconds(value: unknown): number | undefined {
+  if (typeof value === "string") {
+    const match = /^(\d+(?:\.\d+)?)s$/.exec(value.trim());
+    return match?.[1] === undefined ? undefined : Number(match[1]);
+  }
+  if (isRecord(value)) {
+    const seconds = Number(value.seconds ?? 0);
+    const nanos = Number(value.nanos ?? 0);
+    return Number.isFinite(seconds) && Number.isFinite(nanos) ? seconds + nanos / 1e9 : undefined;
+  }
+  return undefined;
+}
+
+/** The sidecar's inbound mTLS listener: named `inbound`, or bound to the proxy port. */
+export function isInboundListener(listener: Json, proxyPort: number): boolean {
+  return listener.name === envoyNames.inboundListener || socketAddress(listener.address).port === proxyPort;
+}
+
+/** Upstream clusters to mesh services (`upstream_<service>`). */
+export function isUpstreamCluster(cluster: Json): boolean {
+  return nameOf(cluster).startsWith(envoyNames.upstreamCluster(""));
+}

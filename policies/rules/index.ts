@@ -1,0 +1,45 @@
+/** Every rule of the pack. Re-exports only, plus the list the pack serves. */
+import type { Policies } from "@pulumi/policy";
+import { adminLoopback } from "./envoy/adminLoopback";
+import { mtlsRequired } from "./envoy/mtlsRequired";
+import { rateLimitsSet } from "./envoy/rateLimitsSet";
+import { upstreamResilience } from "./envoy/upstreamResilience";
+import { certLifetimes } from "./pki/certLifetimes";
+import { keyStrength } from "./pki/keyStrength";
+import { spiffeIdentity } from "./pki/spiffeIdentity";
+import { consulHardening } from "./consul/consulHardening";
+import { healthChecksPresent } from "./consul/healthChecksPresent";
+import { intentionsDefaultDeny } from "./consul/intentionsDefaultDeny";
+import { imagesPinned } from "./workloads/imagesPinned";
+import { podSecurity } from "./workloads/podSecurity";
+import { noPlaintextSecrets } from "./secrets/noPlaintextSecrets";
+
+export * from "./envoy/adminLoopback";
+export * from "./envoy/mtlsRequired";
+export * from "./envoy/rateLimitsSet";
+export * from "./envoy/upstreamResilience";
+export * from "./pki/certLifetimes";
+export * from "./pki/keyStrength";
+export * from "./pki/spiffeIdentity";
+export * from "./consul/consulHardening";
+export * from "./consul/healthChecksPresent";
+export * from "./consul/intentionsDefaultDeny";
+export * from "./workloads/imagesPinned";
+export * from "./workloads/podSecurity";
+export * from "./secrets/noPlaintextSecrets";
+
+export const allPolicies: Policies = [
+  mtlsRequired,
+  rateLimitsSet,
+  upstreamResilience,
+  adminLoopback,
+  certLifetimes,
+  keyStrength,
+  spiffeIdentity,
+  intentionsDefaultDeny,
+  consulHardening,
+  healthChecksPresent,
+  imagesPinned,
+  podSecurity,
+  noPlaintextSecrets,
+];

@@ -1,0 +1,57 @@
+import { trustDomainId } from "../../../model/names";
+import { resourceRule } from "../../lib/policy";
+import { asArray, at } from "../../lib/props";
+import type { ResourceInput } from "../../lib/types";
+import { types } from "../../lib/types";
+
+export const spiffeIdentityDefaults = {
+  trustDomain: "lucid.mesh",
+};
+export type SpiffeIdentityConfig = typeof spiffeIdentityDefaults;
+
+/** Leaf CSRs by the PKI naming contract: `<cluster>-<service>-leaf-csr`. */
+const LEAF_CSR = /-leaf-csr$/;
+
+/** A workload certificate names exactly one SPIFFE ID, in this mesh's trust domain, with a workload path. */
+export function checkSpiffeIdentity(input: ResourceInput, config: SpiffeIdentityConfig): string[] {
+  if (!LEAF_CSR.test(input.name)) return [];
+  const domain = trustDomainId(config.trustDomain);
+  const ids = asArray(at(input.props, "uris")).filter(
+    (u): u is string => typeof u === "string" && u.toLowerCase().startsWith("spiffe://"),
+  );
+  if (ids.length !== 1) {
+    return [
+      `the leaf has ${ids.length} spiffe:// URI SANs; put exactly one (${domain}/ns/<ns>/dc/<dc>/svc/<service>) in uris.`,
+    ];
+  }
+  const id = ids[0] ?? "";
+  if (!id.startsWith(`${domain}/`)) {
+    return [`${id} is outside the trust domain ${config.trustDomain}; issue the leaf an ID under ${domain}/.`];
+  }
+  const path = id.slice(domain.length);
+  if (path.replace(/\/+$/, "") === "" || path.includes("//")) {
+    return [`${id} has no workload path; use ${domain}/ns/<ns>/dc/<dc>/svc/<service>.`];
+  }
+  return [];
+}
+
+export const spiffeIdentity = resourceRule(
+  {
+    name: "lucid-pki-spiffe-identity",
+    description: "Require each leaf certificate request to carry exactly one SPIFFE ID in the mesh's trust domain.",
+    severity: "critical",
+    appliesTo: [types.certRequest],
+    defaults: spiffeIdentityDefaults,
+    configSchema: {
+      properties: {
+        trustDomain: {
+          type: "string",
+          pattern: "^[a-z0-9.-]+$",
+          default: spiffeIdentityDefaults.trustDomain,
+          description: "The mesh's SPIFFE trust domain.",
+        },
+      },
+    },
+  },
+  checkSpiffeIdentity,
+);
