@@ -1,0 +1,69 @@
+import { strict as assert } from "node:assert";
+import type { Json } from "../../lib/props";
+import { consulHardening } from "../../rules/consul/consulHardening";
+import { GOSSIP_KEY, consulContainer, consulKubernetes, consulServerJson } from "../fixtures/mesh";
+import type { ResourceUnderTest } from "../harness";
+import { runStackPolicy } from "../harness";
+
+async function messages(resources: ResourceUnderTest[], environment = "dev"): Promise<string[]> {
+  const result = await runStackPolicy(consulHardening, resources, { config: { environment } });
+  return result.violations.map((v) => v.message);
+}
+
+function server(edit: (s: Json) => void): Json {
+  const s = consulServerJson();
+  edit(s);
+  return s;
+}
+
+describe("lucid-consul-hardening", () => {
+  it("passes the generated agent config on Docker and on Kubernetes (dev: one server)", async () => {
+    assert.deepEqual(await messages([consulContainer()]), []);
+    assert.deepEqual(await messages(consulKubernetes()), []);
+  });
+
+  it("fails ACLs that are off or allow by default", async () => {
+    const resources = [consulContainer(server((s) => (s.acl = { enabled: false, default_policy: "allow" })))];
+    assert.deepEqual(await messages(resources), [
+      "east-consul-server-0: ACLs are off; set acl.enabled to true in server.json.",
+      'east-consul-server-0: ACLs allow by default; set acl.default_policy to "deny" in server.json.',
+    ]);
+  });
+
+  it("fails without a gossip key in the secrets part, and a gossip key in server.json", async () => {
+    assert.deepEqual(await messages(consulKubernetes(consulServerJson(), { acl: { tokens: {} } })), [
+      "east-consul-server: gossip encryption is off; set encrypt (a base64 32-byte key) in secrets.json.",
+    ]);
+    assert.deepEqual(await messages([consulContainer(server((s) => (s.encrypt = GOSSIP_KEY)))]), [
+      "east-consul-server-0: the gossip key is in server.json, which is not secret; move encrypt to secrets.json.",
+    ]);
+  });
+
+  it("fails TLS without hostname verification", async () => {
+    const resources = [consulContainer(server((s) => delete (s.tls as Json).internal_rpc))];
+    assert.deepEqual(await messages(resources), [
+      "east-consul-server-0: TLS verify_server_hostname is not on; set tls.internal_rpc.verify_server_hostname to true.",
+    ]);
+  });
+
+  it("fails script checks", async () => {
+    assert.deepEqual(await messages([consulContainer(server((s) => (s.enable_script_checks = true)))]), [
+      "east-consul-server-0: enable_script_checks lets checks run arbitrary commands; set enable_script_checks to false.",
+    ]);
+  });
+
+  it("fails a single server outside dev, and an even count", async () => {
+    assert.deepEqual(await messages([consulContainer()], "prod"), [
+      "east-consul-server-0: bootstrap_expect is 1; outside dev run an odd number of servers, at least 3.",
+    ]);
+    assert.deepEqual(await messages([consulContainer(server((s) => (s.bootstrap_expect = 4)))], "prod"), [
+      "east-consul-server-0: bootstrap_expect is 4; outside dev run an odd number of servers, at least 3.",
+    ]);
+    assert.deepEqual(await messages([consulContainer(server((s) => (s.bootstrap_expect = 3)))], "prod"), []);
+  });
+
+  it("is strict (prod) when no environment is configured", async () => {
+    const result = await runStackPolicy(consulHardening, [consulContainer()]);
+    assert.equal(result.violations.length, 1);
+  });
+});
