@@ -125,7 +125,8 @@ export function loadFullRoot(): boolean {
   if (fullRoot || fullFailed) return false;
   const t0 = performance.now();
   try {
-    const root = newRoot().loadSync(listLoadableProtos(), { keepCase: true });
+    const core = CORE_PROTOS.map((f) => resolveImport(f)).filter((f): f is string => f !== null);
+    const root = newRoot().loadSync([...new Set([...core, ...listLoadableProtos()])], { keepCase: true });
     fullRoot = root;
     stats.push({ tier: "full", files: root.files.length, ms: performance.now() - t0 });
     return true;
