@@ -1,0 +1,52 @@
+/** Shared fixtures for the PKI tests: the repo's stacks as meshes, and the CA rendered under the tls models. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { parseMeshConfig, servicesInCluster, type Mesh } from "../../model";
+import { MeshCertificateAuthority } from "../../components/certificateAuthority";
+import { settle, startSimulation, type ResourceRecorder } from "../../simulate/recorder";
+import { tlsModels } from "../../simulate/tls";
+
+export type StackName = "dev" | "prod";
+
+export function loadMesh(stack: StackName): Mesh {
+  const file = path.resolve(__dirname, "..", "..", `Pulumi.${stack}.yaml`);
+  const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+  return parseMeshConfig(doc.config["lucid-mesh:mesh"]);
+}
+
+export const CA_NAME = "mesh";
+
+export interface RenderedCa {
+  readonly mesh: Mesh;
+  readonly recorder: ResourceRecorder;
+  readonly ca: MeshCertificateAuthority;
+}
+
+/** Starts a simulation FIRST, then builds the component and waits for every registration. */
+export async function renderCa(stack: StackName): Promise<RenderedCa> {
+  const recorder = await startSimulation({ stack, models: tlsModels });
+  const mesh = loadMesh(stack);
+  const ca = new MeshCertificateAuthority(CA_NAME, { mesh });
+  await settle();
+  return { mesh, recorder, ca };
+}
+
+/** Every (cluster, service) pair that gets a leaf. */
+export function leafOwners(mesh: Mesh): { cluster: string; service: string }[] {
+  return mesh.clusters.flatMap((c) =>
+    servicesInCluster(mesh, c.name).map((s) => ({ cluster: c.name, service: s.name })),
+  );
+}
+
+export const TLS = {
+  privateKey: "tls:index/privateKey:PrivateKey",
+  selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
+  certRequest: "tls:index/certRequest:CertRequest",
+  locallySignedCert: "tls:index/locallySignedCert:LocallySignedCert",
+} as const;
+
+/** PEM blocks in order. */
+export function splitPem(pem: string): string[] {
+  return pem.match(/-----BEGIN [^-]+-----[\s\S]+?-----END [^-]+-----\n?/g) ?? [];
+}
