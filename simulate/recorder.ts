@@ -5,6 +5,7 @@
  * Provider behaviour comes from per-type `ProviderModel`s (real crypto for tls, plausible outputs for the rest);
  * a type with no model echoes its inputs, as the engine does for most properties.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface ModelArgs {
@@ -20,6 +21,8 @@ export interface ModelResult {
   readonly outputs: Record<string, unknown>;
 }
 export type ProviderModel = (args: ModelArgs) => ModelResult | Promise<ModelResult>;
+/** Models a provider function (an invoke such as `consul.getAclTokenSecretId`): inputs in, outputs out. */
+export type InvokeModel = (inputs: Record<string, unknown>) => Record<string, unknown>;
 
 export interface RecordedResource {
   readonly urn: string;
@@ -151,10 +154,16 @@ export interface SimulationOptions {
   /** Stack config as `key: value` (objects are JSON-encoded, as the CLI does). */
   readonly config?: Record<string, unknown>;
   readonly models?: Record<string, ProviderModel>;
+  readonly invokes?: Record<string, InvokeModel>;
   readonly preview?: boolean;
 }
 
 export const PROJECT = "lucid-mesh";
+
+/** An id that depends only on what the resource is, so two runs agree. */
+export function stableId(type: string, name: string): string {
+  return `${name}-${createHash("sha256").update(`${type}::${name}`).digest("hex").slice(0, 8)}`;
+}
 
 function mockUrn(stack: string, project: string, type: string, name: string): string {
   return `urn:pulumi:${stack}::${project}::${type}::${name}`;
@@ -170,7 +179,6 @@ export async function startSimulation(options: SimulationOptions): Promise<Resou
   activeRecorder = recorder;
   patchMockMonitor();
   const models = options.models ?? {};
-  let counter = 0;
   await pulumi.runtime.setMocks(
     {
       async newResource(args: pulumi.runtime.MockResourceArgs): Promise<pulumi.runtime.MockResourceResult> {
@@ -195,11 +203,12 @@ export async function startSimulation(options: SimulationOptions): Promise<Resou
           const result = await model({ type: args.type, name: args.name, inputs, stack: options.stack });
           return { id: result.id, state: { ...(args.inputs as object), ...result.outputs } };
         }
-        counter += 1;
-        return { id: `${args.name}-id-${counter}`, state: args.inputs };
+        return { id: stableId(args.type, args.name), state: args.inputs };
       },
       call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-        return args.inputs as Record<string, unknown>;
+        const inputs = unwrapSecrets(args.inputs).value as Record<string, unknown>;
+        const invoke = options.invokes?.[args.token];
+        return invoke ? { ...inputs, ...invoke(inputs) } : inputs;
       },
     },
     project,
