@@ -1,6 +1,6 @@
 import type { IntentionRule } from "../../../model/intentions";
 import { intentionAllows } from "../../../model/intentions";
-import { intentionEntries } from "../../lib/consulArtifacts";
+import { consulAgentConfigs, intentionEntries } from "../../lib/consulArtifacts";
 import { envoyConfigOf, isUpstreamCluster, nameOf } from "../../lib/envoyArtifacts";
 import { stackRule } from "../../lib/policy";
 import { labelsOf, roleLabel, serviceLabel } from "../../lib/props";
@@ -39,6 +39,9 @@ export function checkIntentionsDefaultDeny(
   _config: IntentionsDefaultDenyConfig,
 ): StackViolation[] {
   const entries = intentionEntries(resources);
+  const upstreams = declaredUpstreams(resources);
+  // A stack with no Consul and no sidecars (a PKI-only stack, say) has nothing to authorize.
+  if (entries.length === 0 && upstreams.length === 0 && consulAgentConfigs(resources).length === 0) return [];
   const violations: StackViolation[] = [];
   const rules: IntentionRule[] = [];
   for (const entry of entries) {
@@ -67,7 +70,7 @@ export function checkIntentionsDefaultDeny(
         'no service-intentions entry denies "*" to "*"; add a ConfigEntry with kind service-intentions, name "*" and configJson {"Sources":[{"Name":"*","Action":"deny"}]}.',
     });
   }
-  for (const upstream of declaredUpstreams(resources)) {
+  for (const upstream of upstreams) {
     if (!intentionAllows(rules, "deny", upstream.source, upstream.destination)) {
       violations.push({
         urn: upstream.resource.urn,

@@ -1,0 +1,179 @@
+/**
+ * Runs the pack exactly as the Pulumi engine does: the run-policy-pack shim type-checks and loads policies/index.ts
+ * with ts-node in a child process, prints the gRPC port, and serves the Analyzer protocol we call here.
+ */
+import * as grpc from "@grpc/grpc-js";
+import type { ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
+import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import {
+  AnalyzeRequest,
+  AnalyzeStackRequest,
+  AnalyzerResource,
+  AnalyzerResourceOptions,
+  ConfigureAnalyzerRequest,
+  EnforcementLevel,
+  PolicyConfig,
+} from "@pulumi/pulumi/proto/analyzer_pb";
+import type { AnalyzeResponse, AnalyzerInfo } from "@pulumi/pulumi/proto/analyzer_pb";
+import { allPolicies } from "../../rules";
+import { pkiResources } from "../fixtures/mesh";
+
+const PACK_DIR = path.resolve(__dirname, "..", "..");
+// ts-node type-checks the whole pack on start: seconds on a laptop, longer on a busy 2-core runner.
+const START_TIMEOUT_MS = 90_000;
+
+function unary<Req, Res>(
+  method: (req: Req, callback: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
+  request: Req,
+): Promise<Res> {
+  return new Promise((resolve, reject) => method(request, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+function startPack(): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:0", "."], {
+    cwd: PACK_DIR,
+    env: { ...process.env, LUCID_MESH_POLICY_ENV: "prod" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new Promise((resolve, reject) => {
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(
+      () => reject(new Error(`no port after ${START_TIMEOUT_MS} ms; stderr: ${stderr}`)),
+      START_TIMEOUT_MS,
+    );
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const newline = stdout.indexOf("\n");
+      if (newline < 0) return;
+      clearTimeout(timer);
+      const port = Number(stdout.slice(0, newline).trim());
+      if (Number.isInteger(port) && port > 0) resolve({ child, port });
+      else reject(new Error(`first stdout line is not a port: ${stdout}`));
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`policy pack exited with ${String(code)}: ${stderr}`));
+    });
+  });
+}
+
+function analyzeRequest(type: string, name: string, props: Record<string, unknown>): AnalyzeRequest {
+  return new AnalyzeRequest()
+    .setType(type)
+    .setName(name)
+    .setUrn(`urn:pulumi:prod::lucid-mesh::${type}::${name}`)
+    .setProperties(Struct.fromJavaScript(props as never))
+    .setOptions(new AnalyzerResourceOptions());
+}
+
+function diagnostics(
+  response: AnalyzeResponse,
+): Array<{ policy: string; level: EnforcementLevel; message: string; urn: string }> {
+  return response.getDiagnosticsList().map((d) => ({
+    policy: d.getPolicyname(),
+    level: d.getEnforcementlevel(),
+    message: d.getMessage(),
+    urn: d.getUrn(),
+  }));
+}
+
+describe("policy pack end to end (run-policy-pack + Analyzer gRPC)", function () {
+  this.timeout(START_TIMEOUT_MS + 30_000);
+  let child: ChildProcess | undefined;
+  let client: AnalyzerClient;
+
+  before(async () => {
+    const started = await startPack();
+    child = started.child;
+    client = new AnalyzerClient(`127.0.0.1:${started.port}`, grpc.credentials.createInsecure());
+  });
+
+  after(() => {
+    client?.close();
+    child?.removeAllListeners("exit");
+    child?.kill();
+  });
+
+  it("serves every policy with its config schema, prod levels and initial config", async () => {
+    const info = await unary<Empty, AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
+    assert.equal(info.getName(), "lucid-mesh-policies");
+    assert.equal(info.getVersion(), "0.1.0");
+    const names = info.getPoliciesList().map((p) => p.getName());
+    assert.deepEqual(
+      names,
+      allPolicies.map((p) => p.name),
+    );
+    const rate = info.getPoliciesList().find((p) => p.getName() === "lucid-envoy-rate-limits-set");
+    const schema = rate?.getConfigschema()?.getProperties()?.toJavaScript() as Record<string, { default?: unknown }>;
+    assert.equal(schema.maxRequestsPerSecond?.default, 5000);
+    // Each policy reports the pack's level: mandatory for prod.
+    assert.ok(info.getPoliciesList().every((p) => p.getEnforcementlevel() === EnforcementLevel.MANDATORY));
+    const initial = info.getInitialconfigMap().get("lucid-consul-hardening");
+    assert.equal(initial?.getEnforcementlevel(), EnforcementLevel.MANDATORY);
+  });
+
+  it("applies Configure, then reports a violating resource with the policy's name and level", async () => {
+    const configure = new ConfigureAnalyzerRequest();
+    configure
+      .getPolicyconfigMap()
+      .set(
+        "lucid-workloads-images-pinned",
+        new PolicyConfig()
+          .setEnforcementlevel(EnforcementLevel.ADVISORY)
+          .setProperties(Struct.fromJavaScript({ requireDigest: false })),
+      )
+      .set(
+        "lucid-pki-cert-lifetimes",
+        new PolicyConfig()
+          .setEnforcementlevel(EnforcementLevel.MANDATORY)
+          .setProperties(Struct.fromJavaScript({ maxLeafValidityHours: 720 })),
+      );
+    await unary(client.configure.bind(client), configure);
+
+    const request = analyzeRequest("docker:index/container:Container", "east-api-gateway-1-sidecar", {
+      image: "envoyproxy/envoy:v1.28-latest",
+    });
+    const found = diagnostics(await unary<AnalyzeRequest, AnalyzeResponse>(client.analyze.bind(client), request));
+    assert.deepEqual(found, [
+      {
+        policy: "lucid-workloads-images-pinned",
+        level: EnforcementLevel.ADVISORY,
+        message:
+          'Require every container image to be pinned to a version tag or digest, never latest.\nimage: image envoyproxy/envoy:v1.28-latest uses a moving "latest" tag; pin a version tag or @sha256 digest.',
+        urn: "",
+      },
+    ]);
+  });
+
+  it("analyzes a small stack with the configured threshold", async () => {
+    const resources = pkiResources().map((r) =>
+      new AnalyzerResource()
+        .setType(r.type)
+        .setName(r.name)
+        .setUrn(r.urn ?? "")
+        .setProperties(Struct.fromJavaScript(r.props as never))
+        .setOptions(new AnalyzerResourceOptions()),
+    );
+    const request = new AnalyzeStackRequest().setResourcesList(resources);
+    const found = diagnostics(
+      await unary<AnalyzeStackRequest, AnalyzeResponse>(client.analyzeStack.bind(client), request),
+    );
+    const leaf = pkiResources().find((r) => r.name === "east-api-gateway-leaf");
+    assert.deepEqual(found, [
+      {
+        policy: "lucid-pki-cert-lifetimes",
+        level: EnforcementLevel.MANDATORY,
+        message:
+          "Keep certificate lifetimes nested (root ≥ intermediate ≥ 3 × leaf) with short, early-renewed leaves.\neast-api-gateway-leaf: leaf validity 2160 h exceeds 720 h; shorten validityPeriodHours.",
+        urn: leaf?.urn ?? "",
+      },
+    ]);
+  });
+});
