@@ -1,0 +1,348 @@
+/**
+ * Consul on Kubernetes: a restricted Namespace, a StatefulSet behind a headless Service, a ClusterIP Service at
+ * the reserved DNS address, a PodDisruptionBudget, the config split between a ConfigMap (no secrets) and Secrets,
+ * consul-esm, and the ACL bootstrap Job. Every object has an explicit name: the provider would add a suffix.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { aclInitPaths } from "../../consul/aclBootstrap";
+import {
+  CONSUL_ESM_IMAGE,
+  CONSUL_GID,
+  CONSUL_UID,
+  consulK8sNames as names,
+  consulPaths,
+  consulPorts,
+  esmPaths,
+} from "../../consul/names";
+import type { ConsulPlatform, RenderedFile } from "./consulTypes";
+
+type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
+type SecurityContext = k8s.types.input.core.v1.SecurityContext;
+
+/** The restricted profile: what `pod-security.kubernetes.io/enforce=restricted` admits, plus a read-only root. */
+const podSecurity: PodSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: CONSUL_UID,
+  runAsGroup: CONSUL_GID,
+  fsGroup: CONSUL_GID,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+const containerSecurity: SecurityContext = {
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+const tmpVolume = { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } };
+const tmpMount = { name: "tmp", mountPath: "/tmp" };
+
+function fileMap(files: readonly RenderedFile[]): Record<string, pulumi.Input<string>> {
+  return Object.fromEntries(files.map((f) => [f.name, f.content]));
+}
+
+export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
+  const { name, cluster } = inputs;
+  const settings = cluster.kubernetes;
+  if (!settings) throw new Error(`cluster ${cluster.name}: consulKubernetes needs kubernetes settings`);
+  const namespace = settings.namespace;
+  const serverLabels = inputs.labels("consul-server");
+  const esmLabels = inputs.labels("consul-esm");
+  const selector = { "app.kubernetes.io/name": names.statefulSet, "lucid.mesh/cluster": cluster.name };
+  const meta = (objectName: string, labels: Record<string, string> = serverLabels) => ({
+    name: objectName,
+    namespace,
+    labels,
+  });
+
+  const ns = new k8s.core.v1.Namespace(
+    `${name}-namespace`,
+    {
+      metadata: {
+        name: namespace,
+        labels: {
+          "lucid.mesh/cluster": cluster.name,
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/enforce-version": "latest",
+          "pod-security.kubernetes.io/warn": "restricted",
+        },
+      },
+    },
+    opts,
+  );
+  const nsOpts = { ...opts, dependsOn: [ns] };
+
+  const serviceAccount = new k8s.core.v1.ServiceAccount(
+    `${name}-service-account`,
+    { metadata: meta(names.serviceAccount), automountServiceAccountToken: false },
+    nsOpts,
+  );
+  const config = new k8s.core.v1.ConfigMap(
+    `${name}-config`,
+    { metadata: meta(names.config), data: { [consulPaths.serverConfig]: inputs.serverConfig("all") } },
+    nsOpts,
+  );
+  const secrets = new k8s.core.v1.Secret(
+    `${name}-secrets`,
+    {
+      metadata: meta(names.secrets),
+      type: "Opaque",
+      stringData: { [consulPaths.secretsConfig]: inputs.secretsConfig },
+    },
+    nsOpts,
+  );
+  const tls = new k8s.core.v1.Secret(
+    `${name}-tls`,
+    { metadata: meta(names.tls), type: "Opaque", stringData: fileMap(inputs.tlsFiles) },
+    nsOpts,
+  );
+
+  const serverPorts = [
+    { name: "server", port: consulPorts.server, protocol: "TCP" },
+    { name: "serflan-tcp", port: consulPorts.serfLan, protocol: "TCP" },
+    { name: "serflan-udp", port: consulPorts.serfLan, protocol: "UDP" },
+    { name: "https", port: consulPorts.https, protocol: "TCP" },
+    { name: "grpc-tls", port: consulPorts.grpcTls, protocol: "TCP" },
+    { name: "dns-tcp", port: consulPorts.dns, protocol: "TCP" },
+    { name: "dns-udp", port: consulPorts.dns, protocol: "UDP" },
+  ];
+  const headless = new k8s.core.v1.Service(
+    `${name}-headless`,
+    {
+      metadata: meta(names.headlessService),
+      spec: {
+        clusterIP: "None",
+        // Servers must find each other before any is ready: readiness needs a leader, which needs the others.
+        publishNotReadyAddresses: true,
+        selector,
+        ports: serverPorts.map((p) => ({ ...p, targetPort: p.port })),
+      },
+    },
+    nsOpts,
+  );
+  const service = new k8s.core.v1.Service(
+    `${name}-service`,
+    {
+      metadata: meta(names.service),
+      spec: {
+        type: "ClusterIP",
+        // Envoy's resolver address, fixed in the model so sidecars can be rendered before the cluster exists.
+        clusterIP: settings.consulDnsIP,
+        selector,
+        ports: serverPorts
+          .filter((p) => p.name.startsWith("dns") || p.name === "https")
+          .map((p) => ({ ...p, targetPort: p.port })),
+      },
+    },
+    nsOpts,
+  );
+
+  const statefulSet = new k8s.apps.v1.StatefulSet(
+    `${name}-statefulset`,
+    {
+      metadata: meta(names.statefulSet),
+      spec: {
+        serviceName: names.headlessService,
+        replicas: cluster.consul.servers,
+        // Raft needs all servers up to elect the first leader; ordered start would wait forever on pod 0's readiness.
+        podManagementPolicy: "Parallel",
+        updateStrategy: { type: "RollingUpdate" },
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels: { ...serverLabels, ...selector } },
+          spec: {
+            serviceAccountName: names.serviceAccount,
+            automountServiceAccountToken: false,
+            terminationGracePeriodSeconds: 30,
+            securityContext: podSecurity,
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [
+                  { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" },
+                ],
+              },
+            },
+            containers: [
+              {
+                name: "consul",
+                image: cluster.consul.image,
+                command: ["consul", "agent", `-config-dir=${consulPaths.configDir}`],
+                ports: serverPorts.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
+                securityContext: containerSecurity,
+                resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+                // Status endpoints need no ACL token; kubelet does not verify the certificate.
+                readinessProbe: {
+                  httpGet: { path: "/v1/status/leader", port: consulPorts.https, scheme: "HTTPS" },
+                  periodSeconds: 10,
+                  failureThreshold: 3,
+                },
+                livenessProbe: {
+                  tcpSocket: { port: consulPorts.https },
+                  initialDelaySeconds: 30,
+                  periodSeconds: 20,
+                  failureThreshold: 6,
+                },
+                volumeMounts: [
+                  { name: "data", mountPath: consulPaths.dataDir },
+                  { name: "config", mountPath: consulPaths.configDir, readOnly: true },
+                  { name: "tls", mountPath: consulPaths.tlsDir, readOnly: true },
+                  tmpMount,
+                ],
+              },
+            ],
+            volumes: [
+              {
+                // One directory with both halves of the agent config, from the ConfigMap and the Secret.
+                name: "config",
+                projected: {
+                  sources: [{ configMap: { name: names.config } }, { secret: { name: names.secrets } }],
+                  defaultMode: 0o440,
+                },
+              },
+              { name: "tls", secret: { secretName: names.tls, defaultMode: 0o440 } },
+              tmpVolume,
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: "data", labels: serverLabels },
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              ...(settings.storageClass ? { storageClassName: settings.storageClass } : {}),
+              resources: { requests: { storage: `${cluster.consul.storageGi}Gi` } },
+            },
+          },
+        ],
+      },
+    },
+    { ...nsOpts, dependsOn: [ns, serviceAccount, config, secrets, tls, headless] },
+  );
+  const pdb = new k8s.policy.v1.PodDisruptionBudget(
+    `${name}-pdb`,
+    { metadata: meta(names.pdb), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+    nsOpts,
+  );
+
+  const restrictedPod = (extra: Omit<k8s.types.input.core.v1.PodSpec, "securityContext">) => ({
+    automountServiceAccountToken: false,
+    securityContext: podSecurity,
+    ...extra,
+  });
+
+  const aclInitConfig = new k8s.core.v1.ConfigMap(
+    `${name}-acl-init-config`,
+    { metadata: meta(names.aclInit), data: fileMap(inputs.aclInit.config) },
+    nsOpts,
+  );
+  const aclInitSecrets = new k8s.core.v1.Secret(
+    `${name}-acl-init-tokens`,
+    { metadata: meta(names.aclInitSecrets), type: "Opaque", stringData: fileMap(inputs.aclInit.tokens) },
+    nsOpts,
+  );
+  // The provider waits for the Job to complete, so the cluster's consumers find the tokens in place.
+  const aclInit = new k8s.batch.v1.Job(
+    `${name}-acl-init`,
+    {
+      metadata: meta(names.aclInit),
+      spec: {
+        backoffLimit: 4,
+        template: {
+          metadata: { labels: serverLabels },
+          spec: restrictedPod({
+            restartPolicy: "OnFailure",
+            containers: [
+              {
+                name: "acl-init",
+                image: cluster.consul.image,
+                command: ["/bin/sh", `${aclInitPaths.configDir}/${aclInitPaths.script}`],
+                securityContext: containerSecurity,
+                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                volumeMounts: [
+                  { name: "config", mountPath: aclInitPaths.configDir, readOnly: true },
+                  { name: "tokens", mountPath: aclInitPaths.tokensDir, readOnly: true },
+                  { name: "tls", mountPath: consulPaths.tlsDir, readOnly: true },
+                  tmpMount,
+                ],
+              },
+            ],
+            volumes: [
+              { name: "config", configMap: { name: names.aclInit } },
+              { name: "tokens", secret: { secretName: names.aclInitSecrets, defaultMode: 0o440 } },
+              {
+                name: "tls",
+                secret: { secretName: names.tls, items: [{ key: consulPaths.caFile, path: consulPaths.caFile }] },
+              },
+              tmpVolume,
+            ],
+          }),
+        },
+      },
+    },
+    { ...nsOpts, dependsOn: [statefulSet, service, aclInitConfig, aclInitSecrets] },
+  );
+
+  const esmConfig = new k8s.core.v1.ConfigMap(
+    `${name}-esm-config`,
+    { metadata: meta(names.esmConfig, esmLabels), data: { [esmPaths.config]: inputs.esm.config } },
+    nsOpts,
+  );
+  const esmSecret = new k8s.core.v1.Secret(
+    `${name}-esm-token`,
+    { metadata: meta(names.esmSecrets, esmLabels), type: "Opaque", stringData: { [esmPaths.token]: inputs.esm.token } },
+    nsOpts,
+  );
+  const esmSelector = { "app.kubernetes.io/name": names.esm, "lucid.mesh/cluster": cluster.name };
+  const esm = new k8s.apps.v1.Deployment(
+    `${name}-esm`,
+    {
+      metadata: meta(names.esm, esmLabels),
+      spec: {
+        // consul-esm instances share work through a KV lock; one is enough for the checks of one cluster.
+        replicas: 1,
+        selector: { matchLabels: esmSelector },
+        template: {
+          metadata: { labels: { ...esmLabels, ...esmSelector } },
+          spec: restrictedPod({
+            containers: [
+              {
+                name: "consul-esm",
+                image: CONSUL_ESM_IMAGE,
+                args: [`-config-dir=${esmPaths.configDir}`],
+                securityContext: containerSecurity,
+                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
+                volumeMounts: [
+                  { name: "config", mountPath: esmPaths.configDir, readOnly: true },
+                  { name: "tls", mountPath: esmPaths.caFile.replace(/\/[^/]+$/, ""), readOnly: true },
+                  tmpMount,
+                ],
+              },
+            ],
+            volumes: [
+              {
+                name: "config",
+                projected: {
+                  sources: [{ configMap: { name: names.esmConfig } }, { secret: { name: names.esmSecrets } }],
+                  defaultMode: 0o440,
+                },
+              },
+              {
+                name: "tls",
+                secret: { secretName: names.tls, items: [{ key: consulPaths.caFile, path: consulPaths.caFile }] },
+              },
+              tmpVolume,
+            ],
+          }),
+        },
+      },
+    },
+    { ...nsOpts, dependsOn: [aclInit, esmConfig, esmSecret] },
+  );
+
+  // The in-cluster API address: Pulumi reaches it when it runs in the cluster or through a VPN into it.
+  const apiAddress = pulumi.output(`https://${names.service}.${namespace}.svc:${consulPorts.https}`);
+  return { apiAddress, ready: [statefulSet, pdb, aclInit, esm] };
+};
