@@ -94,7 +94,25 @@ function listLoadableProtos(): string[] {
     ok.set(abs, good);
     return good;
   };
-  return v3.filter(loadable);
+  const good = v3.filter(loadable);
+  for (const f of v3) if (!ok.get(f)) unloadableDirs.add(path.relative(envoyDir, path.dirname(f)));
+  return good;
+}
+
+/** Directories (relative to envoy-api, e.g. "envoy/config/trace/v3") holding protos we could not load. */
+const unloadableDirs = new Set<string>();
+
+/**
+ * True when `typeName` may live in a vendored proto that could not be loaded because its imports
+ * (opencensus, opentelemetry) are not vendored: such types cannot be checked, which is not the config's fault.
+ */
+export function isUnloadableType(typeName: string): boolean {
+  if (!fullRoot && !fullFailed) loadFullRoot();
+  const parts = typeName.split(".");
+  for (let i = parts.length - 1; i > 0; i--) {
+    if (unloadableDirs.has(parts.slice(0, i).join("/"))) return true;
+  }
+  return false;
 }
 
 export interface LoadStats {

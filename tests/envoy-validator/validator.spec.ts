@@ -509,6 +509,26 @@ describe("envoy validator", () => {
       );
     });
 
+    it("an extension whose proto cannot be loaded (dependencies not vendored) is a warning, not an error", () => {
+      const set = mutated("lds.yaml", (d) => {
+        at(d, HCM).access_log = [
+          {
+            name: "envoy.access_loggers.open_telemetry",
+            typed_config: {
+              "@type":
+                "type.googleapis.com/envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig",
+            },
+          },
+        ];
+      });
+      const issues = validateConfigSetSync(set);
+      assert.deepEqual(errors(issues), [], fmt(issues));
+      assert.ok(
+        issues.some((i) => i.path === `${HCM}.access_log[0].typed_config.@type` && /not checked/.test(i.message)),
+        fmt(issues),
+      );
+    });
+
     it("deprecated fields warn but do not fail", () => {
       const set = mutated("envoy.yaml", (d) => {
         at(d, "admin").access_log_path = "/dev/null";
