@@ -1,0 +1,94 @@
+/**
+ * The Envoy files exactly as they would be deployed, read back from the registered resources: Docker container
+ * uploads, or Kubernetes ConfigMaps and Secrets. Render, tests and the benchmark check these, not the generator.
+ */
+import { envoyFiles } from "../model/names";
+import type { RecordedResource } from "../simulate/recorder";
+
+export interface EnvoyFileSet {
+  readonly cluster: string;
+  /** The service, or `mesh-gateway`. */
+  readonly workload: string;
+  /** The container or object the files came from. */
+  readonly source: string;
+  /** Path inside the proxy's filesystem → content. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+type Labels = Record<string, string>;
+
+function dockerLabels(inputs: Record<string, unknown>): Labels {
+  const labels = (inputs.labels ?? []) as Array<{ label: string; value: string }>;
+  return Object.fromEntries(labels.map((l) => [l.label, l.value]));
+}
+
+function k8sLabels(inputs: Record<string, unknown>): Labels {
+  return ((inputs.metadata as { labels?: Labels } | undefined)?.labels ?? {}) as Labels;
+}
+
+const ENVOY_ROLES = new Set(["sidecar", "gateway"]);
+
+function fromDocker(resource: RecordedResource): EnvoyFileSet | undefined {
+  const labels = dockerLabels(resource.inputs);
+  if (!ENVOY_ROLES.has(labels["lucid.mesh/role"] ?? "")) return undefined;
+  const uploads = (resource.inputs.uploads ?? []) as Array<{ file: string; content?: string }>;
+  const files = Object.fromEntries(
+    uploads
+      .filter((u) => u.file.startsWith(`${envoyFiles.directory}/`) || u.file.startsWith(`${envoyFiles.secretsDirectory}/`))
+      .map((u) => [u.file, u.content ?? ""]),
+  );
+  return {
+    cluster: labels["lucid.mesh/cluster"] ?? "",
+    workload: labels["lucid.mesh/service"] ?? "mesh-gateway",
+    source: String(resource.inputs.name ?? resource.name),
+    files,
+  };
+}
+
+function withDirectory(directory: string, data: unknown): Record<string, string> {
+  return Object.fromEntries(Object.entries((data ?? {}) as Record<string, string>).map(([k, v]) => [`${directory}/${k}`, v]));
+}
+
+/** Every Envoy file set in a recorded program run, in a stable order. */
+export function envoyFileSets(resources: readonly RecordedResource[]): EnvoyFileSet[] {
+  const sets: EnvoyFileSet[] = [];
+  for (const r of resources) {
+    if (r.type === "docker:index/container:Container") {
+      const set = fromDocker(r);
+      if (set) sets.push(set);
+    }
+  }
+  // Kubernetes: the config map (role envoy-config, or the gateway's) plus the matching certificate Secret.
+  const secrets = resources.filter((r) => r.type === "kubernetes:core/v1:Secret");
+  for (const r of resources) {
+    if (r.type !== "kubernetes:core/v1:ConfigMap") continue;
+    const labels = k8sLabels(r.inputs);
+    const role = labels["lucid.mesh/role"];
+    if (role !== "envoy-config" && role !== "gateway") continue;
+    const cluster = labels["lucid.mesh/cluster"] ?? "";
+    const service = labels["lucid.mesh/service"];
+    const secret = service
+      ? secrets.find((s) => {
+          const l = k8sLabels(s.inputs);
+          return l["lucid.mesh/role"] === "sidecar" && l["lucid.mesh/service"] === service && l["lucid.mesh/cluster"] === cluster;
+        })
+      : undefined;
+    sets.push({
+      cluster,
+      workload: service ?? "mesh-gateway",
+      source: String((r.inputs.metadata as { name?: string } | undefined)?.name ?? r.name),
+      files: {
+        ...withDirectory(envoyFiles.directory, r.inputs.data),
+        ...(secret ? withDirectory(envoyFiles.secretsDirectory, secret.inputs.stringData) : {}),
+      },
+    });
+  }
+  return sets.sort((a, b) => (a.cluster + a.source < b.cluster + b.source ? -1 : 1));
+}
+
+/** The files an Envoy validator should see: YAML only (PEMs are referenced, not parsed as config). */
+export function configFilesOf(set: EnvoyFileSet): Array<{ path: string; content: string }> {
+  return Object.entries(set.files)
+    .filter(([path]) => path.endsWith(".yaml"))
+    .map(([path, content]) => ({ path, content }));
+}

@@ -1,0 +1,287 @@
+import { strict as assert } from "node:assert";
+import { configFilesOf, envoyFileSets } from "../../artifacts/envoy";
+import { isKubernetesType, validateKubernetesResource } from "../../artifacts/kubernetes";
+import { sdsFiles, sidecarFiles, gatewayFiles } from "../../envoy";
+import { validateConfigSet } from "../../envoy/validator";
+import { allInstances, envoyFiles, findService, instancesOf, type Mesh } from "../../model";
+import type { RecordedResource, ResourceRecorder } from "../../simulate/recorder";
+import { simulateStack, type SimulatedStack } from "../../simulate/stack";
+import { PROJECT_DIR, stackMesh } from "../helpers/stacks";
+
+const CONTAINER = "docker:index/container:Container";
+const LEAF_CERT = "tls:index/locallySignedCert:LocallySignedCert";
+
+function label(resource: RecordedResource, key: string): string | undefined {
+  const labels = (resource.inputs.labels ?? []) as Array<{ label: string; value: string }>;
+  return labels.find((l) => l.label === key)?.value;
+}
+
+function containersWithRole(recorder: ResourceRecorder, role: string): RecordedResource[] {
+  return recorder.ofType(CONTAINER).filter((c) => label(c, "lucid.mesh/role") === role);
+}
+
+/** Everything a resource depends on, directly or through its dependencies. */
+function transitiveDependencies(recorder: ResourceRecorder, resource: RecordedResource): Set<string> {
+  const seen = new Set<string>();
+  const queue = [...resource.dependencies];
+  while (queue.length > 0) {
+    const urn = queue.pop()!;
+    if (seen.has(urn)) continue;
+    seen.add(urn);
+    const next = recorder.byUrn(urn);
+    if (next) queue.push(...next.dependencies);
+    // A component dependency means "after all its children".
+    for (const child of recorder.resources.filter((r) => r.parent === urn)) queue.push(child.urn);
+  }
+  return seen;
+}
+
+function pemOf(files: Readonly<Record<string, string>>, name: string): string {
+  const pem = files[`${envoyFiles.secretsDirectory}/${name}`];
+  assert.ok(pem, `missing ${name}`);
+  return pem;
+}
+
+/** Replaces certificate material, which real crypto makes new on every run. */
+function withoutCertificateMaterial(value: unknown): string {
+  return JSON.stringify(value).replace(/-----BEGIN [A-Z ]+-----[^-]+-----END [A-Z ]+-----(\\n)?/g, "<pem>");
+}
+
+describe("mesh: the dev stack on Docker", function () {
+  let stack: SimulatedStack;
+  let mesh: Mesh;
+
+  before(async function () {
+    this.timeout(120_000);
+    mesh = stackMesh("dev");
+    stack = await simulateStack(PROJECT_DIR, "dev");
+  });
+
+  it("declares one sidecar and one app container per service instance", () => {
+    const instances = allInstances(mesh).map((i) => i.name).sort();
+    assert.deepEqual(containersWithRole(stack.recorder, "app").map((c) => c.inputs.name).sort(), instances);
+    assert.deepEqual(
+      containersWithRole(stack.recorder, "sidecar").map((c) => c.inputs.name).sort(),
+      instances.map((i) => `${i}-sidecar`),
+    );
+    assert.equal(stack.recorder.ofType("lucid:mesh:EnvoySidecar").length, instances.length);
+  });
+
+  it("runs each sidecar in its app's network namespace", () => {
+    for (const sidecar of containersWithRole(stack.recorder, "sidecar")) {
+      const app = String(sidecar.inputs.name).replace(/-sidecar$/, "");
+      assert.equal(sidecar.inputs.networkMode, `container:${app}`);
+    }
+  });
+
+  it("pins Envoy to 1.31.x and starts it rejecting unknown dynamic fields", () => {
+    const images = stack.recorder.ofType("docker:index/remoteImage:RemoteImage").map((i) => String(i.inputs.name));
+    assert.ok(images.includes(mesh.sidecar.image));
+    assert.match(mesh.sidecar.image, /^envoyproxy\/envoy:v1\.31\.\d+$/);
+    for (const sidecar of containersWithRole(stack.recorder, "sidecar")) {
+      assert.ok((sidecar.inputs.command as string[]).includes("--reject-unknown-dynamic-fields"));
+    }
+  });
+
+  it("gives every sidecar a readiness healthcheck and resource limits", () => {
+    for (const sidecar of containersWithRole(stack.recorder, "sidecar")) {
+      const healthcheck = sidecar.inputs.healthcheck as { tests: string[] };
+      assert.match(healthcheck.tests.join(" "), /GET \/ready/);
+      assert.equal(sidecar.inputs.memory, mesh.sidecar.memoryMb);
+      assert.equal(sidecar.inputs.cpus, String(mesh.sidecar.cpus));
+    }
+  });
+
+  it("runs one gateway per cluster on the shared WAN network", () => {
+    const gateways = containersWithRole(stack.recorder, "gateway");
+    assert.deepEqual(gateways.map((g) => g.inputs.name).sort(), ["east-mesh-gateway", "west-mesh-gateway"]);
+    for (const gateway of gateways) {
+      const networks = (gateway.inputs.networksAdvanced as Array<{ name: string }>).map((n) => n.name);
+      assert.ok(networks.includes("lucid-mesh-wan"));
+    }
+  });
+
+  it("publishes no admin port anywhere", () => {
+    for (const container of stack.recorder.ofType(CONTAINER)) {
+      const ports = (container.inputs.ports ?? []) as Array<{ internal: number }>;
+      assert.ok(!ports.some((p) => p.internal === mesh.sidecar.adminPort), `${String(container.inputs.name)} publishes admin`);
+    }
+  });
+
+  it("makes every sidecar depend on its certificate", () => {
+    for (const sidecar of containersWithRole(stack.recorder, "sidecar")) {
+      const cluster = label(sidecar, "lucid.mesh/cluster")!;
+      const service = label(sidecar, "lucid.mesh/service")!;
+      const certificate = stack.recorder.named(LEAF_CERT, `${cluster}-${service}-leaf`);
+      assert.ok(
+        transitiveDependencies(stack.recorder, sidecar).has(certificate.urn),
+        `${String(sidecar.inputs.name)} does not wait for ${certificate.name}`,
+      );
+    }
+  });
+
+  it("never creates a sidecar without the files it loads", () => {
+    for (const sidecar of containersWithRole(stack.recorder, "sidecar")) {
+      const uploaded = (sidecar.inputs.uploads as Array<{ file: string }>).map((u) => u.file).sort();
+      for (const name of [envoyFiles.bootstrap, envoyFiles.listeners, envoyFiles.clusters]) {
+        assert.ok(uploaded.includes(`${envoyFiles.directory}/${name}`), `${name} missing`);
+      }
+      for (const name of [envoyFiles.certificateSds, envoyFiles.trustBundleSds, envoyFiles.certificatePem, envoyFiles.privateKeyPem, envoyFiles.trustBundlePem]) {
+        assert.ok(uploaded.includes(`${envoyFiles.secretsDirectory}/${name}`), `${name} missing`);
+      }
+    }
+  });
+
+  it("uploads exactly the files the generator produces", () => {
+    const sets = envoyFileSets(stack.recorder.resources).filter((s) => s.workload !== "mesh-gateway");
+    assert.equal(sets.length, allInstances(mesh).length);
+    for (const set of sets) {
+      const instance = allInstances(mesh).find((i) => set.source === `${i.name}-sidecar`)!;
+      const expected = sidecarFiles(mesh, instance);
+      for (const [name, content] of Object.entries(expected)) {
+        assert.equal(set.files[`${envoyFiles.directory}/${name}`], content, `${set.source}: ${name} differs`);
+      }
+      const sds = sdsFiles({
+        certificateChainPem: pemOf(set.files, envoyFiles.certificatePem),
+        trustBundlePem: pemOf(set.files, envoyFiles.trustBundlePem),
+      });
+      for (const [name, content] of Object.entries(sds)) {
+        assert.equal(set.files[`${envoyFiles.secretsDirectory}/${name}`], content, `${set.source}: ${name} differs`);
+      }
+    }
+    for (const set of envoyFileSets(stack.recorder.resources).filter((s) => s.workload === "mesh-gateway")) {
+      for (const [name, content] of Object.entries(gatewayFiles(mesh, set.cluster))) {
+        assert.equal(set.files[`${envoyFiles.directory}/${name}`], content);
+      }
+    }
+  });
+
+  it("uploads Envoy configs that pass the validator", async () => {
+    for (const set of envoyFileSets(stack.recorder.resources)) {
+      const issues = (await validateConfigSet(configFilesOf(set))).filter((i) => i.severity === "error");
+      assert.deepEqual(issues, [], `${set.source}: ${issues.map((i) => `${i.file} ${i.path}: ${i.message}`).join("\n")}`);
+    }
+  });
+
+  it("keeps private keys secret in uploads and out of plain YAML", () => {
+    for (const sidecar of containersWithRole(stack.recorder, "sidecar")) {
+      assert.ok(sidecar.secretInputs.includes("uploads"), `${String(sidecar.inputs.name)}: uploads are not secret`);
+      for (const upload of sidecar.inputs.uploads as Array<{ file: string; content: string }>) {
+        if (upload.file.endsWith(".yaml")) assert.doesNotMatch(upload.content, /PRIVATE KEY/);
+      }
+    }
+  });
+
+  it("exports addresses, endpoints, the CA and an inventory without keys", () => {
+    const outputs = stack.outputs as {
+      clusters: Record<string, { consulApi: string; gatewayAddress: string; sidecars: Record<string, { admin: string; metrics: string }> }>;
+      caCertificate: string;
+      certificateInventory: Array<{ service: string; spiffeId: string }>;
+    };
+    assert.deepEqual(Object.keys(outputs.clusters).sort(), ["east", "west"]);
+    assert.match(outputs.clusters.east!.consulApi, /^https:\/\//);
+    assert.match(outputs.clusters.west!.gatewayAddress, /:8443$/);
+    assert.match(outputs.clusters.east!.sidecars["east-api-gateway-1"]!.admin, /^127\.0\.0\.1:15000/);
+    assert.match(outputs.caCertificate, /BEGIN CERTIFICATE/);
+    assert.ok(outputs.certificateInventory.length >= mesh.services.length);
+    assert.doesNotMatch(JSON.stringify(outputs), /PRIVATE KEY/);
+  });
+});
+
+describe("mesh: the prod stack on Kubernetes", function () {
+  let stack: SimulatedStack;
+  let mesh: Mesh;
+
+  before(async function () {
+    this.timeout(120_000);
+    mesh = stackMesh("prod");
+    stack = await simulateStack(PROJECT_DIR, "prod");
+  });
+
+  it("declares every Kubernetes object valid against Kubernetes' schemas", () => {
+    const objects = stack.recorder.resources.filter((r) => isKubernetesType(r.type));
+    assert.ok(objects.length > 20);
+    for (const object of objects) {
+      assert.deepEqual(validateKubernetesResource(object.type, object.inputs), [], `${object.type} ${object.name}`);
+    }
+  });
+
+  it("owns a Deployment for services with an image and patches the team's Deployment otherwise", () => {
+    const owned = stack.recorder.ofType("kubernetes:apps/v1:Deployment").map((d) => (d.inputs.metadata as { name: string }).name);
+    const patched = stack.recorder.ofType("kubernetes:apps/v1:DeploymentPatch").map((d) => (d.inputs.metadata as { name: string }).name);
+    for (const service of mesh.services) {
+      const target = service.image ? owned : patched;
+      assert.ok(target.includes(service.image ? service.name : service.deployment), service.name);
+    }
+  });
+
+  it("mounts the Envoy config and certificates it depends on", () => {
+    const envoyRoles = new Set(["sidecar", "gateway"]);
+    const workloads = [...stack.recorder.ofType("kubernetes:apps/v1:Deployment"), ...stack.recorder.ofType("kubernetes:apps/v1:DeploymentPatch")].filter(
+      (w) => envoyRoles.has(((w.inputs.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels ?? {})["lucid.mesh/role"] ?? ""),
+    );
+    assert.equal(workloads.length, mesh.services.reduce((n, s) => n + s.clusters.length, 0) + mesh.clusters.length);
+    for (const workload of workloads) {
+      const podSpec = ((workload.inputs.spec as Record<string, unknown>).template as { spec: { volumes: Array<{ configMap?: { name: string }; secret?: { secretName: string } }> } }).spec;
+      for (const volume of podSpec.volumes) {
+        const ref = volume.configMap?.name ?? volume.secret?.secretName;
+        if (!ref) continue;
+        // Object names repeat across clusters; the one mounted is on the workload's own provider.
+        const source = stack.recorder.resources.find(
+          (r) =>
+            (r.type === "kubernetes:core/v1:ConfigMap" || r.type === "kubernetes:core/v1:Secret") &&
+            (r.inputs.metadata as { name?: string }).name === ref &&
+            r.provider === workload.provider,
+        );
+        assert.ok(source, `${workload.name} mounts ${ref}, which is not declared`);
+        assert.ok(workload.dependencies.includes(source.urn), `${workload.name} does not wait for ${ref}`);
+      }
+    }
+  });
+
+  it("puts Envoy configs in ConfigMaps that match the generator and pass the validator", async () => {
+    const sets = envoyFileSets(stack.recorder.resources);
+    assert.equal(sets.length, mesh.services.reduce((n, s) => n + s.clusters.length, 0) + mesh.clusters.length);
+    for (const set of sets.filter((s) => s.workload !== "mesh-gateway")) {
+      const instance = instancesOf(mesh, findService(mesh, set.workload)).find((i) => i.cluster === set.cluster)!;
+      for (const [name, content] of Object.entries(sidecarFiles(mesh, instance))) {
+        assert.equal(set.files[`${envoyFiles.directory}/${name}`], content);
+      }
+    }
+    for (const set of sets) {
+      const issues = (await validateConfigSet(configFilesOf(set))).filter((i) => i.severity === "error");
+      assert.deepEqual(issues, [], set.source);
+    }
+  });
+
+  it("keeps private keys out of ConfigMaps", () => {
+    for (const configMap of stack.recorder.ofType("kubernetes:core/v1:ConfigMap")) {
+      assert.doesNotMatch(JSON.stringify(configMap.inputs), /PRIVATE KEY/, configMap.name);
+    }
+  });
+
+  it("fronts each gateway with a LoadBalancer that publishes only the gateway port", () => {
+    const lbs = stack.recorder.ofType("kubernetes:core/v1:Service").filter((s) => (s.inputs.spec as { type?: string }).type === "LoadBalancer");
+    assert.equal(lbs.length, mesh.clusters.length);
+    for (const lb of lbs) {
+      const ports = (lb.inputs.spec as { ports: Array<{ port: number }> }).ports.map((p) => p.port);
+      assert.deepEqual(ports, [8443]);
+    }
+  });
+
+  it("gives each cluster its own explicit Kubernetes provider and context", () => {
+    const providers = stack.recorder.ofType("pulumi:providers:kubernetes");
+    assert.deepEqual(providers.map((p) => p.inputs.context).sort(), ["prod-east", "prod-west"]);
+  });
+});
+
+describe("mesh: determinism", function () {
+  it("a second run declares the same resources with the same inputs", async function () {
+    this.timeout(180_000);
+    const first = await simulateStack(PROJECT_DIR, "dev");
+    const second = await simulateStack(PROJECT_DIR, "dev");
+    const shape = (r: ResourceRecorder) => r.resources.map((x) => ({ type: x.type, name: x.name, inputs: x.inputs })).sort((a, b) => (a.type + a.name < b.type + b.name ? -1 : 1));
+    assert.equal(first.recorder.resources.length, second.recorder.resources.length);
+    assert.equal(withoutCertificateMaterial(shape(first.recorder)), withoutCertificateMaterial(shape(second.recorder)));
+  });
+});
