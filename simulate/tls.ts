@@ -439,6 +439,17 @@ function withNewline(pem: string): string {
   return pem.endsWith("\n") ? pem : `${pem}\n`;
 }
 
+/**
+ * The provider's `readyForRenewal`: it recomputes this on every refresh and plan, and a `true` makes the next
+ * `pulumi up` replace the certificate. The models use it at creation; tests call it with a later clock.
+ */
+export function readyForRenewal(
+  state: { readonly validityEndTime: string; readonly earlyRenewalHours?: number | undefined },
+  now: Date,
+): boolean {
+  return isDueForRenewal(new Date(state.validityEndTime), state.earlyRenewalHours ?? 0, now);
+}
+
 export interface IssuedCertificate {
   readonly certPem: string;
   readonly serial: string;
@@ -491,7 +502,10 @@ async function issue(req: IssueRequest): Promise<IssuedCertificate> {
     serial,
     validityStartTime: rfc3339(notBefore),
     validityEndTime: rfc3339(notAfter),
-    readyForRenewal: isDueForRenewal(notAfter, common.earlyRenewalHours ?? 0, req.now),
+    readyForRenewal: readyForRenewal(
+      { validityEndTime: rfc3339(notAfter), earlyRenewalHours: common.earlyRenewalHours },
+      req.now,
+    ),
     keyAlgorithm: req.signer.algorithm,
   };
 }

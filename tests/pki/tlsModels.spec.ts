@@ -1,0 +1,158 @@
+/** The tls provider models themselves: key formats, the P224 default, CSRs and certificate fields. */
+import { strict as assert } from "node:assert";
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  createCertRequest,
+  createLocallySignedCert,
+  createSelfSignedCert,
+  generatePrivateKey,
+  tlsModels,
+  TLS_TYPES,
+  x509,
+} from "../../simulate/tls";
+
+describe("tls provider models", () => {
+  it("makes the requested ECDSA curve, as SEC1 and PKCS#8 PEM, with an OpenSSH fingerprint", async () => {
+    for (const [curve, openssl] of [
+      ["P256", "prime256v1"],
+      ["P384", "secp384r1"],
+    ] as const) {
+      const key = await generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: curve });
+      assert.match(key.privateKeyPem, /^-----BEGIN EC PRIVATE KEY-----\n/);
+      assert.match(key.privateKeyPemPkcs8, /^-----BEGIN PRIVATE KEY-----\n/);
+      assert.match(key.publicKeyPem, /^-----BEGIN PUBLIC KEY-----\n/);
+      assert.match(key.publicKeyFingerprintSha256, /^SHA256:[A-Za-z0-9+/]{43}$/);
+      assert.equal(createPrivateKey(key.privateKeyPem).asymmetricKeyDetails?.namedCurve, openssl);
+    }
+  });
+
+  it("reproduces the provider's P224 default when ecdsaCurve is omitted, and refuses to sign with it", async () => {
+    const key = await generatePrivateKey({ algorithm: "ECDSA" });
+    assert.equal(key.ecdsaCurve, "P224");
+    assert.equal(createPrivateKey(key.privateKeyPem).asymmetricKeyDetails?.namedCurve, "secp224r1");
+    assert.equal(key.publicKeyFingerprintSha256, "", "OpenSSH has no P-224 form, as with the provider");
+    await assert.rejects(createCertRequest({ privateKeyPem: key.privateKeyPem }, "east-api-gateway-leaf-csr"), {
+      message: /east-api-gateway-leaf-csr uses an ECDSA P224 key.*set ecdsaCurve/,
+    });
+  });
+
+  it("makes RSA keys of the requested size, as PKCS#1 PEM", async () => {
+    const key = await generatePrivateKey({ algorithm: "RSA", rsaBits: 2048 });
+    assert.match(key.privateKeyPem, /^-----BEGIN RSA PRIVATE KEY-----\n/);
+    assert.equal(createPrivateKey(key.privateKeyPem).asymmetricKeyDetails?.modulusLength, 2048);
+    const cert = await createSelfSignedCert({
+      privateKeyPem: key.privateKeyPem,
+      allowedUses: ["digitalSignature", "keyEncipherment", "serverAuth"],
+      validityPeriodHours: 1,
+    });
+    assert.equal(cert.keyAlgorithm, "RSA");
+    const parsed = new X509Certificate(cert.certPem);
+    assert.ok(parsed.verify(parsed.publicKey));
+  });
+
+  it("returns the PrivateKey model's private key outputs as secrets", async () => {
+    const model = tlsModels[TLS_TYPES.privateKey]!;
+    const result = await model({
+      type: TLS_TYPES.privateKey,
+      name: "k",
+      stack: "test",
+      inputs: { algorithm: "ECDSA", ecdsaCurve: "P256" },
+    });
+    const outputs = result.outputs as Record<string, pulumi.Output<string>>;
+    assert.ok(await pulumi.isSecret(outputs.privateKeyPem!));
+    assert.ok(await pulumi.isSecret(outputs.privateKeyPemPkcs8!));
+  });
+
+  it("puts subject, SANs, CA flags, key ids and validity into a self-signed CA", async () => {
+    const key = await generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const now = new Date("2030-06-01T12:00:00.500Z");
+    const issued = await createSelfSignedCert(
+      {
+        privateKeyPem: key.privateKeyPem,
+        allowedUses: ["certSigning", "crlSigning", "digitalSignature"],
+        validityPeriodHours: 48,
+        isCaCertificate: true,
+        maxPathLength: 1,
+        uris: ["spiffe://lucid.mesh"],
+        dnsNames: ["ca.example"],
+        ipAddresses: ["127.0.0.1"],
+        subject: { commonName: "root", organization: "lucid-mesh" },
+        setSubjectKeyId: true,
+        setAuthorityKeyId: true,
+      },
+      { now },
+    );
+    assert.equal(issued.validityStartTime, "2030-06-01T12:00:00Z");
+    assert.equal(issued.validityEndTime, "2030-06-03T12:00:00Z");
+    const cert = new x509.X509Certificate(issued.certPem);
+    assert.equal(cert.subject, "O=lucid-mesh, CN=root");
+    const bc = cert.getExtension(x509.BasicConstraintsExtension)!;
+    assert.deepEqual([bc.ca, bc.pathLength, bc.critical], [true, 1, true]);
+    assert.equal(
+      cert.getExtension(x509.KeyUsagesExtension)!.usages,
+      x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+    );
+    const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId;
+    assert.equal(cert.getExtension(x509.AuthorityKeyIdentifierExtension)!.keyId, ski);
+    const node = new X509Certificate(issued.certPem);
+    assert.equal(node.subjectAltName, "DNS:ca.example, IP Address:127.0.0.1, URI:spiffe://lucid.mesh");
+    assert.match(node.serialNumber, /^[0-9A-F]{32}$/);
+  });
+
+  it("copies subject and SANs from the CSR, links key ids, and checks the CA key matches the CA certificate", async () => {
+    const caKey = await generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const ca = await createSelfSignedCert({
+      privateKeyPem: caKey.privateKeyPem,
+      allowedUses: ["certSigning"],
+      validityPeriodHours: 10,
+      isCaCertificate: true,
+      subject: { commonName: "ca" },
+    });
+    const key = await generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const csr = await createCertRequest({
+      privateKeyPem: key.privateKeyPem,
+      subject: { commonName: "svc" },
+      uris: ["spiffe://lucid.mesh/ns/lucid/dc/east/svc/svc"],
+    });
+    assert.match(csr.certRequestPem, /^-----BEGIN CERTIFICATE REQUEST-----\n/);
+    const issued = await createLocallySignedCert({
+      certRequestPem: csr.certRequestPem,
+      caCertPem: ca.certPem,
+      caPrivateKeyPem: caKey.privateKeyPem,
+      allowedUses: ["digitalSignature", "serverAuth", "clientAuth"],
+      validityPeriodHours: 5,
+      setSubjectKeyId: true,
+    });
+    assert.equal(issued.caKeyAlgorithm, "ECDSA");
+    const cert = new x509.X509Certificate(issued.certPem);
+    assert.equal(cert.subject, "CN=svc");
+    assert.equal(cert.issuer, "CN=ca");
+    const caSki = new x509.X509Certificate(ca.certPem).getExtension(x509.SubjectKeyIdentifierExtension)!.keyId;
+    assert.equal(cert.getExtension(x509.AuthorityKeyIdentifierExtension)!.keyId, caSki);
+    assert.equal(
+      new X509Certificate(issued.certPem).subjectAltName,
+      "URI:spiffe://lucid.mesh/ns/lucid/dc/east/svc/svc",
+    );
+
+    const stranger = await generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    await assert.rejects(
+      createLocallySignedCert({
+        certRequestPem: csr.certRequestPem,
+        caCertPem: ca.certPem,
+        caPrivateKeyPem: stranger.privateKeyPem,
+        allowedUses: ["digitalSignature"],
+        validityPeriodHours: 5,
+      }),
+      /caPrivateKeyPem does not match/,
+    );
+  });
+
+  it("rejects an allowedUses value the provider does not know", async () => {
+    const key = await generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    await assert.rejects(
+      createSelfSignedCert({ privateKeyPem: key.privateKeyPem, allowedUses: ["server_auth"], validityPeriodHours: 1 }),
+      /unknown allowedUses value "server_auth"/,
+    );
+  });
+});
