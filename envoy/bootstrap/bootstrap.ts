@@ -39,7 +39,7 @@ export function fileDynamicResources(): Configurer<Bootstrap> {
 
 export function staticClusters(clusters: readonly Cluster[]): Configurer<Bootstrap> {
   return (bootstrap) => {
-    bootstrap.static_resources.clusters.push(...clusters);
+    bootstrap.static_resources.clusters.push(...clusters.map(({ "@type": _type, ...cluster }) => cluster));
   };
 }
 

@@ -19,10 +19,13 @@ export interface RuntimeLayer {
   admin_layer?: Record<string, never>;
 }
 
+/** Bootstrap clusters are plain messages, not `Any`s: they carry no `@type`. */
+export type StaticCluster = Omit<Cluster, "@type">;
+
 export interface Bootstrap {
   node: { id: string; cluster: string; metadata: Struct };
   admin?: { address: Address; access_log: AccessLog[]; ignore_global_conn_limit: boolean };
-  static_resources: { clusters: Cluster[] };
+  static_resources: { clusters: StaticCluster[] };
   dynamic_resources?: { lds_config: ConfigSource; cds_config: ConfigSource };
   stats_config?: { use_all_default_tags: boolean; stats_tags: Array<{ tag_name: string; fixed_value: string }> };
   overload_manager?: OverloadManager;
