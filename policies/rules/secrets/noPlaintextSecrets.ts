@@ -1,3 +1,4 @@
+import { envoyFiles } from "../../../model/names";
 import { parseJson } from "../../lib/consulArtifacts";
 import { uploadsOf } from "../../lib/envoyArtifacts";
 import { stackRule } from "../../lib/policy";
@@ -8,7 +9,7 @@ import { types } from "../../lib/types";
 
 export const noPlaintextSecretsDefaults = {
   /** Where secret files may be uploaded (prefixes): Envoy's SDS directory, Consul's TLS dir and secrets file. */
-  secretPaths: ["/etc/envoy/secrets/", "/consul/tls/", "/consul/config/secrets.json"] as readonly string[],
+  secretPaths: [`${envoyFiles.secretsDirectory}/`, "/consul/tls/", "/consul/config/secrets.json"] as readonly string[],
 };
 export type NoPlaintextSecretsConfig = typeof noPlaintextSecretsDefaults;
 

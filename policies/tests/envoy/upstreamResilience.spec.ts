@@ -1,5 +1,4 @@
 import { strict as assert } from "node:assert";
-import type { Json } from "../../lib/props";
 import {
   checkUpstreamResilience,
   upstreamResilience,

@@ -43,7 +43,7 @@ describe("lucid-secrets-no-plaintext-secrets", () => {
       content: PEM_KEY,
     });
     assert.deepEqual(await messages([sidecar]), [
-      "east-api-gateway-1-sidecar: upload /etc/envoy/key.pem holds a PEM private key outside the secret paths; upload it under /etc/envoy/secrets/ or /consul/tls/ or /consul/config/secrets.json.",
+      "east-api-gateway-1-sidecar: upload /etc/envoy/key.pem holds a PEM private key outside the secret paths; upload it under /etc/envoy-secrets/ or /consul/tls/ or /consul/config/secrets.json.",
     ]);
   });
 
