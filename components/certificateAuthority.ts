@@ -47,9 +47,15 @@ interface Issued extends IssuedCertificate {
   readonly cert: tls.LocallySignedCert;
 }
 
-/** Each PEM from the provider ends with a newline; join without relying on it. */
-function concatPem(...pems: string[]): string {
-  return pems.map((p) => (p.endsWith("\n") ? p : `${p}\n`)).join("");
+/**
+ * Each PEM from the provider ends with a newline; join without relying on it. A missing PEM only happens under
+ * mocks with no tls model (inputs are echoed, so there is no `certPem`); it is skipped rather than crashing.
+ */
+function concatPem(...pems: (string | undefined)[]): string {
+  return pems
+    .filter((p): p is string => typeof p === "string")
+    .map((p) => (p.endsWith("\n") ? p : `${p}\n`))
+    .join("");
 }
 
 export class MeshCertificateAuthority extends pulumi.ComponentResource {
@@ -164,9 +170,13 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
     const owners = [...this.leaves.keys()].map((k) => k.split("/") as [string, string]);
     this.inventory = pulumi
       .all([...this.leaves.values()].map((l) => l.certPem))
-      .apply((pems) =>
+      .apply((pems: (string | undefined)[]) =>
         sortInventory(
-          pems.map((pem, i) => inventoryEntry(pem, { cluster: owners[i]![0], service: owners[i]![1] }, new Date())),
+          pems.flatMap((pem, i) =>
+            pem === undefined
+              ? []
+              : [inventoryEntry(pem, { cluster: owners[i]![0], service: owners[i]![1] }, new Date())],
+          ),
         ),
       );
 
