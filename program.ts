@@ -11,7 +11,12 @@ export function modelSummary(mesh: Mesh) {
   return {
     environment: mesh.environment,
     trustDomain: mesh.trustDomain,
-    clusters: mesh.clusters.map((c) => ({ name: c.name, platform: c.platform, datacenter: c.datacenter, consulServers: c.consul.servers })),
+    clusters: mesh.clusters.map((c) => ({
+      name: c.name,
+      platform: c.platform,
+      datacenter: c.datacenter,
+      consulServers: c.consul.servers,
+    })),
     services: mesh.services.map((s) => ({
       name: s.name,
       protocol: s.protocol,
@@ -30,7 +35,9 @@ export function loadMesh(): Mesh {
   } catch (error) {
     if (error instanceof MeshConfigError) throw new pulumi.RunError(error.message);
     if (error instanceof SyntaxError) {
-      throw new pulumi.RunError(`lucid-mesh:mesh is not valid JSON/YAML: ${error.message}. Fix: correct the stack file`);
+      throw new pulumi.RunError(
+        `lucid-mesh:mesh is not valid JSON/YAML: ${error.message}. Fix: correct the stack file`,
+      );
     }
     throw error;
   }

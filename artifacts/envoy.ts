@@ -34,7 +34,9 @@ function fromDocker(resource: RecordedResource): EnvoyFileSet | undefined {
   const uploads = (resource.inputs.uploads ?? []) as Array<{ file: string; content?: string }>;
   const files = Object.fromEntries(
     uploads
-      .filter((u) => u.file.startsWith(`${envoyFiles.directory}/`) || u.file.startsWith(`${envoyFiles.secretsDirectory}/`))
+      .filter(
+        (u) => u.file.startsWith(`${envoyFiles.directory}/`) || u.file.startsWith(`${envoyFiles.secretsDirectory}/`),
+      )
       .map((u) => [u.file, u.content ?? ""]),
   );
   return {
@@ -46,7 +48,9 @@ function fromDocker(resource: RecordedResource): EnvoyFileSet | undefined {
 }
 
 function withDirectory(directory: string, data: unknown): Record<string, string> {
-  return Object.fromEntries(Object.entries((data ?? {}) as Record<string, string>).map(([k, v]) => [`${directory}/${k}`, v]));
+  return Object.fromEntries(
+    Object.entries((data ?? {}) as Record<string, string>).map(([k, v]) => [`${directory}/${k}`, v]),
+  );
 }
 
 /** Every Envoy file set in a recorded program run, in a stable order. */
@@ -70,7 +74,11 @@ export function envoyFileSets(resources: readonly RecordedResource[]): EnvoyFile
     const secret = service
       ? secrets.find((s) => {
           const l = k8sLabels(s.inputs);
-          return l["lucid.mesh/role"] === "sidecar" && l["lucid.mesh/service"] === service && l["lucid.mesh/cluster"] === cluster;
+          return (
+            l["lucid.mesh/role"] === "sidecar" &&
+            l["lucid.mesh/service"] === service &&
+            l["lucid.mesh/cluster"] === cluster
+          );
         })
       : undefined;
     sets.push({

@@ -30,6 +30,8 @@ export class EnvoySidecar extends pulumi.ComponentResource {
   readonly admin: string;
   /** The Prometheus endpoint. */
   readonly metrics: string;
+  /** Each instance's registered address, by instance name. */
+  readonly addresses: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: EnvoySidecarArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lucid:mesh:EnvoySidecar", name, {}, opts);
@@ -57,6 +59,7 @@ export class EnvoySidecar extends pulumi.ComponentResource {
     );
     this.admin = endpoints.admin;
     this.metrics = endpoints.metrics;
-    this.registerOutputs({ admin: this.admin, metrics: this.metrics });
+    this.addresses = endpoints.addresses;
+    this.registerOutputs({ admin: this.admin, metrics: this.metrics, addresses: this.addresses });
   }
 }

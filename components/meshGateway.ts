@@ -14,8 +14,8 @@ export interface MeshGatewayArgs {
 export class MeshGateway extends pulumi.ComponentResource {
   /** What other clusters dial: `host:port`. */
   readonly wanAddress: pulumi.Output<string>;
-  /** The gateway inside its own cluster, as registered in Consul. */
-  readonly localAddress: pulumi.Output<string>;
+  /** The gateway's host inside its own cluster, as registered in Consul. */
+  readonly localHost: pulumi.Output<string>;
 
   constructor(name: string, args: MeshGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lucid:mesh:MeshGateway", name, {}, opts);
@@ -25,7 +25,7 @@ export class MeshGateway extends pulumi.ComponentResource {
       this,
     );
     this.wanAddress = endpoints.wanAddress;
-    this.localAddress = endpoints.localAddress;
-    this.registerOutputs({ wanAddress: this.wanAddress, localAddress: this.localAddress });
+    this.localHost = endpoints.localHost;
+    this.registerOutputs({ wanAddress: this.wanAddress, localHost: this.localHost });
   }
 }

@@ -62,12 +62,12 @@ export class ServiceMesh extends pulumi.ComponentResource {
     // Config entries and registrations need a working Consul: its provider is configured from its outputs.
     const consulOpts = { parent: this, provider: this.consul.provider, dependsOn: [this.consul] };
     this.config = new ConsulMeshConfig(`${name}-config`, { mesh, cluster }, consulOpts);
-    new ServiceRegistration(`${name}-registrations`, { mesh, cluster }, consulOpts);
 
     const platform = this.workloadPlatform(args);
     // Workloads wait for Consul: Envoy resolves upstreams through its DNS from the first second.
     const workloadOpts = { parent: this, dependsOn: [this.consul] };
     this.sidecars = {};
+    const addresses: Record<string, pulumi.Output<string>> = {};
     for (const service of servicesInCluster(mesh, cluster.name)) {
       const instances = instancesOf(mesh, service).filter((i) => i.cluster === cluster.name);
       // Docker runs a sidecar per instance; Kubernetes one Deployment whose replicas are the instances.
@@ -88,9 +88,16 @@ export class ServiceMesh extends pulumi.ComponentResource {
           workloadOpts,
         );
         this.sidecars[workload] = { admin: sidecar.admin, metrics: sidecar.metrics };
+        Object.assign(addresses, sidecar.addresses);
       }
     }
     this.gateway = new MeshGateway(`${name}-gateway`, { mesh, cluster, platform }, workloadOpts);
+    // Registered once the workloads exist, under the addresses they really got.
+    new ServiceRegistration(
+      `${name}-registrations`,
+      { mesh, cluster, addresses, gateway: { address: this.gateway.localHost, port: cluster.gateway.port } },
+      consulOpts,
+    );
 
     this.registerOutputs({
       consulApi: this.consul.apiAddress,

@@ -4,7 +4,7 @@
  */
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
-import { externalNode, registrations } from "../consul/registration";
+import { externalNode, meshGatewayRegistration, registrations } from "../consul/registration";
 import type { Mesh, MeshCluster } from "../model";
 
 export interface ServiceRegistrationArgs {
@@ -12,6 +12,14 @@ export interface ServiceRegistrationArgs {
   readonly mesh: Mesh;
   /** The cluster whose instances are registered. */
   readonly cluster: MeshCluster;
+  /**
+   * Addresses the workloads really got (container IPs, Service cluster IPs), by instance name. Consul DNS hands
+   * these to Envoy, so they must be IPs where possible.
+   * @default each instance's DNS name on its platform
+   */
+  readonly addresses?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** The cluster's mesh gateway, registered as `mesh-gateway` so sidecars find it through Consul DNS. */
+  readonly gateway?: { readonly address: pulumi.Input<string>; readonly port: number };
 }
 
 export class ServiceRegistration extends pulumi.ComponentResource {
@@ -34,6 +42,7 @@ export class ServiceRegistration extends pulumi.ComponentResource {
     );
     const specs = registrations(mesh, cluster);
     for (const spec of specs) {
+      const address = args.addresses?.[spec.resourceName] ?? spec.address;
       new consul.Service(
         `${name}-${spec.resourceName}`,
         {
@@ -41,11 +50,29 @@ export class ServiceRegistration extends pulumi.ComponentResource {
           datacenter: cluster.datacenter,
           serviceId: spec.serviceId,
           name: spec.name,
-          address: spec.address,
+          address,
           port: spec.port,
           tags: [...spec.tags],
           meta: { ...spec.meta },
-          checks: [{ ...spec.check }],
+          checks: [{ ...spec.check, http: pulumi.interpolate`http://${address}:${spec.port}${spec.healthCheckPath}` }],
+        },
+        childOpts,
+      );
+    }
+    if (args.gateway) {
+      const gateway = meshGatewayRegistration(mesh, cluster);
+      new consul.Service(
+        `${name}-${gateway.serviceId}`,
+        {
+          node: node.name,
+          datacenter: cluster.datacenter,
+          serviceId: gateway.serviceId,
+          name: gateway.name,
+          address: args.gateway.address,
+          port: args.gateway.port,
+          tags: [...gateway.tags],
+          meta: { ...gateway.meta },
+          checks: [{ ...gateway.check, tcp: pulumi.interpolate`${args.gateway.address}:${args.gateway.port}` }],
         },
         childOpts,
       );

@@ -8,7 +8,7 @@
  * reached at their service addresses.
  */
 import type { Mesh, MeshCluster } from "../model";
-import { consulServiceId, findService, instanceName, servicesInCluster } from "../model";
+import { MESH_GATEWAY_SERVICE, consulServiceId, findService, instanceName, servicesInCluster } from "../model";
 import { externalNodeName } from "./names";
 
 export interface ExternalNodeSpec {
@@ -38,6 +38,7 @@ export interface RegistrationSpec {
   readonly port: number;
   readonly tags: readonly string[];
   readonly meta: Readonly<Record<string, string>>;
+  readonly healthCheckPath: string;
   readonly check: HttpCheckSpec;
 }
 
@@ -89,6 +90,7 @@ export function registrations(mesh: Mesh, cluster: MeshCluster): RegistrationSpe
             service.meta["version"] ?? service.tags.find((t) => /^v\d/.test(t)) ?? "unversioned",
           [`${META_PREFIX}protocol`]: service.protocol,
         },
+        healthCheckPath: service.healthCheckPath,
         check: {
           checkId: `service:${serviceId}`,
           name: `${service.name} HTTP health`,
@@ -101,4 +103,33 @@ export function registrations(mesh: Mesh, cluster: MeshCluster): RegistrationSpe
       };
     }),
   );
+}
+
+export interface GatewayRegistrationSpec {
+  readonly serviceId: string;
+  readonly name: string;
+  readonly tags: readonly string[];
+  readonly meta: Readonly<Record<string, string>>;
+  readonly check: Omit<HttpCheckSpec, "http" | "method">;
+}
+
+/**
+ * The mesh gateway's catalog entry. The Terraform-based provider cannot set a service `Kind`, so the gateway is
+ * an ordinary service named `mesh-gateway`: sidecars only need its DNS name, and the meta records what it is.
+ */
+export function meshGatewayRegistration(mesh: Mesh, cluster: MeshCluster): GatewayRegistrationSpec {
+  const serviceId = `${MESH_GATEWAY_SERVICE}-${cluster.name}`;
+  return {
+    serviceId,
+    name: MESH_GATEWAY_SERVICE,
+    tags: ["mesh-gateway"],
+    meta: { [`${META_PREFIX}kind`]: "mesh-gateway", [`${META_PREFIX}cluster`]: cluster.name },
+    check: {
+      checkId: `service:${serviceId}`,
+      name: "mesh gateway TCP",
+      interval: `${mesh.discovery.healthCheckIntervalSeconds}s`,
+      timeout: `${mesh.discovery.healthCheckTimeoutSeconds}s`,
+      deregisterCriticalServiceAfter: `${mesh.discovery.registryTtlSeconds}s`,
+    },
+  };
 }

@@ -14,7 +14,10 @@ export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-
 const dnsLabel = z
   .string()
   .max(63, "must be at most 63 characters")
-  .regex(DNS1123_LABEL, "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending alphanumeric");
+  .regex(
+    DNS1123_LABEL,
+    "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending alphanumeric",
+  );
 
 const port = z
   .number()
@@ -203,7 +206,10 @@ export const serviceSchema = z.strictObject({
   /** Environment for the app container. Never put secrets here. */
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name"), z.string()).default({}),
   /** The seed's health_check_url path. An empty value means a TCP check. */
-  healthCheckPath: z.string().regex(/^\/[^\s]*$/, "must be an absolute path such as /health").default("/health"),
+  healthCheckPath: z
+    .string()
+    .regex(/^\/[^\s]*$/, "must be an absolute path such as /health")
+    .default("/health"),
   tags: z.array(z.string().min(1)).default([]),
   meta: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "must be a Consul meta key"), z.string()).default({}),
   /** Overrides defaults.rateLimit for this service. */

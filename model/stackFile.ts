@@ -87,7 +87,9 @@ export function readStackFile(projectDir: string, stack: string, configFile?: st
   }
   const doc = loadYaml(file);
   if (!isRecord(doc) || !isRecord(doc.config)) {
-    throw new StackFileError(`${file}: no config: block. Fix: put the stack's settings under config:, as in Pulumi.dev.yaml`);
+    throw new StackFileError(
+      `${file}: no config: block. Fix: put the stack's settings under config:, as in Pulumi.dev.yaml`,
+    );
   }
   const config = redactSecureValues(doc.config) as Record<string, unknown>;
   return { project, stack, config, source: file };

@@ -56,7 +56,10 @@ function fixForIssue(issue: z.core.$ZodIssue): string {
 function schemaProblems(error: z.ZodError): ConfigProblem[] {
   return error.issues.map((issue) => {
     const base = formatPath(issue.path);
-    const path = issue.code === "unrecognized_keys" && issue.keys.length === 1 ? formatPath([...issue.path, issue.keys[0]!]) : base;
+    const path =
+      issue.code === "unrecognized_keys" && issue.keys.length === 1
+        ? formatPath([...issue.path, issue.keys[0]!])
+        : base;
     const message = issue.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.join(", ")}` : issue.message;
     return { path: path || "(root)", message, fix: fixForIssue(issue) };
   });
@@ -118,29 +121,45 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
     [config.sidecar.metricsPort, "sidecar.metricsPort"],
   ]);
   if (sidecarPorts.size !== 3) {
-    add("sidecar", "adminPort, proxyPort and metricsPort must be three different ports", "give each sidecar port its own number");
+    add(
+      "sidecar",
+      "adminPort, proxyPort and metricsPort must be three different ports",
+      "give each sidecar port its own number",
+    );
   }
 
   for (const d of duplicates(config.clusters, (c) => c.name)) {
     add(`clusters[${d.index}].name`, `duplicate cluster "${d.value}"`, "give every cluster a unique name");
   }
   for (const d of duplicates(config.clusters, (c) => c.datacenter ?? c.name)) {
-    add(`clusters[${d.index}].datacenter`, `duplicate datacenter "${d.value}"`, "give every cluster its own Consul datacenter");
+    add(
+      `clusters[${d.index}].datacenter`,
+      `duplicate datacenter "${d.value}"`,
+      "give every cluster its own Consul datacenter",
+    );
   }
   for (const d of duplicates(
     config.clusters.filter((c) => c.docker),
     (c) => c.docker?.subnet ?? "",
   )) {
-    add(`clusters[${d.index}].docker.subnet`, `subnet ${d.value} is used by another cluster`, "give every Docker cluster its own /24");
+    add(
+      `clusters[${d.index}].docker.subnet`,
+      `subnet ${d.value} is used by another cluster`,
+      "give every Docker cluster its own /24",
+    );
   }
 
   config.clusters.forEach((cluster, i) => {
     const at = `clusters[${i}]`;
     if (cluster.platform === "docker" && !cluster.docker) {
-      add(`${at}.docker`, "a docker cluster needs its docker settings", "add docker: { subnet: \"10.10.1.0/24\" }");
+      add(`${at}.docker`, "a docker cluster needs its docker settings", 'add docker: { subnet: "10.10.1.0/24" }');
     }
     if (cluster.platform === "kubernetes" && !cluster.kubernetes) {
-      add(`${at}.kubernetes`, "a kubernetes cluster needs its kubernetes settings", "add kubernetes: { context, consulDnsIP }");
+      add(
+        `${at}.kubernetes`,
+        "a kubernetes cluster needs its kubernetes settings",
+        "add kubernetes: { context, consulDnsIP }",
+      );
     }
     if (cluster.platform === "docker" && cluster.kubernetes) {
       add(`${at}.kubernetes`, "kubernetes settings on a docker cluster", "remove them, or set platform: kubernetes");
@@ -150,25 +169,49 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
     }
     const servers = cluster.consul.servers;
     if (servers % 2 === 0) {
-      add(`${at}.consul.servers`, `${servers} servers is an even count, which tolerates no more failures than ${servers - 1}`, "use an odd count: 3 or 5 (1 in dev)");
+      add(
+        `${at}.consul.servers`,
+        `${servers} servers is an even count, which tolerates no more failures than ${servers - 1}`,
+        "use an odd count: 3 or 5 (1 in dev)",
+      );
     } else if (servers === 1 && config.environment !== "dev") {
-      add(`${at}.consul.servers`, `a single Consul server in ${config.environment} has no fault tolerance`, "use 3 or 5 servers; one server is allowed only with environment: dev");
+      add(
+        `${at}.consul.servers`,
+        `a single Consul server in ${config.environment} has no fault tolerance`,
+        "use 3 or 5 servers; one server is allowed only with environment: dev",
+      );
     }
     if (servers > 7) add(`${at}.consul.servers`, `${servers} servers slows Raft down`, "use 3 or 5 servers");
     if (cluster.platform === "kubernetes" && config.clusters.length > 1 && !cluster.gateway.wanAddress) {
-      add(`${at}.gateway.wanAddress`, "other clusters cannot reach this cluster's mesh gateway", "reserve a LoadBalancer IP or DNS name and set it here");
+      add(
+        `${at}.gateway.wanAddress`,
+        "other clusters cannot reach this cluster's mesh gateway",
+        "reserve a LoadBalancer IP or DNS name and set it here",
+      );
     }
   });
 
   const security = config.security;
   if (security.intermediateValidityDays < 3 * security.certValidityDays) {
-    add("security.intermediateValidityDays", `${security.intermediateValidityDays} days is less than 3 × certValidityDays (${3 * security.certValidityDays})`, `set it to at least ${3 * security.certValidityDays}`);
+    add(
+      "security.intermediateValidityDays",
+      `${security.intermediateValidityDays} days is less than 3 × certValidityDays (${3 * security.certValidityDays})`,
+      `set it to at least ${3 * security.certValidityDays}`,
+    );
   }
   if (security.rootValidityDays < security.intermediateValidityDays) {
-    add("security.rootValidityDays", `${security.rootValidityDays} days is less than intermediateValidityDays (${security.intermediateValidityDays})`, "make the root outlive the intermediates");
+    add(
+      "security.rootValidityDays",
+      `${security.rootValidityDays} days is less than intermediateValidityDays (${security.intermediateValidityDays})`,
+      "make the root outlive the intermediates",
+    );
   }
   if (security.earlyRenewalDays !== undefined && security.earlyRenewalDays >= security.certValidityDays) {
-    add("security.earlyRenewalDays", `${security.earlyRenewalDays} days is not shorter than the validity (${security.certValidityDays})`, "renew within the validity, a third of it by default");
+    add(
+      "security.earlyRenewalDays",
+      `${security.earlyRenewalDays} days is not shorter than the validity (${security.certValidityDays})`,
+      "renew within the validity, a third of it by default",
+    );
   }
 
   const rateLimitChecks: Array<[string, { requestsPerSecond: number; burst: number } | undefined]> = [
@@ -177,19 +220,31 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
   ];
   for (const [path, limit] of rateLimitChecks) {
     if (limit && limit.burst < limit.requestsPerSecond) {
-      add(`${path}.burst`, `burst ${limit.burst} is below requestsPerSecond ${limit.requestsPerSecond}`, "set burst to at least requestsPerSecond (the seed uses 2 ×)");
+      add(
+        `${path}.burst`,
+        `burst ${limit.burst} is below requestsPerSecond ${limit.requestsPerSecond}`,
+        "set burst to at least requestsPerSecond (the seed uses 2 ×)",
+      );
     }
   }
 
   for (const d of duplicates(config.services, (s) => s.name)) {
-    add(`services[${d.index}].name`, `duplicate service "${d.value}"`, "declare each service once; list several clusters under its clusters");
+    add(
+      `services[${d.index}].name`,
+      `duplicate service "${d.value}"`,
+      "declare each service once; list several clusters under its clusters",
+    );
   }
 
   config.services.forEach((service, i) => {
     const at = `services[${i}]`;
     service.clusters.forEach((cluster, j) => {
       if (!clusterNames.includes(cluster)) {
-        add(`${at}.clusters[${j}]`, unknownName("cluster", cluster, clusterNames), "name a cluster declared under clusters");
+        add(
+          `${at}.clusters[${j}]`,
+          unknownName("cluster", cluster, clusterNames),
+          "name a cluster declared under clusters",
+        );
       }
     });
     for (const d of duplicates(service.clusters, (c) => c)) {
@@ -197,7 +252,11 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
     }
     const reserved = sidecarPorts.get(service.port);
     if (reserved) {
-      add(`${at}.port`, `port ${service.port} is the sidecar's ${reserved}`, "move the app to another port; the sidecar shares its network namespace");
+      add(
+        `${at}.port`,
+        `port ${service.port} is the sidecar's ${reserved}`,
+        "move the app to another port; the sidecar shares its network namespace",
+      );
     }
     const localPorts = new Map<number, number>();
     service.upstreams.forEach((upstream, j) => {
@@ -205,18 +264,41 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
       if (upstream.service === service.name) {
         add(`${upAt}.service`, "a service cannot be its own upstream", "remove this upstream");
       } else if (!serviceNames.includes(upstream.service)) {
-        add(`${upAt}.service`, unknownName("service", upstream.service, serviceNames), "name a service declared under services");
-      } else if (security.defaultIntention === "deny" && !intentionAllows(config.intentions, security.defaultIntention, service.name, upstream.service)) {
-        add(`${upAt}.service`, `no intention allows ${service.name} → ${upstream.service}, and intentions default to deny`, `add intentions: [{ source: ${service.name}, destination: ${upstream.service}, action: allow }]`);
+        add(
+          `${upAt}.service`,
+          unknownName("service", upstream.service, serviceNames),
+          "name a service declared under services",
+        );
+      } else if (
+        security.defaultIntention === "deny" &&
+        !intentionAllows(config.intentions, security.defaultIntention, service.name, upstream.service)
+      ) {
+        add(
+          `${upAt}.service`,
+          `no intention allows ${service.name} → ${upstream.service}, and intentions default to deny`,
+          `add intentions: [{ source: ${service.name}, destination: ${upstream.service}, action: allow }]`,
+        );
       }
       const reservedBy = sidecarPorts.get(upstream.localPort);
       const earlier = localPorts.get(upstream.localPort);
       if (reservedBy) {
-        add(`${upAt}.localPort`, `port ${upstream.localPort} is the sidecar's ${reservedBy}`, "pick a free local port, such as 9001 and up");
+        add(
+          `${upAt}.localPort`,
+          `port ${upstream.localPort} is the sidecar's ${reservedBy}`,
+          "pick a free local port, such as 9001 and up",
+        );
       } else if (upstream.localPort === service.port) {
-        add(`${upAt}.localPort`, `port ${upstream.localPort} is the service's own port`, "pick a local port the app does not listen on");
+        add(
+          `${upAt}.localPort`,
+          `port ${upstream.localPort} is the service's own port`,
+          "pick a local port the app does not listen on",
+        );
       } else if (earlier !== undefined) {
-        add(`${upAt}.localPort`, `port ${upstream.localPort} is already used by upstreams[${earlier}]`, "give each upstream its own local port");
+        add(
+          `${upAt}.localPort`,
+          `port ${upstream.localPort} is already used by upstreams[${earlier}]`,
+          "give each upstream its own local port",
+        );
       }
       localPorts.set(upstream.localPort, j);
     });
@@ -229,7 +311,11 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
     for (const side of ["source", "destination"] as const) {
       const name = intention[side];
       if (name !== "*" && !serviceNames.includes(name)) {
-        add(`intentions[${i}].${side}`, unknownName("service", name, serviceNames), "name a service declared under services, or *");
+        add(
+          `intentions[${i}].${side}`,
+          unknownName("service", name, serviceNames),
+          "name a service declared under services, or *",
+        );
       }
     }
   });
@@ -247,7 +333,13 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
 export function parseMeshConfig(raw: unknown, source = CONFIG_KEY): Mesh {
   if (raw === undefined || raw === null) {
     throw new MeshConfigError(
-      [{ path: "(root)", message: "the config value is missing", fix: `set ${CONFIG_KEY} in Pulumi.<stack>.yaml; see Pulumi.dev.yaml` }],
+      [
+        {
+          path: "(root)",
+          message: "the config value is missing",
+          fix: `set ${CONFIG_KEY} in Pulumi.<stack>.yaml; see Pulumi.dev.yaml`,
+        },
+      ],
       source,
     );
   }

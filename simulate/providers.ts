@@ -28,8 +28,21 @@ function stringInput(args: ModelArgs, key: string): string {
 /** Kubernetes auto-names objects without metadata.name: name plus a suffix. */
 const kubernetesObject = echo((args) => {
   const metadata = (args.inputs.metadata ?? {}) as Record<string, unknown>;
-  const name = typeof metadata.name === "string" ? metadata.name : `${args.name}-${digest(args.type, args.name).slice(0, 8)}`;
-  return { metadata: { ...metadata, name, namespace: metadata.namespace ?? "default", uid: stableUuid(args.type, args.name) } };
+  const name =
+    typeof metadata.name === "string" ? metadata.name : `${args.name}-${digest(args.type, args.name).slice(0, 8)}`;
+  const out: Record<string, unknown> = {
+    metadata: { ...metadata, name, namespace: metadata.namespace ?? "default", uid: stableUuid(args.type, args.name) },
+  };
+  if (args.type === "kubernetes:core/v1:Service") {
+    // The API server picks a cluster IP from the service CIDR unless the spec names one.
+    const spec = (args.inputs.spec ?? {}) as Record<string, unknown>;
+    const h = digest(args.stack, args.name);
+    out.spec = {
+      ...spec,
+      clusterIP: spec.clusterIP ?? `10.96.${parseInt(h.slice(0, 2), 16)}.${parseInt(h.slice(2, 4), 16) || 1}`,
+    };
+  }
+  return out;
 });
 
 export const providerModels: Record<string, ProviderModel> = {
@@ -43,18 +56,40 @@ export const providerModels: Record<string, ProviderModel> = {
     const hex = digest(args.stack, args.name).slice(0, Number(args.inputs.byteLength ?? 8) * 2);
     return { hex, b64Std: Buffer.from(hex, "hex").toString("base64"), dec: BigInt(`0x${hex}`).toString() };
   }),
-  "random:index/randomPassword:RandomPassword": echo((args) => ({ result: pulumi.secret(digest(args.stack, args.name).slice(0, 32)) })),
+  "random:index/randomPassword:RandomPassword": echo((args) => ({
+    result: pulumi.secret(digest(args.stack, args.name).slice(0, 32)),
+  })),
   "docker:index/remoteImage:RemoteImage": echo((args) => {
     const image = stringInput(args, "name");
     return { imageId: `sha256:${digest(image)}`, repoDigest: `${image.split(":")[0]}@sha256:${digest(image)}` };
   }),
   "docker:index/network:Network": echo((args) => ({ name: stringInput(args, "name") || args.name, scope: "local" })),
-  "docker:index/volume:Volume": echo((args) => ({ name: stringInput(args, "name") || args.name, mountpoint: `/var/lib/docker/volumes/${args.name}/_data` })),
-  "docker:index/container:Container": echo((args) => ({ exitCode: 0, hostname: stringInput(args, "hostname") || args.name })),
+  "docker:index/volume:Volume": echo((args) => ({
+    name: stringInput(args, "name") || args.name,
+    mountpoint: `/var/lib/docker/volumes/${args.name}/_data`,
+  })),
+  "docker:index/container:Container": echo((args) => {
+    // Docker assigns addresses from the network's range unless one is fixed; a hash stands in for its choice.
+    const networks = (args.inputs.networksAdvanced ?? []) as Array<{ name: string; ipv4Address?: string }>;
+    const host = 128 + (parseInt(digest(args.name).slice(0, 4), 16) % 126);
+    return {
+      exitCode: 0,
+      hostname: stringInput(args, "hostname") || args.name,
+      networkDatas: networks.map((n) => ({
+        networkName: n.name,
+        ipAddress: n.ipv4Address ?? `172.30.${parseInt(digest(n.name).slice(0, 2), 16)}.${host}`,
+        ipPrefixLength: 24,
+        gateway: "",
+        macAddress: "02:42:00:00:00:00",
+      })),
+    };
+  }),
   "consul:index/aclToken:AclToken": echo((args) => ({ accessorId: stableUuid("accessor", args.name) })),
   "consul:index/aclPolicy:AclPolicy": echo(() => ({})),
   "consul:index/peeringToken:PeeringToken": echo((args) => ({
-    peeringToken: pulumi.secret(Buffer.from(JSON.stringify({ peer: stringInput(args, "peerName"), ref: digest(args.name) })).toString("base64")),
+    peeringToken: pulumi.secret(
+      Buffer.from(JSON.stringify({ peer: stringInput(args, "peerName"), ref: digest(args.name) })).toString("base64"),
+    ),
   })),
   "consul:index/peering:Peering": echo((args) => ({ state: "ACTIVE", peerId: stableUuid("peer", args.name) })),
   "kubernetes:core/v1:ConfigMap": kubernetesObject,

@@ -16,7 +16,10 @@ export interface SimulatedStack {
 }
 
 /** Runs the program over a raw `lucid-mesh:mesh` value. Call it before constructing anything else in the process. */
-export async function simulateMesh(stack: string, meshConfig: unknown): Promise<{ recorder: ResourceRecorder; outputs: Record<string, unknown> }> {
+export async function simulateMesh(
+  stack: string,
+  meshConfig: unknown,
+): Promise<{ recorder: ResourceRecorder; outputs: Record<string, unknown> }> {
   const recorder = await startSimulation({
     stack,
     config: { "lucid-mesh:mesh": meshConfig },
@@ -38,6 +41,8 @@ export async function simulateStack(projectDir: string, stack: string, configFil
 
 async function resolveOutputs(program: Record<string, unknown>): Promise<{ outputs: Record<string, unknown> }> {
   const pulumi = await import("@pulumi/pulumi");
-  const resolved = await new Promise<Record<string, unknown>>((resolve) => pulumi.output(program).apply((v) => resolve(v as Record<string, unknown>)));
+  const resolved = await new Promise<Record<string, unknown>>((resolve) =>
+    pulumi.output(program).apply((v) => resolve(v as Record<string, unknown>)),
+  );
   return { outputs: resolved };
 }

@@ -60,7 +60,8 @@ export class DockerPlatform implements WorkloadPlatform {
 
   deploySidecar(name: string, spec: SidecarSpec, parent: pulumi.Resource): SidecarEndpoints {
     const instance = spec.instances[0];
-    if (!instance || spec.instances.length !== 1) throw new Error(`${name}: a Docker sidecar serves exactly one instance`);
+    if (!instance || spec.instances.length !== 1)
+      throw new Error(`${name}: a Docker sidecar serves exactly one instance`);
     const opts = { parent, provider: this.args.provider };
     const { mesh, service } = spec;
     // With an image the mesh runs the app; otherwise the sidecar joins the team's container of the same name.
@@ -99,7 +100,9 @@ export class DockerPlatform implements WorkloadPlatform {
         image: this.args.image(mesh.sidecar.image),
         ...envoyContainerBase(spec.cluster, mesh.sidecar.memoryMb, mesh.sidecar.cpus),
         networkMode: `container:${instance.name}`,
-        uploads: pulumi.all([envoyUploads(spec.envoyFiles), secretUploads]).apply(([plain, secret]) => [...plain, ...secret]),
+        uploads: pulumi
+          .all([envoyUploads(spec.envoyFiles), secretUploads])
+          .apply(([plain, secret]) => [...plain, ...secret]),
         healthcheck: {
           tests: envoyReadinessProbe(mesh.sidecar.adminPort),
           interval: "10s",
@@ -111,9 +114,18 @@ export class DockerPlatform implements WorkloadPlatform {
       },
       { ...opts, dependsOn: app ? [app] : [] },
     );
+    // Consul DNS must answer with an IP Envoy can dial, so the app container's address on the cluster network is
+    // registered; a team's own container is only known by name.
+    const networkName = pulumi.output(this.args.networkName);
+    const address = app
+      ? pulumi
+          .all([app.networkDatas, networkName])
+          .apply(([datas, network]) => datas?.find((d) => d.networkName === network)?.ipAddress ?? instance.name)
+      : pulumi.output(instance.name);
     return {
       admin: `127.0.0.1:${mesh.sidecar.adminPort} in ${instance.name}'s network namespace`,
       metrics: `http://${instance.name}:${mesh.sidecar.metricsPort}/stats/prometheus`,
+      addresses: { [instance.name]: address },
     };
   }
 
@@ -140,7 +152,7 @@ export class DockerPlatform implements WorkloadPlatform {
     );
     return {
       wanAddress: pulumi.output(`${cluster.gateway.wanAddress}:${cluster.gateway.port}`),
-      localAddress: pulumi.output(`${dockerSettings.gatewayAddress}:${cluster.gateway.port}`),
+      localHost: pulumi.output(dockerSettings.gatewayAddress),
     };
   }
 }

@@ -79,7 +79,11 @@ export class KubernetesPlatform implements WorkloadPlatform {
     const configMap = new k8s.core.v1.ConfigMap(
       `${name}-config`,
       {
-        metadata: { name: `${service.name}-envoy`, namespace, labels: meshLabels("envoy-config", cluster.name, service.name) },
+        metadata: {
+          name: `${service.name}-envoy`,
+          namespace,
+          labels: meshLabels("envoy-config", cluster.name, service.name),
+        },
         data: { ...spec.envoyFiles },
       },
       opts,
@@ -153,7 +157,25 @@ export class KubernetesPlatform implements WorkloadPlatform {
         { ...opts, dependsOn },
       );
     }
+    // The mesh reaches the pods through a ClusterIP Service: its IP is what Consul registers and its DNS answers.
+    const meshService = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: { name: service.name, namespace, labels },
+        spec: {
+          type: "ClusterIP",
+          selector: { "lucid.mesh/role": "sidecar", "lucid.mesh/service": service.name },
+          ports: [
+            { name: "mesh", port: mesh.sidecar.proxyPort, targetPort: mesh.sidecar.proxyPort, protocol: "TCP" },
+            { name: "health", port: service.port, targetPort: service.port, protocol: "TCP" },
+          ],
+        },
+      },
+      opts,
+    );
+    const clusterIp = meshService.spec.clusterIP;
     return {
+      addresses: Object.fromEntries(spec.instances.map((i) => [i.name, clusterIp])),
       admin: `127.0.0.1:${mesh.sidecar.adminPort} in each ${service.name} pod`,
       metrics: `http://<pod IP>:${mesh.sidecar.metricsPort}/stats/prometheus (pods labelled lucid.mesh/service=${service.name})`,
     };
@@ -220,7 +242,7 @@ export class KubernetesPlatform implements WorkloadPlatform {
     );
     return {
       wanAddress: pulumi.output(`${cluster.gateway.wanAddress}:${cluster.gateway.port}`),
-      localAddress: pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc:${cluster.gateway.port}`,
+      localHost: service.spec.clusterIP,
     };
   }
 }

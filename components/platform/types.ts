@@ -26,6 +26,8 @@ export interface SidecarEndpoints {
   readonly admin: string;
   /** The Prometheus endpoint a scraper inside the cluster uses. */
   readonly metrics: string;
+  /** The address each instance is registered under in Consul, by instance name. */
+  readonly addresses: Readonly<Record<string, pulumi.Output<string>>>;
 }
 
 export interface GatewaySpec {
@@ -37,8 +39,8 @@ export interface GatewaySpec {
 export interface GatewayEndpoints {
   /** What other clusters dial. */
   readonly wanAddress: pulumi.Output<string>;
-  /** The gateway's address inside its own cluster. */
-  readonly localAddress: pulumi.Output<string>;
+  /** The gateway's host (an IP) inside its own cluster, registered in Consul as `mesh-gateway`. */
+  readonly localHost: pulumi.Output<string>;
 }
 
 /** Runs sidecars and gateways on one cluster's platform. Created once per cluster. */

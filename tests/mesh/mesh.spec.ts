@@ -58,10 +58,19 @@ describe("mesh: the dev stack on Docker", function () {
   });
 
   it("declares one sidecar and one app container per service instance", () => {
-    const instances = allInstances(mesh).map((i) => i.name).sort();
-    assert.deepEqual(containersWithRole(stack.recorder, "app").map((c) => c.inputs.name).sort(), instances);
+    const instances = allInstances(mesh)
+      .map((i) => i.name)
+      .sort();
     assert.deepEqual(
-      containersWithRole(stack.recorder, "sidecar").map((c) => c.inputs.name).sort(),
+      containersWithRole(stack.recorder, "app")
+        .map((c) => c.inputs.name)
+        .sort(),
+      instances,
+    );
+    assert.deepEqual(
+      containersWithRole(stack.recorder, "sidecar")
+        .map((c) => c.inputs.name)
+        .sort(),
       instances.map((i) => `${i}-sidecar`),
     );
     assert.equal(stack.recorder.ofType("lucid:mesh:EnvoySidecar").length, instances.length);
@@ -104,7 +113,10 @@ describe("mesh: the dev stack on Docker", function () {
   it("publishes no admin port anywhere", () => {
     for (const container of stack.recorder.ofType(CONTAINER)) {
       const ports = (container.inputs.ports ?? []) as Array<{ internal: number }>;
-      assert.ok(!ports.some((p) => p.internal === mesh.sidecar.adminPort), `${String(container.inputs.name)} publishes admin`);
+      assert.ok(
+        !ports.some((p) => p.internal === mesh.sidecar.adminPort),
+        `${String(container.inputs.name)} publishes admin`,
+      );
     }
   });
 
@@ -126,7 +138,13 @@ describe("mesh: the dev stack on Docker", function () {
       for (const name of [envoyFiles.bootstrap, envoyFiles.listeners, envoyFiles.clusters]) {
         assert.ok(uploaded.includes(`${envoyFiles.directory}/${name}`), `${name} missing`);
       }
-      for (const name of [envoyFiles.certificateSds, envoyFiles.trustBundleSds, envoyFiles.certificatePem, envoyFiles.privateKeyPem, envoyFiles.trustBundlePem]) {
+      for (const name of [
+        envoyFiles.certificateSds,
+        envoyFiles.trustBundleSds,
+        envoyFiles.certificatePem,
+        envoyFiles.privateKeyPem,
+        envoyFiles.trustBundlePem,
+      ]) {
         assert.ok(uploaded.includes(`${envoyFiles.secretsDirectory}/${name}`), `${name} missing`);
       }
     }
@@ -159,7 +177,11 @@ describe("mesh: the dev stack on Docker", function () {
   it("uploads Envoy configs that pass the validator", async () => {
     for (const set of envoyFileSets(stack.recorder.resources)) {
       const issues = (await validateConfigSet(configFilesOf(set))).filter((i) => i.severity === "error");
-      assert.deepEqual(issues, [], `${set.source}: ${issues.map((i) => `${i.file} ${i.path}: ${i.message}`).join("\n")}`);
+      assert.deepEqual(
+        issues,
+        [],
+        `${set.source}: ${issues.map((i) => `${i.file} ${i.path}: ${i.message}`).join("\n")}`,
+      );
     }
   });
 
@@ -174,7 +196,10 @@ describe("mesh: the dev stack on Docker", function () {
 
   it("exports addresses, endpoints, the CA and an inventory without keys", () => {
     const outputs = stack.outputs as {
-      clusters: Record<string, { consulApi: string; gatewayAddress: string; sidecars: Record<string, { admin: string; metrics: string }> }>;
+      clusters: Record<
+        string,
+        { consulApi: string; gatewayAddress: string; sidecars: Record<string, { admin: string; metrics: string }> }
+      >;
       caCertificate: string;
       certificateInventory: Array<{ service: string; spiffeId: string }>;
     };
@@ -207,8 +232,12 @@ describe("mesh: the prod stack on Kubernetes", function () {
   });
 
   it("owns a Deployment for services with an image and patches the team's Deployment otherwise", () => {
-    const owned = stack.recorder.ofType("kubernetes:apps/v1:Deployment").map((d) => (d.inputs.metadata as { name: string }).name);
-    const patched = stack.recorder.ofType("kubernetes:apps/v1:DeploymentPatch").map((d) => (d.inputs.metadata as { name: string }).name);
+    const owned = stack.recorder
+      .ofType("kubernetes:apps/v1:Deployment")
+      .map((d) => (d.inputs.metadata as { name: string }).name);
+    const patched = stack.recorder
+      .ofType("kubernetes:apps/v1:DeploymentPatch")
+      .map((d) => (d.inputs.metadata as { name: string }).name);
     for (const service of mesh.services) {
       const target = service.image ? owned : patched;
       assert.ok(target.includes(service.image ? service.name : service.deployment), service.name);
@@ -217,12 +246,22 @@ describe("mesh: the prod stack on Kubernetes", function () {
 
   it("mounts the Envoy config and certificates it depends on", () => {
     const envoyRoles = new Set(["sidecar", "gateway"]);
-    const workloads = [...stack.recorder.ofType("kubernetes:apps/v1:Deployment"), ...stack.recorder.ofType("kubernetes:apps/v1:DeploymentPatch")].filter(
-      (w) => envoyRoles.has(((w.inputs.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels ?? {})["lucid.mesh/role"] ?? ""),
+    const workloads = [
+      ...stack.recorder.ofType("kubernetes:apps/v1:Deployment"),
+      ...stack.recorder.ofType("kubernetes:apps/v1:DeploymentPatch"),
+    ].filter((w) =>
+      envoyRoles.has(
+        ((w.inputs.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels ??
+          {})["lucid.mesh/role"] ?? "",
+      ),
     );
     assert.equal(workloads.length, mesh.services.reduce((n, s) => n + s.clusters.length, 0) + mesh.clusters.length);
     for (const workload of workloads) {
-      const podSpec = ((workload.inputs.spec as Record<string, unknown>).template as { spec: { volumes: Array<{ configMap?: { name: string }; secret?: { secretName: string } }> } }).spec;
+      const podSpec = (
+        (workload.inputs.spec as Record<string, unknown>).template as {
+          spec: { volumes: Array<{ configMap?: { name: string }; secret?: { secretName: string } }> };
+        }
+      ).spec;
       for (const volume of podSpec.volumes) {
         const ref = volume.configMap?.name ?? volume.secret?.secretName;
         if (!ref) continue;
@@ -261,7 +300,9 @@ describe("mesh: the prod stack on Kubernetes", function () {
   });
 
   it("fronts each gateway with a LoadBalancer that publishes only the gateway port", () => {
-    const lbs = stack.recorder.ofType("kubernetes:core/v1:Service").filter((s) => (s.inputs.spec as { type?: string }).type === "LoadBalancer");
+    const lbs = stack.recorder
+      .ofType("kubernetes:core/v1:Service")
+      .filter((s) => (s.inputs.spec as { type?: string }).type === "LoadBalancer");
     assert.equal(lbs.length, mesh.clusters.length);
     for (const lb of lbs) {
       const ports = (lb.inputs.spec as { ports: Array<{ port: number }> }).ports.map((p) => p.port);
@@ -280,7 +321,10 @@ describe("mesh: determinism", function () {
     this.timeout(180_000);
     const first = await simulateStack(PROJECT_DIR, "dev");
     const second = await simulateStack(PROJECT_DIR, "dev");
-    const shape = (r: ResourceRecorder) => r.resources.map((x) => ({ type: x.type, name: x.name, inputs: x.inputs })).sort((a, b) => (a.type + a.name < b.type + b.name ? -1 : 1));
+    const shape = (r: ResourceRecorder) =>
+      r.resources
+        .map((x) => ({ type: x.type, name: x.name, inputs: x.inputs }))
+        .sort((a, b) => (a.type + a.name < b.type + b.name ? -1 : 1));
     assert.equal(first.recorder.resources.length, second.recorder.resources.length);
     assert.equal(withoutCertificateMaterial(shape(first.recorder)), withoutCertificateMaterial(shape(second.recorder)));
   });

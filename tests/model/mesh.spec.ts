@@ -167,7 +167,10 @@ describe("model: the resolved dev mesh", () => {
     assert.equal(isAllowed(mesh, "session-recorder", "api-gateway"), false);
   });
   it("SNI uses the datacenter", () => {
-    assert.equal(serviceSni(mesh, "session-api", findCluster(mesh, "west").datacenter), "session-api.lucid.west.internal.lucid.mesh");
+    assert.equal(
+      serviceSni(mesh, "session-api", findCluster(mesh, "west").datacenter),
+      "session-api.lucid.west.internal.lucid.mesh",
+    );
   });
   it("gives each docker gateway its own WAN address", () => {
     const addresses = mesh.clusters.map((c) => c.gateway.wanAddress);

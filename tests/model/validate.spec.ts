@@ -124,7 +124,10 @@ describe("model: stack config validation", () => {
       const raw = rawMeshConfig("dev");
       service(raw, "api-gateway").upstreams![0]!.service = "blockchain-cor";
       const message = configError(raw);
-      assert.match(message, /upstreams\[0\]\.service: unknown service "blockchain-cor"\. Did you mean "blockchain-core"\?/);
+      assert.match(
+        message,
+        /upstreams\[0\]\.service: unknown service "blockchain-cor"\. Did you mean "blockchain-core"\?/,
+      );
       assert.match(message, /fix: name a service declared under services/);
     });
 
@@ -229,7 +232,10 @@ describe("model: stack config validation", () => {
       raw.intentions = (raw.intentions as Json[]).filter((i) => i.destination !== "session-recorder");
       const message = configError(raw);
       assert.match(message, /no intention allows session-api → session-recorder, and intentions default to deny/);
-      assert.match(message, /fix: add intentions: \[\{ source: session-api, destination: session-recorder, action: allow \}\]/);
+      assert.match(
+        message,
+        /fix: add intentions: \[\{ source: session-api, destination: session-recorder, action: allow \}\]/,
+      );
     });
 
     it("rejects an upstream that an explicit deny blocks even when * allows", () => {
@@ -257,7 +263,10 @@ describe("model: stack config validation", () => {
     it("rejects an even Consul server count", () => {
       const raw = rawMeshConfig("prod");
       (clusters(raw)[0]!.consul as Json).servers = 4;
-      assert.match(configError(raw), /clusters\[0\]\.consul\.servers: 4 servers is an even count.*\n\s+fix: use an odd count/);
+      assert.match(
+        configError(raw),
+        /clusters\[0\]\.consul\.servers: 4 servers is an even count.*\n\s+fix: use an odd count/,
+      );
     });
 
     it("rejects an even Consul server count in dev too", () => {
@@ -269,7 +278,10 @@ describe("model: stack config validation", () => {
     it("rejects a single Consul server outside dev", () => {
       const raw = rawMeshConfig("prod");
       (clusters(raw)[1]!.consul as Json).servers = 1;
-      assert.match(configError(raw), /clusters\[1\]\.consul\.servers: a single Consul server in prod has no fault tolerance/);
+      assert.match(
+        configError(raw),
+        /clusters\[1\]\.consul\.servers: a single Consul server in prod has no fault tolerance/,
+      );
     });
 
     it("allows a single Consul server in dev", () => {
@@ -301,7 +313,10 @@ describe("model: stack config validation", () => {
     it("rejects an intermediate CA shorter than three leaf lifetimes", () => {
       const raw = rawMeshConfig("dev");
       raw.security = { certValidityDays: 90, intermediateValidityDays: 200 };
-      assert.match(configError(raw), /security\.intermediateValidityDays: 200 days is less than 3 × certValidityDays \(270\)/);
+      assert.match(
+        configError(raw),
+        /security\.intermediateValidityDays: 200 days is less than 3 × certValidityDays \(270\)/,
+      );
     });
 
     it("rejects a root CA shorter than the intermediate", () => {
