@@ -38,7 +38,13 @@ export interface RecordedResource {
   readonly inputs: Record<string, unknown>;
   /** Top-level input names whose values are (or contain) secrets. */
   readonly secretInputs: readonly string[];
+  /** Exact paths of secret values, such as `uploads[7].content`. */
+  readonly secretPaths: readonly string[];
+  /** The inputs with every secret value replaced by `[secret]`: safe to write or print. */
+  readonly redactedInputs: Record<string, unknown>;
 }
+
+export const REDACTED_SECRET = "[secret]";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -67,6 +73,23 @@ export function unwrapSecrets(value: unknown): { value: unknown; secret: boolean
     return { value: out, secret };
   }
   return { value, secret: false };
+}
+
+/** Replaces each secret with a placeholder, collecting the paths where secrets were. */
+export function redactSecrets(value: unknown, path = "", found: string[] = []): { value: unknown; paths: string[] } {
+  if (isSecretWrapper(value)) {
+    found.push(path || "(root)");
+    return { value: REDACTED_SECRET, paths: found };
+  }
+  if (Array.isArray(value)) {
+    return { value: value.map((v, i) => redactSecrets(v, `${path}[${i}]`, found).value), paths: found };
+  }
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactSecrets(v, path ? `${path}.${k}` : k, found).value;
+    return { value: out, paths: found };
+  }
+  return { value, paths: found };
 }
 
 /** What the RegisterResource request carries that `MockResourceArgs` leaves out. */
@@ -190,6 +213,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Resou
           .filter(([, v]) => unwrapSecrets(v).secret)
           .map(([k]) => k)
           .sort();
+        const redacted = redactSecrets(args.inputs);
         const urn = recorder.takeCurrentUrn() ?? mockUrn(options.stack, project, args.type, args.name);
         recorder.add({
           urn,
@@ -199,6 +223,8 @@ export async function startSimulation(options: SimulationOptions): Promise<Resou
           ...(args.provider ? { provider: args.provider } : {}),
           inputs,
           secretInputs,
+          secretPaths: redacted.paths,
+          redactedInputs: redacted.value as Record<string, unknown>,
         });
         const model = models[args.type];
         if (model) {

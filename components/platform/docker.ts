@@ -83,16 +83,18 @@ export class DockerPlatform implements WorkloadPlatform {
           opts,
         )
       : undefined;
-    const secretUploads = pulumi
-      .all([spec.sdsFiles, spec.certificateChainPem, spec.trustBundlePem, spec.privateKeyPem])
-      .apply(([sds, chain, bundle, key]) => [
-        ...Object.keys(sds)
-          .sort()
-          .map((file) => upload(`${envoyFiles.secretsDirectory}/${file}`, sds[file]!)),
-        upload(`${envoyFiles.secretsDirectory}/${envoyFiles.certificatePem}`, chain),
-        upload(`${envoyFiles.secretsDirectory}/${envoyFiles.trustBundlePem}`, bundle),
-        upload(`${envoyFiles.secretsDirectory}/${envoyFiles.privateKeyPem}`, pulumi.secret(key), "0400"),
-      ]);
+    // Each upload is its own value, so only the key's content is secret and the rest stays reviewable in a plan.
+    const secretUploads = [
+      ...[envoyFiles.certificateSds, envoyFiles.trustBundleSds].map((file) =>
+        upload(
+          `${envoyFiles.secretsDirectory}/${file}`,
+          spec.sdsFiles.apply((sds) => sds[file] ?? ""),
+        ),
+      ),
+      upload(`${envoyFiles.secretsDirectory}/${envoyFiles.certificatePem}`, spec.certificateChainPem),
+      upload(`${envoyFiles.secretsDirectory}/${envoyFiles.trustBundlePem}`, spec.trustBundlePem),
+      upload(`${envoyFiles.secretsDirectory}/${envoyFiles.privateKeyPem}`, pulumi.secret(spec.privateKeyPem), "0400"),
+    ];
     new docker.Container(
       `${name}-sidecar`,
       {
