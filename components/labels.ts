@@ -16,3 +16,13 @@ export function meshLabels(role: MeshRole, cluster: string, service?: string): R
 export function dockerLabels(labels: Record<string, string>): Array<{ label: string; value: string }> {
   return Object.entries(labels).map(([label, value]) => ({ label, value }));
 }
+
+/**
+ * Docker uploads are one property, so Pulumi marks all of them secret when one file is. This label names the
+ * files that really are secret, so a plan can show the rest for review and redact exactly these.
+ */
+export const SECRET_FILES_LABEL = `${LABEL_PREFIX}/secret-files`;
+
+export function secretFilesLabel(paths: readonly string[]): Record<string, string> {
+  return { [SECRET_FILES_LABEL]: [...paths].sort().join(",") };
+}

@@ -23,7 +23,7 @@ import {
   prometheusScopes,
   type PrometheusScope,
 } from "../observability";
-import { dockerLabels, meshLabels } from "./labels";
+import { dockerLabels, meshLabels, secretFilesLabel } from "./labels";
 
 /** Pinned Prometheus release (3.5 is the long-term-support line). */
 export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
@@ -153,7 +153,10 @@ export class Prometheus extends pulumi.ComponentResource {
         ...(args.publishPort !== undefined
           ? { ports: [{ internal: PROMETHEUS_PORT, external: args.publishPort, ip: "127.0.0.1" }] }
           : {}),
-        labels: dockerLabels(meshLabels("prometheus", scope.name)),
+        labels: dockerLabels({
+          ...meshLabels("prometheus", scope.name),
+          ...secretFilesLabel(scope.clusters.map((c) => consulTokenFile(c.name))),
+        }),
         uploads,
         logDriver: "json-file",
         logOpts: { "max-size": "10m", "max-file": "3" },

@@ -4,6 +4,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { secretFilesLabel } from "../labels";
 import { aclInitPaths } from "../../consul/aclBootstrap";
 import {
   CONSUL_ESM_IMAGE,
@@ -122,7 +123,13 @@ export const consulDocker: ConsulPlatform = (inputs, opts) => {
         securityOpts: ["no-new-privileges:true"],
         privileged: false,
         memory: 512,
-        labels: labelList(serverLabels),
+        labels: labelList({
+          ...serverLabels,
+          ...secretFilesLabel([
+            `${consulPaths.configDir}/${consulPaths.secretsConfig}`,
+            `${consulPaths.tlsDir}/${consulPaths.keyFile}`,
+          ]),
+        }),
       },
       opts,
     );
@@ -154,7 +161,10 @@ export const consulDocker: ConsulPlatform = (inputs, opts) => {
       restart: "no",
       capabilities: { drops: ["ALL"] },
       securityOpts: ["no-new-privileges:true"],
-      labels: labelList(serverLabels),
+      labels: labelList({
+        ...serverLabels,
+        ...secretFilesLabel(inputs.aclInit.tokens.map((t) => `${aclInitPaths.tokensDir}/${t.name}`)),
+      }),
     },
     { ...opts, dependsOn: servers },
   );
@@ -182,7 +192,10 @@ export const consulDocker: ConsulPlatform = (inputs, opts) => {
       capabilities: { drops: ["ALL"] },
       securityOpts: ["no-new-privileges:true"],
       memory: 128,
-      labels: labelList(inputs.labels("consul-esm")),
+      labels: labelList({
+        ...inputs.labels("consul-esm"),
+        ...secretFilesLabel([`${esmPaths.configDir}/${esmPaths.token}`]),
+      }),
     },
     { ...opts, dependsOn: [aclInit] },
   );

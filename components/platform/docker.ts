@@ -2,7 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { envoyFiles, type MeshCluster } from "../../model";
-import { dockerLabels, meshLabels } from "../labels";
+import { dockerLabels, meshLabels, secretFilesLabel } from "../labels";
 import {
   envoyCommand,
   envoyReadinessProbe,
@@ -112,7 +112,10 @@ export class DockerPlatform implements WorkloadPlatform {
           retries: 3,
           startPeriod: "5s",
         },
-        labels: dockerLabels(meshLabels("sidecar", spec.cluster.name, service.name)),
+        labels: dockerLabels({
+          ...meshLabels("sidecar", spec.cluster.name, service.name),
+          ...secretFilesLabel([`${envoyFiles.secretsDirectory}/${envoyFiles.privateKeyPem}`]),
+        }),
       },
       { ...opts, dependsOn: app ? [app] : [] },
     );
