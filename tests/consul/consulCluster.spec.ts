@@ -85,6 +85,7 @@ describe("ConsulCluster on Docker (dev)", () => {
     assert.deepEqual(server["labels"], [
       { label: "lucid.mesh/role", value: "consul-server" },
       { label: "lucid.mesh/cluster", value: "east" },
+      { label: "lucid.mesh/secret-files", value: "/consul/config/secrets.json,/consul/tls/server-key.pem" },
     ]);
   });
 
