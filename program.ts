@@ -52,5 +52,6 @@ export function runMeshProgram() {
     clusters: lucidMesh.clusterOutputs(),
     caCertificate: lucidMesh.ca.trustBundlePem,
     certificateInventory: lucidMesh.ca.inventory,
+    ...(lucidMesh.prometheusUrl ? { prometheusUrl: lucidMesh.prometheusUrl } : {}),
   };
 }

@@ -8,7 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { DOCKER_WAN_NETWORK, DOCKER_WAN_SUBNET, type Mesh, type MeshCluster } from "../model";
 import { MeshCertificateAuthority } from "./certificateAuthority";
 import { clusterPairs, peerClusters } from "./consulConfig";
+import { dockerClusterNetworkName } from "../consul/names";
 import { dockerLabels } from "./labels";
+import { Prometheus } from "./prometheus";
 import { ServiceMesh, type PlatformProvider } from "./serviceMesh";
 
 export interface LucidMeshArgs {
@@ -28,6 +30,9 @@ export interface ClusterOutputs {
 export class LucidMesh extends pulumi.ComponentResource {
   readonly ca: MeshCertificateAuthority;
   readonly clusters: Record<string, ServiceMesh> = {};
+  /** Set when `observability.prometheus` is on. */
+  readonly prometheusUrl: pulumi.Output<string> | undefined;
+  private readonly kubernetesProviders = new Map<string, k8s.Provider>();
 
   constructor(name: string, args: LucidMeshArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lucid:mesh:LucidMesh", name, {}, opts);
@@ -77,7 +82,34 @@ export class LucidMesh extends pulumi.ComponentResource {
       peerClusters(`${a.cluster.name}-${b.cluster.name}`, a, b, { parent: this });
     }
 
-    this.registerOutputs({ trustBundlePem: this.ca.trustBundlePem, inventory: this.ca.inventory });
+    this.prometheusUrl = mesh.observability.prometheus ? this.prometheus(name, mesh) : undefined;
+    this.registerOutputs({
+      trustBundlePem: this.ca.trustBundlePem,
+      inventory: this.ca.inventory,
+      prometheusUrl: this.prometheusUrl,
+    });
+  }
+
+  /** The optional Prometheus, scraping every cluster with each cluster's least-privilege metrics token. */
+  private prometheus(name: string, mesh: Mesh): pulumi.Output<string> {
+    const dockerClusters = mesh.clusters.filter((c) => c.platform === "docker");
+    const firstDocker = dockerClusters[0];
+    const prometheus = new Prometheus(
+      `${name}-prometheus`,
+      {
+        mesh,
+        consulMetricsTokens: Object.fromEntries(
+          mesh.clusters.map((c) => [c.name, this.clusters[c.name]!.config.prometheusToken]),
+        ),
+        caCertificatePem: this.ca.trustBundlePem,
+        dockerNetworks: Object.fromEntries(dockerClusters.map((c) => [c.name, dockerClusterNetworkName(c)])),
+        ...(firstDocker ? { dockerProvider: this.dockerProvider(firstDocker) } : {}),
+        kubernetesProviders: Object.fromEntries(this.kubernetesProviders),
+      },
+      // It scrapes what the clusters run, on their networks: it comes after them.
+      { parent: this, dependsOn: Object.values(this.clusters) },
+    );
+    return prometheus.url;
   }
 
   /** Stack outputs per cluster. */
@@ -124,6 +156,7 @@ export class LucidMesh extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    this.kubernetesProviders.set(cluster.name, provider);
     return { kind: "kubernetes", provider };
   }
 }

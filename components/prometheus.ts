@@ -83,7 +83,7 @@ export class Prometheus extends pulumi.ComponentResource {
   readonly urls: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("lucid-mesh:observability:Prometheus", name, {}, opts);
+    super("lucid:mesh:Prometheus", name, {}, opts);
     if (!args.mesh.observability.prometheus) {
       throw new Error(`${name}: observability.prometheus is false; do not construct Prometheus`);
     }
