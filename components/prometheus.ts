@@ -24,6 +24,7 @@ import {
   type PrometheusScope,
 } from "../observability";
 import { dockerLabels, meshLabels, secretFilesLabel } from "./labels";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./platform/podSecurity";
 
 /** Pinned Prometheus release (3.5 is the long-term-support line). */
 export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
@@ -236,26 +237,14 @@ export class Prometheus extends pulumi.ComponentResource {
             spec: {
               serviceAccountName: account.metadata.name,
               automountServiceAccountToken: true,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: PROMETHEUS_UID,
-                runAsGroup: PROMETHEUS_UID,
-                fsGroup: PROMETHEUS_UID,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              securityContext: restrictedPodSecurity({ uid: PROMETHEUS_UID, gid: PROMETHEUS_UID }),
               containers: [
                 {
                   name: "prometheus",
                   image,
                   args: prometheusArgs,
                   ports: [{ name: "web", containerPort: PROMETHEUS_PORT, protocol: "TCP" }],
-                  securityContext: {
-                    runAsNonRoot: true,
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
-                    seccompProfile: { type: "RuntimeDefault" },
-                  },
+                  securityContext: restrictedContainerSecurity(PROMETHEUS_UID),
                   resources: {
                     requests: { cpu: "100m", memory: "256Mi" },
                     limits: { cpu: "500m", memory: "512Mi" },

@@ -16,26 +16,14 @@ import {
   esmPaths,
 } from "../../consul/names";
 import type { ConsulPlatform, RenderedFile } from "./consulTypes";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 type SecurityContext = k8s.types.input.core.v1.SecurityContext;
 
-/** The restricted profile: what `pod-security.kubernetes.io/enforce=restricted` admits, plus a read-only root. */
-const podSecurity: PodSecurityContext = {
-  runAsNonRoot: true,
-  runAsUser: CONSUL_UID,
-  runAsGroup: CONSUL_GID,
-  fsGroup: CONSUL_GID,
-  seccompProfile: { type: "RuntimeDefault" },
-};
-const containerSecurity: SecurityContext = {
-  allowPrivilegeEscalation: false,
-  privileged: false,
-  readOnlyRootFilesystem: true,
-  runAsNonRoot: true,
-  capabilities: { drop: ["ALL"] },
-  seccompProfile: { type: "RuntimeDefault" },
-};
+// The restricted profile (components/platform/podSecurity.ts), as the image's consul user.
+const podSecurity: PodSecurityContext = restrictedPodSecurity({ uid: CONSUL_UID, gid: CONSUL_GID });
+const containerSecurity: SecurityContext = restrictedContainerSecurity(CONSUL_UID, CONSUL_GID);
 
 const tmpVolume = { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } };
 const tmpMount = { name: "tmp", mountPath: "/tmp" };

@@ -1,18 +1,24 @@
-/** Kubernetes' "restricted" Pod Security Standard, as the security contexts every mesh pod uses. */
+/**
+ * Kubernetes' "restricted" Pod Security Standard plus a read-only root: the security contexts every pod the mesh
+ * runs uses, so the namespace can enforce `restricted` and the policy pack's pod-security rule passes by design.
+ */
 
-export function restrictedPodSecurity(fsGroup?: number) {
+/** The pod level: non-root, RuntimeDefault seccomp, and the user and group the image's files belong to. */
+export function restrictedPodSecurity(user?: { uid: number; gid: number }) {
   return {
     runAsNonRoot: true,
     seccompProfile: { type: "RuntimeDefault" },
-    ...(fsGroup !== undefined ? { fsGroup } : {}),
+    ...(user ? { runAsUser: user.uid, runAsGroup: user.gid, fsGroup: user.gid } : {}),
   };
 }
 
-export function restrictedContainerSecurity(uid: number) {
+/** The container level: no escalation, no capabilities, nothing writable but mounted volumes. */
+export function restrictedContainerSecurity(uid: number, gid = uid) {
   return {
     runAsNonRoot: true,
     runAsUser: uid,
-    runAsGroup: uid,
+    runAsGroup: gid,
+    privileged: false,
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,
     capabilities: { drop: ["ALL"] },
