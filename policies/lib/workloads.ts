@@ -3,7 +3,16 @@ import type { Json } from "./props";
 import { asRecord, asRecords, asString, at } from "./props";
 import { types } from "./types";
 
-export const WORKLOAD_TYPES: readonly string[] = [types.deployment, types.statefulSet, types.daemonSet, types.pod];
+export const WORKLOAD_TYPES: readonly string[] = [
+  types.deployment,
+  types.statefulSet,
+  types.daemonSet,
+  types.replicaSet,
+  // A patch carries only the containers the mesh adds to a team's Deployment: those are checked too.
+  types.deploymentPatch,
+  types.job,
+  types.pod,
+];
 
 export function podSpecOf(type: string, props: unknown): Json | undefined {
   return asRecord(type === types.pod ? at(props, "spec") : at(props, "spec", "template", "spec"));

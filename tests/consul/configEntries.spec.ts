@@ -2,7 +2,6 @@ import { strict as assert } from "node:assert";
 import { agentPolicy, dnsPolicy, esmPolicy, meshGatewayPolicy, prometheusPolicy } from "../../consul/acl";
 import { aclInitScript } from "../../consul/aclBootstrap";
 import { clusterConfigEntries, type ConfigEntrySpec } from "../../consul/configEntries";
-import { checkRestrictedPod, type PodSpecLike } from "../../consul/podSecurity";
 import { externalNode, registrations } from "../../consul/registration";
 import { parseMeshConfig } from "../../model";
 import { clusterOf, loadMesh, rawStackConfig } from "./fixtures";
@@ -197,56 +196,4 @@ describe("consul/registration", () => {
       "lucid-mesh-cluster": "west",
     });
   });
-});
-
-describe("consul/podSecurity: the restricted profile check", () => {
-  const good: PodSpecLike = {
-    securityContext: { runAsNonRoot: true, runAsUser: 100, seccompProfile: { type: "RuntimeDefault" } },
-    containers: [
-      {
-        name: "app",
-        securityContext: {
-          allowPrivilegeEscalation: false,
-          readOnlyRootFilesystem: true,
-          capabilities: { drop: ["ALL"] },
-        },
-        resources: { limits: { cpu: "1", memory: "1Gi" }, requests: { cpu: "1", memory: "1Gi" } },
-      },
-    ],
-  };
-  const withContainer = (
-    patch: Partial<NonNullable<PodSpecLike["containers"][number]["securityContext"]>>,
-  ): PodSpecLike => ({
-    ...good,
-    containers: [{ ...good.containers[0]!, securityContext: { ...good.containers[0]!.securityContext, ...patch } }],
-  });
-
-  it("passes a compliant pod", () => assert.deepEqual(checkRestrictedPod(good), []));
-  it("privilege escalation", () =>
-    assert.deepEqual(checkRestrictedPod(withContainer({ allowPrivilegeEscalation: true })), [
-      "container app: set securityContext.allowPrivilegeEscalation to false",
-    ]));
-  it("capabilities not dropped", () =>
-    assert.deepEqual(checkRestrictedPod(withContainer({ capabilities: { drop: ["NET_RAW"] } })), [
-      'container app: set securityContext.capabilities.drop to ["ALL"]',
-    ]));
-  it("writable root filesystem", () =>
-    assert.deepEqual(checkRestrictedPod(withContainer({ readOnlyRootFilesystem: false })), [
-      "container app: set securityContext.readOnlyRootFilesystem to true and mount writable paths",
-    ]));
-  it("root, and no seccomp", () =>
-    assert.deepEqual(checkRestrictedPod({ ...good, securityContext: { runAsUser: 0 } }), [
-      "container app: set runAsNonRoot: true on the pod or the container",
-      "container app: runAsUser is 0; run as a non-root user",
-      "container app: set seccompProfile.type to RuntimeDefault on the pod or the container",
-    ]));
-  it("missing limits", () =>
-    assert.deepEqual(checkRestrictedPod({ ...good, containers: [{ ...good.containers[0]!, resources: {} }] }), [
-      "container app: set resources.limits.cpu",
-      "container app: set resources.requests.cpu",
-      "container app: set resources.limits.memory",
-      "container app: set resources.requests.memory",
-    ]));
-  it("host namespaces", () =>
-    assert.deepEqual(checkRestrictedPod({ ...good, hostNetwork: true }), ["spec.hostNetwork is true; remove it"]));
 });

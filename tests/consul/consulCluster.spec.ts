@@ -10,7 +10,7 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
-import { checkRestrictedPod, type PodSpecLike } from "../../consul/podSecurity";
+import { checkPodSecurity } from "../../policies/rules/workloads/podSecurity";
 import { ConsulCluster } from "../../components/consulCluster";
 import { ConsulMeshConfig, clusterPairs, peerClusters } from "../../components/consulConfig";
 import { ServiceRegistration } from "../../components/serviceRegistration";
@@ -344,14 +344,22 @@ describe("ConsulCluster on Kubernetes (prod)", () => {
     assert.equal(get(sts, "spec", "template", "metadata", "labels", "lucid.mesh/role"), "consul-server");
   });
 
-  it("every pod passes the restricted pod-security check", () => {
-    const pods: Array<[string, unknown]> = [
-      ["statefulset", get(named(K8S.statefulSet, "east-consul-statefulset"), "spec", "template", "spec")],
-      ["esm", get(named(K8S.deployment, "east-consul-esm"), "spec", "template", "spec")],
-      ["acl-init", get(named(K8S.job, "east-consul-acl-init"), "spec", "template", "spec")],
+  it("every pod passes the policy pack's restricted pod-security check", () => {
+    const workloads: Array<[string, string]> = [
+      [K8S.statefulSet, "east-consul-statefulset"],
+      [K8S.deployment, "east-consul-esm"],
+      [K8S.job, "east-consul-acl-init"],
     ];
-    for (const [name, pod] of pods) assert.deepEqual(checkRestrictedPod(pod as PodSpecLike), [], name);
-    const sts = get(pods[0]![1], "securityContext") as Obj;
+    for (const [type, name] of workloads) {
+      assert.deepEqual(checkPodSecurity({ type, name, props: named(type, name) }, {}), [], name);
+    }
+    const sts = get(
+      named(K8S.statefulSet, "east-consul-statefulset"),
+      "spec",
+      "template",
+      "spec",
+      "securityContext",
+    ) as Obj;
     assert.equal(sts["runAsUser"], 100);
     assert.equal(sts["fsGroup"], 1000);
   });

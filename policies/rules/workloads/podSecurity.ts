@@ -24,6 +24,12 @@ function containerProblems(container: Json, pod: Json | undefined): string[] {
   if (effective(container, pod, "seccompProfile", "type") !== "RuntimeDefault") {
     problems.push("set securityContext.seccompProfile.type: RuntimeDefault");
   }
+  if (at(container, "securityContext", "privileged") === true) problems.push("remove securityContext.privileged");
+  if (effective(container, pod, "runAsUser") === 0) problems.push("run as a non-root user, not runAsUser: 0");
+  const added = asArray(at(container, "securityContext", "capabilities", "add")).filter(
+    (c) => c !== "NET_BIND_SERVICE",
+  );
+  if (added.length > 0) problems.push(`remove securityContext.capabilities.add ${added.join(", ")}`);
   if (at(container, "securityContext", "readOnlyRootFilesystem") !== true) {
     problems.push("set securityContext.readOnlyRootFilesystem: true");
   }
@@ -36,10 +42,14 @@ function containerProblems(container: Json, pod: Json | undefined): string[] {
 /** Every container and init container runs unprivileged, confined and bounded (the "restricted" Pod Security level plus limits). */
 export function checkPodSecurity(input: ResourceInput, _config: PodSecurityConfig): string[] {
   const pod = podSpecOf(input.type, input.props);
-  return containersOf(pod).flatMap((c) => {
-    const problems = containerProblems(c.spec, pod);
-    return problems.length === 0 ? [] : [`${c.kind} ${c.name} is not hardened; ${problems.join("; ")}.`];
-  });
+  const hostNamespaces = ["hostNetwork", "hostPID", "hostIPC"].filter((field) => at(pod, field) === true);
+  const podProblems = hostNamespaces.map((field) => `The pod shares the node's namespaces; remove spec.${field}.`);
+  return podProblems.concat(
+    containersOf(pod).flatMap((c) => {
+      const problems = containerProblems(c.spec, pod);
+      return problems.length === 0 ? [] : [`${c.kind} ${c.name} is not hardened; ${problems.join("; ")}.`];
+    }),
+  );
 }
 
 export const podSecurity = resourceRule(

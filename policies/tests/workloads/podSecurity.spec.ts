@@ -45,4 +45,23 @@ describe("lucid-workloads-pod-security", () => {
     app.resources = { limits: { cpu: "1" } };
     assert.deepEqual(checkPodSecurity(d, {}), ["container app is not hardened; set resources.limits.memory."]);
   });
+
+  it("fails privileged containers, root users and added capabilities", () => {
+    const d = deployment();
+    const container = (podSpec(d).containers as Json[])[0] as Json;
+    Object.assign(container.securityContext as Json, {
+      privileged: true,
+      runAsUser: 0,
+      capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] },
+    });
+    assert.deepEqual(checkPodSecurity(d, {}), [
+      `container ${String(container.name)} is not hardened; remove securityContext.privileged; run as a non-root user, not runAsUser: 0; remove securityContext.capabilities.add NET_ADMIN.`,
+    ]);
+  });
+
+  it("fails a pod that shares the node's network namespace", () => {
+    const d = deployment();
+    podSpec(d).hostNetwork = true;
+    assert.deepEqual(checkPodSecurity(d, {}), ["The pod shares the node's namespaces; remove spec.hostNetwork."]);
+  });
 });
