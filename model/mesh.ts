@@ -235,14 +235,66 @@ export function resolveMesh(config: MeshConfig): Mesh {
 
 // ---- Queries over the resolved mesh. Pure, and every list they return is in a stable order. ----
 
+/**
+ * Lookups the queries below repeat for every sidecar, built once per `Mesh` object. A `Mesh` is immutable (every
+ * field is readonly), so an index keyed by the object never goes stale; a changed mesh is a new object.
+ */
+interface MeshIndex {
+  readonly clusters: ReadonlyMap<string, MeshCluster>;
+  readonly services: ReadonlyMap<string, MeshService>;
+  /** Intentions whose destination is exactly the key; `*` destinations are in `anyDestination`. */
+  readonly intentionsTo: ReadonlyMap<string, readonly MeshIntention[]>;
+  readonly anyDestination: readonly MeshIntention[];
+  /** Memoised `allowedSources`, by destination. */
+  readonly allowedSources: Map<string, readonly MeshService[]>;
+  /** Memoised `allowedSourceSpiffeIds`, by destination. */
+  readonly allowedSpiffeIds: Map<string, readonly string[]>;
+  /** Clusters of every service that calls the key, lazily built. */
+  callerClusters?: ReadonlyMap<string, readonly string[]>;
+}
+
+const meshIndexes = new WeakMap<Mesh, MeshIndex>();
+
+function firstByName<T extends { readonly name: string }>(items: readonly T[]): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const item of items) if (!map.has(item.name)) map.set(item.name, item);
+  return map;
+}
+
+function indexOf(mesh: Mesh): MeshIndex {
+  let index = meshIndexes.get(mesh);
+  if (index) return index;
+  const intentionsTo = new Map<string, MeshIntention[]>();
+  const anyDestination: MeshIntention[] = [];
+  for (const intention of mesh.intentions) {
+    if (intention.destination === "*") {
+      anyDestination.push(intention);
+      continue;
+    }
+    const list = intentionsTo.get(intention.destination);
+    if (list) list.push(intention);
+    else intentionsTo.set(intention.destination, [intention]);
+  }
+  index = {
+    clusters: firstByName(mesh.clusters),
+    services: firstByName(mesh.services),
+    intentionsTo,
+    anyDestination,
+    allowedSources: new Map(),
+    allowedSpiffeIds: new Map(),
+  };
+  meshIndexes.set(mesh, index);
+  return index;
+}
+
 export function findCluster(mesh: Mesh, name: string): MeshCluster {
-  const cluster = mesh.clusters.find((c) => c.name === name);
+  const cluster = indexOf(mesh).clusters.get(name);
   if (!cluster) throw new Error(`unknown cluster "${name}"`);
   return cluster;
 }
 
 export function findService(mesh: Mesh, name: string): MeshService {
-  const service = mesh.services.find((s) => s.name === name);
+  const service = indexOf(mesh).services.get(name);
   if (!service) throw new Error(`unknown service "${name}"`);
   return service;
 }
@@ -288,19 +340,45 @@ export function serviceSpiffeIds(mesh: Mesh, service: MeshService): string[] {
 
 /** Whether intentions let `source` call `destination`, by Consul's precedence. */
 export function isAllowed(mesh: Mesh, source: string, destination: string): boolean {
-  return intentionAllows(mesh.intentions, mesh.security.defaultIntention, source, destination);
+  return intentionAllows(intentionsFor(mesh, destination), mesh.security.defaultIntention, source, destination);
+}
+
+/**
+ * The intentions that can match calls to `destination` (its own and `*`): the others never match, so precedence
+ * over this subset decides exactly as over all intentions (whose order does not matter).
+ */
+function intentionsFor(mesh: Mesh, destination: string): readonly MeshIntention[] {
+  const index = indexOf(mesh);
+  const own = destination === "*" ? [] : (index.intentionsTo.get(destination) ?? []);
+  return index.anyDestination.length === 0 ? own : [...own, ...index.anyDestination];
 }
 
 /** Services that may call `destination`, by name, in order. */
 export function allowedSources(mesh: Mesh, destination: string): MeshService[] {
-  return mesh.services.filter((s) => s.name !== destination && isAllowed(mesh, s.name, destination));
+  const index = indexOf(mesh);
+  let sources = index.allowedSources.get(destination);
+  if (!sources) {
+    const rules = intentionsFor(mesh, destination);
+    const fallback = mesh.security.defaultIntention;
+    sources = mesh.services.filter(
+      (s) => s.name !== destination && intentionAllows(rules, fallback, s.name, destination),
+    );
+    index.allowedSources.set(destination, sources);
+  }
+  return [...sources];
 }
 
 /** SPIFFE IDs allowed to call `destination`: every cluster's identity of every allowed source. */
 export function allowedSourceSpiffeIds(mesh: Mesh, destination: string): string[] {
-  return allowedSources(mesh, destination)
-    .flatMap((s) => serviceSpiffeIds(mesh, s))
-    .sort(compareStrings);
+  const index = indexOf(mesh);
+  let ids = index.allowedSpiffeIds.get(destination);
+  if (!ids) {
+    ids = allowedSources(mesh, destination)
+      .flatMap((s) => serviceSpiffeIds(mesh, s))
+      .sort(compareStrings);
+    index.allowedSpiffeIds.set(destination, ids);
+  }
+  return [...ids];
 }
 
 /** Where an upstream is reached from a cluster: locally (priority 0) and through remote gateways (failover). */
@@ -320,9 +398,24 @@ export function upstreamPlacement(mesh: Mesh, fromCluster: string, upstreamServi
 
 /** Services that run in `cluster` and are called from another cluster: what the cluster exports to its peers. */
 export function exportedServices(mesh: Mesh, cluster: string): MeshService[] {
-  const callers = (svc: string): string[] =>
-    mesh.services.filter((s) => s.upstreams.some((u) => u.service === svc)).flatMap((s) => [...s.clusters]);
-  return servicesInCluster(mesh, cluster).filter((s) => callers(s.name).some((c) => c !== cluster));
+  const callers = callerClusters(mesh);
+  return servicesInCluster(mesh, cluster).filter((s) => (callers.get(s.name) ?? []).some((c) => c !== cluster));
+}
+
+/** For each called service, the clusters its callers run in (with repeats: only membership matters). */
+function callerClusters(mesh: Mesh): ReadonlyMap<string, readonly string[]> {
+  const index = indexOf(mesh);
+  if (index.callerClusters) return index.callerClusters;
+  const callers = new Map<string, string[]>();
+  for (const s of mesh.services) {
+    for (const called of new Set(s.upstreams.map((u) => u.service))) {
+      const list = callers.get(called);
+      if (list) list.push(...s.clusters);
+      else callers.set(called, [...s.clusters]);
+    }
+  }
+  index.callerClusters = callers;
+  return callers;
 }
 
 /** Services running in more than one cluster: they get failover. */
