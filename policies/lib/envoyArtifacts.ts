@@ -66,29 +66,78 @@ function resourcesOf(document: unknown): Json[] {
   return asRecords(at(document, "resources"));
 }
 
-/** Parses the Envoy documents of a resource; undefined when the resource carries no Envoy config. */
+type Parsed = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
+
+/**
+ * An EnvoyConfig that parses each document the first time a field needs it: a rule that reads only the bootstrap
+ * (the admin address) never parses the listeners and clusters, which are most of the bytes. What each field holds is
+ * exactly what parsing everything up front gave.
+ */
+class LazyEnvoyConfig implements EnvoyConfig {
+  private readonly parsed = new Map<string, Parsed>();
+  private listenersCache: readonly Json[] | undefined;
+  private clustersCache: readonly Json[] | undefined;
+
+  constructor(private readonly documents: ReadonlyMap<string, string>) {}
+
+  private parse(file: string): Parsed | undefined {
+    const known = this.parsed.get(file);
+    if (known) return known;
+    const text = this.documents.get(file);
+    if (text === undefined) return undefined;
+    let result: Parsed;
+    try {
+      result = { ok: true, value: load(text) };
+    } catch (e) {
+      result = {
+        ok: false,
+        error: `${file} is not valid YAML (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`,
+      };
+    }
+    this.parsed.set(file, result);
+    return result;
+  }
+
+  private value(file: string): unknown {
+    const result = this.parse(file);
+    return result?.ok ? result.value : undefined;
+  }
+
+  get bootstrap(): Json | undefined {
+    return asRecord(this.value(envoyFiles.bootstrap));
+  }
+
+  get listeners(): readonly Json[] {
+    this.listenersCache ??= [
+      ...asRecords(at(this.bootstrap, "static_resources", "listeners")),
+      ...resourcesOf(this.value(envoyFiles.listeners)),
+    ];
+    return this.listenersCache;
+  }
+
+  get clusters(): readonly Json[] {
+    this.clustersCache ??= [
+      ...asRecords(at(this.bootstrap, "static_resources", "clusters")),
+      ...resourcesOf(this.value(envoyFiles.clusters)),
+    ];
+    return this.clustersCache;
+  }
+
+  get errors(): readonly string[] {
+    const errors: string[] = [];
+    for (const file of this.documents.keys()) {
+      const result = this.parse(file);
+      if (result && !result.ok) errors.push(result.error);
+    }
+    return errors;
+  }
+}
+
+/** The Envoy documents of a resource, parsed on demand; undefined when the resource carries no Envoy config. */
 export function envoyConfigOf(input: ResourceInput): EnvoyConfig | undefined {
   const documents = envoyDocuments(input);
   if (documents.size === 0) return undefined;
-  const errors: string[] = [];
-  const parsed = new Map<string, unknown>();
-  for (const [file, text] of documents) {
-    try {
-      parsed.set(file, load(text));
-    } catch (e) {
-      errors.push(`${file} is not valid YAML (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
-    }
-  }
-  const bootstrap = asRecord(parsed.get(envoyFiles.bootstrap));
-  const listeners = [
-    ...asRecords(at(bootstrap, "static_resources", "listeners")),
-    ...resourcesOf(parsed.get(envoyFiles.listeners)),
-  ];
-  const clusters = [
-    ...asRecords(at(bootstrap, "static_resources", "clusters")),
-    ...resourcesOf(parsed.get(envoyFiles.clusters)),
-  ];
-  return { ...(bootstrap ? { bootstrap } : {}), listeners, clusters, errors };
+  return new LazyEnvoyConfig(documents);
 }
 
 // ---- Readers over parsed Envoy objects ----
