@@ -1,27 +1,36 @@
-// lucid-mesh command dispatcher: `tsx cli/index.ts <command> [args...]`.
-// Minimal for now (only envoy-validate); other commands (render, gate) are added by their owners.
-import { runEnvoyValidate } from "../envoy/validator/cli";
+// lucid-mesh command dispatcher: `tsx cli/index.ts <command> [args...]`. Commands live in cli/commands/.
+import { processIo, type Command } from "./commands/command";
+import { envoyValidateCommand } from "./commands/envoyValidate";
+import { gateCommand } from "./commands/gate";
+import { renderCommand } from "./commands/render";
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = {
-  "envoy-validate": runEnvoyValidate,
-};
+const commands: readonly Command[] = [renderCommand, gateCommand, envoyValidateCommand];
 
-async function main(argv: string[]): Promise<number> {
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    "usage: tsx cli/index.ts <command> [args...]",
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.describe}`),
+    "",
+  ].join("\n");
+}
+
+async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  const command = name === undefined ? undefined : commands[name];
+  const command = commands.find((c) => c.name === name);
   if (!command) {
-    console.error(`usage: tsx cli/index.ts <${Object.keys(commands).join("|")}> [args...]`);
+    processIo.err(`${name === undefined ? "" : `unknown command "${name}"\n`}${usage()}`);
     return 2;
   }
-  return command(rest);
+  return command.run(rest, processIo);
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (e: unknown) => {
-    console.error(e);
+  (error: unknown) => {
+    processIo.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   },
 );

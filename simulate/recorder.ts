@@ -92,6 +92,13 @@ export function redactSecrets(value: unknown, path = "", found: string[] = []): 
   return { value, paths: found };
 }
 
+/** Model outputs with every `pulumi.secret(...)` value (an Output here, as models wrap them) replaced by a placeholder. */
+function publicOutputs(outputs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(outputs).map(([k, v]) => [k, pulumi.Output.isInstance(v) ? REDACTED_SECRET : v]),
+  );
+}
+
 /** What the RegisterResource request carries that `MockResourceArgs` leaves out. */
 interface RequestFacts {
   readonly parent: string;
@@ -156,6 +163,16 @@ export class ResourceRecorder {
       ...(facts?.parent ? { parent: facts.parent } : {}),
       dependencies: [...new Set(facts?.dependencies ?? [])].sort(),
     });
+  }
+
+  /**
+   * Outputs the provider models added beyond the echoed inputs (certificates, ids), by URN. Secret outputs are
+   * stored as `[secret]`, so this map is safe to write; the render reads public certificates from it.
+   */
+  readonly outputs = new Map<string, Record<string, unknown>>();
+
+  noteOutputs(urn: string, outputs: Record<string, unknown>): void {
+    this.outputs.set(urn, outputs);
   }
 
   ofType(type: string): RecordedResource[] {
@@ -229,6 +246,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Resou
         const model = models[args.type];
         if (model) {
           const result = await model({ type: args.type, name: args.name, inputs, stack: options.stack });
+          recorder.noteOutputs(urn, publicOutputs(result.outputs));
           return { id: result.id, state: { ...(args.inputs as object), ...result.outputs } };
         }
         return { id: stableId(args.type, args.name), state: args.inputs };

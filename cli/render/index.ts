@@ -1,0 +1,255 @@
+/**
+ * The offline render: run the program for a stack under mocks, write what it would deploy, check it, and report.
+ * `renderStack` is the whole pipeline (the CLI and the benchmark call it); the phases are exported for timing.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { envoyFileSets } from "../../artifacts/envoy";
+import { compareStrings, type Mesh } from "../../model/mesh";
+import { MeshConfigError, parseMeshConfig } from "../../model/validate";
+import { meshConfigValue, readStackFile, StackFileError } from "../../model/stackFile";
+import { fromRecorded } from "../../policies/lib/runner";
+import type { RecordedResource } from "../../simulate/recorder";
+import { simulateStack } from "../../simulate/stack";
+import {
+  clusterResolver,
+  consulArtifacts,
+  envoyArtifacts,
+  envoySetDirectories,
+  kubernetesArtifacts,
+  observabilityArtifacts,
+  pkiArtifacts,
+  type Artifacts,
+} from "./artifacts";
+import { checkEnvoySets, checkKubernetesObjects } from "./checks";
+import { planFromResources, planJson } from "./plan";
+import {
+  defaultPolicyConfigFile,
+  hasMandatory,
+  loadPolicyConfig,
+  PolicyConfigError,
+  policyCount,
+  policyReport,
+  policyResources,
+  runPolicies,
+} from "./policy";
+import { hasPem } from "./redact";
+import { topologyMermaid } from "./topology";
+import type {
+  ArtifactIssue,
+  ExitCode,
+  OmittedFile,
+  OutputFile,
+  Plan,
+  PolicyReport,
+  ProgressFn,
+  RenderResult,
+  RenderSummary,
+  RenderTimings,
+} from "./types";
+import { commitOutputDir, discardOutputDir, OutputDirError, prepareOutputDir, writeFiles } from "./write";
+
+export * from "./types";
+export { planFromRecorder, planFromResources, planJson, parsePlan, PlanError } from "./plan";
+export { topologyMermaid } from "./topology";
+export { writeArtifacts, buildManifest, MANIFEST_FILE, type Manifest, type ManifestEntry } from "./write";
+export { checkEnvoySets, checkKubernetesObjects } from "./checks";
+export { runPolicies, policyReport, policyResources, loadPolicyConfig, defaultPolicyConfigFile } from "./policy";
+export { gatePlan, readPlan, resourcesFromPlan, type GateOptions, type GateResult } from "./gate";
+export { clusterResolver, envoyArtifacts, kubernetesArtifacts, consulArtifacts, pkiArtifacts } from "./artifacts";
+
+export interface RenderOptions {
+  /** Directory holding Pulumi.yaml and Pulumi.<stack>.yaml. */
+  readonly projectDir: string;
+  readonly stack: string;
+  /** A stack config file of the same shape as Pulumi.<stack>.yaml, read instead of it. */
+  readonly configFile?: string;
+  /** Replaced atomically by the render. */
+  readonly outDir: string;
+  /** Policy pack config; default policies/config/dev.json for a dev mesh, prod.json otherwise. */
+  readonly policyConfigFile?: string;
+  readonly onProgress?: ProgressFn;
+}
+
+/** Errors that mean bad input: exit 2 with their message alone. */
+export function isInputError(error: unknown): error is Error {
+  return (
+    error instanceof StackFileError ||
+    error instanceof MeshConfigError ||
+    error instanceof PolicyConfigError ||
+    error instanceof OutputDirError ||
+    error instanceof pulumi.RunError
+  );
+}
+
+function emptySummary(stack: string): RenderSummary {
+  return {
+    project: "",
+    stack,
+    environment: "",
+    resources: { total: 0, byType: {} },
+    envoy: { configSets: 0, files: 0, errors: 0, warnings: 0 },
+    kubernetes: { objects: 0, errors: 0 },
+    policy: { total: 0, mandatory: 0, byRule: {} },
+    issues: [],
+    files: 0,
+    timingsMs: { simulate: 0, write: 0, validate: 0, policy: 0, total: 0 },
+  };
+}
+
+function countByType(resources: readonly RecordedResource[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => compareStrings(a, b)));
+}
+
+export interface RenderFilesInput {
+  readonly plan: Plan;
+  readonly mesh: Mesh;
+  readonly resources: readonly RecordedResource[];
+  readonly outputsOf: (urn: string) => Record<string, unknown> | undefined;
+  readonly report: PolicyReport;
+}
+
+/** Every file of the render except manifest.json, and the files deliberately left out. */
+export function renderFiles(input: RenderFilesInput): { files: OutputFile[]; omitted: OmittedFile[] } {
+  const clusterOf = clusterResolver(input.resources, input.mesh);
+  const parts: Artifacts[] = [
+    envoyArtifacts(input.resources),
+    kubernetesArtifacts(input.resources, clusterOf),
+    consulArtifacts(input.resources, clusterOf),
+    pkiArtifacts(input.resources, input.outputsOf),
+    observabilityArtifacts(input.mesh),
+  ];
+  const plan = planJson(input.plan);
+  const report = `${JSON.stringify(input.report, null, 2)}\n`;
+  return {
+    files: [
+      { path: "plan.json", content: plan, certificateMaterial: hasPem(plan) },
+      { path: "policy-report.json", content: report, certificateMaterial: hasPem(report) },
+      { path: "topology.mmd", content: topologyMermaid(input.mesh), certificateMaterial: false },
+      ...parts.flatMap((p) => p.files),
+    ],
+    omitted: parts.flatMap((p) => p.omitted),
+  };
+}
+
+function displayPath(projectDir: string, file: string): string {
+  const relative = path.relative(projectDir, file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative.split(path.sep).join("/");
+}
+
+/** Runs the whole render. Bad input returns exit code 2 with `error` set and writes nothing. */
+export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
+  const progress: ProgressFn = opts.onProgress ?? (() => {});
+  const started = performance.now();
+  const timings: RenderTimings = { simulate: 0, write: 0, validate: 0, policy: 0, total: 0 };
+  const fail = (error: Error): RenderResult => ({
+    exitCode: 2,
+    summary: emptySummary(opts.stack),
+    outDir: opts.outDir,
+    error: error.message,
+  });
+
+  // Input first: a bad stack file or config fails before anything is simulated or written.
+  let mesh: Mesh;
+  let policyConfigFile: string;
+  let policyConfig: ReturnType<typeof loadPolicyConfig>;
+  try {
+    mesh = parseMeshConfig(meshConfigValue(readStackFile(opts.projectDir, opts.stack, opts.configFile)));
+    policyConfigFile = opts.policyConfigFile ?? defaultPolicyConfigFile(opts.projectDir, mesh.environment);
+    policyConfig = loadPolicyConfig(policyConfigFile);
+  } catch (error) {
+    if (isInputError(error)) return fail(error);
+    throw error;
+  }
+
+  let tempDir: string;
+  try {
+    tempDir = prepareOutputDir(opts.outDir);
+  } catch (error) {
+    if (isInputError(error)) return fail(error);
+    throw error;
+  }
+
+  try {
+    let t = performance.now();
+    progress(0, 1, "simulate");
+    const simulated = await simulateStack(opts.projectDir, opts.stack, opts.configFile);
+    const { recorder, outputs, stackFile } = simulated;
+    const resources = recorder.resources;
+    timings.simulate = Math.round(performance.now() - t);
+    progress(1, 1, "simulate");
+
+    t = performance.now();
+    const sets = envoyFileSets(resources);
+    const validateTotal = sets.length + 1;
+    progress(0, validateTotal, "validate");
+    const envoy = checkEnvoySets(sets, envoySetDirectories(sets), (done) => {
+      if (done % 25 === 0) progress(done, validateTotal, "validate");
+    });
+    const kubernetes = checkKubernetesObjects(resources);
+    timings.validate = Math.round(performance.now() - t);
+    progress(validateTotal, validateTotal, "validate");
+
+    t = performance.now();
+    progress(0, policyCount(), "policy");
+    const underTest = policyResources(resources.map(fromRecorded), stackFile.project, opts.stack, outputs);
+    const violations = await runPolicies(underTest, policyConfig);
+    const report = policyReport(violations, underTest, displayPath(opts.projectDir, policyConfigFile));
+    timings.policy = Math.round(performance.now() - t);
+    progress(policyCount(), policyCount(), "policy");
+
+    t = performance.now();
+    const plan = planFromResources(resources, {
+      project: stackFile.project,
+      stack: opts.stack,
+      environment: mesh.environment,
+      outputs,
+    });
+    const { files, omitted } = renderFiles({
+      plan,
+      mesh,
+      resources,
+      outputsOf: (urn) => recorder.outputs.get(urn),
+      report,
+    });
+    progress(0, files.length, "write");
+    writeFiles(tempDir, files, omitted);
+    commitOutputDir(tempDir, opts.outDir);
+    timings.write = Math.round(performance.now() - t);
+    progress(files.length, files.length, "write");
+    timings.total = Math.round(performance.now() - started);
+
+    const issues: ArtifactIssue[] = [...envoy.errors, ...kubernetes.errors];
+    const mandatory = report.byLevel.mandatory ?? 0;
+    const exitCode: ExitCode = issues.length > 0 || hasMandatory(report) ? 1 : 0;
+    return {
+      exitCode,
+      outDir: opts.outDir,
+      policy: report,
+      resources,
+      summary: {
+        project: stackFile.project,
+        stack: opts.stack,
+        environment: mesh.environment,
+        resources: { total: resources.length, byType: countByType(resources) },
+        envoy: {
+          configSets: envoy.configSets,
+          files: envoy.files,
+          errors: envoy.errors.length,
+          warnings: envoy.warnings,
+        },
+        kubernetes: { objects: kubernetes.objects, errors: kubernetes.errors.length },
+        policy: { total: report.total, mandatory, byRule: report.byRule },
+        issues: issues.slice(0, 50),
+        files: files.length + 1,
+        timingsMs: timings,
+      },
+    };
+  } catch (error) {
+    discardOutputDir(tempDir);
+    if (isInputError(error)) return fail(error);
+    throw error;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Writing a render: every file goes into a temporary directory beside the target (same filesystem, so the final
+ * rename is atomic), and only a complete render replaces the target. A failed render leaves the previous one.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { compareStrings } from "../../model/mesh";
+import { withoutPems } from "./redact";
+import type { OmittedFile, OutputFile } from "./types";
+
+export const MANIFEST_FILE = "manifest.json";
+
+export interface ManifestEntry {
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly certificateMaterial: boolean;
+  /** For certificate material: the hash with every PEM block replaced by a marker, which two renders share. */
+  readonly sha256WithoutCertificates?: string;
+}
+
+export interface Manifest {
+  readonly schemaVersion: number;
+  readonly files: readonly ManifestEntry[];
+  /** Files that exist in the deployment but not in the render (private keys, secrets.json). */
+  readonly omitted: readonly OmittedFile[];
+}
+
+/** A target that cannot be written; the message names the directory and the fix. */
+export class OutputDirError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OutputDirError";
+  }
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+export function buildManifest(files: readonly OutputFile[], omitted: readonly OmittedFile[]): Manifest {
+  return {
+    schemaVersion: 1,
+    files: [...files]
+      .sort((a, b) => compareStrings(a.path, b.path))
+      .map((f) => ({
+        path: f.path,
+        bytes: Buffer.byteLength(f.content),
+        sha256: sha256(f.content),
+        certificateMaterial: f.certificateMaterial,
+        ...(f.certificateMaterial ? { sha256WithoutCertificates: sha256(withoutPems(f.content)) } : {}),
+      })),
+    omitted: [...omitted].sort((a, b) => compareStrings(a.path, b.path)),
+  };
+}
+
+/** Rejects duplicate or escaping paths: a bug upstream must not overwrite a file or write outside the render. */
+function checkPaths(files: readonly OutputFile[]): void {
+  const seen = new Set<string>();
+  for (const f of files) {
+    const normal = path.posix.normalize(f.path);
+    if (normal !== f.path || normal.startsWith("../") || path.posix.isAbsolute(normal)) {
+      throw new Error(`render produced an unsafe path ${f.path}`);
+    }
+    if (seen.has(f.path)) throw new Error(`render produced ${f.path} twice`);
+    seen.add(f.path);
+  }
+}
+
+function describe(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e.code ? `${e.code}: ${e.message.replace(/^[A-Z]+: /, "")}` : String(error);
+}
+
+/**
+ * Creates the temporary directory the render is written into, beside `outDir`. Fails early with an
+ * OutputDirError when the target cannot be written, before any work is done.
+ */
+export function prepareOutputDir(outDir: string): string {
+  const target = path.resolve(outDir);
+  const parent = path.dirname(target);
+  try {
+    const stat = fs.statSync(target, { throwIfNoEntry: false });
+    if (stat && !stat.isDirectory()) {
+      throw new OutputDirError(
+        `cannot write output directory ${outDir}: it exists and is not a directory. Fix: pass another --out`,
+      );
+    }
+    fs.mkdirSync(parent, { recursive: true });
+    return fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
+  } catch (error) {
+    if (error instanceof OutputDirError) throw error;
+    throw new OutputDirError(
+      `cannot write output directory ${outDir} (${describe(error)}). Fix: pass a writable --out`,
+    );
+  }
+}
+
+/** Writes the files and the manifest into the temporary directory. */
+export function writeFiles(tempDir: string, files: readonly OutputFile[], omitted: readonly OmittedFile[]): Manifest {
+  checkPaths(files);
+  const manifest = buildManifest(files, omitted);
+  const directories = new Set(files.map((f) => path.dirname(path.join(tempDir, f.path))));
+  for (const dir of [...directories].sort()) fs.mkdirSync(dir, { recursive: true });
+  for (const f of files) fs.writeFileSync(path.join(tempDir, f.path), f.content);
+  fs.writeFileSync(path.join(tempDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/** Replaces `outDir` with the finished render. A directory cannot be renamed over a non-empty one, hence the swap. */
+export function commitOutputDir(tempDir: string, outDir: string): void {
+  const target = path.resolve(outDir);
+  let previous: string | undefined;
+  if (fs.existsSync(target)) {
+    previous = `${tempDir}.previous-${randomBytes(4).toString("hex")}`;
+    fs.renameSync(target, previous);
+  }
+  try {
+    fs.renameSync(tempDir, target);
+  } catch (error) {
+    if (previous) fs.renameSync(previous, target);
+    throw new OutputDirError(`cannot replace ${outDir} (${describe(error)}). Fix: check its permissions`);
+  }
+  if (previous) fs.rmSync(previous, { recursive: true, force: true });
+}
+
+export function discardOutputDir(tempDir: string): void {
+  fs.rmSync(tempDir, { recursive: true, force: true });
+}
+
+/** Writes a complete render to `outDir` atomically: temp dir, files, manifest, rename. */
+export function writeArtifacts(
+  outDir: string,
+  files: readonly OutputFile[],
+  omitted: readonly OmittedFile[] = [],
+): Manifest {
+  const tempDir = prepareOutputDir(outDir);
+  try {
+    const manifest = writeFiles(tempDir, files, omitted);
+    commitOutputDir(tempDir, outDir);
+    return manifest;
+  } catch (error) {
+    discardOutputDir(tempDir);
+    throw error;
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * Runs policies the way @pulumi/policy's server does, without a server (the tests and the offline render/gate): disabled policies are skipped, config is
+ * the schema defaults overlaid with the given values (the engine's job), `notApplicable` throws and is caught,
+ * and props go through the SDK's unknown-checking proxy like real requests.
+ *
+ * It also adapts `RecordedResource`s from simulate/recorder.ts, so whole simulated stacks can be checked.
+ */
+import type {
+  EnforcementLevel,
+  PolicyConfigSchema,
+  PolicyPackConfig,
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import type { RecordedResource } from "../../simulate/recorder";
+import type { StackResource } from "./types";
+import { allPolicies } from "../rules";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- internal SDK module without typings; the server wraps props with it
+const { unknownCheckingProxy } = require("@pulumi/policy/proxy") as { unknownCheckingProxy<T extends object>(o: T): T };
+
+export interface HarnessOptions {
+  /** Policy config (without enforcementLevel); schema defaults fill the rest, as the engine does. */
+  readonly config?: Record<string, unknown>;
+  readonly enforcementLevel?: EnforcementLevel;
+}
+
+export interface Violation {
+  readonly policy: string;
+  readonly level: EnforcementLevel;
+  readonly message: string;
+  readonly urn?: string;
+}
+
+export interface RunResult {
+  readonly violations: Violation[];
+  /** Set when the policy declared itself not applicable to the resource. */
+  readonly notApplicable?: string;
+  readonly skipped: boolean;
+}
+
+class NotApplicableError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+function throwNotApplicable(reason?: string): never {
+  throw new NotApplicableError(reason ?? "not applicable");
+}
+
+/** The `default` of every property in a config schema. */
+export function schemaDefaults(schema: PolicyConfigSchema | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, property] of Object.entries(schema?.properties ?? {})) {
+    if (typeof property === "object" && property.default !== undefined) out[key] = property.default;
+  }
+  return out;
+}
+
+function levelOf(options: HarnessOptions): EnforcementLevel {
+  const level = options.enforcementLevel ?? "mandatory";
+  // As in the server: a violation left after remediation is reported as mandatory.
+  return level === "remediate" ? "mandatory" : level;
+}
+
+export interface ResourceUnderTest {
+  readonly type: string;
+  readonly name: string;
+  readonly props: Record<string, unknown>;
+  readonly urn?: string;
+  /** Parent URN; a stack policy sees it as the parent resource when that resource is in the set. */
+  readonly parent?: string;
+  /** Dependency URNs; a stack policy sees those in the set as `dependencies`. */
+  readonly dependencies?: readonly string[];
+}
+
+function urnOf(r: ResourceUnderTest): string {
+  return r.urn ?? `urn:pulumi:test::lucid-mesh::${r.type}::${r.name}`;
+}
+
+export async function runResourcePolicy(
+  policy: ResourceValidationPolicy,
+  resource: ResourceUnderTest,
+  options: HarnessOptions = {},
+): Promise<RunResult> {
+  if (options.enforcementLevel === "disabled") return { violations: [], skipped: true };
+  const level = levelOf(options);
+  const config = { ...schemaDefaults(policy.configSchema), ...options.config };
+  const violations: Violation[] = [];
+  const report: ReportViolation = (message: string | { message?: string }, urn?: string) => {
+    const text = typeof message === "string" ? message : (message.message ?? "");
+    violations.push({ policy: policy.name, level, message: text, ...(urn ? { urn } : {}) });
+  };
+  const props = unknownCheckingProxy(structuredClone(resource.props));
+  const args: ResourceValidationArgs = {
+    type: resource.type,
+    name: resource.name,
+    urn: urnOf(resource),
+    props,
+    opts: {
+      protect: false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
+    stackTags: new Map(),
+    isType: () => false,
+    asType: () => undefined,
+    // The SDK types getConfig as generic; the harness hands back the merged config it built above.
+    getConfig: <T extends object>() => config as T,
+    notApplicable: throwNotApplicable,
+  };
+  const validations = [policy.validateResource ?? []].flat();
+  try {
+    for (const validate of validations) await validate(args, report);
+  } catch (e) {
+    if (e instanceof NotApplicableError) return { violations, notApplicable: e.reason, skipped: false };
+    throw e;
+  }
+  return { violations, skipped: false };
+}
+
+export async function runStackPolicy(
+  policy: StackValidationPolicy,
+  resources: readonly ResourceUnderTest[],
+  options: HarnessOptions = {},
+): Promise<RunResult> {
+  if (options.enforcementLevel === "disabled") return { violations: [], skipped: true };
+  const level = levelOf(options);
+  const config = { ...schemaDefaults(policy.configSchema), ...options.config };
+  const violations: Violation[] = [];
+  const report: ReportViolation = (message: string | { message?: string; urn?: string }, urn?: string) => {
+    const text = typeof message === "string" ? message : (message.message ?? "");
+    const at = typeof message === "string" ? urn : message.urn;
+    violations.push({ policy: policy.name, level, message: text, ...(at ? { urn: at } : {}) });
+  };
+  const policyResources: PolicyResource[] = resources.map((r) => ({
+    type: r.type,
+    name: r.name,
+    urn: urnOf(r),
+    props: unknownCheckingProxy(structuredClone(r.props)),
+    opts: {
+      protect: false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
+    dependencies: [],
+    propertyDependencies: {},
+    isType: () => false,
+    asType: () => undefined,
+  }));
+  linkByUrn(resources, policyResources);
+  const args: StackValidationArgs = {
+    resources: policyResources,
+    stackTags: new Map(),
+    getConfig: <T extends object>() => config as T,
+    notApplicable: throwNotApplicable,
+  };
+  try {
+    await policy.validateStack(args, report);
+  } catch (e) {
+    if (e instanceof NotApplicableError) return { violations, notApplicable: e.reason, skipped: false };
+    throw e;
+  }
+  return { violations, skipped: false };
+}
+
+/** Points each resource at its parent and dependencies (by URN), as the engine does for AnalyzeStack. */
+function linkByUrn(resources: readonly ResourceUnderTest[], policyResources: PolicyResource[]): void {
+  const byUrn = new Map(policyResources.map((p) => [p.urn, p]));
+  resources.forEach((r, i) => {
+    const target = policyResources[i]!;
+    const parent = r.parent === undefined ? undefined : byUrn.get(r.parent);
+    if (parent) target.parent = parent;
+    for (const urn of r.dependencies ?? []) {
+      const dependency = byUrn.get(urn);
+      if (dependency) target.dependencies.push(dependency);
+    }
+  });
+}
+
+function isStackPolicy(p: ResourceValidationPolicy | StackValidationPolicy): p is StackValidationPolicy {
+  return "validateStack" in p;
+}
+
+/** Every policy of the pack over a set of resources: resource policies per resource, then stack policies. */
+export async function runPack(
+  resources: readonly ResourceUnderTest[],
+  configFor: (policy: string) => HarnessOptions = () => ({}),
+): Promise<Violation[]> {
+  const out: Violation[] = [];
+  for (const policy of allPolicies) {
+    const options = configFor(policy.name);
+    if (isStackPolicy(policy)) {
+      out.push(...(await runStackPolicy(policy, resources, options)).violations);
+    } else {
+      for (const resource of resources) {
+        const result = await runResourcePolicy(policy, resource, options);
+        out.push(...result.violations.map((v) => ({ ...v, urn: urnOf(resource) })));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * A recorded registration as a policy sees it. The mocks echo inputs as outputs, so the same props serve both
+ * Analyze (inputs) and AnalyzeStack (outputs); secrets are already unwrapped, as the policy SDK unwraps them.
+ */
+export function fromRecorded(resource: RecordedResource): ResourceUnderTest {
+  return {
+    type: resource.type,
+    name: resource.name,
+    urn: resource.urn,
+    props: resource.inputs,
+    ...(resource.parent ? { parent: resource.parent } : {}),
+    dependencies: resource.dependencies,
+  };
+}
+
+/** Per-policy runner options from a pack config file's entries (a bare level, or an object with one). */
+export function optionsFromPackConfig(config: PolicyPackConfig): (policy: string) => HarnessOptions {
+  return (policy) => {
+    const entry = config[policy];
+    if (entry === undefined) return {};
+    if (typeof entry === "string") return { enforcementLevel: entry };
+    const { enforcementLevel, ...rest } = entry;
+    return { ...(enforcementLevel ? { enforcementLevel } : {}), config: rest };
+  };
+}
+
+/** The same, in the shape the pure stack checks take. */
+export function toStackResource(resource: ResourceUnderTest): StackResource {
+  return { type: resource.type, name: resource.name, urn: urnOf(resource), props: resource.props };
+}
