@@ -2,20 +2,33 @@
 import { dump } from "js-yaml";
 import { compareStrings } from "../model/mesh";
 
-function sortKeysDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeysDeep);
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => compareStrings(a, b));
-    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeysDeep(v)]));
-  }
-  return value;
+/** Whether a key is an array index ("0", "17"): JavaScript objects order those first, numerically. */
+function isArrayIndex(key: string): boolean {
+  const first = key.charCodeAt(0);
+  if (!(first >= 48 && first <= 57)) return false;
+  return /^(?:0|[1-9]\d*)$/.test(key) && Number(key) < 4294967295;
 }
 
-/** Sorted keys, lists kept in their (already stable) order, no anchors, no line folding. */
+/**
+ * The key order of an object rebuilt from entries sorted with `compareStrings`: array-index keys first in numeric
+ * order (JavaScript's own property order), then the others by `compareStrings`.
+ */
+function keyOrder(a: unknown, b: unknown): number {
+  const x = String(a);
+  const y = String(b);
+  const xi = isArrayIndex(x);
+  const yi = isArrayIndex(y);
+  if (xi && yi) return Number(x) - Number(y);
+  if (xi !== yi) return xi ? -1 : 1;
+  return compareStrings(x, y);
+}
+
+/**
+ * Sorted keys, lists kept in their (already stable) order, no anchors, no line folding. js-yaml sorts while it
+ * dumps, so the value is not copied first; keys whose value is undefined are left out, as before.
+ */
 export function toYaml(value: unknown): string {
-  return dump(sortKeysDeep(value), { noRefs: true, lineWidth: -1 });
+  return dump(value, { noRefs: true, lineWidth: -1, sortKeys: keyOrder });
 }
 
 /**
