@@ -33,6 +33,8 @@ export interface ConsulClusterArgs {
   readonly cluster: MeshCluster;
   /** Server TLS from the PKI component (`ca.consulServer(cluster)` and `ca.trustBundlePem`). */
   readonly tls: ConsulServerTls;
+  /** Docker: the shared WAN network's name (an Output of the network, so the servers wait for it). */
+  readonly wanNetworkName?: pulumi.Input<string>;
 }
 
 const PLATFORMS: Record<MeshCluster["platform"], ConsulPlatform> = {
@@ -125,6 +127,7 @@ export class ConsulCluster extends pulumi.ComponentResource {
         aclInit,
         esm: { config: renderJson(esmConfig(cluster)), token: tokens.esm.apply((t) => renderJson(esmSecretConfig(t))) },
         labels: (role) => ({ "lucid.mesh/role": role, "lucid.mesh/cluster": cluster.name }),
+        ...(args.wanNetworkName !== undefined ? { wanNetworkName: args.wanNetworkName } : {}),
       },
       { parent: this, ...(opts.provider ? { provider: opts.provider } : {}) },
     );

@@ -11,6 +11,7 @@ import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { meshGatewayPolicy, prometheusPolicy, type AclPolicySpec } from "../consul/acl";
 import { clusterConfigEntries } from "../consul/configEntries";
+import { peeringServerAddresses } from "../consul/peering";
 import type { Mesh, MeshCluster } from "../model";
 
 export interface ConsulMeshConfigArgs {
@@ -86,10 +87,12 @@ export interface PeerSide {
 /**
  * Peers two clusters: `a` issues a token naming the peer `b`, and `b` establishes the peering under the name `a`.
  * Each side names the other by cluster name, which is what intentions' `Peer`, resolvers' failover targets and
- * exported-services' consumers use. The token points at `a`'s mesh gateway, since servers only meet through them.
+ * exported-services' consumers use. The token points at `a`'s Consul servers' gRPC TLS port, which `b`'s servers
+ * dial directly: our self-managed gateways carry only service traffic (see consul/peering.ts).
  */
 export function peerClusters(
   name: string,
+  mesh: Mesh,
   a: PeerSide,
   b: PeerSide,
   opts: { parent?: pulumi.Resource } = {},
@@ -98,7 +101,7 @@ export function peerClusters(
     `${name}-token`,
     {
       peerName: b.cluster.name,
-      serverExternalAddresses: [`${a.cluster.gateway.wanAddress}:${a.cluster.gateway.port}`],
+      serverExternalAddresses: peeringServerAddresses(mesh, a.cluster),
       meta: { "lucid-mesh-peer": b.cluster.name },
     },
     { ...opts, provider: a.provider, ...(a.dependsOn ? { dependsOn: a.dependsOn } : {}) },

@@ -79,7 +79,7 @@ export class LucidMesh extends pulumi.ComponentResource {
       return { cluster, provider: serviceMesh.consul.provider, dependsOn: [serviceMesh.consul, serviceMesh.config] };
     });
     for (const [a, b] of clusterPairs(sides)) {
-      peerClusters(`${a.cluster.name}-${b.cluster.name}`, a, b, { parent: this });
+      peerClusters(`${a.cluster.name}-${b.cluster.name}`, mesh, a, b, { parent: this });
     }
 
     this.prometheusUrl = mesh.observability.prometheus ? this.prometheus(name, mesh) : undefined;

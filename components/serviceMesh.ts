@@ -56,6 +56,8 @@ export class ServiceMesh extends pulumi.ComponentResource {
         mesh,
         cluster,
         tls: { caPem: ca.trustBundlePem, certPem: serverCert.chainPem, keyPem: serverCert.privateKeyPem },
+        // Docker servers also join the WAN network, where the other clusters' servers dial them to peer.
+        ...(args.platform.kind === "docker" ? { wanNetworkName: args.platform.wanNetworkName } : {}),
       },
       { parent: this, provider: args.platform.provider },
     );

@@ -50,7 +50,7 @@ export function consulServerConfig(mesh: Mesh, cluster: MeshCluster, opts: Serve
       grpc: -1,
       // Peering streams run over the TLS gRPC port.
       grpc_tls: consulPorts.grpcTls,
-      // Clusters are joined by peering through mesh gateways, never by WAN federation.
+      // Clusters are joined by cluster peering (servers dial each other's gRPC TLS port), never by WAN federation.
       serf_wan: -1,
     },
     tls: {
@@ -66,8 +66,8 @@ export function consulServerConfig(mesh: Mesh, cluster: MeshCluster, opts: Serve
       // API callers (the Pulumi provider, consul-esm, browsers on the UI) authenticate with ACL tokens, not client
       // certificates; the connection is still TLS with the server's certificate.
       https: { verify_incoming: false },
-      // Peers dial this port through mesh gateways and prove themselves with the peering secret, not a client
-      // certificate from our PKI.
+      // Peer clusters' servers dial this port directly and prove themselves with the peering secret, not a client
+      // certificate from our PKI; Consul answers them with its own Connect-CA certificate (see consul/peering.ts).
       grpc: { verify_incoming: false },
     },
     acl: {

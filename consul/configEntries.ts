@@ -46,13 +46,17 @@ export function proxyDefaults(): ConfigEntrySpec {
   return { kind: "proxy-defaults", name: "global", config: { MeshGateway: { Mode: "local" } } };
 }
 
-/** Peering control traffic also goes through the mesh gateways, so servers need no route to each other. */
+/**
+ * Peering control traffic does not go through the mesh gateways: ours are self-managed Envoy that route only the
+ * mesh's service SNI names, not the servers' peering SNI. Servers dial each other's gRPC TLS port directly, at the
+ * addresses consul/peering.ts puts in the peering tokens. Explicitly off, so an earlier `true` is overwritten.
+ */
 export function meshEntry(): ConfigEntrySpec {
   return {
     kind: "mesh",
     name: "mesh",
     config: {
-      Peering: { PeerThroughMeshGateways: true },
+      Peering: { PeerThroughMeshGateways: false },
       AllowEnablingPermissiveMutualTLS: false,
       TLS: { Incoming: { TLSMinVersion: "TLSv1_2" }, Outgoing: { TLSMinVersion: "TLSv1_2" } },
     },

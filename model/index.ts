@@ -2,5 +2,6 @@
 export * from "./schema";
 export * from "./names";
 export * from "./mesh";
+export * from "./wan";
 export * from "./intentions";
 export * from "./validate";

@@ -147,6 +147,14 @@ export const consulSchema = z.strictObject({
   publishApiPort: port.optional(),
   /** Persistent volume size on Kubernetes. */
   storageGi: positiveInt.default(10),
+  /**
+   * Kubernetes: the host (reserved LoadBalancer IP or DNS name) other clusters' Consul servers dial for cluster
+   * peering, on the gRPC TLS port. Required on multi-cluster Kubernetes. Docker servers have fixed WAN addresses.
+   */
+  peeringAddress: z
+    .string()
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "must be an IPv4 address or a DNS name, without a port")
+    .optional(),
 });
 
 export const gatewaySchema = z.strictObject({

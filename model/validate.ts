@@ -4,7 +4,13 @@
  */
 import type { z } from "zod";
 import { meshConfigSchema, type MeshConfig } from "./schema";
-import { resolveMesh, type Mesh } from "./mesh";
+import { dockerWanAddress, resolveMesh, type Mesh } from "./mesh";
+import {
+  DOCKER_WAN_MAX_CLUSTERS,
+  DOCKER_WAN_SERVER_STRIDE,
+  dockerServerWanAddress,
+  dockerWanClusterIndex,
+} from "./wan";
 import { intentionAllows } from "./intentions";
 
 export const CONFIG_KEY = "lucid-mesh:mesh";
@@ -187,6 +193,51 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
         `${at}.gateway.wanAddress`,
         "other clusters cannot reach this cluster's mesh gateway",
         "reserve a LoadBalancer IP or DNS name and set it here",
+      );
+    }
+    // Peering: servers dial each other's gRPC TLS port directly (see consul/peering.ts).
+    if (cluster.platform === "kubernetes" && config.clusters.length > 1 && !cluster.consul.peeringAddress) {
+      add(
+        `${at}.consul.peeringAddress`,
+        "other clusters' Consul servers cannot reach this cluster's servers to peer",
+        "reserve an IP or DNS name for the consul-server-peering LoadBalancer and set it here",
+      );
+    }
+    if (cluster.platform === "docker" && cluster.consul.peeringAddress) {
+      add(
+        `${at}.consul.peeringAddress`,
+        "Docker servers are dialled at their fixed addresses on the WAN network",
+        "remove it; it applies to Kubernetes clusters only",
+      );
+    }
+    if (cluster.platform === "docker" && dockerWanClusterIndex(clusterNames, cluster.name) >= DOCKER_WAN_MAX_CLUSTERS) {
+      add(
+        at,
+        `the Docker WAN network has Consul server addresses for ${DOCKER_WAN_MAX_CLUSTERS} clusters only`,
+        `declare at most ${DOCKER_WAN_MAX_CLUSTERS} clusters when any runs on Docker`,
+      );
+    }
+  });
+
+  // A Docker gateway given its own WAN address must not take one of the Consul servers' addresses there.
+  const serverWanAddresses = new Map<string, string>();
+  config.clusters.forEach((cluster, i) => {
+    const wanIndex = dockerWanClusterIndex(clusterNames, cluster.name);
+    if (cluster.platform !== "docker" || wanIndex >= DOCKER_WAN_MAX_CLUSTERS) return;
+    for (let s = 0; s < Math.min(cluster.consul.servers, DOCKER_WAN_SERVER_STRIDE); s++) {
+      serverWanAddresses.set(dockerServerWanAddress(wanIndex, s), `clusters[${i}]'s Consul server ${s}`);
+    }
+  });
+  config.clusters.forEach((cluster, i) => {
+    const owner =
+      cluster.platform === "docker" && cluster.gateway.wanAddress
+        ? serverWanAddresses.get(cluster.gateway.wanAddress)
+        : undefined;
+    if (owner) {
+      add(
+        `clusters[${i}].gateway.wanAddress`,
+        `${cluster.gateway.wanAddress} is ${owner}'s address on the Docker WAN network`,
+        `leave it unset (the gateway then gets ${dockerWanAddress(i)}) or pick an address below .100`,
       );
     }
   });

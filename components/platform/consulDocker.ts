@@ -1,6 +1,7 @@
 /**
- * Consul on Docker: one network per cluster, a pinned image, N server containers at fixed addresses with their
- * own data volumes, consul-esm, and the one-shot ACL bootstrap container.
+ * Consul on Docker: one network per cluster, a pinned image, N server containers at fixed addresses (on the
+ * cluster network and, for peering, on the shared WAN network) with their own data volumes, consul-esm, and the
+ * one-shot ACL bootstrap container.
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,7 +17,7 @@ import {
   dockerClusterNetworkName,
   esmPaths,
 } from "../../consul/names";
-import { consulServerTlsName } from "../../model";
+import { DOCKER_WAN_NETWORK, consulServerTlsName, consulServerWanAddresses } from "../../model";
 import type { ConsulPlatform, RenderedFile } from "./consulTypes";
 
 const owner = { owner: String(CONSUL_UID), group: String(CONSUL_GID) };
@@ -53,6 +54,10 @@ export const consulDocker: ConsulPlatform = (inputs, opts) => {
   const image = new docker.RemoteImage(`${name}-image`, { name: cluster.consul.image, keepLocally: true }, opts);
 
   const secretUploads = pulumi.secret(inputs.secretsConfig);
+  // Cluster peering: other clusters' servers dial these servers' gRPC TLS port directly on the shared WAN network,
+  // at fixed addresses (consul/peering.ts). The server's own cluster-network address stays its advertised one.
+  const wanNetworkName = inputs.wanNetworkName ?? DOCKER_WAN_NETWORK;
+  const wanAddresses = consulServerWanAddresses(inputs.mesh, cluster);
   const servers = settings.consulServerAddresses.map((address, i) => {
     const node = consulServerNodeName(cluster, i);
     const volume = new docker.Volume(
@@ -71,7 +76,10 @@ export const consulDocker: ConsulPlatform = (inputs, opts) => {
         entrypoints: ["consul"],
         command: ["agent", `-config-dir=${consulPaths.configDir}`],
         init: true,
-        networksAdvanced: [{ name: network.name, ipv4Address: address, aliases: [node] }],
+        networksAdvanced: [
+          { name: network.name, ipv4Address: address, aliases: [node] },
+          { name: wanNetworkName, ipv4Address: wanAddresses[i], aliases: [node] },
+        ],
         volumes: [{ volumeName: volume.name, containerPath: consulPaths.dataDir }],
         uploads: [
           {

@@ -1,7 +1,8 @@
 /**
  * Consul on Kubernetes: a restricted Namespace, a StatefulSet behind a headless Service, a ClusterIP Service at
- * the reserved DNS address, a PodDisruptionBudget, the config split between a ConfigMap (no secrets) and Secrets,
- * consul-esm, and the ACL bootstrap Job. Every object has an explicit name: the provider would add a suffix.
+ * the reserved DNS address, a LoadBalancer for peering (gRPC TLS only, when there are peers), a
+ * PodDisruptionBudget, the config split between a ConfigMap (no secrets) and Secrets, consul-esm, and the ACL
+ * bootstrap Job. Every object has an explicit name: the provider would add a suffix.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -127,6 +128,24 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
     },
     nsOpts,
   );
+  // Cluster peering: other clusters' servers dial the gRPC TLS port directly, at `consul.peeringAddress` (the
+  // address reserved for this LoadBalancer; see consul/peering.ts). Only that port: never the API, DNS or Raft.
+  // Any server may answer; followers turn the dialer away and it retries until it reaches the leader. Nothing
+  // waits for it: the provider and config entries need only the in-cluster API, and the dialer keeps retrying.
+  if (inputs.mesh.clusters.length > 1) {
+    new k8s.core.v1.Service(
+      `${name}-peering`,
+      {
+        metadata: meta(names.peeringService),
+        spec: {
+          type: "LoadBalancer",
+          selector,
+          ports: serverPorts.filter((p) => p.port === consulPorts.grpcTls).map((p) => ({ ...p, targetPort: p.port })),
+        },
+      },
+      nsOpts,
+    );
+  }
 
   const statefulSet = new k8s.apps.v1.StatefulSet(
     `${name}-statefulset`,

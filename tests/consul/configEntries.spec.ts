@@ -99,9 +99,19 @@ describe("consul/configEntries", () => {
     });
   });
 
-  it("routes peer traffic through mesh gateways", () => {
+  it("routes service traffic to peers through mesh gateways", () => {
     assert.deepEqual(entry(east, "proxy-defaults", "global").config, { MeshGateway: { Mode: "local" } });
-    assert.deepEqual(entry(east, "mesh", "mesh").config["Peering"] as object, { PeerThroughMeshGateways: true });
+  });
+
+  it("does not ask for peering through the gateways: servers peer directly", () => {
+    // Our self-managed gateways have no route for the servers' peering SNI; see consul/peering.ts.
+    assert.deepEqual(entry(east, "mesh", "mesh").config["Peering"] as object, { PeerThroughMeshGateways: false });
+    for (const stack of [dev, loadMesh("prod")]) {
+      for (const cluster of stack.clusters) {
+        const peering = entry(clusterConfigEntries(stack, cluster), "mesh", "mesh").config["Peering"];
+        assert.deepEqual(peering, { PeerThroughMeshGateways: false }, cluster.name);
+      }
+    }
   });
 
   it("is deterministic and ordered by kind then name", () => {

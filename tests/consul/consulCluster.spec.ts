@@ -10,6 +10,7 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { validateKubernetesResource } from "../../artifacts/kubernetes";
 import { checkPodSecurity } from "../../policies/rules/workloads/podSecurity";
 import { ConsulCluster } from "../../components/consulCluster";
 import { ConsulMeshConfig, clusterPairs, peerClusters } from "../../components/consulConfig";
@@ -22,7 +23,8 @@ import {
   type RecordedResource,
   type ResourceRecorder,
 } from "../../simulate/recorder";
-import { FAKE_GOSSIP_KEY, FAKE_TLS, clusterOf, loadMesh, randomModels } from "./fixtures";
+import { parseMeshConfig } from "../../model";
+import { FAKE_GOSSIP_KEY, FAKE_TLS, clusterOf, loadMesh, randomModels, rawStackConfig } from "./fixtures";
 
 type Obj = Record<string, unknown>;
 const get = (value: unknown, ...path: Array<string | number>): unknown =>
@@ -87,6 +89,21 @@ describe("ConsulCluster on Docker (dev)", () => {
       { label: "lucid.mesh/cluster", value: "east" },
       { label: "lucid.mesh/secret-files", value: "/consul/config/secrets.json,/consul/tls/server-key.pem" },
     ]);
+  });
+
+  it("also joins the shared WAN network at its fixed address, where peers dial it", () => {
+    const networks = container("east-consul-server-0")["networksAdvanced"] as Obj[];
+    assert.deepEqual(networks, [
+      { name: "lucid-mesh-east", ipv4Address: "10.10.1.10", aliases: ["east-consul-0"] },
+      { name: "lucid-mesh-wan", ipv4Address: "10.10.255.100", aliases: ["east-consul-0"] },
+    ]);
+    // The advertised (Raft, gossip) address stays the cluster-network one.
+    const serverJson = JSON.parse(upload(container("east-consul-server-0"), "/consul/config/server.json")) as Obj;
+    assert.equal(serverJson["advertise_addr"], "10.10.1.10");
+    // Neither consul-esm nor the bootstrap job is on the WAN network.
+    for (const name of ["east-consul-esm", "east-consul-acl-init"]) {
+      assert.equal((container(name)["networksAdvanced"] as Obj[]).length, 1, name);
+    }
   });
 
   it("publishes only the HTTPS API, on loopback", () => {
@@ -228,6 +245,56 @@ describe("ConsulCluster on Docker (dev)", () => {
   });
 });
 
+describe("Cluster peering on Docker (dev)", () => {
+  let recorder: ResourceRecorder;
+  const mesh = loadMesh("dev");
+
+  before(async () => {
+    recorder = await startSimulation({ stack: "test", models: randomModels });
+    const provider = new docker.Provider("docker", { host: "unix:///var/run/docker.sock" });
+    const wan = new docker.Network(
+      "wan",
+      { name: "lucid-mesh-wan", ipamConfigs: [{ subnet: "10.10.255.0/24" }] },
+      {
+        provider,
+      },
+    );
+    const sides = mesh.clusters.map((cluster) => {
+      const consul = new ConsulCluster(
+        `${cluster.name}-consul`,
+        { mesh, cluster, tls: FAKE_TLS, wanNetworkName: wan.name },
+        { provider },
+      );
+      return { cluster, provider: consul.provider, dependsOn: [consul] };
+    });
+    for (const [a, b] of clusterPairs(sides)) peerClusters(`${a.cluster.name}-${b.cluster.name}`, mesh, a, b);
+    await settle();
+  });
+
+  it("puts every server on the WAN network at its fixed address, after the network exists", () => {
+    const wan = recorder.named("docker:index/network:Network", "wan");
+    for (const [name, address] of [
+      ["east-consul-server-0", "10.10.255.100"],
+      ["west-consul-server-0", "10.10.255.110"],
+    ] as const) {
+      const server = recorder.named("docker:index/container:Container", name);
+      assert.deepEqual(get(server.inputs, "networksAdvanced", 1, "ipv4Address"), address, name);
+      assert.equal(get(server.inputs, "networksAdvanced", 1, "name"), "lucid-mesh-wan", name);
+      assert.ok(server.dependencies.includes(wan.urn), name);
+    }
+  });
+
+  it("east's token sends west's servers to east's servers' gRPC TLS port, not a gateway", () => {
+    const [token] = recorder.ofType("consul:index/peeringToken:PeeringToken");
+    assert.equal(token?.inputs["peerName"], "west");
+    assert.deepEqual(token?.inputs["serverExternalAddresses"], ["10.10.255.100:8503"]);
+    assert.match(token?.provider ?? "", /east-consul-provider/);
+    const [peering] = recorder.ofType("consul:index/peering:Peering");
+    assert.equal(peering?.inputs["peerName"], "east");
+    assert.match(peering?.provider ?? "", /west-consul-provider/);
+  });
+});
+
 const K8S = {
   namespace: "kubernetes:core/v1:Namespace",
   configMap: "kubernetes:core/v1:ConfigMap",
@@ -257,7 +324,7 @@ describe("ConsulCluster on Kubernetes (prod)", () => {
       { cluster: east, provider: eastConsul.provider, dependsOn: [eastConsul] },
       { cluster: west, provider: westConsul.provider, dependsOn: [westConsul] },
     ];
-    for (const [a, b] of clusterPairs(sides)) peerClusters(`${a.cluster.name}-${b.cluster.name}`, a, b);
+    for (const [a, b] of clusterPairs(sides)) peerClusters(`${a.cluster.name}-${b.cluster.name}`, mesh, a, b);
     await settle();
   });
 
@@ -293,8 +360,8 @@ describe("ConsulCluster on Kubernetes (prod)", () => {
         count += 1;
       }
     }
-    // Namespace, ServiceAccount, 3 ConfigMaps, 4 Secrets, 2 Services, StatefulSet, PDB, Job, Deployment.
-    assert.equal(count, 15);
+    // Namespace, ServiceAccount, 3 ConfigMaps, 4 Secrets, 3 Services, StatefulSet, PDB, Job, Deployment.
+    assert.equal(count, 16);
   });
 
   it("negative: the schema check catches a bad object", () => {
@@ -374,6 +441,33 @@ describe("ConsulCluster on Kubernetes (prod)", () => {
     assert.equal(get(headless, "spec", "publishNotReadyAddresses"), true);
   });
 
+  it("exposes only the servers' gRPC TLS port on a LoadBalancer, for peering", () => {
+    const peering = recorder.named(K8S.service, "east-consul-peering");
+    assert.equal(get(peering.inputs, "metadata", "name"), "consul-server-peering");
+    assert.equal(get(peering.inputs, "spec", "type"), "LoadBalancer");
+    assert.deepEqual(get(peering.inputs, "spec", "ports"), [
+      { name: "grpc-tls", port: 8503, targetPort: 8503, protocol: "TCP" },
+    ]);
+    assert.deepEqual(get(peering.inputs, "spec", "selector"), {
+      "app.kubernetes.io/name": "consul-server",
+      "lucid.mesh/cluster": "east",
+    });
+    assert.deepEqual(get(peering.inputs, "metadata", "labels", "lucid.mesh/role"), "consul-server");
+    assert.deepEqual(validateKubernetesResource(K8S.service, peering.inputs), []);
+    // The only LoadBalancer of Consul's: the API and DNS stay inside the cluster.
+    const balancers = eastObjects(K8S.service).filter((r) => get(r.inputs, "spec", "type") === "LoadBalancer");
+    assert.deepEqual(
+      balancers.map((r) => r.name),
+      ["east-consul-peering"],
+    );
+  });
+
+  it("negative: the schema check catches a bad peering Service", () => {
+    const bad = structuredClone(named(K8S.service, "east-consul-peering"));
+    (get(bad, "spec", "ports", 0) as Obj)["port"] = "grpc";
+    assert.notDeepEqual(validateKubernetesResource(K8S.service, bad), []);
+  });
+
   it("allows one server down at a time", () => {
     assert.equal(get(named(K8S.pdb, "east-consul-pdb"), "spec", "maxUnavailable"), 1);
   });
@@ -407,10 +501,28 @@ describe("ConsulCluster on Kubernetes (prod)", () => {
   it("peers the clusters: east issues a token for west, west dials it", () => {
     const [token] = recorder.ofType("consul:index/peeringToken:PeeringToken");
     assert.equal(token?.inputs["peerName"], "west");
-    assert.deepEqual(token?.inputs["serverExternalAddresses"], ["mesh-gateway.east.lucid.example.com:8443"]);
+    // The servers' peering LoadBalancer on gRPC TLS, never the mesh gateway (which cannot route peering).
+    assert.deepEqual(token?.inputs["serverExternalAddresses"], ["consul-peering.east.lucid.example.com:8503"]);
     assert.match(token?.provider ?? "", /east-consul-provider/);
     const [peering] = recorder.ofType("consul:index/peering:Peering");
     assert.equal(peering?.inputs["peerName"], "east");
     assert.match(peering?.provider ?? "", /west-consul-provider/);
+  });
+});
+
+describe("ConsulCluster on a single Kubernetes cluster", () => {
+  it("publishes no peering LoadBalancer when there is no peer", async () => {
+    const raw = rawStackConfig("prod");
+    const all = raw["clusters"] as Obj[];
+    raw["clusters"] = [all[0]];
+    delete (all[0]!["consul"] as Obj)["peeringAddress"];
+    for (const s of raw["services"] as Obj[]) s["clusters"] = ["east"];
+    const mesh = parseMeshConfig(raw);
+    const recorder = await startSimulation({ stack: "test", models: randomModels });
+    const provider = new k8s.Provider("east-k8s", { context: "prod-east" });
+    new ConsulCluster("east-consul", { mesh, cluster: clusterOf(mesh, "east"), tls: FAKE_TLS }, { provider });
+    await settle();
+    const services = recorder.ofType(K8S.service).map((r) => r.name);
+    assert.deepEqual(services.sort(), ["east-consul-headless", "east-consul-service"]);
   });
 });

@@ -229,6 +229,14 @@ describe("mesh: the prod stack on Kubernetes", function () {
     stack = await simulateStack(PROJECT_DIR, "prod");
   });
 
+  type ServiceSpec = { type?: string; ports: Array<{ port: number }> };
+  const loadBalancers = (role: string) =>
+    stack.recorder
+      .ofType("kubernetes:core/v1:Service")
+      .filter((s) => (s.inputs.spec as ServiceSpec).type === "LoadBalancer")
+      .filter((s) => (s.inputs.metadata as { labels?: Record<string, string> }).labels?.["lucid.mesh/role"] === role);
+  const lbPorts = (lb: { inputs: Record<string, unknown> }) => (lb.inputs.spec as ServiceSpec).ports.map((p) => p.port);
+
   it("declares every Kubernetes object valid against Kubernetes' schemas", () => {
     const objects = stack.recorder.resources.filter((r) => isKubernetesType(r.type));
     assert.ok(objects.length > 20);
@@ -306,14 +314,20 @@ describe("mesh: the prod stack on Kubernetes", function () {
   });
 
   it("fronts each gateway with a LoadBalancer that publishes only the gateway port", () => {
-    const lbs = stack.recorder
+    const lbs = loadBalancers("gateway");
+    assert.equal(lbs.length, mesh.clusters.length);
+    for (const lb of lbs) assert.deepEqual(lbPorts(lb), [8443]);
+  });
+
+  it("fronts each cluster's Consul servers with a peering LoadBalancer that publishes only gRPC TLS", () => {
+    const lbs = loadBalancers("consul-server");
+    assert.equal(lbs.length, mesh.clusters.length);
+    for (const lb of lbs) assert.deepEqual(lbPorts(lb), [8503]);
+    // Nothing else is published: gateways and peering are the only LoadBalancers.
+    const all = stack.recorder
       .ofType("kubernetes:core/v1:Service")
       .filter((s) => (s.inputs.spec as { type?: string }).type === "LoadBalancer");
-    assert.equal(lbs.length, mesh.clusters.length);
-    for (const lb of lbs) {
-      const ports = (lb.inputs.spec as { ports: Array<{ port: number }> }).ports.map((p) => p.port);
-      assert.deepEqual(ports, [8443]);
-    }
+    assert.equal(all.length, 2 * mesh.clusters.length);
   });
 
   it("gives each cluster its own explicit Kubernetes provider and context", () => {

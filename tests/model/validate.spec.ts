@@ -304,6 +304,63 @@ describe("model: stack config validation", () => {
       assert.match(configError(raw), /clusters\[0\]\.gateway\.wanAddress: other clusters cannot reach/);
     });
 
+    it("requires a peering address for the Consul servers on multi-cluster Kubernetes", () => {
+      const raw = rawMeshConfig("prod");
+      delete (clusters(raw)[1]!.consul as Json).peeringAddress;
+      assert.match(
+        configError(raw),
+        /clusters\[1\]\.consul\.peeringAddress: other clusters' Consul servers cannot reach this cluster's servers/,
+      );
+    });
+
+    it("does not require a peering address on a single Kubernetes cluster", () => {
+      const raw = rawMeshConfig("prod");
+      raw.clusters = [clusters(raw)[0]!];
+      delete (clusters(raw)[0]!.consul as Json).peeringAddress;
+      for (const s of services(raw)) s.clusters = ["east"];
+      const mesh = parseMeshConfig(raw);
+      assert.equal(mesh.clusters[0]!.consul.peeringAddress, undefined);
+    });
+
+    it("rejects a peering address on a Docker cluster, whose servers have fixed WAN addresses", () => {
+      const raw = rawMeshConfig("dev");
+      (clusters(raw)[0]!.consul as Json).peeringAddress = "10.10.255.50";
+      assert.match(configError(raw), /clusters\[0\]\.consul\.peeringAddress: Docker servers are dialled/);
+    });
+
+    it("rejects a peering address with a port or a scheme", () => {
+      for (const bad of ["consul.example.com:8503", "https://consul.example.com"]) {
+        const raw = rawMeshConfig("prod");
+        (clusters(raw)[0]!.consul as Json).peeringAddress = bad;
+        assert.match(configError(raw), /clusters\[0\]\.consul\.peeringAddress: must be an IPv4 address or a DNS name/);
+      }
+    });
+
+    it("rejects a Docker gateway WAN address that is a Consul server's", () => {
+      const raw = rawMeshConfig("dev");
+      clusters(raw)[0]!.gateway = { wanAddress: "10.10.255.110" };
+      assert.match(
+        configError(raw),
+        /clusters\[0\]\.gateway\.wanAddress: 10\.10\.255\.110 is clusters\[1\]'s Consul server 0's address/,
+      );
+    });
+
+    it("rejects more Docker clusters than the WAN network has server ranges for", () => {
+      const raw = rawMeshConfig("dev");
+      const extra = Array.from({ length: 15 }, (_, i) => ({
+        name: `zone-${String(i).padStart(2, "0")}`,
+        platform: "docker",
+        docker: { subnet: `10.20.${i}.0/24` },
+        consul: { servers: 1 },
+      }));
+      raw.clusters = [...clusters(raw), ...extra];
+      // 17 clusters, in name order east, west, zone-00 … zone-14: the last two have no range left.
+      const message = configError(raw);
+      assert.match(message, /clusters\[15\]: the Docker WAN network has Consul server addresses for 15 clusters only/);
+      assert.match(message, /clusters\[16\]: the Docker WAN network/);
+      assert.doesNotMatch(message, /clusters\[(0|1|14)\]: the Docker WAN network/);
+    });
+
     it("rejects two Docker clusters on one subnet", () => {
       const raw = rawMeshConfig("dev");
       (clusters(raw)[1]!.docker as Json).subnet = "10.10.1.0/24";

@@ -1,0 +1,45 @@
+/**
+ * Fixed addresses on the shared Docker WAN network (`lucid-mesh-wan`, `DOCKER_WAN_SUBNET`), where clusters on one
+ * Docker host meet: the mesh gateways (`dockerWanAddress`, from .10) and, for cluster peering, every Consul server
+ * (from .100). The two ranges cannot overlap while validation keeps the cluster and server counts in bounds.
+ */
+import { compareStrings, DOCKER_WAN_SUBNET, type Mesh, type MeshCluster } from "./mesh";
+
+/** First host number of Consul servers on the WAN network, and how many host numbers each cluster gets. */
+export const DOCKER_WAN_FIRST_SERVER_HOST = 100;
+export const DOCKER_WAN_SERVER_STRIDE = 10;
+/** The most clusters whose servers fit below .255 (cluster index 14 → .240 to .249). */
+export const DOCKER_WAN_MAX_CLUSTERS = Math.floor((254 - DOCKER_WAN_FIRST_SERVER_HOST) / DOCKER_WAN_SERVER_STRIDE);
+
+/**
+ * Address of server `serverIndex` (0-based) of the cluster at `clusterIndex` (its position in name order) on the
+ * WAN network: `.100 + clusterIndex × 10 + serverIndex`.
+ */
+export function dockerServerWanAddress(clusterIndex: number, serverIndex: number): string {
+  if (!Number.isInteger(clusterIndex) || clusterIndex < 0 || clusterIndex >= DOCKER_WAN_MAX_CLUSTERS) {
+    throw new Error(`cluster index ${clusterIndex} has no server range on the WAN network`);
+  }
+  if (!Number.isInteger(serverIndex) || serverIndex < 0 || serverIndex >= DOCKER_WAN_SERVER_STRIDE) {
+    throw new Error(`server index ${serverIndex} does not fit a cluster's range on the WAN network`);
+  }
+  const host = DOCKER_WAN_FIRST_SERVER_HOST + clusterIndex * DOCKER_WAN_SERVER_STRIDE + serverIndex;
+  return `${DOCKER_WAN_SUBNET.replace(/\.0\/24$/, "")}.${host}`;
+}
+
+/**
+ * A cluster's index for its server range: its position among all cluster names in name order. Name order, not
+ * config order, so the servers keep their addresses when clusters are listed differently.
+ */
+export function dockerWanClusterIndex(clusterNames: readonly string[], name: string): number {
+  return [...new Set(clusterNames)].sort(compareStrings).indexOf(name);
+}
+
+/** Every Consul server of a Docker cluster on the WAN network, in server order; [] for Kubernetes. */
+export function consulServerWanAddresses(mesh: Mesh, cluster: MeshCluster): string[] {
+  if (cluster.platform !== "docker") return [];
+  const index = dockerWanClusterIndex(
+    mesh.clusters.map((c) => c.name),
+    cluster.name,
+  );
+  return Array.from({ length: cluster.consul.servers }, (_, i) => dockerServerWanAddress(index, i));
+}
