@@ -3,6 +3,7 @@ import type { Policies } from "@pulumi/policy";
 import { adminLoopback } from "./envoy/adminLoopback";
 import { mtlsRequired } from "./envoy/mtlsRequired";
 import { rateLimitsSet } from "./envoy/rateLimitsSet";
+import { rbacDefaultDeny } from "./envoy/rbacDefaultDeny";
 import { upstreamResilience } from "./envoy/upstreamResilience";
 import { certLifetimes } from "./pki/certLifetimes";
 import { keyStrength } from "./pki/keyStrength";
@@ -17,6 +18,7 @@ import { noPlaintextSecrets } from "./secrets/noPlaintextSecrets";
 export * from "./envoy/adminLoopback";
 export * from "./envoy/mtlsRequired";
 export * from "./envoy/rateLimitsSet";
+export * from "./envoy/rbacDefaultDeny";
 export * from "./envoy/upstreamResilience";
 export * from "./pki/certLifetimes";
 export * from "./pki/keyStrength";
@@ -30,6 +32,7 @@ export * from "./secrets/noPlaintextSecrets";
 
 export const allPolicies: Policies = [
   mtlsRequired,
+  rbacDefaultDeny,
   rateLimitsSet,
   upstreamResilience,
   adminLoopback,
