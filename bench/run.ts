@@ -1,0 +1,126 @@
+/**
+ * `npm run bench [-- --sizes 10,100] [--skip-simulate] [--platform kubernetes] [--runs 3] [--skip-validate]
+ * [--pulumi-stack-traces] [--out bench.json]`
+ *
+ * Measures synthetic meshes (see syntheticMesh.ts), prints a table and the budgets of issue 9, and writes bench.json.
+ * Thin: flags here, measurements in suite.ts, budgets and the table in report.ts.
+ */
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { measurePure, measureSimulated, type BenchOptions, type PureResult, type SimulatedResult } from "./suite";
+import { budgets, printReport } from "./report";
+import type { SyntheticPlatform } from "./syntheticMesh";
+
+interface Flags extends BenchOptions {
+  readonly sizes: readonly number[];
+  readonly simulate: boolean;
+  readonly pulumiStackTraces: boolean;
+  readonly out: string;
+}
+
+const USAGE =
+  "usage: bench/run.ts [--sizes 10,100,1000] [--skip-simulate] [--skip-validate] [--platform docker|kubernetes] " +
+  "[--upstreams 5] [--runs N] [--pulumi-stack-traces] [--out bench.json]";
+
+function parseFlags(argv: readonly string[]): Flags {
+  let sizes: number[] = [10, 100, 1000];
+  let simulate = true;
+  let validate = true;
+  let platform: SyntheticPlatform = "docker";
+  let upstreams = 5;
+  let runs = 3;
+  let pulumiStackTraces = false;
+  let out = join(__dirname, "..", "bench.json");
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const [name, inline] = flag.includes("=")
+      ? [flag.slice(0, flag.indexOf("=")), flag.slice(flag.indexOf("=") + 1)]
+      : [flag, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${name} needs a value\n${USAGE}`);
+      return v;
+    };
+    switch (name) {
+      case "--sizes":
+        sizes = value()
+          .split(",")
+          .map((s) => Number(s.trim()));
+        if (sizes.some((n) => !Number.isInteger(n) || n < 6)) throw new Error(`--sizes: whole numbers ≥ 6\n${USAGE}`);
+        break;
+      case "--skip-simulate":
+        simulate = false;
+        break;
+      case "--skip-validate":
+        validate = false;
+        break;
+      case "--platform": {
+        const p = value();
+        if (p !== "docker" && p !== "kubernetes") throw new Error(`--platform: docker or kubernetes\n${USAGE}`);
+        platform = p;
+        break;
+      }
+      case "--upstreams":
+        upstreams = Number(value());
+        break;
+      case "--runs":
+        runs = Math.max(1, Number(value()));
+        break;
+      case "--pulumi-stack-traces":
+        pulumiStackTraces = true;
+        break;
+      case "--out":
+        out = value();
+        break;
+      case "--help":
+      case "-h":
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown flag ${flag}\n${USAGE}`);
+    }
+  }
+  return { sizes, simulate, validate, platform, upstreams, runs, pulumiStackTraces, out };
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const startedAt = new Date().toISOString();
+  const loadBefore = loadavg();
+  const pure: PureResult[] = [];
+  const simulated: SimulatedResult[] = [];
+  // Pure phases first, for every size, so their memory peak is not the Pulumi runs'.
+  for (const size of flags.sizes) {
+    process.stderr.write(`bench: ${size} services: model, Envoy render, floor, validator…\n`);
+    pure.push(measurePure(size, flags));
+  }
+  if (flags.simulate) {
+    for (const size of flags.sizes) {
+      process.stderr.write(`bench: ${size} services: simulateMesh under mocks, policy pack…\n`);
+      simulated.push(await measureSimulated(size, flags, { pulumiStackTraces: flags.pulumiStackTraces }));
+    }
+  }
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    node: process.version,
+    loadavgBefore: loadBefore,
+    loadavgAfter: loadavg(),
+  };
+  const results = budgets(pure, simulated, flags.upstreams);
+  printReport({ flags, pure, simulated, budgets: results, machine });
+  writeFileSync(
+    flags.out,
+    `${JSON.stringify({ startedAt, flags, machine, pure, simulated, budgets: results }, null, 2)}\n`,
+  );
+  process.stderr.write(`bench: wrote ${flags.out}\n`);
+  // The Pulumi runtime keeps handles open after a simulation; the benchmark is done.
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
