@@ -360,8 +360,15 @@ export function allowedSources(mesh: Mesh, destination: string): MeshService[] {
   if (!sources) {
     const rules = intentionsFor(mesh, destination);
     const fallback = mesh.security.defaultIntention;
+    // With a deny default and no `*` source, a service no rule names matches nothing and is denied: skip the
+    // precedence check for it.
+    const named =
+      fallback === "deny" && !rules.some((r) => r.source === "*") ? new Set(rules.map((r) => r.source)) : undefined;
     sources = mesh.services.filter(
-      (s) => s.name !== destination && intentionAllows(rules, fallback, s.name, destination),
+      (s) =>
+        s.name !== destination &&
+        (named === undefined || named.has(s.name)) &&
+        intentionAllows(rules, fallback, s.name, destination),
     );
     index.allowedSources.set(destination, sources);
   }
