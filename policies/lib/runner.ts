@@ -43,9 +43,13 @@ export interface RunResult {
   readonly skipped: boolean;
 }
 
+/** Control flow only, thrown for most policy × resource pairs and never printed: built without a stack trace. */
 class NotApplicableError extends Error {
   constructor(readonly reason: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(reason);
+    Error.stackTraceLimit = limit;
   }
 }
 
