@@ -23,12 +23,106 @@ function keyOrder(a: unknown, b: unknown): number {
   return compareStrings(x, y);
 }
 
+const DUMP_OPTIONS = { noRefs: true, lineWidth: -1, sortKeys: keyOrder } as const;
+
 /**
- * Sorted keys, lists kept in their (already stable) order, no anchors, no line folding. js-yaml sorts while it
- * dumps, so the value is not copied first; keys whose value is undefined are left out, as before.
+ * Sorted keys, lists kept in their (already stable) order, no anchors, no line folding. The block structure is
+ * written here and every scalar is formatted by js-yaml itself (memoised: the same strings recur in every file), so
+ * the bytes are js-yaml's; values with anything the fast path does not cover (multi-line strings, non-plain
+ * objects) go to js-yaml whole.
  */
 export function toYaml(value: unknown): string {
-  return dump(value, { noRefs: true, lineWidth: -1, sortKeys: keyOrder });
+  const out: string[] = [];
+  if (!writeBlock(value, "", out)) return dump(value, DUMP_OPTIONS);
+  return out.join("");
+}
+
+const scalarCache = new Map<string, string>();
+const SCALAR_CACHE_LIMIT = 50_000;
+
+/** js-yaml's text for a single-line scalar (without the newline), or undefined when the fast path must not apply. */
+function scalar(value: unknown): string | undefined {
+  let key: string;
+  switch (typeof value) {
+    case "string":
+      if (/[\n\r]/.test(value)) return undefined;
+      key = `s${value}`;
+      break;
+    case "number":
+      key = Object.is(value, -0) ? "n-0" : `n${value}`;
+      break;
+    case "boolean":
+      key = `b${value}`;
+      break;
+    default:
+      if (value === null) return "null";
+      return undefined;
+  }
+  let text = scalarCache.get(key);
+  if (text === undefined) {
+    text = dump(value, DUMP_OPTIONS);
+    if (!text.endsWith("\n") || text.indexOf("\n") !== text.length - 1) return undefined;
+    text = text.slice(0, -1);
+    if (scalarCache.size >= SCALAR_CACHE_LIMIT) scalarCache.clear();
+    scalarCache.set(key, text);
+  }
+  return text;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Writes `value` as a block document whose lines start with `indent`, ending in a newline. Returns false when the
+ * value needs js-yaml (the caller then discards `out`).
+ */
+function writeBlock(value: unknown, indent: string, out: string[]): boolean {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return pushScalarLine("[]", out);
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.push(indent);
+      out.push("- ");
+      if (!writeBlock(value[i] === undefined ? null : value[i], `${indent}  `, out)) return false;
+    }
+    return true;
+  }
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value)
+      .filter((k) => value[k] !== undefined)
+      .sort(keyOrder);
+    if (keys.length === 0) return pushScalarLine("{}", out);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const keyText = scalar(k);
+      if (keyText === undefined) return false;
+      if (i > 0) out.push(indent);
+      out.push(keyText, ":");
+      const v = value[k];
+      if (isNonEmptyCollection(v)) {
+        out.push("\n", `${indent}  `);
+        if (!writeBlock(v, `${indent}  `, out)) return false;
+      } else {
+        out.push(" ");
+        if (!writeBlock(v, `${indent}  `, out)) return false;
+      }
+    }
+    return true;
+  }
+  const text = scalar(value);
+  return text !== undefined && pushScalarLine(text, out);
+}
+
+function isNonEmptyCollection(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  return isPlainObject(value) && Object.keys(value).some((k) => value[k] !== undefined);
+}
+
+function pushScalarLine(text: string, out: string[]): boolean {
+  out.push(text, "\n");
+  return true;
 }
 
 /**
