@@ -4,7 +4,7 @@
  */
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
-import { externalNode, meshGatewayRegistration, registrations } from "../consul/registration";
+import { checkFor, externalNode, meshGatewayRegistration, registrations } from "../consul/registration";
 import type { Mesh, MeshCluster } from "../model";
 
 export interface ServiceRegistrationArgs {
@@ -54,7 +54,7 @@ export class ServiceRegistration extends pulumi.ComponentResource {
           port: spec.port,
           tags: [...spec.tags],
           meta: { ...spec.meta },
-          checks: [{ ...spec.check, http: pulumi.interpolate`http://${address}:${spec.port}${spec.healthCheckPath}` }],
+          checks: [pulumi.output(address).apply((a) => checkFor(spec, a))],
         },
         childOpts,
       );

@@ -18,15 +18,26 @@ export interface ExternalNodeSpec {
   readonly meta: Readonly<Record<string, string>>;
 }
 
-export interface HttpCheckSpec {
+/** What every check shares; the target (`http` or `tcp`) is added once the instance's address is known. */
+export interface CheckSchedule {
   readonly checkId: string;
   readonly name: string;
-  readonly http: string;
-  readonly method: "GET";
   readonly interval: string;
   readonly timeout: string;
   readonly deregisterCriticalServiceAfter: string;
 }
+
+export type HttpCheckSpec = CheckSchedule & { readonly http: string; readonly method: "GET" };
+export type TcpCheckSpec = CheckSchedule & { readonly tcp: string };
+export type CheckSpec = HttpCheckSpec | TcpCheckSpec;
+
+/**
+ * Where a check goes: the sidecar's health listener, which passes exactly the health path (or, for TCP services,
+ * a connection) to the app. The app can then listen on loopback only, out of reach of anything but its sidecar.
+ */
+export type HealthTarget =
+  | { readonly kind: "http"; readonly port: number; readonly path: string }
+  | { readonly kind: "tcp"; readonly port: number };
 
 export interface RegistrationSpec {
   /** Pulumi-side name: unique in the mesh. */
@@ -38,8 +49,16 @@ export interface RegistrationSpec {
   readonly port: number;
   readonly tags: readonly string[];
   readonly meta: Readonly<Record<string, string>>;
-  readonly healthCheckPath: string;
-  readonly check: HttpCheckSpec;
+  readonly health: HealthTarget;
+  readonly check: CheckSchedule;
+}
+
+/** The full check for an instance reached at `address`. */
+export function checkFor(spec: Pick<RegistrationSpec, "health" | "check">, address: string): CheckSpec {
+  const { health, check } = spec;
+  return health.kind === "http"
+    ? { ...check, http: `http://${address}:${health.port}${health.path}`, method: "GET" }
+    : { ...check, tcp: `${address}:${health.port}` };
 }
 
 /** Consul meta keys allow only `[A-Za-z0-9_-]`, so the contract's `lucid.mesh/` prefix is spelled `lucid-mesh-`. */
@@ -90,12 +109,13 @@ export function registrations(mesh: Mesh, cluster: MeshCluster): RegistrationSpe
             service.meta["version"] ?? service.tags.find((t) => /^v\d/.test(t)) ?? "unversioned",
           [`${META_PREFIX}protocol`]: service.protocol,
         },
-        healthCheckPath: service.healthCheckPath,
+        health:
+          service.protocol === "tcp"
+            ? { kind: "tcp", port: mesh.sidecar.healthPort }
+            : { kind: "http", port: mesh.sidecar.healthPort, path: service.healthCheckPath },
         check: {
           checkId: `service:${serviceId}`,
-          name: `${service.name} HTTP health`,
-          http: `http://${address}:${service.port}${service.healthCheckPath}`,
-          method: "GET",
+          name: `${service.name} ${service.protocol === "tcp" ? "TCP" : "HTTP"} health`,
           interval: `${mesh.discovery.healthCheckIntervalSeconds}s`,
           timeout: `${mesh.discovery.healthCheckTimeoutSeconds}s`,
           deregisterCriticalServiceAfter: `${mesh.discovery.registryTtlSeconds}s`,
@@ -110,7 +130,7 @@ export interface GatewayRegistrationSpec {
   readonly name: string;
   readonly tags: readonly string[];
   readonly meta: Readonly<Record<string, string>>;
-  readonly check: Omit<HttpCheckSpec, "http" | "method">;
+  readonly check: CheckSchedule;
 }
 
 /**

@@ -7,7 +7,7 @@ export { sdsFiles, certificateSecret, trustBundleSecret, PRIVATE_KEY_PATH, type 
 export { gatewayFiles, gatewayConfig, gatewayBootstrap, gatewayClusters, gatewayListener } from "./gateway";
 export { toYaml, duration } from "./yaml";
 export { sidecarBootstrap } from "./bootstrap/sidecar";
-export { sidecarListeners, inboundListener, outboundListener, prometheusListener } from "./listener";
+export { sidecarListeners, healthListener, inboundListener, outboundListener, prometheusListener } from "./listener";
 export { upstreamCluster, upstreamClusters } from "./cluster/upstream";
 export { localAppCluster, adminCluster, tracingCluster } from "./cluster/static";
 export { buildBootstrap } from "./bootstrap/bootstrap";

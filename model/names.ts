@@ -53,6 +53,7 @@ export const envoyNames = {
   localAppCluster: "local_app",
   inboundListener: "inbound",
   prometheusListener: "prometheus",
+  healthListener: "health",
   adminCluster: "self_admin",
   tracingCluster: "tracing_collector",
   /** SDS secret with the service's certificate chain and key. */

@@ -101,6 +101,8 @@ export const sidecarSchema = z.strictObject({
   proxyPort: port.default(15001),
   /** Serves only /stats/prometheus. */
   metricsPort: port.default(15090),
+  /** Plain HTTP serving only each service's health check path (TCP services: a TCP connect), for Consul's checks. */
+  healthPort: port.default(15021),
   cpus: positive.default(0.5),
   memoryMb: positiveInt.default(256),
 });

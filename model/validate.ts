@@ -125,11 +125,12 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
     [config.sidecar.adminPort, "sidecar.adminPort"],
     [config.sidecar.proxyPort, "sidecar.proxyPort"],
     [config.sidecar.metricsPort, "sidecar.metricsPort"],
+    [config.sidecar.healthPort, "sidecar.healthPort"],
   ]);
-  if (sidecarPorts.size !== 3) {
+  if (sidecarPorts.size !== 4) {
     add(
       "sidecar",
-      "adminPort, proxyPort and metricsPort must be three different ports",
+      "adminPort, proxyPort, metricsPort and healthPort must be four different ports",
       "give each sidecar port its own number",
     );
   }

@@ -109,7 +109,7 @@ export class KubernetesPlatform implements WorkloadPlatform {
       metricsPort: mesh.sidecar.metricsPort,
       memoryMb: mesh.sidecar.memoryMb,
       cpus: mesh.sidecar.cpus,
-      ports: [mesh.sidecar.proxyPort, mesh.sidecar.metricsPort],
+      ports: [mesh.sidecar.proxyPort, mesh.sidecar.healthPort, mesh.sidecar.metricsPort],
     });
     const volumes = envoyVolumes(configMap.metadata.name, secret.metadata.name);
     const selector = { "app.kubernetes.io/name": service.name };
@@ -167,7 +167,7 @@ export class KubernetesPlatform implements WorkloadPlatform {
           selector: { "lucid.mesh/role": "sidecar", "lucid.mesh/service": service.name },
           ports: [
             { name: "mesh", port: mesh.sidecar.proxyPort, targetPort: mesh.sidecar.proxyPort, protocol: "TCP" },
-            { name: "health", port: service.port, targetPort: service.port, protocol: "TCP" },
+            { name: "health", port: mesh.sidecar.healthPort, targetPort: mesh.sidecar.healthPort, protocol: "TCP" },
           ],
         },
       },

@@ -1,6 +1,7 @@
-/** Every listener of one sidecar, in a fixed order: inbound, prometheus, then outbound by upstream name. */
+/** Every listener of one sidecar, in a fixed order: inbound, health, prometheus, then outbound by upstream name. */
 import { findService, type Mesh, type ServiceInstance } from "../../model/mesh";
 import type { Listener } from "../types";
+import { healthListener } from "./health";
 import { inboundListener } from "./inbound";
 import { outboundListener } from "./outbound";
 import { prometheusListener } from "./prometheus";
@@ -9,10 +10,11 @@ export function sidecarListeners(mesh: Mesh, instance: ServiceInstance): Listene
   const service = findService(mesh, instance.service);
   return [
     inboundListener(mesh, instance),
+    healthListener(service, mesh.sidecar.healthPort),
     ...(mesh.observability.metrics ? [prometheusListener(mesh.sidecar.metricsPort)] : []),
     // The model sorts upstreams by service name.
     ...service.upstreams.map((u) => outboundListener(mesh, instance, u)),
   ];
 }
 
-export { inboundListener, outboundListener, prometheusListener };
+export { healthListener, inboundListener, outboundListener, prometheusListener };

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { agentPolicy, dnsPolicy, esmPolicy, meshGatewayPolicy, prometheusPolicy } from "../../consul/acl";
 import { aclInitScript } from "../../consul/aclBootstrap";
 import { clusterConfigEntries, type ConfigEntrySpec } from "../../consul/configEntries";
-import { externalNode, registrations } from "../../consul/registration";
+import { checkFor, externalNode, registrations } from "../../consul/registration";
 import { parseMeshConfig } from "../../model";
 import { clusterOf, loadMesh, rawStackConfig } from "./fixtures";
 
@@ -179,15 +179,23 @@ describe("consul/registration", () => {
       "lucid-mesh-version": "v1",
       "lucid-mesh-protocol": "http",
     });
-    assert.deepEqual(api.check, {
+    assert.deepEqual(checkFor(api, api.address), {
       checkId: "service:api-gateway-1",
       name: "api-gateway HTTP health",
-      http: "http://east-api-gateway-1:8080/health",
+      http: "http://east-api-gateway-1:15021/health",
       method: "GET",
       interval: "30s",
       timeout: "10s",
       deregisterCriticalServiceAfter: "60s",
     });
+  });
+
+  it("checks go through the sidecar's health listener: HTTP path for HTTP services, a connect for TCP ones", () => {
+    const prod = loadMesh("prod");
+    const recorder = registrations(prod, clusterOf(prod, "east")).find((r) => r.name === "session-recorder")!;
+    assert.deepEqual(recorder.health, { kind: "tcp", port: 15021 });
+    assert.equal((checkFor(recorder, "10.0.0.7") as { tcp: string }).tcp, "10.0.0.7:15021");
+    assert.equal(recorder.check.name, "session-recorder TCP health");
   });
 
   it("prod: one registration per Kubernetes Service", () => {

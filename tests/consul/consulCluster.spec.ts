@@ -236,7 +236,7 @@ describe("ConsulCluster on Docker (dev)", () => {
     assert.deepEqual(get(api, "checks", 0), {
       checkId: "service:api-gateway-1",
       name: "api-gateway HTTP health",
-      http: "http://east-api-gateway-1:8080/health",
+      http: "http://east-api-gateway-1:15021/health",
       method: "GET",
       interval: "30s",
       timeout: "10s",

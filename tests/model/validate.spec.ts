@@ -179,7 +179,10 @@ describe("model: stack config validation", () => {
     it("rejects sidecar ports that clash with each other", () => {
       const raw = rawMeshConfig("dev");
       raw.sidecar = { adminPort: 15000, proxyPort: 15000 };
-      assert.match(configError(raw), /sidecar: adminPort, proxyPort and metricsPort must be three different ports/);
+      assert.match(
+        configError(raw),
+        /sidecar: adminPort, proxyPort, metricsPort and healthPort must be four different ports/,
+      );
     });
 
     it("rejects a service that is its own upstream", () => {

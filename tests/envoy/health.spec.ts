@@ -1,0 +1,58 @@
+import { strict as assert } from "node:assert";
+import { healthListener, sidecarListeners } from "../../envoy";
+import { allInstances, findService, type Mesh } from "../../model";
+import { stackMesh } from "../helpers/stacks";
+
+interface Chain {
+  filters: Array<{ name: string; typed_config: Record<string, unknown> }>;
+  transport_socket?: unknown;
+}
+
+function onlyChain(listener: { filter_chains?: unknown[] }): Chain {
+  assert.equal(listener.filter_chains?.length, 1);
+  return listener.filter_chains![0] as Chain;
+}
+
+describe("envoy: the health listener", () => {
+  const dev: Mesh = stackMesh("dev");
+  const prod: Mesh = stackMesh("prod");
+
+  it("serves exactly the service's health path from the app, and 404 for anything else", () => {
+    const listener = healthListener(findService(dev, "session-api"), dev.sidecar.healthPort);
+    assert.equal(listener.name, "health");
+    assert.deepEqual(listener.address, { socket_address: { address: "0.0.0.0", port_value: 15021 } });
+    const hcm = onlyChain(listener).filters[0]!.typed_config as {
+      route_config: { virtual_hosts: Array<{ routes: Array<Record<string, unknown>> }> };
+    };
+    assert.deepEqual(hcm.route_config.virtual_hosts[0]!.routes, [
+      { match: { path: "/health" }, route: { cluster: "local_app", timeout: "5s" } },
+      { match: { prefix: "/" }, direct_response: { status: 404 } },
+    ]);
+  });
+
+  it("follows a custom health path", () => {
+    const service = { ...findService(dev, "session-api"), healthCheckPath: "/livez" };
+    const text = JSON.stringify(healthListener(service, 15021));
+    assert.match(text, /"path":"\/livez"/);
+    assert.doesNotMatch(text, /"path":"\/health"/);
+  });
+
+  it("proxies a TCP connect for TCP services, so a TCP check sees the app", () => {
+    const listener = healthListener(findService(prod, "session-recorder"), prod.sidecar.healthPort);
+    const [filter] = onlyChain(listener).filters;
+    assert.equal(filter!.name, "envoy.filters.network.tcp_proxy");
+    assert.equal(filter!.typed_config.cluster, "local_app");
+  });
+
+  it("is plain text: mesh identities and RBAC stay on the mTLS listener", () => {
+    const listener = healthListener(findService(dev, "session-api"), dev.sidecar.healthPort);
+    assert.equal(onlyChain(listener).transport_socket, undefined);
+  });
+
+  it("every sidecar has one, on the configured port", () => {
+    for (const instance of allInstances(prod)) {
+      const health = sidecarListeners(prod, instance).filter((l) => l.name === "health");
+      assert.equal(health.length, 1, instance.name);
+    }
+  });
+});
