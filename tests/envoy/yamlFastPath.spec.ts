@@ -1,0 +1,96 @@
+import { strict as assert } from "node:assert";
+import fc from "fast-check";
+import { dump } from "js-yaml";
+import { toYaml } from "../../envoy/yaml";
+import { compareStrings } from "../../model/mesh";
+
+/** The reference: a deep copy with sorted keys (undefined dropped), then js-yaml's dump. */
+function sortKeysDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => compareStrings(a, b));
+    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeysDeep(v)]));
+  }
+  return value;
+}
+const reference = (value: unknown): string => dump(sortKeysDeep(value), { noRefs: true, lineWidth: -1 });
+
+const oddStrings = fc.constantFrom(
+  "",
+  " a",
+  "a ",
+  "- x",
+  "? x",
+  ": x",
+  "a: b",
+  "a #b",
+  "#x",
+  "'",
+  '"',
+  "yes",
+  "on",
+  "null",
+  "~",
+  "1",
+  "0x1F",
+  "1e3",
+  ".5",
+  "-",
+  "*x",
+  "&x",
+  "!x",
+  "%REQ(:METHOD)%",
+  "@type",
+  "{a}",
+  "[a]",
+  "a,b",
+  "\t",
+  "é",
+  "2001-12-14",
+  "<<",
+  "line\nbreak",
+  "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+  "10",
+  "2",
+);
+const strings = fc.oneof(fc.string(), oddStrings, fc.string({ unit: "binary", maxLength: 6 }));
+const scalars = fc.oneof(
+  strings,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.constant(-0),
+);
+const trees = fc.letrec((tie) => ({
+  node: fc.oneof(
+    { depthSize: "small" },
+    scalars,
+    fc.array(tie("node"), { maxLength: 4 }),
+    fc.dictionary(strings, tie("node"), { maxKeys: 4 }),
+  ),
+})).node;
+
+describe("toYaml fast path", () => {
+  it("writes exactly what sorted keys + js-yaml dump write, for any JSON-like value", () => {
+    fc.assert(
+      fc.property(trees, (value) => toYaml(value) === reference(value)),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("orders array-index keys first, numerically, as the sorted copy did", () => {
+    const value = { b: 1, "10": 2, "2": 3, "@type": 4, "01": 5 };
+    assert.equal(toYaml(value), reference(value));
+    assert.match(toYaml(value), /^'2': 3\n'10': 2\n/);
+  });
+
+  it("drops undefined values in mappings and writes null for them in sequences", () => {
+    const value = { a: undefined, b: [undefined, 1], c: { d: undefined } };
+    assert.equal(toYaml(value), "b:\n  - null\n  - 1\nc: {}\n");
+    assert.equal(toYaml(value), reference(value));
+  });
+});
