@@ -1,6 +1,6 @@
 /**
- * Upstream mTLS: present our certificate, verify the peer is the target service (any of its SPIFFE IDs), and
- * send the SNI gateways route on.
+ * Upstream mTLS: present our certificate, verify the peer is the target service in the datacenter the socket's
+ * endpoints are in (that datacenter's SPIFFE ID, not any of the target's), and send the SNI gateways route on.
  *
  * SNI and failover: one Envoy cluster mixes local endpoints (priority 0) and endpoints behind mesh gateways
  * (priority 1). Each datacenter needs its own SNI, `<svc>.<ns>.<dc>.internal.<td>`, so gateways know where a
@@ -8,8 +8,10 @@
  * metadata `{datacenter: <dc>}` and get a TLS socket with that datacenter's SNI; endpoints without metadata (the
  * local instances) use the cluster's default socket, with the local datacenter's SNI. The local gateway then
  * forwards foreign-datacenter SNI to that datacenter's gateway, which routes its own SNI to local instances.
+ * Each socket pins exactly one SPIFFE ID, its datacenter's: a priority-1 endpoint behind the west gateway must
+ * present west's identity, so a compromised local instance cannot answer for the remote copy (or the reverse).
  */
-import { serviceSni, serviceSpiffeIds, type Mesh, type MeshService } from "../../model/mesh";
+import { serviceSni, serviceSpiffeId, type Mesh, type MeshService } from "../../model/mesh";
 import type { Configurer } from "../configurer";
 import { extensionNames, typeUrls } from "../typeUrls";
 import type { Cluster, Struct, TransportSocket } from "../types";
@@ -34,10 +36,9 @@ export function upstreamTlsSocket(mesh: Mesh, target: MeshService, datacenter: s
         tls_certificate_sds_secret_configs: [certificateSecretConfig()],
         combined_validation_context: {
           default_validation_context: {
-            match_typed_subject_alt_names: serviceSpiffeIds(mesh, target).map((id) => ({
-              san_type: "URI" as const,
-              matcher: { exact: id },
-            })),
+            match_typed_subject_alt_names: [
+              { san_type: "URI" as const, matcher: { exact: serviceSpiffeId(mesh, target.name, datacenter) } },
+            ],
           },
           validation_context_sds_secret_config: trustBundleSecretConfig(),
         },
@@ -47,7 +48,10 @@ export function upstreamTlsSocket(mesh: Mesh, target: MeshService, datacenter: s
   };
 }
 
-/** Default socket for `localDatacenter`, one matched socket per remote datacenter. */
+/**
+ * Default socket for `localDatacenter`, one matched socket per remote datacenter. Each matches the SAN of its own
+ * datacenter's instances only.
+ */
 export function upstreamTls(
   mesh: Mesh,
   target: MeshService,

@@ -167,6 +167,21 @@ describe("envoy sidecar", () => {
     assert.ok(c.outlier_detection, "failover needs outlier detection");
   });
 
+  it("each upstream TLS socket pins only the SPIFFE ID of the datacenter its endpoints are in", () => {
+    const c = clusterOf(dev, instance(dev, "api-gateway", "east"), "upstream_blockchain-core");
+    const sans = (socket: { typed_config: unknown } | undefined): string[] =>
+      (
+        socket?.typed_config as UpstreamTlsContext
+      ).common_tls_context.combined_validation_context!.default_validation_context.match_typed_subject_alt_names.map(
+        (m) => m.matcher.exact,
+      );
+    assert.deepEqual(sans(c.transport_socket), ["spiffe://lucid.mesh/ns/lucid/dc/east/svc/blockchain-core"]);
+    assert.deepEqual(
+      c.transport_socket_matches?.map((m) => [m.match, sans(m.transport_socket)]),
+      [[{ datacenter: "west" }, ["spiffe://lucid.mesh/ns/lucid/dc/west/svc/blockchain-core"]]],
+    );
+  });
+
   it("a remote-only upstream has its gateway endpoints at priority 0", () => {
     const c = clusterOf(dev, instance(dev, "blockchain-core", "east"), "upstream_blockchain-anchor");
     assert.deepEqual(
