@@ -1,14 +1,14 @@
 /**
- * HTTP hardening from Envoy's "edge proxy" best practices. The inbound listener faces other workloads, so it
- * gets the same defaults an edge would; outbound listeners get them too, since the local app is not trusted more.
+ * HTTP hardening from Envoy's "edge proxy" best practices, for listeners on 0.0.0.0 (inbound, health,
+ * prometheus): they face other workloads and the network, so they get the same defaults an edge would.
+ * Outbound listeners bind 127.0.0.1 and only the local app reaches them: `loopbackHttpOptions` below.
  */
 import type { Configurer } from "../configurer";
 import type { HttpConnectionManager } from "../types";
-import { httpAccessLog } from "../common/accessLog";
+import { httpAccessLog, outboundAccessLog } from "../common/accessLog";
 
 export function httpHardening(): Configurer<HttpConnectionManager> {
   return (hcm) => {
-    hcm.codec_type = "AUTO";
     hcm.common_http_protocol_options = {
       idle_timeout: "3600s",
       // Underscored headers can smuggle past proxies that normalise them to dashes.
@@ -27,5 +27,20 @@ export function httpHardening(): Configurer<HttpConnectionManager> {
     hcm.merge_slashes = true;
     hcm.path_with_escaped_slashes_action = "UNESCAPE_AND_REDIRECT";
     hcm.access_log = [httpAccessLog()];
+  };
+}
+
+/**
+ * Outbound (loopback) listeners: the only client is the local app, which already owns the sidecar's identity, so
+ * the edge options that guard against untrusted downstreams are left at Envoy's defaults (header-with-underscore
+ * rejection, path normalisation, HTTP/2 window and stream caps, use_remote_address, request_timeout). What bounds
+ * a stuck call stays explicit: the connection idle and stream idle timeouts here, and the route's timeout and
+ * retry policy. Access logs stay JSON to stdout, with the fields that describe an outbound call.
+ */
+export function loopbackHttpOptions(): Configurer<HttpConnectionManager> {
+  return (hcm) => {
+    hcm.common_http_protocol_options = { idle_timeout: "3600s" };
+    hcm.stream_idle_timeout = "300s";
+    hcm.access_log = [outboundAccessLog()];
   };
 }

@@ -7,10 +7,10 @@ import { duration } from "../yaml";
 import { LOOPBACK } from "../common/address";
 import type { Listener, RetryPolicy } from "../types";
 import { routeToCluster, router } from "./router";
-import { httpHardening } from "./hardening";
+import { loopbackHttpOptions } from "./hardening";
 import { tracing } from "./tracing";
 import { httpConnectionManager, tcpProxy } from "./filters";
-import { bufferLimit, filterChains } from "./listenerOptions";
+import { filterChains } from "./listenerOptions";
 
 export function retryPolicy(defaults: TrafficDefaults): RetryPolicy {
   return {
@@ -33,7 +33,7 @@ export function outboundListener(mesh: Mesh, instance: ServiceInstance, upstream
           httpConnectionManager(
             buildHttpConnectionManager(
               name,
-              httpHardening(),
+              loopbackHttpOptions(),
               tracing(mesh, instance.service),
               router(name, [
                 routeToCluster(cluster, {
@@ -45,5 +45,6 @@ export function outboundListener(mesh: Mesh, instance: ServiceInstance, upstream
           ),
         );
 
-  return buildListener(name, LOOPBACK, upstream.localPort, filterChains(chain), bufferLimit());
+  // No per-connection buffer limit: Envoy's default (1 MiB) is fine for the one, local client.
+  return buildListener(name, LOOPBACK, upstream.localPort, filterChains(chain));
 }

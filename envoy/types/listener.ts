@@ -56,11 +56,10 @@ export interface HttpFilter {
 
 export interface HttpConnectionManager extends Any {
   stat_prefix: string;
-  codec_type?: "AUTO";
   route_config?: RouteConfiguration;
   http_filters: HttpFilter[];
   access_log?: AccessLog[];
-  common_http_protocol_options?: { idle_timeout: Duration; headers_with_underscores_action: "REJECT_REQUEST" };
+  common_http_protocol_options?: { idle_timeout: Duration; headers_with_underscores_action?: "REJECT_REQUEST" };
   http2_protocol_options?: {
     max_concurrent_streams: number;
     initial_stream_window_size: number;

@@ -200,6 +200,22 @@ describe("envoy sidecar", () => {
       num_retries: 2,
       per_try_timeout: "2s",
     });
+    assert.equal(hcmOf(l).route_config!.virtual_hosts[0]!.routes[0]!.route!.timeout, "15s");
+  });
+
+  it("outbound HTTP listeners keep their timeouts and a JSON access log to stdout, without edge-only options", () => {
+    const hcm = hcmOf(listener(dev, instance(dev, "api-gateway"), "outbound_session-api"));
+    assert.equal(hcm.stream_idle_timeout, "300s");
+    assert.equal(hcm.common_http_protocol_options?.idle_timeout, "3600s");
+    const log = hcm.access_log?.[0]?.typed_config as { path: string; log_format: { json_format: object } };
+    assert.equal(log.path, "/dev/stdout");
+    assert.ok(Object.keys(log.log_format.json_format).includes("upstream_host"));
+    for (const edgeOnly of ["use_remote_address", "normalize_path", "http2_protocol_options", "request_timeout"])
+      assert.equal(hcm[edgeOnly as keyof HttpConnectionManager], undefined, edgeOnly);
+    // The inbound listener faces the network and keeps all of them.
+    const inbound = hcmOf(listener(dev, instance(dev, "api-gateway"), "inbound"));
+    assert.equal(inbound.common_http_protocol_options?.headers_with_underscores_action, "REJECT_REQUEST");
+    assert.equal(inbound.normalize_path, true);
   });
 
   it("the prometheus listener serves only /stats/prometheus and 404s everything else", () => {
