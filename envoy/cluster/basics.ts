@@ -1,4 +1,4 @@
-/** Discovery type, connect timeout and load balancing: what every cluster states. */
+/** Discovery type, connect timeout and buffer limit: what every cluster states (load balancing: round robin). */
 import type { Configurer } from "../configurer";
 import { duration } from "../yaml";
 import type { Cluster } from "../types";
@@ -10,7 +10,7 @@ export function discovery(type: "STATIC" | "STRICT_DNS", connectTimeoutSeconds: 
   return (cluster) => {
     cluster.type = type;
     cluster.connect_timeout = duration(connectTimeoutSeconds);
-    cluster.lb_policy = "ROUND_ROBIN";
+    // lb_policy stays unset: ROUND_ROBIN, Envoy's default.
     cluster.per_connection_buffer_limit_bytes = UPSTREAM_BUFFER_LIMIT_BYTES;
   };
 }

@@ -8,7 +8,7 @@ export function circuitBreakers(limits: TrafficDefaults["circuitBreaker"]): Conf
     cluster.circuit_breakers = {
       thresholds: [
         {
-          priority: "DEFAULT",
+          // priority left unset: DEFAULT.
           max_connections: limits.maxConnections,
           max_pending_requests: limits.maxPendingRequests,
           max_requests: limits.maxRequests,

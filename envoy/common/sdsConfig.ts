@@ -3,10 +3,8 @@ import { envoyFiles, envoyNames } from "../../model/names";
 import type { ConfigSource, SdsSecretConfig } from "../types";
 
 export function pathConfigSource(directory: string, file: string): ConfigSource {
-  return {
-    path_config_source: { path: `${directory}/${file}`, watched_directory: { path: directory } },
-    resource_api_version: "V3",
-  };
+  // resource_api_version stays unset: AUTO, which Envoy reads as V3 (the only version it supports).
+  return { path_config_source: { path: `${directory}/${file}`, watched_directory: { path: directory } } };
 }
 
 export function certificateSecretConfig(): SdsSecretConfig {

@@ -20,7 +20,8 @@ export interface ClusterLoadAssignment {
 
 export interface CircuitBreakers {
   thresholds: Array<{
-    priority: "DEFAULT" | "HIGH";
+    /** Unset means DEFAULT. */
+    priority?: "DEFAULT" | "HIGH";
     max_connections: number;
     max_pending_requests: number;
     max_requests: number;

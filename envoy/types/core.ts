@@ -27,7 +27,8 @@ export interface TypedExtensionConfig {
 
 export interface ConfigSource {
   path_config_source: { path: string; watched_directory: { path: string } };
-  resource_api_version: "V3";
+  /** Left unset: AUTO, which Envoy reads as V3 (the only version it supports). */
+  resource_api_version?: "V3";
 }
 
 export interface FractionalPercent {
