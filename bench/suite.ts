@@ -8,6 +8,7 @@ import { dump } from "js-yaml";
 import { envoyFileSets } from "../artifacts/envoy";
 import { gatewayConfig, gatewayFiles, sidecarConfig, sidecarFiles, type EnvoyConfigObjects } from "../envoy";
 import { validateConfigSetSync, type ConfigFile } from "../envoy/validator";
+import { YAML_DUMP_OPTIONS } from "../envoy/yaml";
 import { allInstances, parseMeshConfig, type Mesh } from "../model";
 import { envoyFiles } from "../model/names";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -69,7 +70,8 @@ export interface PureResult {
   readonly processPeakRssMb: number;
 }
 
-const DUMP_OPTIONS = { noRefs: true, lineWidth: -1 } as const;
+/** toYaml's own layout options (without its key sort), so the floor writes the same shape of text. */
+const DUMP_OPTIONS = YAML_DUMP_OPTIONS;
 
 function byteStats(sizes: readonly number[]): ByteStats {
   return { total: sizes.reduce((a, b) => a + b, 0), max: max(sizes), mean: mean(sizes) };

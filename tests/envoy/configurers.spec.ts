@@ -80,14 +80,14 @@ describe("envoy configurers", () => {
           policies:
             allowed_sources:
               permissions:
-                - any: true
+              - any: true
               principals:
-                - authenticated:
-                    principal_name:
-                      exact: spiffe://td/ns/n/dc/a/svc/x
-                - authenticated:
-                    principal_name:
-                      exact: spiffe://td/ns/n/dc/b/svc/x
+              - authenticated:
+                  principal_name:
+                    exact: spiffe://td/ns/n/dc/a/svc/x
+              - authenticated:
+                  principal_name:
+                    exact: spiffe://td/ns/n/dc/b/svc/x
         `),
       );
     });
@@ -135,10 +135,10 @@ describe("envoy configurers", () => {
         toYaml(target.circuit_breakers),
         dedent(`
           thresholds:
-            - max_connections: 1
-              max_pending_requests: 2
-              max_requests: 3
-              max_retries: 4
+          - max_connections: 1
+            max_pending_requests: 2
+            max_requests: 3
+            max_retries: 4
         `),
       );
     });

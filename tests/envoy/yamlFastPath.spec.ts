@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { dump } from "js-yaml";
-import { toYaml } from "../../envoy/yaml";
+import { toYaml, YAML_DUMP_OPTIONS } from "../../envoy/yaml";
 import { compareStrings } from "../../model/mesh";
 
-/** The reference: a deep copy with sorted keys (undefined dropped), then js-yaml's dump. */
+/** The reference: a deep copy with sorted keys (undefined dropped), then js-yaml's dump with toYaml's options. */
 function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (value !== null && typeof value === "object") {
@@ -15,7 +15,8 @@ function sortKeysDeep(value: unknown): unknown {
   }
   return value;
 }
-const reference = (value: unknown): string => dump(sortKeysDeep(value), { noRefs: true, lineWidth: -1 });
+const reference = (value: unknown): string =>
+  dump(sortKeysDeep(value), { noRefs: true, lineWidth: -1, seqNoIndent: true });
 
 const oddStrings = fc.constantFrom(
   "",
@@ -82,6 +83,29 @@ describe("toYaml fast path", () => {
     );
   });
 
+  it("lists under a key start at the key's column; lists in lists and mappings in lists as js-yaml writes them", () => {
+    assert.deepEqual(YAML_DUMP_OPTIONS, { noRefs: true, lineWidth: -1, seqNoIndent: true });
+    const value = { resources: [{ name: "a", list: [[1, 2], { k: [3] }] }], top: { inner: ["x"] } };
+    assert.equal(
+      toYaml(value),
+      [
+        "resources:",
+        "- list:",
+        "  - - 1",
+        "    - 2",
+        "  - k:",
+        "    - 3",
+        "  name: a",
+        "top:",
+        "  inner:",
+        "  - x",
+        "",
+      ].join("\n"),
+    );
+    assert.equal(toYaml(value), reference(value));
+    assert.equal(toYaml([["a"], []]), reference([["a"], []]));
+  });
+
   it("orders array-index keys first, numerically, as the sorted copy did", () => {
     const value = { b: 1, "10": 2, "2": 3, "@type": 4, "01": 5 };
     assert.equal(toYaml(value), reference(value));
@@ -90,7 +114,7 @@ describe("toYaml fast path", () => {
 
   it("drops undefined values in mappings and writes null for them in sequences", () => {
     const value = { a: undefined, b: [undefined, 1], c: { d: undefined } };
-    assert.equal(toYaml(value), "b:\n  - null\n  - 1\nc: {}\n");
+    assert.equal(toYaml(value), "b:\n- null\n- 1\nc: {}\n");
     assert.equal(toYaml(value), reference(value));
   });
 });
