@@ -40,7 +40,10 @@ export interface RecordedResource {
   readonly secretInputs: readonly string[];
   /** Exact paths of secret values, such as `uploads[7].content`. */
   readonly secretPaths: readonly string[];
-  /** The inputs with every secret value replaced by `[secret]`: safe to write or print. */
+  /**
+   * The inputs with every secret value replaced by `[secret]`: safe to write or print. Computed on each read from
+   * `inputs` and `secretPaths` (a getter), so a big mesh does not hold a second copy of every input.
+   */
   readonly redactedInputs: Record<string, unknown>;
 }
 
@@ -55,24 +58,43 @@ function isSecretWrapper(value: unknown): value is { value: unknown } {
   );
 }
 
-/** Removes the engine's secret wrappers, reporting whether any were found. */
+/**
+ * Removes the engine's secret wrappers, reporting whether any were found. A subtree without secrets is returned
+ * as it is, not copied: most inputs (every Envoy file, every label) have none, and the recorder keeps them all.
+ */
 export function unwrapSecrets(value: unknown): { value: unknown; secret: boolean } {
   if (isSecretWrapper(value)) return { value: unwrapSecrets(value.value).value, secret: true };
   if (Array.isArray(value)) {
     const items = value.map(unwrapSecrets);
-    return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+    const secret = items.some((i) => i.secret);
+    const changed = items.some((i, n) => i.value !== value[n]);
+    return { value: changed ? items.map((i) => i.value) : value, secret };
   }
   if (typeof value === "object" && value !== null) {
     let secret = false;
+    let changed = false;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const inner = unwrapSecrets(v);
       out[k] = inner.value;
       secret ||= inner.secret;
+      changed ||= inner.value !== v;
     }
-    return { value: out, secret };
+    return { value: changed || Object.getPrototypeOf(value) !== Object.prototype ? out : value, secret };
   }
   return { value, secret: false };
+}
+
+/** Paths of the engine's secret wrappers (`uploads[7].content`), as `redactSecrets` reports them, without a copy. */
+export function secretPathsOf(value: unknown, path = "", found: string[] = []): string[] {
+  if (isSecretWrapper(value)) {
+    found.push(path || "(root)");
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => secretPathsOf(v, `${path}[${i}]`, found));
+  } else if (typeof value === "object" && value !== null) {
+    for (const [k, v] of Object.entries(value)) secretPathsOf(v, path ? `${path}.${k}` : k, found);
+  }
+  return found;
 }
 
 /** Replaces each secret with a placeholder, collecting the paths where secrets were. */
@@ -90,6 +112,22 @@ export function redactSecrets(value: unknown, path = "", found: string[] = []): 
     return { value: out, paths: found };
   }
   return { value, paths: found };
+}
+
+/**
+ * `inputs` (secrets unwrapped) with the value at each of `secretPaths` replaced by `[secret]`: what
+ * `redactSecrets` gives for the wrapped inputs, since the paths are exactly where it found the wrappers (it does
+ * not descend into a secret, so no path lies inside another).
+ */
+export function redactPaths(value: unknown, secretPaths: ReadonlySet<string>, path = ""): unknown {
+  if (secretPaths.has(path || "(root)")) return REDACTED_SECRET;
+  if (Array.isArray(value)) return value.map((v, i) => redactPaths(v, secretPaths, `${path}[${i}]`));
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactPaths(v, secretPaths, path ? `${path}.${k}` : k);
+    return out;
+  }
+  return value;
 }
 
 /** Model outputs with every `pulumi.secret(...)` value (an Output here, as models wrap them) replaced by a placeholder. */
@@ -112,17 +150,32 @@ interface RegisterResourceRequestLike {
   getParent(): string;
   getDependenciesList(): string[];
 }
-interface MockMonitorLike {
-  registerResource(req: RegisterResourceRequestLike, callback: unknown): Promise<void>;
-  newUrn(parent: string, type: string, name: string): string;
-}
 
 let activeRecorder: ResourceRecorder | undefined;
 let monitorPatched = false;
 
+interface MockMonitorEntry {
+  urn: string;
+  id: string | null;
+  state: unknown;
+}
+interface MockMonitorLike {
+  registerResource(req: RegisterResourceRequestLike, callback: unknown): Promise<void>;
+  registerResourceOutputs(req: { getUrn(): string }, callback: (err: unknown, res: unknown) => void): void;
+  newUrn(parent: string, type: string, name: string): string;
+  readonly resources: Map<string, MockMonitorEntry>;
+}
+
 /**
- * MockMonitor hands `newResource` no parent and no dependencies, yet plan.json and the dependency tests need both.
- * One wrapper on its `registerResource` notes them from the request before the mock runs.
+ * Two wrappers on MockMonitor (a library boundary: @pulumi/pulumi/runtime/mocks.js, no public API for either):
+ *
+ * - It hands `newResource` no parent and no dependencies, yet plan.json and the dependency tests need both:
+ *   `registerResource` notes them from the request before the mock runs.
+ * - It keeps the serialized state of every resource (and every component's registered outputs) in its own
+ *   `resources` map, a third copy of every input next to the SDK's and ours. Only `readResource`/`getResource`
+ *   read that state back (`Resource.get`, rehydrating resource references), and nothing this program registers
+ *   does either: our entries keep urn and id with an empty state, so `registerResourceOutputs` still finds its
+ *   resource and a stray `getResource` fails loudly on missing properties instead of silently growing memory.
  */
 function patchMockMonitor(): void {
   if (monitorPatched) return;
@@ -130,10 +183,16 @@ function patchMockMonitor(): void {
   const mocksModule = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: MockMonitorLike } };
   const proto = mocksModule.MockMonitor.prototype;
   const original = proto.registerResource;
-  proto.registerResource = function (this: MockMonitorLike, req, callback) {
+  proto.registerResource = async function (this: MockMonitorLike, req, callback) {
     const urn = this.newUrn(req.getParent(), req.getType(), req.getName());
     activeRecorder?.noteRequest(urn, { parent: req.getParent(), dependencies: req.getDependenciesList() });
-    return original.call(this, req, callback);
+    await original.call(this, req, callback);
+    const entry = this.resources.get(urn);
+    if (entry) this.resources.set(urn, { urn, id: entry.id, state: {} });
+  };
+  proto.registerResourceOutputs = function (this: MockMonitorLike, req, callback) {
+    if (this.resources.has(req.getUrn())) callback(null, {});
+    else callback(new Error(`unknown resource ${req.getUrn()}`), undefined);
   };
   monitorPatched = true;
 }
@@ -156,13 +215,21 @@ export class ResourceRecorder {
     return urn;
   }
 
-  add(resource: Omit<RecordedResource, "parent" | "dependencies">): void {
+  add(resource: Omit<RecordedResource, "parent" | "dependencies" | "redactedInputs">): void {
     const facts = this.facts.get(resource.urn);
-    this.resources.push({
+    this.facts.delete(resource.urn);
+    const secretPaths = new Set(resource.secretPaths);
+    const recorded: RecordedResource = {
       ...resource,
       ...(facts?.parent ? { parent: facts.parent } : {}),
       dependencies: [...new Set(facts?.dependencies ?? [])].sort(),
-    });
+      get redactedInputs(): Record<string, unknown> {
+        return secretPaths.size === 0
+          ? resource.inputs
+          : (redactPaths(resource.inputs, secretPaths) as Record<string, unknown>);
+      },
+    };
+    this.resources.push(recorded);
   }
 
   /**
@@ -226,11 +293,11 @@ export async function startSimulation(options: SimulationOptions): Promise<Resou
       async newResource(args: pulumi.runtime.MockResourceArgs): Promise<pulumi.runtime.MockResourceResult> {
         const { value } = unwrapSecrets(args.inputs);
         const inputs = value as Record<string, unknown>;
-        const secretInputs = Object.entries(args.inputs as Record<string, unknown>)
-          .filter(([, v]) => unwrapSecrets(v).secret)
-          .map(([k]) => k)
+        const secretPaths = secretPathsOf(args.inputs);
+        // A top-level input is secret when a secret path starts at it (`key`, `key.x`, `key[0]`).
+        const secretInputs = Object.keys(args.inputs as Record<string, unknown>)
+          .filter((k) => secretPaths.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`)))
           .sort();
-        const redacted = redactSecrets(args.inputs);
         const urn = recorder.takeCurrentUrn() ?? mockUrn(options.stack, project, args.type, args.name);
         recorder.add({
           urn,
@@ -240,8 +307,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Resou
           ...(args.provider ? { provider: args.provider } : {}),
           inputs,
           secretInputs,
-          secretPaths: redacted.paths,
-          redactedInputs: redacted.value as Record<string, unknown>,
+          secretPaths,
         });
         const model = models[args.type];
         if (model) {

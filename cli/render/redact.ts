@@ -62,8 +62,8 @@ function uploadsOf(inputs: Record<string, unknown>): Upload[] {
  * Docker marks all of `uploads` secret when one file is. When the container's label names the secret files,
  * the uploads come back from the unwrapped inputs with exactly those files redacted.
  */
-function restoredUploads(resource: RecordedResource): unknown[] | undefined {
-  if (resource.redactedInputs.uploads !== REDACTED_SECRET) return undefined;
+function restoredUploads(resource: RecordedResource, redacted: Record<string, unknown>): unknown[] | undefined {
+  if (redacted.uploads !== REDACTED_SECRET) return undefined;
   const secretFiles = labelledSecretFiles(resource.inputs);
   if (secretFiles === undefined) return undefined;
   return uploadsOf(resource.inputs).map((u) => {
@@ -87,9 +87,11 @@ export function redactSecretData(data: unknown, encoded: boolean): Record<string
 
 /** The inputs of a recorded resource as plan.json and the artifacts show them: no secret value survives. */
 export function publicInputs(resource: RecordedResource): Record<string, unknown> {
-  const inputs = { ...resource.redactedInputs };
+  // redactedInputs is computed on each read (simulate/recorder.ts): read it once.
+  const redacted = resource.redactedInputs;
+  const inputs = { ...redacted };
   if (resource.type === DOCKER_CONTAINER) {
-    const uploads = restoredUploads(resource);
+    const uploads = restoredUploads(resource, redacted);
     if (uploads) inputs.uploads = uploads;
   }
   if (resource.type === KUBERNETES_SECRET) {
