@@ -53,6 +53,42 @@ class NotApplicableError extends Error {
   }
 }
 
+const readOnlyViews = new WeakMap<object, object>();
+
+function refuseWrite(): never {
+  throw new TypeError("policies read resource props; they must not change them");
+}
+
+const READ_ONLY: ProxyHandler<object> = {
+  get(target, key, receiver) {
+    const value: unknown = Reflect.get(target, key, receiver);
+    if (typeof value !== "object" || value === null) return value;
+    // A proxy must return a non-writable, non-configurable data property as it is.
+    const own = Reflect.getOwnPropertyDescriptor(target, key);
+    if (own && !own.configurable && !own.writable) return value;
+    return readOnly(value);
+  },
+  set: refuseWrite,
+  defineProperty: refuseWrite,
+  deleteProperty: refuseWrite,
+  setPrototypeOf: refuseWrite,
+};
+
+/**
+ * A view of resource props that reads through and throws on any write, shared by every policy: one policy cannot
+ * change what another (or the render) sees. It replaces a structuredClone per policy × resource, which copied every
+ * Envoy file once per rule. Views are cached, so the same object always reads as the same view.
+ */
+export function readOnly<T>(value: T): T {
+  if (typeof value !== "object" || value === null) return value;
+  let view = readOnlyViews.get(value);
+  if (!view) {
+    view = new Proxy(value, READ_ONLY);
+    readOnlyViews.set(value, view);
+  }
+  return view as T;
+}
+
 function throwNotApplicable(reason?: string): never {
   throw new NotApplicableError(reason ?? "not applicable");
 }
@@ -100,7 +136,7 @@ export async function runResourcePolicy(
     const text = typeof message === "string" ? message : (message.message ?? "");
     violations.push({ policy: policy.name, level, message: text, ...(urn ? { urn } : {}) });
   };
-  const props = unknownCheckingProxy(structuredClone(resource.props));
+  const props = unknownCheckingProxy(readOnly(resource.props));
   const args: ResourceValidationArgs = {
     type: resource.type,
     name: resource.name,
@@ -148,7 +184,7 @@ export async function runStackPolicy(
     type: r.type,
     name: r.name,
     urn: urnOf(r),
-    props: unknownCheckingProxy(structuredClone(r.props)),
+    props: unknownCheckingProxy(readOnly(r.props)),
     opts: {
       protect: false,
       ignoreChanges: [],
