@@ -102,3 +102,27 @@ export function internalError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return `error: ${message} (set LUCID_MESH_DEBUG=1 for details)\n`;
 }
+
+/**
+ * The first step of every command: parse the flags, answer `--help`, and turn a usage problem into one message and
+ * exit code 2. Returns the command's typed flags, or the exit code to return.
+ */
+export function readFlags<F>(
+  command: Command,
+  argv: readonly string[],
+  io: CommandIo,
+  toFlags: (parsed: ParsedFlags) => F,
+): { readonly flags: F } | { readonly exitCode: number } {
+  try {
+    const parsed = parseFlags(command, argv);
+    if (parsed.values.help) {
+      io.out(usage(command));
+      return { exitCode: 0 };
+    }
+    return { flags: toFlags(parsed) };
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`${command.name}: ${error.message} (see --help)\n`);
+    return { exitCode: 2 };
+  }
+}

@@ -2,16 +2,7 @@
 import * as path from "node:path";
 import { gatePlan, type GateResult } from "../render/gate";
 import { formatGateSummary } from "../render/summary";
-import {
-  internalError,
-  parseFlags,
-  processIo,
-  stringFlag,
-  usage,
-  UsageError,
-  type Command,
-  type ParsedFlags,
-} from "./command";
+import { internalError, readFlags, processIo, stringFlag, UsageError, type Command, type ParsedFlags } from "./command";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
@@ -48,19 +39,9 @@ export const gateCommand: Command = {
     help: { type: "boolean", describe: "show this help" },
   },
   async run(argv, io = processIo) {
-    let flags: GateFlags;
-    try {
-      const parsed = parseFlags(this, argv);
-      if (parsed.values.help) {
-        io.out(usage(this));
-        return 0;
-      }
-      flags = gateFlags(parsed);
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
-      io.err(`gate: ${error.message} (see --help)\n`);
-      return 2;
-    }
+    const read = readFlags(this, argv, io, gateFlags);
+    if ("exitCode" in read) return read.exitCode;
+    const { flags } = read;
     let result: GateResult;
     try {
       result = await gatePlan({

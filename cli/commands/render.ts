@@ -4,10 +4,9 @@ import { renderStack, type ProgressFn, type RenderResult } from "../render";
 import { formatRenderSummary } from "../render/summary";
 import {
   internalError,
-  parseFlags,
+  readFlags,
   processIo,
   stringFlag,
-  usage,
   UsageError,
   type Command,
   type CommandIo,
@@ -94,19 +93,9 @@ export const renderCommand: Command = {
     help: { type: "boolean", describe: "show this help" },
   },
   async run(argv, io = processIo) {
-    let flags: RenderFlags;
-    try {
-      const parsed = parseFlags(this, argv);
-      if (parsed.values.help) {
-        io.out(usage(this));
-        return 0;
-      }
-      flags = renderFlags(parsed);
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
-      io.err(`render: ${error.message} (see --help)\n`);
-      return 2;
-    }
+    const read = readFlags(this, argv, io, renderFlags);
+    if ("exitCode" in read) return read.exitCode;
+    const { flags } = read;
     let result: RenderResult;
     try {
       result = await renderStack({
