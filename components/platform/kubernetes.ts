@@ -1,7 +1,7 @@
 /** Sidecars and gateways on Kubernetes: the production platform. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { envoyFiles, type MeshCluster } from "../../model";
+import { envoyFiles, type MeshCluster, type SidecarConfig } from "../../model";
 import { meshLabels } from "../labels";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 import {
@@ -27,34 +27,35 @@ const SECRETS_VOLUME = "envoy-secrets";
 type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
 
-interface EnvoyContainerSpec {
-  readonly image: string;
-  readonly memoryMb: number;
-  readonly cpus: number;
-  readonly metricsPort: number;
-  readonly ports: readonly number[];
-}
-
-function envoyContainer(spec: EnvoyContainerSpec): Container {
+/**
+ * The Envoy container of a sidecar or a gateway. `listenerPort` is the port traffic arrives on (the inbound mTLS
+ * listener, or the gateway's): probes check it, since admin is loopback-only and metrics can be switched off.
+ */
+function envoyContainer(
+  sidecar: SidecarConfig,
+  listenerPort: number,
+  ports: readonly number[],
+  mountsCertificates: boolean,
+): Container {
   return {
     name: "envoy",
-    image: spec.image,
+    image: sidecar.image,
     command: ["/usr/local/bin/envoy"],
     // The pod name becomes the node id, so replicas sharing one ConfigMap stay distinguishable in stats.
     args: [...envoyCommand(`${envoyFiles.directory}/${envoyFiles.bootstrap}`), "--service-node", "$(POD_NAME)"],
     env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
-    ports: spec.ports.map((containerPort) => ({ containerPort })),
+    ports: [listenerPort, ...ports].map((containerPort) => ({ containerPort })),
     volumeMounts: [
       { name: CONFIG_VOLUME, mountPath: envoyFiles.directory, readOnly: true },
-      { name: SECRETS_VOLUME, mountPath: envoyFiles.secretsDirectory, readOnly: true },
+      // The gateway never terminates mesh TLS, so it mounts no certificates.
+      ...(mountsCertificates ? [{ name: SECRETS_VOLUME, mountPath: envoyFiles.secretsDirectory, readOnly: true }] : []),
       { name: "tmp", mountPath: "/tmp" },
     ],
-    // The admin API is loopback-only, so probes go through the Prometheus listener, the one plain HTTP port.
-    readinessProbe: { httpGet: { path: "/stats/prometheus", port: spec.metricsPort }, periodSeconds: 10 },
-    livenessProbe: { tcpSocket: { port: spec.metricsPort }, periodSeconds: 20, failureThreshold: 3 },
+    readinessProbe: { tcpSocket: { port: listenerPort }, periodSeconds: 10 },
+    livenessProbe: { tcpSocket: { port: listenerPort }, periodSeconds: 20, failureThreshold: 3 },
     resources: {
-      requests: { cpu: `${Math.round(spec.cpus * 500)}m`, memory: `${Math.round(spec.memoryMb / 2)}Mi` },
-      limits: { cpu: `${Math.round(spec.cpus * 1000)}m`, memory: `${spec.memoryMb}Mi` },
+      requests: { cpu: `${Math.round(sidecar.cpus * 500)}m`, memory: `${Math.round(sidecar.memoryMb / 2)}Mi` },
+      limits: { cpu: `${Math.round(sidecar.cpus * 1000)}m`, memory: `${sidecar.memoryMb}Mi` },
     },
     securityContext: restrictedContainerSecurity(ENVOY_UID),
   };
@@ -104,13 +105,12 @@ export class KubernetesPlatform implements WorkloadPlatform {
       },
       opts,
     );
-    const envoy = envoyContainer({
-      image: mesh.sidecar.image,
-      metricsPort: mesh.sidecar.metricsPort,
-      memoryMb: mesh.sidecar.memoryMb,
-      cpus: mesh.sidecar.cpus,
-      ports: [mesh.sidecar.proxyPort, mesh.sidecar.healthPort, mesh.sidecar.metricsPort],
-    });
+    const envoy = envoyContainer(
+      mesh.sidecar,
+      mesh.sidecar.proxyPort,
+      [mesh.sidecar.healthPort, mesh.sidecar.metricsPort],
+      true,
+    );
     const volumes = envoyVolumes(configMap.metadata.name, secret.metadata.name);
     const selector = { "app.kubernetes.io/name": service.name };
     const dependsOn = [configMap, secret];
@@ -192,21 +192,7 @@ export class KubernetesPlatform implements WorkloadPlatform {
       { metadata: { name: "mesh-gateway-envoy", namespace, labels }, data: { ...spec.envoyFiles } },
       opts,
     );
-    const envoy = envoyContainer({
-      image: mesh.sidecar.image,
-      metricsPort: mesh.sidecar.metricsPort,
-      memoryMb: mesh.sidecar.memoryMb,
-      cpus: mesh.sidecar.cpus,
-      ports: [cluster.gateway.port, mesh.sidecar.metricsPort],
-    });
-    // The gateway never terminates mesh TLS, so it mounts no certificates.
-    const gatewayContainer: Container = {
-      ...envoy,
-      volumeMounts: [
-        { name: CONFIG_VOLUME, mountPath: envoyFiles.directory, readOnly: true },
-        { name: "tmp", mountPath: "/tmp" },
-      ],
-    };
+    const gatewayContainer = envoyContainer(mesh.sidecar, cluster.gateway.port, [mesh.sidecar.metricsPort], false);
     new k8s.apps.v1.Deployment(
       name,
       {
