@@ -134,6 +134,17 @@ const consulAuthorization = (cluster: MeshCluster): ScrapeConfig["authorization"
   credentials_file: consulTokenFile(cluster.name),
 });
 
+/** What every Consul server job shares, whatever discovers its targets: HTTPS, the mesh CA, a token from a file. */
+const consulServerJob = (cluster: MeshCluster): ScrapeConfig => ({
+  job_name: consulServerJobName(cluster.name),
+  scheme: "https",
+  metrics_path: CONSUL_METRICS_PATH,
+  params: { format: ["prometheus"] },
+  honor_labels: true,
+  authorization: consulAuthorization(cluster),
+  tls_config: consulTls(cluster),
+});
+
 /**
  * Consul servers get one scrape config per cluster (each has its own token and TLS server name, and both are
  * per-scrape-config settings), so the job name carries the cluster; a relabel gives every one the same `job`.
@@ -163,13 +174,7 @@ function dockerScrapeConfigs(mesh: Mesh, clusters: readonly MeshCluster[]): Scra
     labels: clusterLabels(cluster, JOB_SERVICE_LABEL.gateway),
   }));
   const consulServers: ScrapeConfig[] = clusters.map((cluster) => ({
-    job_name: consulServerJobName(cluster.name),
-    scheme: "https",
-    metrics_path: CONSUL_METRICS_PATH,
-    params: { format: ["prometheus"] },
-    honor_labels: true,
-    authorization: consulAuthorization(cluster),
-    tls_config: consulTls(cluster),
+    ...consulServerJob(cluster),
     static_configs: [
       {
         targets: (cluster.docker?.consulServerAddresses ?? []).map((a) => `${a}:${CONSUL_HTTPS_PORT}`),
@@ -240,13 +245,7 @@ function kubernetesScrapeConfigs(mesh: Mesh, cluster: MeshCluster): ScrapeConfig
       relabel_configs: podRelabeling(cluster, "gateway", metricsPort, JOB_SERVICE_LABEL.gateway),
     },
     {
-      job_name: consulServerJobName(cluster.name),
-      scheme: "https",
-      metrics_path: CONSUL_METRICS_PATH,
-      params: { format: ["prometheus"] },
-      honor_labels: true,
-      authorization: consulAuthorization(cluster),
-      tls_config: consulTls(cluster),
+      ...consulServerJob(cluster),
       kubernetes_sd_configs: sd,
       relabel_configs: [
         ...podRelabeling(cluster, "consul-server", CONSUL_HTTPS_PORT, JOB_SERVICE_LABEL.consulServer),

@@ -208,6 +208,11 @@ export function isInboundListener(listener: Json, proxyPort: number): boolean {
   return listener.name === envoyNames.inboundListener || socketAddress(listener.address).port === proxyPort;
 }
 
+/** A resource's inbound mTLS listeners; none when it carries no Envoy config. */
+export function inboundListenersOf(input: ResourceInput, proxyPort: number): Json[] {
+  return envoyConfigOf(input)?.listeners.filter((l) => isInboundListener(l, proxyPort)) ?? [];
+}
+
 /** Upstream clusters to mesh services (`upstream_<service>`). */
 export function isUpstreamCluster(cluster: Json): boolean {
   return nameOf(cluster).startsWith(envoyNames.upstreamCluster(""));

@@ -4,10 +4,9 @@ import { asNumber, asRecord, asRecords, asString, at } from "../../lib/props";
 import {
   LOCAL_RATE_LIMIT,
   durationSeconds,
-  envoyConfigOf,
   filterChains,
   httpConnectionManagers,
-  isInboundListener,
+  inboundListenersOf,
   nameOf,
 } from "../../lib/envoyArtifacts";
 import type { ResourceInput } from "../../lib/types";
@@ -67,11 +66,8 @@ function checkLimit(where: string, filter: Json, config: RateLimitsSetConfig): s
 
 /** Every inbound HTTP listener limits requests with a bounded local token bucket. */
 export function checkRateLimitsSet(input: ResourceInput, config: RateLimitsSetConfig): string[] {
-  const envoy = envoyConfigOf(input);
-  if (!envoy) return [];
   const problems: string[] = [];
-  for (const listener of envoy.listeners) {
-    if (!isInboundListener(listener, config.proxyPort)) continue;
+  for (const listener of inboundListenersOf(input, config.proxyPort)) {
     for (const manager of filterChains(listener).flatMap(httpConnectionManagers)) {
       const where = `listener "${nameOf(listener)}"`;
       const limits = asRecords(manager.http_filters).filter(

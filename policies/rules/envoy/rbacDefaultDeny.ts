@@ -1,7 +1,7 @@
 import { resourceRule } from "../../lib/policy";
 import type { Json } from "../../lib/props";
 import { asRecord, asRecords, asString, at } from "../../lib/props";
-import { envoyConfigOf, filterChains, isInboundListener, nameOf } from "../../lib/envoyArtifacts";
+import { HTTP_CONNECTION_MANAGER, filterChains, inboundListenersOf, nameOf } from "../../lib/envoyArtifacts";
 import type { ResourceInput } from "../../lib/types";
 import { types } from "../../lib/types";
 
@@ -78,15 +78,12 @@ function filterListProblems(
 
 /** Every inbound mesh listener authorises callers by SPIFFE ID and denies everyone else. */
 export function checkRbacDefaultDeny(input: ResourceInput, config: RbacDefaultDenyConfig): string[] {
-  const envoy = envoyConfigOf(input);
-  if (!envoy) return [];
   const problems: string[] = [];
-  for (const listener of envoy.listeners) {
-    if (!isInboundListener(listener, config.proxyPort)) continue;
+  for (const listener of inboundListenersOf(input, config.proxyPort)) {
     const where = `listener "${nameOf(listener)}"`;
     for (const chain of filterChains(listener)) {
       const filters = asRecords(chain.filters);
-      const manager = filters.find((f) => f.name === "envoy.filters.network.http_connection_manager");
+      const manager = filters.find((f) => f.name === HTTP_CONNECTION_MANAGER);
       problems.push(
         ...(manager
           ? filterListProblems(
