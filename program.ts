@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { LucidMesh } from "./components/lucidMesh";
+import type { Pace } from "./components/pacing";
 import { MeshConfigError, parseMeshConfig, type Mesh } from "./model";
 
 /** A summary of the model: what the stack declares, without any secret. */
@@ -43,15 +44,23 @@ export function loadMesh(): Mesh {
   }
 }
 
-export function runMeshProgram() {
-  // Validation happens before any resource exists, so bad config leaves nothing half-built.
+export interface MeshProgramOptions {
+  /** Awaited between batches of declarations: the offline render's, to bound memory (components/pacing.ts). */
+  readonly pace?: Pace;
+}
+
+/**
+ * Declares the mesh and resolves to the stack outputs. Bad config throws here, synchronously, before any resource
+ * exists; everything after validation is declared by the time the returned promise resolves.
+ */
+export function runMeshProgram(options: MeshProgramOptions = {}) {
   const mesh = loadMesh();
-  const lucidMesh = new LucidMesh("lucid", { mesh });
-  return {
+  const lucidMesh = new LucidMesh("lucid", { mesh, ...(options.pace ? { pace: options.pace } : {}) });
+  return lucidMesh.declared.then(() => ({
     model: modelSummary(mesh),
     clusters: lucidMesh.clusterOutputs(),
     caCertificate: lucidMesh.ca.trustBundlePem,
     certificateInventory: lucidMesh.ca.inventory,
     ...(lucidMesh.prometheusUrl ? { prometheusUrl: lucidMesh.prometheusUrl } : {}),
-  };
+  }));
 }

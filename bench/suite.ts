@@ -238,11 +238,7 @@ export async function measureSimulated(
   const raw = syntheticMeshConfig({ services, upstreamsPerService: options.upstreams, platform: options.platform });
   const mesh = parseMeshConfig(raw);
   const sampler = new RssSampler().start();
-  const stackTraceLimit = Error.stackTraceLimit;
-  if (!settings.pulumiStackTraces) Error.stackTraceLimit = 0;
-  const simulated = await timeAsync(() => simulateMesh("bench", raw)).finally(() => {
-    Error.stackTraceLimit = stackTraceLimit;
-  });
+  const simulated = await timeAsync(() => simulateMesh("bench", raw, { sdkDebugAids: settings.pulumiStackTraces }));
   const { recorder, outputs } = simulated.value;
   const resources = recorder.resources;
   sampler.sample();
@@ -293,6 +289,6 @@ export async function measureSimulated(
     deployedWithSdsBytes: bytes.withSds,
     rssPeakMb: sampler.stop(),
     processPeakRssMb: peakRssMb(),
-    settings: settings.pulumiStackTraces ? "default" : "Error.stackTraceLimit=0",
+    settings: settings.pulumiStackTraces ? "SDK debug aids on" : "SDK debug aids off (simulate/sdkDebugAids.ts)",
   };
 }

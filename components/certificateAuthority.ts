@@ -32,6 +32,12 @@ import {
 export interface MeshCertificateAuthorityArgs {
   /** The resolved mesh: trust domain, clusters, services and `security` (key algorithm and validities). */
   readonly mesh: Mesh;
+  /**
+   * `upfront` issues every leaf in the constructor. `on-demand` issues a leaf the first time `leaf()` asks for it,
+   * so a program declaring sidecars in batches declares their certificates with them (see pacing.ts); it must call
+   * `completeInventory()` once every sidecar is declared. @default "upfront"
+   */
+  readonly leaves?: "upfront" | "on-demand";
 }
 
 /** What a workload needs to present its identity. */
@@ -58,28 +64,41 @@ function concatPem(...pems: (string | undefined)[]): string {
     .join("");
 }
 
+interface Issuer {
+  readonly certPem: pulumi.Output<string>;
+  readonly keyPem: pulumi.Output<string>;
+  readonly chain: pulumi.Output<string>[];
+}
+
+interface IssueSpec {
+  readonly subject: CertificateSubject;
+  readonly sans: SubjectAltNames;
+  readonly uses: string[];
+  readonly validity: Validity;
+  readonly isCa: boolean;
+}
+
 export class MeshCertificateAuthority extends pulumi.ComponentResource {
   /** The root CA certificate. */
   readonly rootCertPem: pulumi.Output<string>;
   /** What every workload trusts: the root alone (intermediates travel in each chain). */
   readonly trustBundlePem: pulumi.Output<string>;
-  /** One entry per leaf certificate, sorted by cluster then service. No key material. */
-  readonly inventory: pulumi.Output<InventoryEntry[]>;
 
   private readonly mesh: Mesh;
+  private readonly plan: ReturnType<typeof validityPlan>;
   private readonly intermediates = new Map<string, Issued>();
+  private readonly clusterIssuers = new Map<string, Issuer>();
   private readonly leaves = new Map<string, Issued>();
   private readonly consulServers = new Map<string, Issued>();
+  private inventoryOutput: pulumi.Output<InventoryEntry[]> | undefined;
 
   constructor(name: string, args: MeshCertificateAuthorityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lucid:mesh:CertificateAuthority", name, {}, opts);
     this.mesh = args.mesh;
+    this.plan = validityPlan(args.mesh);
     const security = args.mesh.security;
-    const plan = validityPlan(args.mesh);
-    const key = (keyName: string): tls.PrivateKey =>
-      new tls.PrivateKey(keyName, { ...keySettings(security.keyAlgorithm) }, { parent: this });
 
-    const rootKey = key(names.rootKey(name));
+    const rootKey = this.privateKey(names.rootKey(name));
     const root = new tls.SelfSignedCert(
       names.root(name),
       {
@@ -90,7 +109,7 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
         allowedUses: caAllowedUses(),
         subject: rootSubject(args.mesh),
         ...rootSans(args.mesh),
-        ...plan.root,
+        ...this.plan.root,
         setSubjectKeyId: true,
         setAuthorityKeyId: true,
       },
@@ -99,46 +118,13 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
     this.rootCertPem = root.certPem;
     this.trustBundlePem = root.certPem;
 
-    const issue = (
-      base: string,
-      issuer: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string>; chain: pulumi.Output<string>[] },
-      spec: { subject: CertificateSubject; sans: SubjectAltNames; uses: string[]; validity: Validity; isCa: boolean },
-    ): Issued => {
-      const privateKey = key(`${base}-key`);
-      const csr = new tls.CertRequest(
-        `${base}-csr`,
-        { privateKeyPem: privateKey.privateKeyPem, subject: spec.subject, ...spec.sans },
-        { parent: this },
-      );
-      const cert = new tls.LocallySignedCert(
-        base,
-        {
-          certRequestPem: csr.certRequestPem,
-          caCertPem: issuer.certPem,
-          caPrivateKeyPem: issuer.keyPem,
-          isCaCertificate: spec.isCa,
-          allowedUses: spec.uses,
-          ...spec.validity,
-          setSubjectKeyId: true,
-        },
-        { parent: this },
-      );
-      return {
-        cert,
-        certPem: cert.certPem,
-        chainPem: pulumi.all([cert.certPem, ...issuer.chain]).apply((pems) => concatPem(...pems)),
-        // The SDK marks the provider's key outputs secret through additionalSecretOutputs; be explicit anyway.
-        privateKeyPem: pulumi.secret(privateKey.privateKeyPem),
-      };
-    };
-
     const rootIssuer = { certPem: root.certPem, keyPem: rootKey.privateKeyPem, chain: [] };
     for (const cluster of args.mesh.clusters) {
-      const intermediate = issue(names.intermediate(cluster.name), rootIssuer, {
+      const intermediate = this.issue(names.intermediate(cluster.name), rootIssuer, {
         subject: intermediateSubject(args.mesh, cluster.name),
         sans: intermediateSans(),
         uses: caAllowedUses(),
-        validity: plan.intermediate,
+        validity: this.plan.intermediate,
         isCa: true,
       });
       this.intermediates.set(cluster.name, intermediate);
@@ -147,29 +133,46 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
         keyPem: intermediate.privateKeyPem,
         chain: [intermediate.certPem],
       };
-      for (const service of servicesInCluster(args.mesh, cluster.name)) {
-        const leaf = issue(names.leaf(cluster.name, service.name), clusterIssuer, {
-          subject: leafSubject(args.mesh, cluster.name, service.name),
-          sans: leafSans(args.mesh, cluster.name, service.name),
-          uses: leafAllowedUses(security.keyAlgorithm),
-          validity: plan.leaf,
-          isCa: false,
-        });
-        this.leaves.set(`${cluster.name}/${service.name}`, leaf);
+      this.clusterIssuers.set(cluster.name, clusterIssuer);
+      if ((args.leaves ?? "upfront") === "upfront") {
+        for (const service of servicesInCluster(args.mesh, cluster.name)) this.issueLeaf(cluster.name, service.name);
       }
-      const consul = issue(names.consulServer(cluster.name), clusterIssuer, {
+      const consul = this.issue(names.consulServer(cluster.name), clusterIssuer, {
         subject: consulServerSubject(args.mesh, cluster.name),
         sans: consulServerSans(args.mesh, cluster.name),
         uses: consulServerAllowedUses(security.keyAlgorithm),
-        validity: plan.consulServer,
+        validity: this.plan.consulServer,
         isCa: false,
       });
       this.consulServers.set(cluster.name, consul);
     }
 
-    const owners = [...this.leaves.keys()].map((k) => k.split("/") as [string, string]);
-    this.inventory = pulumi
-      .all([...this.leaves.values()].map((l) => l.certPem))
+    if ((args.leaves ?? "upfront") === "upfront") this.completeInventory();
+  }
+
+  /** One entry per leaf certificate, sorted by cluster then service. No key material. */
+  get inventory(): pulumi.Output<InventoryEntry[]> {
+    if (!this.inventoryOutput) {
+      throw new Error("the certificate inventory is read before every leaf is issued: call completeInventory() first");
+    }
+    return this.inventoryOutput;
+  }
+
+  /**
+   * Issues every leaf not issued yet, then builds the inventory and registers the outputs. Once, after the last
+   * `leaf()` call of an on-demand CA; the constructor calls it for an upfront one.
+   */
+  completeInventory(): void {
+    if (this.inventoryOutput) return;
+    for (const cluster of this.mesh.clusters) {
+      for (const service of servicesInCluster(this.mesh, cluster.name)) {
+        if (!this.leaves.has(leafKey(cluster.name, service.name))) this.issueLeaf(cluster.name, service.name);
+      }
+    }
+    const sorted = [...this.leaves.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const owners = sorted.map(([k]) => k.split("/") as [string, string]);
+    this.inventoryOutput = pulumi
+      .all(sorted.map(([, l]) => l.certPem))
       .apply((pems: (string | undefined)[]) =>
         sortInventory(
           pems.flatMap((pem, i) =>
@@ -179,12 +182,11 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
           ),
         ),
       );
-
     this.registerOutputs({
       rootCertPem: this.rootCertPem,
       trustBundlePem: this.trustBundlePem,
       intermediateCertPems: Object.fromEntries([...this.intermediates].map(([c, i]) => [c, i.certPem])),
-      inventory: this.inventory,
+      inventory: this.inventoryOutput,
     });
   }
 
@@ -193,14 +195,67 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
     return this.lookup(this.intermediates, cluster, "cluster").certPem;
   }
 
-  /** The SPIFFE leaf of a service in a cluster it runs in. */
+  /** The SPIFFE leaf of a service in a cluster it runs in (issued now if the CA issues on demand). */
   leaf(cluster: string, service: string): IssuedCertificate {
-    return this.expose(this.lookup(this.leaves, `${cluster}/${service}`, "cluster/service"));
+    const key = leafKey(cluster, service);
+    const known = this.leaves.get(key);
+    if (known) return this.expose(known);
+    const runsThere =
+      this.clusterIssuers.has(cluster) && servicesInCluster(this.mesh, cluster).some((s) => s.name === service);
+    if (this.inventoryOutput || !runsThere) return this.expose(this.lookup(this.leaves, key, "cluster/service"));
+    return this.expose(this.issueLeaf(cluster, service));
   }
 
   /** The Consul server certificate of a cluster (`server.<dc>.consul`). */
   consulServer(cluster: string): IssuedCertificate {
     return this.expose(this.lookup(this.consulServers, cluster, "cluster"));
+  }
+
+  private issueLeaf(cluster: string, service: string): Issued {
+    const issuer = this.clusterIssuers.get(cluster);
+    if (!issuer) throw new Error(`no intermediate for cluster "${cluster}"`);
+    const leaf = this.issue(names.leaf(cluster, service), issuer, {
+      subject: leafSubject(this.mesh, cluster, service),
+      sans: leafSans(this.mesh, cluster, service),
+      uses: leafAllowedUses(this.mesh.security.keyAlgorithm),
+      validity: this.plan.leaf,
+      isCa: false,
+    });
+    this.leaves.set(leafKey(cluster, service), leaf);
+    return leaf;
+  }
+
+  private privateKey(keyName: string): tls.PrivateKey {
+    return new tls.PrivateKey(keyName, { ...keySettings(this.mesh.security.keyAlgorithm) }, { parent: this });
+  }
+
+  private issue(base: string, issuer: Issuer, spec: IssueSpec): Issued {
+    const privateKey = this.privateKey(`${base}-key`);
+    const csr = new tls.CertRequest(
+      `${base}-csr`,
+      { privateKeyPem: privateKey.privateKeyPem, subject: spec.subject, ...spec.sans },
+      { parent: this },
+    );
+    const cert = new tls.LocallySignedCert(
+      base,
+      {
+        certRequestPem: csr.certRequestPem,
+        caCertPem: issuer.certPem,
+        caPrivateKeyPem: issuer.keyPem,
+        isCaCertificate: spec.isCa,
+        allowedUses: spec.uses,
+        ...spec.validity,
+        setSubjectKeyId: true,
+      },
+      { parent: this },
+    );
+    return {
+      cert,
+      certPem: cert.certPem,
+      chainPem: pulumi.all([cert.certPem, ...issuer.chain]).apply((pems) => concatPem(...pems)),
+      // The SDK marks the provider's key outputs secret through additionalSecretOutputs; be explicit anyway.
+      privateKeyPem: pulumi.secret(privateKey.privateKeyPem),
+    };
   }
 
   private expose(issued: Issued): IssuedCertificate {
@@ -216,4 +271,8 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
     }
     return found;
   }
+}
+
+function leafKey(cluster: string, service: string): string {
+  return `${cluster}/${service}`;
 }

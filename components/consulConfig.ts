@@ -13,12 +13,15 @@ import { meshGatewayPolicy, prometheusPolicy, type AclPolicySpec } from "../cons
 import { clusterConfigEntries } from "../consul/configEntries";
 import { peeringServerAddresses } from "../consul/peering";
 import type { Mesh, MeshCluster } from "../model";
+import { BATCH_SIZE, declareInBatches, type Pace } from "./pacing";
 
 export interface ConsulMeshConfigArgs {
   /** The resolved mesh. */
   readonly mesh: Mesh;
   /** The cluster the entries and tokens belong to. */
   readonly cluster: MeshCluster;
+  /** Awaited between batches of config entries (see pacing.ts). @default none: all at once */
+  readonly pace?: Pace;
 }
 
 export class ConsulMeshConfig extends pulumi.ComponentResource {
@@ -28,6 +31,8 @@ export class ConsulMeshConfig extends pulumi.ComponentResource {
   readonly prometheusToken: pulumi.Output<string>;
   /** `kind/name` of every config entry, in order. */
   readonly configEntries: pulumi.Output<string[]>;
+  /** Resolves once every config entry is declared and the outputs are registered. */
+  readonly declared: Promise<void>;
 
   /**
    * @param opts.provider the cluster's `consul.Provider`.
@@ -39,13 +44,13 @@ export class ConsulMeshConfig extends pulumi.ComponentResource {
     const childOpts = { parent: this, ...(opts.provider ? { provider: opts.provider } : {}) };
 
     const entries = clusterConfigEntries(mesh, cluster);
-    for (const entry of entries) {
+    const declareEntries = declareInBatches(entries, BATCH_SIZE.configEntries, args.pace, (entry) => {
       new consul.ConfigEntry(
         `${name}-${entry.kind}-${entry.name === "*" ? "all" : entry.name}`,
         { kind: entry.kind, name: entry.name, configJson: JSON.stringify(entry.config) },
         childOpts,
       );
-    }
+    });
 
     const token = (role: string, spec: AclPolicySpec): pulumi.Output<string> => {
       const policy = new consul.AclPolicy(
@@ -68,11 +73,13 @@ export class ConsulMeshConfig extends pulumi.ComponentResource {
     this.prometheusToken = token("prometheus", prometheusPolicy(cluster));
     this.configEntries = pulumi.output(entries.map((e) => `${e.kind}/${e.name}`));
 
-    this.registerOutputs({
-      meshGatewayToken: this.meshGatewayToken,
-      prometheusToken: this.prometheusToken,
-      configEntries: this.configEntries,
-    });
+    this.declared = declareEntries.then(() =>
+      this.registerOutputs({
+        meshGatewayToken: this.meshGatewayToken,
+        prometheusToken: this.prometheusToken,
+        configEntries: this.configEntries,
+      }),
+    );
   }
 }
 

@@ -10,12 +10,15 @@ import { MeshCertificateAuthority } from "./certificateAuthority";
 import { clusterPairs, peerClusters } from "./consulConfig";
 import { dockerClusterNetworkName } from "../consul/names";
 import { dockerLabels } from "./labels";
+import type { Pace } from "./pacing";
 import { Prometheus } from "./prometheus";
 import { ServiceMesh, type PlatformProvider } from "./serviceMesh";
 
 export interface LucidMeshArgs {
   /** The validated, resolved mesh model. */
   readonly mesh: Mesh;
+  /** Awaited between batches of declarations (see pacing.ts). `pulumi up` passes none. */
+  readonly pace?: Pace;
 }
 
 export interface ClusterOutputs {
@@ -30,15 +33,23 @@ export interface ClusterOutputs {
 export class LucidMesh extends pulumi.ComponentResource {
   readonly ca: MeshCertificateAuthority;
   readonly clusters: Record<string, ServiceMesh> = {};
-  /** Set when `observability.prometheus` is on. */
-  readonly prometheusUrl: pulumi.Output<string> | undefined;
+  /** Set when `observability.prometheus` is on and the mesh is declared. */
+  prometheusUrl: pulumi.Output<string> | undefined;
+  /**
+   * Resolves once every resource of the mesh is declared and the outputs are registered. Clusters are declared one
+   * after the other; with no pace it settles within the same turn of the event loop as the constructor.
+   */
+  readonly declared: Promise<void>;
   private readonly kubernetesProviders = new Map<string, k8s.Provider>();
 
   constructor(name: string, args: LucidMeshArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lucid:mesh:LucidMesh", name, {}, opts);
     const { mesh } = args;
-    this.ca = new MeshCertificateAuthority(name, { mesh }, { parent: this });
+    this.ca = new MeshCertificateAuthority(name, { mesh, leaves: "on-demand" }, { parent: this });
+    this.declared = this.declareClusters(name, args);
+  }
 
+  private async declareClusters(name: string, { mesh, pace }: LucidMeshArgs): Promise<void> {
     let wanNetwork: docker.Network | undefined;
     for (const cluster of mesh.clusters) {
       const platform = this.platformProvider(cluster, () => {
@@ -67,12 +78,22 @@ export class LucidMesh extends pulumi.ComponentResource {
         images.set(reference, pulled);
         return pulled;
       };
-      this.clusters[cluster.name] = new ServiceMesh(
+      const serviceMesh = new ServiceMesh(
         cluster.name,
-        { mesh, cluster, ca: this.ca, platform, ...(platform.kind === "docker" ? { dockerImage } : {}) },
+        {
+          mesh,
+          cluster,
+          ca: this.ca,
+          platform,
+          ...(platform.kind === "docker" ? { dockerImage } : {}),
+          ...(pace ? { pace } : {}),
+        },
         { parent: this, dependsOn: wanNetwork && platform.kind === "docker" ? [wanNetwork] : [] },
       );
+      this.clusters[cluster.name] = serviceMesh;
+      await serviceMesh.declared;
     }
+    this.ca.completeInventory();
 
     const sides = mesh.clusters.map((cluster) => {
       const serviceMesh = this.clusters[cluster.name]!;

@@ -12,6 +12,7 @@ import { ConsulCluster } from "./consulCluster";
 import { ConsulMeshConfig } from "./consulConfig";
 import { EnvoySidecar } from "./envoySidecar";
 import { MeshGateway } from "./meshGateway";
+import { BATCH_SIZE, declareInBatches, type Pace } from "./pacing";
 import { DockerPlatform } from "./platform/docker";
 import { KubernetesPlatform } from "./platform/kubernetes";
 import type { WorkloadPlatform } from "./platform/types";
@@ -30,6 +31,8 @@ export interface ServiceMeshArgs {
   readonly platform: PlatformProvider;
   /** Pulls an image once per Docker host and returns its ID. Docker only. */
   readonly dockerImage?: (reference: string) => pulumi.Input<string>;
+  /** Awaited between batches of sidecars, config entries and registrations (see pacing.ts). @default none */
+  readonly pace?: Pace;
 }
 
 export interface SidecarEndpointsOutput {
@@ -42,8 +45,10 @@ export class ServiceMesh extends pulumi.ComponentResource {
   readonly consul: ConsulCluster;
   readonly config: ConsulMeshConfig;
   readonly gateway: MeshGateway;
-  /** Sidecar endpoints by workload name. */
-  readonly sidecars: Record<string, SidecarEndpointsOutput>;
+  /** Sidecar endpoints by workload name, filled in as the sidecars are declared. */
+  readonly sidecars: Record<string, SidecarEndpointsOutput> = {};
+  /** Resolves once everything in the cluster is declared and the outputs are registered. */
+  readonly declared: Promise<void>;
 
   constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lucid:mesh:ServiceMesh", name, {}, opts);
@@ -63,43 +68,63 @@ export class ServiceMesh extends pulumi.ComponentResource {
     );
     // Config entries and registrations need a working Consul: its provider is configured from its outputs.
     const consulOpts = { parent: this, provider: this.consul.provider, dependsOn: [this.consul] };
-    this.config = new ConsulMeshConfig(`${name}-config`, { mesh, cluster }, consulOpts);
+    this.config = new ConsulMeshConfig(`${name}-config`, { mesh, cluster, pace: args.pace }, consulOpts);
 
     const platform = this.workloadPlatform(args);
     // Workloads wait for Consul: Envoy resolves upstreams through its DNS from the first second.
     const workloadOpts = { parent: this, dependsOn: [this.consul] };
-    this.sidecars = {};
-    const addresses: Record<string, pulumi.Output<string>> = {};
-    for (const service of servicesInCluster(mesh, cluster.name)) {
-      const instances = instancesOf(mesh, service).filter((i) => i.cluster === cluster.name);
-      // Docker runs a sidecar per instance; Kubernetes one Deployment whose replicas are the instances.
-      const groups = cluster.platform === "docker" ? instances.map((i) => [i]) : [instances];
-      for (const group of groups) {
-        const workload = group.length === 1 ? group[0]!.name : `${cluster.name}-${service.name}`;
-        const sidecar = new EnvoySidecar(
-          workload,
-          {
-            mesh,
-            cluster,
-            service,
-            instances: group,
-            certificate: ca.leaf(cluster.name, service.name),
-            trustBundlePem: ca.trustBundlePem,
-            platform,
-          },
-          workloadOpts,
-        );
-        this.sidecars[workload] = { admin: sidecar.admin, metrics: sidecar.metrics };
-        Object.assign(addresses, sidecar.addresses);
-      }
-    }
     this.gateway = new MeshGateway(`${name}-gateway`, { mesh, cluster, platform }, workloadOpts);
+    this.declared = this.declareWorkloads(name, args, platform, workloadOpts, consulOpts);
+  }
+
+  /** Sidecars in batches, then their registrations; runs synchronously when there is no pace. */
+  private async declareWorkloads(
+    name: string,
+    args: ServiceMeshArgs,
+    platform: WorkloadPlatform,
+    workloadOpts: pulumi.ComponentResourceOptions,
+    consulOpts: pulumi.ComponentResourceOptions,
+  ): Promise<void> {
+    const { mesh, cluster, ca } = args;
+    // Docker runs a sidecar per instance; Kubernetes one Deployment whose replicas are the instances.
+    const groups = servicesInCluster(mesh, cluster.name).flatMap((service) => {
+      const instances = instancesOf(mesh, service).filter((i) => i.cluster === cluster.name);
+      return cluster.platform === "docker"
+        ? instances.map((i) => ({ service, group: [i] }))
+        : [{ service, group: instances }];
+    });
+    const addresses: Record<string, pulumi.Output<string>> = {};
+    await declareInBatches(groups, BATCH_SIZE.sidecars, args.pace, ({ service, group }) => {
+      const workload = group.length === 1 ? group[0]!.name : `${cluster.name}-${service.name}`;
+      const sidecar = new EnvoySidecar(
+        workload,
+        {
+          mesh,
+          cluster,
+          service,
+          instances: group,
+          certificate: ca.leaf(cluster.name, service.name),
+          trustBundlePem: ca.trustBundlePem,
+          platform,
+        },
+        workloadOpts,
+      );
+      this.sidecars[workload] = { admin: sidecar.admin, metrics: sidecar.metrics };
+      Object.assign(addresses, sidecar.addresses);
+    });
     // Registered once the workloads exist, under the addresses they really got.
-    new ServiceRegistration(
+    const registration = new ServiceRegistration(
       `${name}-registrations`,
-      { mesh, cluster, addresses, gateway: { address: this.gateway.localHost, port: cluster.gateway.port } },
+      {
+        mesh,
+        cluster,
+        addresses,
+        gateway: { address: this.gateway.localHost, port: cluster.gateway.port },
+        ...(args.pace ? { pace: args.pace } : {}),
+      },
       consulOpts,
     );
+    await Promise.all([registration.declared, this.config.declared]);
 
     this.registerOutputs({
       consulApi: this.consul.apiAddress,

@@ -6,6 +6,7 @@ import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { checkFor, externalNode, meshGatewayRegistration, registrations } from "../consul/registration";
 import type { Mesh, MeshCluster } from "../model";
+import { BATCH_SIZE, declareInBatches, type Pace } from "./pacing";
 
 export interface ServiceRegistrationArgs {
   /** The resolved mesh. */
@@ -20,6 +21,8 @@ export interface ServiceRegistrationArgs {
   readonly addresses?: Readonly<Record<string, pulumi.Input<string>>>;
   /** The cluster's mesh gateway, registered as `mesh-gateway` so sidecars find it through Consul DNS. */
   readonly gateway?: { readonly address: pulumi.Input<string>; readonly port: number };
+  /** Awaited between batches of registrations (see pacing.ts). @default none: all at once */
+  readonly pace?: Pace;
 }
 
 export class ServiceRegistration extends pulumi.ComponentResource {
@@ -27,6 +30,8 @@ export class ServiceRegistration extends pulumi.ComponentResource {
   readonly nodeName: pulumi.Output<string>;
   /** Consul service IDs registered, in order. */
   readonly serviceIds: pulumi.Output<string[]>;
+  /** Resolves once every registration is declared and the outputs are registered. */
+  readonly declared: Promise<void>;
 
   /** @param opts.provider the cluster's `consul.Provider` (`ConsulCluster.provider`). */
   constructor(name: string, args: ServiceRegistrationArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -41,7 +46,7 @@ export class ServiceRegistration extends pulumi.ComponentResource {
       childOpts,
     );
     const specs = registrations(mesh, cluster);
-    for (const spec of specs) {
+    const declareServices = declareInBatches(specs, BATCH_SIZE.registrations, args.pace, (spec) => {
       const address = args.addresses?.[spec.resourceName] ?? spec.address;
       new consul.Service(
         `${name}-${spec.resourceName}`,
@@ -58,7 +63,7 @@ export class ServiceRegistration extends pulumi.ComponentResource {
         },
         childOpts,
       );
-    }
+    });
     if (args.gateway) {
       const gateway = meshGatewayRegistration(mesh, cluster);
       new consul.Service(
@@ -80,6 +85,8 @@ export class ServiceRegistration extends pulumi.ComponentResource {
 
     this.nodeName = node.name;
     this.serviceIds = pulumi.output(specs.map((s) => s.serviceId));
-    this.registerOutputs({ nodeName: this.nodeName, serviceIds: this.serviceIds });
+    this.declared = declareServices.then(() =>
+      this.registerOutputs({ nodeName: this.nodeName, serviceIds: this.serviceIds }),
+    );
   }
 }

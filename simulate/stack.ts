@@ -6,6 +6,7 @@ import { runMeshProgram } from "../program";
 import { meshConfigValue, readStackFile, type StackFile } from "../model/stackFile";
 import { providerModels, invokeModels } from "./providers";
 import { settle, startSimulation, type ResourceRecorder } from "./recorder";
+import { withoutSdkDebugAids } from "./sdkDebugAids";
 import { tlsModels } from "./tls";
 
 export interface SimulatedStack {
@@ -15,8 +16,26 @@ export interface SimulatedStack {
   readonly stackFile: StackFile;
 }
 
+export interface SimulateOptions {
+  /**
+   * Keep the SDK's per-promise and per-resource stack captures (see sdkDebugAids.ts): slower, and only useful when
+   * debugging the SDK itself. Off by default.
+   */
+  readonly sdkDebugAids?: boolean;
+}
+
 /** Runs the program over a raw `lucid-mesh:mesh` value. Call it before constructing anything else in the process. */
 export async function simulateMesh(
+  stack: string,
+  meshConfig: unknown,
+  options: SimulateOptions = {},
+): Promise<{ recorder: ResourceRecorder; outputs: Record<string, unknown> }> {
+  return options.sdkDebugAids
+    ? runSimulation(stack, meshConfig)
+    : withoutSdkDebugAids(() => runSimulation(stack, meshConfig));
+}
+
+async function runSimulation(
   stack: string,
   meshConfig: unknown,
 ): Promise<{ recorder: ResourceRecorder; outputs: Record<string, unknown> }> {
@@ -26,16 +45,22 @@ export async function simulateMesh(
     models: { ...providerModels, ...tlsModels },
     invokes: invokeModels,
   });
-  const program = runMeshProgram();
+  // Between batches, let the registrations so far finish: memory stays bounded by a batch (components/pacing.ts).
+  const program = await runMeshProgram({ pace: settle });
   const { outputs } = await resolveOutputs(program);
   await settle();
   return { recorder, outputs };
 }
 
 /** Runs the program for `Pulumi.<stack>.yaml` in `projectDir` (or a config file of the same shape). */
-export async function simulateStack(projectDir: string, stack: string, configFile?: string): Promise<SimulatedStack> {
+export async function simulateStack(
+  projectDir: string,
+  stack: string,
+  configFile?: string,
+  options: SimulateOptions = {},
+): Promise<SimulatedStack> {
   const stackFile = readStackFile(projectDir, stack, configFile);
-  const { recorder, outputs } = await simulateMesh(stack, meshConfigValue(stackFile));
+  const { recorder, outputs } = await simulateMesh(stack, meshConfigValue(stackFile), options);
   return { recorder, outputs, stackFile };
 }
 

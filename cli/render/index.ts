@@ -175,13 +175,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
   try {
     let t = performance.now();
     progress(0, 1, "simulate");
-    // The SDK captures `new Error().stack` for every promise it creates (runtime/debuggable.js), only to name
-    // promises left unresolved at exit; the bench does the same for its simulate phase. Restored afterwards.
-    const stackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    const simulated = await simulateStack(opts.projectDir, opts.stack, opts.configFile).finally(() => {
-      Error.stackTraceLimit = stackTraceLimit;
-    });
+    const simulated = await simulateStack(opts.projectDir, opts.stack, opts.configFile);
     const { recorder, outputs, stackFile } = simulated;
     const resources = recorder.resources;
     timings.simulate = Math.round(performance.now() - t);
