@@ -545,7 +545,24 @@ export async function createCertRequest(
     signingAlgorithm: signer.signingAlgorithm,
     extensions: sanExtension(inputs, name.length === 0),
   });
-  return { certRequestPem: withNewline(csr.toString("pem")), keyAlgorithm: signer.algorithm };
+  const certRequestPem = withNewline(csr.toString("pem"));
+  certRequests.set(certRequestPem, csr);
+  return { certRequestPem, keyAlgorithm: signer.algorithm };
+}
+
+/**
+ * CSRs this process generated, by PEM: a LocallySignedCert signs the CSR its CertRequest just made, and parsing it
+ * back (ASN.1) was a fifth of a big mesh's crypto. Taken out when used, so the map does not grow with the mesh.
+ */
+const certRequests = new Map<string, X509.Pkcs10CertificateRequest>();
+
+function parseCertRequest(pem: string): X509.Pkcs10CertificateRequest {
+  const generated = certRequests.get(pem);
+  if (generated) {
+    certRequests.delete(pem);
+    return generated;
+  }
+  return new x509.Pkcs10CertificateRequest(pem);
 }
 
 const caCertificates = new Map<string, X509.X509Certificate>();
@@ -570,7 +587,7 @@ export async function createLocallySignedCert(
     throw new Error(`tls model: ${resource}: caPrivateKeyPem does not match the public key of caCertPem`);
   }
   // The CSR's signature is not re-checked: it comes from the CertRequest model, and checking doubles the cost.
-  const csr = new x509.Pkcs10CertificateRequest(inputs.certRequestPem);
+  const csr = parseCertRequest(inputs.certRequestPem);
   const caSki = ca.getExtension(x509.SubjectKeyIdentifierExtension);
   const san = csr.getExtension(SUBJECT_ALT_NAME_OID);
   const issued = await issue({
