@@ -29,6 +29,7 @@ import { envoySetDirectories } from "../cli/render/artifacts";
 import { fromRecorded } from "../policies/lib/runner";
 import { PROJECT, type RecordedResource } from "../simulate/recorder";
 import { simulateMesh } from "../simulate/stack";
+import { measureSdkFloor } from "./sdkFloor";
 import { syntheticMeshConfig, type SyntheticPlatform } from "./syntheticMesh";
 import { max, mean, peakRssMb, repeatSync, RssSampler, timeAsync, timeSync } from "./measure";
 
@@ -199,6 +200,8 @@ export interface SimulatedResult {
   readonly deployedWithSdsBytes: ByteStats;
   readonly rssPeakMb: number;
   readonly processPeakRssMb: number;
+  /** The same number of trivial resources registered under mocks by the SDK alone (bench/sdkFloor.ts). */
+  readonly sdkFloorMs: number;
   /** How Pulumi was run: see `simulateSettings`. */
   readonly settings: string;
 }
@@ -267,6 +270,10 @@ export async function measureSimulated(
   sampler.sample();
   const bytes = deployedSidecarBytes(resources);
   const custom = resources.filter((r) => r.custom).length;
+  const rssPeakMb = sampler.stop();
+  const processPeakRssMb = peakRssMb();
+  // Last: it installs its own mocks, and its memory must not count as the render's.
+  const sdkFloorMs = await measureSdkFloor(resources.length);
   return {
     services,
     simulateMs: simulated.ms,
@@ -287,8 +294,9 @@ export async function measureSimulated(
     mandatoryViolations: policy.value.filter((v) => v.level === "mandatory").length,
     deployedConfigBytes: bytes.config,
     deployedWithSdsBytes: bytes.withSds,
-    rssPeakMb: sampler.stop(),
-    processPeakRssMb: peakRssMb(),
+    rssPeakMb,
+    processPeakRssMb,
+    sdkFloorMs,
     settings: settings.pulumiStackTraces ? "SDK debug aids on" : "SDK debug aids off (simulate/sdkDebugAids.ts)",
   };
 }
