@@ -43,36 +43,45 @@ export function toYaml(value: unknown): string {
   return out.join("");
 }
 
-const scalarCache = new Map<string, string>();
+/** js-yaml's text for each scalar seen, by value (null: not a single line); cleared when it grows too big. */
+const stringTexts = new Map<string, string | null>();
+const otherTexts = new Map<number | boolean, string | null>();
 const SCALAR_CACHE_LIMIT = 50_000;
 
 /** js-yaml's text for a single-line scalar (without the newline), or undefined when the fast path must not apply. */
 function scalar(value: unknown): string | undefined {
-  let key: string;
   switch (typeof value) {
-    case "string":
-      if (/[\n\r]/.test(value)) return undefined;
-      key = `s${value}`;
-      break;
+    case "string": {
+      let text = stringTexts.get(value);
+      if (text === undefined) {
+        text = /[\n\r]/.test(value) ? null : dumpScalar(value);
+        if (stringTexts.size >= SCALAR_CACHE_LIMIT) stringTexts.clear();
+        stringTexts.set(value, text);
+      }
+      return text ?? undefined;
+    }
     case "number":
-      key = Object.is(value, -0) ? "n-0" : `n${value}`;
-      break;
-    case "boolean":
-      key = `b${value}`;
-      break;
+    case "boolean": {
+      // A Map key's SameValueZero would take -0 for 0, which js-yaml writes differently.
+      if (Object.is(value, -0)) return dumpScalar(value) ?? undefined;
+      let text = otherTexts.get(value);
+      if (text === undefined) {
+        text = dumpScalar(value);
+        if (otherTexts.size >= SCALAR_CACHE_LIMIT) otherTexts.clear();
+        otherTexts.set(value, text);
+      }
+      return text ?? undefined;
+    }
     default:
-      if (value === null) return "null";
-      return undefined;
+      return value === null ? "null" : undefined;
   }
-  let text = scalarCache.get(key);
-  if (text === undefined) {
-    text = dump(value, DUMP_OPTIONS);
-    if (!text.endsWith("\n") || text.indexOf("\n") !== text.length - 1) return undefined;
-    text = text.slice(0, -1);
-    if (scalarCache.size >= SCALAR_CACHE_LIMIT) scalarCache.clear();
-    scalarCache.set(key, text);
-  }
-  return text;
+}
+
+/** js-yaml's own text for a scalar, or null when it is not a single line. */
+function dumpScalar(value: string | number | boolean): string | null {
+  const text = dump(value, DUMP_OPTIONS);
+  if (!text.endsWith("\n") || text.indexOf("\n") !== text.length - 1) return null;
+  return text.slice(0, -1);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
