@@ -30,17 +30,42 @@ function keyOrder(a: unknown, b: unknown): number {
 export const YAML_DUMP_OPTIONS: DumpOptions = { noRefs: true, lineWidth: -1, seqNoIndent: true };
 const DUMP_OPTIONS: DumpOptions = { ...YAML_DUMP_OPTIONS, sortKeys: keyOrder };
 
+/** Options for `toYaml`. */
+export interface YamlOptions {
+  /**
+   * Write each repeated subtree once, anchored (`key: &name`), and alias it afterwards (`key: *name`): plain YAML
+   * anchors and aliases, which Envoy's loader (yaml-cpp) resolves. Never merge keys (`<<:`), which it does not.
+   * For Envoy's bootstrap and discovery files only; Kubernetes manifests and everything else stay without anchors.
+   */
+  readonly anchors?: boolean;
+}
+
 /**
- * Sorted keys, lists kept in their (already stable) order, no anchors, no line folding, lists not indented under
- * their key. The block structure is
- * written here and every scalar is formatted by js-yaml itself (memoised: the same strings recur in every file), so
- * the bytes are js-yaml's; values with anything the fast path does not cover (multi-line strings, non-plain
- * objects) go to js-yaml whole.
+ * Sorted keys, lists kept in their (already stable) order, no line folding, lists not indented under their key, and
+ * no anchors unless `options.anchors` asks for them (see `toEnvoyYaml`). The block structure is written here and
+ * every scalar is formatted by js-yaml itself (memoised: the same strings recur in every file), so the bytes are
+ * js-yaml's; values with anything the fast path does not cover (multi-line strings, non-plain objects) go to
+ * js-yaml whole, without anchors.
  */
-export function toYaml(value: unknown): string {
+export function toYaml(value: unknown, options?: YamlOptions): string {
   const out: string[] = [];
-  if (!writeBlock(value, "", out)) return dump(value, DUMP_OPTIONS);
+  if (options?.anchors === true) {
+    const anchors = Anchors.of(value);
+    if (anchors !== undefined && writeBlock(value, "", out, anchors)) return anchors.finish(out);
+    return dump(value, DUMP_OPTIONS);
+  }
+  if (!writeBlock(value, "", out, undefined)) return dump(value, DUMP_OPTIONS);
   return out.join("");
+}
+
+/**
+ * An Envoy bootstrap or discovery file: `toYaml` with anchors. Each subtree that occurs again in the same document
+ * (the JSON access log, SDS configs, TLS parameters, circuit breakers, ...) is written once with an anchor named after
+ * the key it first appears under, and every later occurrence is an alias. Envoy's yaml-cpp and js-yaml both load the
+ * file to the same value as without anchors.
+ */
+export function toEnvoyYaml(value: unknown): string {
+  return toYaml(value, { anchors: true });
 }
 
 /** js-yaml's text for each scalar seen, by value (null: not a single line); cleared when it grows too big. */
@@ -92,22 +117,30 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Writes `value` as a block document whose lines start with `indent`, ending in a newline. Returns false when the
- * value needs js-yaml (the caller then discards `out`).
+ * value needs js-yaml (the caller then discards `out`). With `anchors`, every non-empty collection below the root
+ * first asks `anchors.visit` whether it is written out (perhaps anchored) or aliased; `key` is the mapping key the
+ * value sits under, which names anchors (a sequence's items are `<key>_item`).
  */
-function writeBlock(value: unknown, indent: string, out: string[]): boolean {
+function writeBlock(value: unknown, indent: string, out: string[], anchors: Anchors | undefined, key = ""): boolean {
   if (Array.isArray(value)) {
     if (value.length === 0) return pushScalarLine("[]", out);
+    anchors?.enter(value);
+    const inner = `${indent}  `;
+    const itemKey = `${key}_item`;
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out.push(indent);
       out.push("- ");
-      if (!writeBlock(value[i] === undefined ? null : value[i], `${indent}  `, out)) return false;
+      const item: unknown = value[i] === undefined ? null : value[i];
+      // An anchored collection item starts on its own line: `- &name` then the block, indented like the item.
+      if (anchors !== undefined && isNonEmptyCollection(item) && anchors.visit(item, out, itemKey, "", `\n${inner}`)) {
+        continue;
+      }
+      if (!writeBlock(item, inner, out, anchors, itemKey)) return false;
     }
     return true;
   }
   if (isPlainObject(value)) {
-    const keys = Object.keys(value)
-      .filter((k) => value[k] !== undefined)
-      .sort(keyOrder);
+    const keys = anchors !== undefined ? anchors.enter(value) : sortedKeys(value);
     if (keys.length === 0) return pushScalarLine("{}", out);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
@@ -117,13 +150,14 @@ function writeBlock(value: unknown, indent: string, out: string[]): boolean {
       out.push(keyText, ":");
       const v = value[k];
       if (isNonEmptyCollection(v)) {
+        if (anchors !== undefined && anchors.visit(v, out, k, " ", "")) continue;
         // seqNoIndent: a list under a key starts at the key's own column; a mapping is indented.
         const inner = Array.isArray(v) ? indent : `${indent}  `;
         out.push("\n", inner);
-        if (!writeBlock(v, inner, out)) return false;
+        if (!writeBlock(v, inner, out, anchors, k)) return false;
       } else {
         out.push(" ");
-        if (!writeBlock(v, `${indent}  `, out)) return false;
+        if (!writeBlock(v, `${indent}  `, out, anchors)) return false;
       }
     }
     return true;
@@ -132,7 +166,13 @@ function writeBlock(value: unknown, indent: string, out: string[]): boolean {
   return text !== undefined && pushScalarLine(text, out);
 }
 
-function isNonEmptyCollection(value: unknown): boolean {
+function sortedKeys(value: Record<string, unknown>): string[] {
+  return Object.keys(value)
+    .filter((k) => value[k] !== undefined)
+    .sort(keyOrder);
+}
+
+function isNonEmptyCollection(value: unknown): value is object {
   if (Array.isArray(value)) return value.length > 0;
   return isPlainObject(value) && Object.keys(value).some((k) => value[k] !== undefined);
 }
@@ -140,6 +180,220 @@ function isNonEmptyCollection(value: unknown): boolean {
 function pushScalarLine(text: string, out: string[]): boolean {
   out.push(text, "\n");
   return true;
+}
+
+/**
+ * A subtree is aliased only when its compact JSON text is at least this long. 40 is the smallest that still pays
+ * for the alias in every file we write (`tls_params: *tls_params` for a 60-byte block, `dns_failure_refresh_rate`);
+ * below it the anchors and alias lines cost about what they save, and the largest sidecar grows again.
+ */
+const MIN_ALIAS_WEIGHT = 40;
+
+/** A placeholder in `out` for an anchor (`&name`), filled in by `finish` if some alias refers to it. */
+interface AnchorSlot {
+  readonly at: number;
+  readonly base: string;
+  /** Text around the anchor: " " after `key:`; for a sequence item, a newline and the item's indentation after it. */
+  readonly before: string;
+  readonly after: string;
+  used: boolean;
+  name: string;
+}
+
+/** A placeholder in `out` for an alias (`*name`) of `slot`. */
+interface AliasSlot {
+  readonly at: number;
+  readonly before: string;
+  readonly slot: AnchorSlot;
+}
+
+const NO_KEYS: readonly string[] = [];
+
+/**
+ * Anchors and aliases for one document, decided while `writeBlock` writes it, in output order.
+ *
+ * `of` first walks the value in `writeBlock`'s order and numbers every non-empty collection (its index). For each it
+ * keeps a structural id, equal exactly when the content is equal (hash-consing: a collection's canonical text is its
+ * scalars' and children's ids in key order, so it stays short and the pass is linear in the document), its weight
+ * (the length of its compact JSON), the number of collections in its subtree and, for a mapping, its sorted keys.
+ * `writeBlock` then calls `visit` for each non-empty collection below the root as it reaches it: the first one with
+ * a given id (and a weight of at least MIN_ALIAS_WEIGHT) gets an empty anchor placeholder and is written out; a
+ * later one with the same id becomes an alias and its subtree is skipped. `finish` names the anchors that were
+ * aliased (after the key they first appear under, `<key>_item` for a sequence item, `_2`, `_3` on clashes), in
+ * document order, and drops the others, so there are no unused anchors and the bytes depend only on the value.
+ */
+class Anchors {
+  // Per collection, by index (the order both walks meet them).
+  private readonly nodes: object[] = [];
+  private readonly nodeIds: number[] = [];
+  private readonly weights: number[] = [];
+  private readonly sizes: number[] = [];
+  private readonly keys: Array<readonly string[] | undefined> = [];
+  /** The next index `writeBlock` will meet. */
+  private cursor = 0;
+
+  private readonly ids = new Map<string, number>();
+  /** Per scalar value: its reference in canonical texts and its weight. */
+  private readonly scalars = new Map<unknown, { readonly ref: string; readonly weight: number }>();
+  /** Weight of the node `intern` or `scalarRef` last returned. */
+  private weight = 0;
+
+  private readonly first = new Map<number, AnchorSlot>();
+  private readonly anchors: AnchorSlot[] = [];
+  private readonly aliases: AliasSlot[] = [];
+
+  private constructor() {}
+
+  /** Undefined when the value holds something `writeBlock` would hand to js-yaml anyway. */
+  static of(value: unknown): Anchors | undefined {
+    const anchors = new Anchors();
+    return anchors.intern(value) === undefined ? undefined : anchors;
+  }
+
+  /** `writeBlock` enters a collection: a mapping's keys in order (none for an empty mapping). */
+  enter(value: object): readonly string[] {
+    if (this.nodes[this.cursor] === value) return this.keys[this.cursor++] ?? NO_KEYS;
+    // Empty collections have no index.
+    if (Array.isArray(value) ? value.length > 0 : sortedKeys(value as Record<string, unknown>).length > 0) {
+      throw new Error("toYaml: anchors out of step with the writer");
+    }
+    return NO_KEYS;
+  }
+
+  /**
+   * Called with `out` ending in `key:` (before " ") or `- ` (before ""), for a non-empty collection. Returns true
+   * when `node` was written as an alias (with its newline). Otherwise leaves an anchor placeholder (when `node` is a
+   * candidate) and returns false: the caller writes the block.
+   */
+  visit(node: object, out: string[], key: string, before: string, after: string): boolean {
+    const index = this.cursor;
+    if (this.nodes[index] !== node) throw new Error("toYaml: anchors out of step with the writer");
+    if (this.weights[index]! < MIN_ALIAS_WEIGHT) return false;
+    const id = this.nodeIds[index]!;
+    const slot = this.first.get(id);
+    if (slot !== undefined) {
+      slot.used = true;
+      this.aliases.push({ at: out.length, before, slot });
+      out.push("", "\n");
+      this.cursor += this.sizes[index]!;
+      return true;
+    }
+    const anchor: AnchorSlot = { at: out.length, base: key, before, after, used: false, name: "" };
+    this.first.set(id, anchor);
+    this.anchors.push(anchor);
+    out.push("");
+    return false;
+  }
+
+  /** Fills the placeholders and joins the document. */
+  finish(out: string[]): string {
+    const taken = new Set<string>();
+    for (const anchor of this.anchors) {
+      if (!anchor.used) continue;
+      const base = anchorName(anchor.base);
+      let name = base;
+      for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
+      taken.add(name);
+      anchor.name = name;
+      out[anchor.at] = `${anchor.before}&${name}${anchor.after}`;
+    }
+    for (const alias of this.aliases) out[alias.at] = `${alias.before}*${alias.slot.name}`;
+    return out.join("");
+  }
+
+  /**
+   * The node's reference inside its parent's canonical text: `#<id>` for a non-empty collection, `[]` / `{}` for an
+   * empty one, the scalar's per-document number otherwise (a Map keyed by the value itself, so the text of a
+   * collection stays short however long its strings are). Sets `this.weight`. Undefined for what the fast path
+   * cannot write.
+   */
+  private intern(value: unknown): string | undefined {
+    if (value === null || typeof value !== "object") return this.scalarRef(value);
+    let keys: string[] | undefined;
+    if (Array.isArray(value)) {
+      if (value.length === 0) return this.empty("[]");
+    } else if (isPlainObject(value)) {
+      keys = sortedKeys(value);
+      if (keys.length === 0) return this.empty("{}");
+    } else {
+      return undefined;
+    }
+    const index = this.nodes.length;
+    this.nodes.push(value);
+    this.nodeIds.push(0);
+    this.weights.push(0);
+    this.sizes.push(0);
+    this.keys.push(keys);
+    let text: string;
+    let weight = 2;
+    if (keys === undefined) {
+      text = "[";
+      for (const item of value as unknown[]) {
+        const child = this.intern(item);
+        if (child === undefined) return undefined;
+        text += `${child},`;
+        weight += this.weight + 1;
+      }
+    } else {
+      const record = value as Record<string, unknown>;
+      text = "{";
+      for (const k of keys) {
+        const child = this.intern(record[k]);
+        if (child === undefined) return undefined;
+        const childWeight = this.weight;
+        text += `${this.scalarRef(k)}:${child},`;
+        weight += this.weight + 1 + childWeight + 1;
+      }
+    }
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(text, id);
+    }
+    this.nodeIds[index] = id;
+    this.weights[index] = weight;
+    this.sizes[index] = this.nodes.length - index;
+    this.weight = weight;
+    return `#${id}`;
+  }
+
+  private empty(text: string): string {
+    this.weight = 2;
+    return text;
+  }
+
+  private scalarRef(value: unknown): string | undefined {
+    switch (typeof value) {
+      case "string":
+      case "number":
+      case "boolean":
+        break;
+      case "undefined": // a sequence item; writeBlock writes null
+        value = null;
+        break;
+      case "object":
+        if (value === null) break;
+        return undefined;
+      default:
+        return undefined;
+    }
+    // The Map's SameValueZero would make -0 the same key as 0, but they are written differently.
+    if (Object.is(value, -0)) return this.empty("-0");
+    let known = this.scalars.get(value);
+    if (known === undefined) {
+      const weight = typeof value === "string" ? value.length + 2 : String(value).length;
+      known = { ref: String(this.scalars.size), weight };
+      this.scalars.set(value, known);
+    }
+    this.weight = known.weight;
+    return known.ref;
+  }
+}
+
+/** A YAML anchor name from a mapping key: letters, digits, `_` and `-` only. */
+function anchorName(key: string): string {
+  const name = key.replace(/[^A-Za-z0-9_-]+/g, "_");
+  return name === "" || name === "_" ? "node" : name;
 }
 
 /**
