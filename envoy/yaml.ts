@@ -207,15 +207,24 @@ interface AliasSlot {
   readonly slot: AnchorSlot;
 }
 
+// Token values for what has no id of its own (scalars are 4 * id, collections 4 * id + 1).
+const EMPTY_SEQUENCE = 2;
+const EMPTY_MAPPING = 6;
+const NEGATIVE_ZERO = 10;
+const SEQUENCE_START = -1;
+const MAPPING_START = -2;
+const FAILED = -3;
+
 const NO_KEYS: readonly string[] = [];
 
 /**
  * Anchors and aliases for one document, decided while `writeBlock` writes it, in output order.
  *
  * `of` first walks the value in `writeBlock`'s order and numbers every non-empty collection (its index). For each it
- * keeps a structural id, equal exactly when the content is equal (hash-consing: a collection's canonical text is its
- * scalars' and children's ids in key order, so it stays short and the pass is linear in the document), its weight
- * (the length of its compact JSON), the number of collections in its subtree and, for a mapping, its sorted keys.
+ * keeps a structural id, equal exactly when the content is equal (hash-consing: a collection is the sequence of its
+ * scalars' and children's tokens in key order, compared as numbers, so the pass is linear in the document and
+ * allocates no strings), its weight (the length of its compact JSON), the number of collections in its subtree and,
+ * for a mapping, its sorted keys.
  * `writeBlock` then calls `visit` for each non-empty collection below the root as it reaches it: the first one with
  * a given id (and a weight of at least MIN_ALIAS_WEIGHT) gets an empty anchor placeholder and is written out; a
  * later one with the same id becomes an alias and its subtree is skipped. `finish` names the anchors that were
@@ -232,9 +241,19 @@ class Anchors {
   /** The next index `writeBlock` will meet. */
   private cursor = 0;
 
-  private readonly ids = new Map<string, number>();
-  /** Per scalar value: its reference in canonical texts and its weight. */
-  private readonly scalars = new Map<unknown, { readonly ref: string; readonly weight: number }>();
+  /**
+   * Hash-consing: each distinct collection (id) is its token sequence (a start marker, then its items' tokens, or
+   * its keys' and values' tokens in key order), kept in `idTokens` from `idStart[id]` to `idStart[id + 1]`; ids with
+   * the same hash are chained from `byHash` through `sameHash`.
+   */
+  private readonly byHash = new Map<number, number>();
+  private readonly sameHash: number[] = [];
+  private readonly idStart: number[] = [0];
+  private readonly idTokens: number[] = [];
+  /** The tokens of the collections being interned, innermost last. */
+  private readonly stack: number[] = [];
+  /** Per scalar value: its token and its weight. */
+  private readonly scalars = new Map<unknown, { readonly ref: number; readonly weight: number }>();
   /** Weight of the node `intern` or `scalarRef` last returned. */
   private weight = 0;
 
@@ -247,7 +266,7 @@ class Anchors {
   /** Undefined when the value holds something `writeBlock` would hand to js-yaml anyway. */
   static of(value: unknown): Anchors | undefined {
     const anchors = new Anchors();
-    return anchors.intern(value) === undefined ? undefined : anchors;
+    return anchors.intern(value) === FAILED ? undefined : anchors;
   }
 
   /** `writeBlock` enters a collection: a mapping's keys in order (none for an empty mapping). */
@@ -302,21 +321,20 @@ class Anchors {
   }
 
   /**
-   * The node's reference inside its parent's canonical text: `#<id>` for a non-empty collection, `[]` / `{}` for an
-   * empty one, the scalar's per-document number otherwise (a Map keyed by the value itself, so the text of a
-   * collection stays short however long its strings are). Sets `this.weight`. Undefined for what the fast path
-   * cannot write.
+   * The node's token in its parent's token sequence: `4 * id + 1` for a non-empty collection, fixed ones for empty
+   * collections, the scalar's per-document `4 * id` otherwise (a Map keyed by the value itself). Sets `this.weight`.
+   * FAILED for what the fast path cannot write.
    */
-  private intern(value: unknown): string | undefined {
+  private intern(value: unknown): number {
     if (value === null || typeof value !== "object") return this.scalarRef(value);
     let keys: string[] | undefined;
     if (Array.isArray(value)) {
-      if (value.length === 0) return this.empty("[]");
+      if (value.length === 0) return this.empty(EMPTY_SEQUENCE);
     } else if (isPlainObject(value)) {
       keys = sortedKeys(value);
-      if (keys.length === 0) return this.empty("{}");
+      if (keys.length === 0) return this.empty(EMPTY_MAPPING);
     } else {
-      return undefined;
+      return FAILED;
     }
     const index = this.nodes.length;
     this.nodes.push(value);
@@ -324,45 +342,65 @@ class Anchors {
     this.weights.push(0);
     this.sizes.push(0);
     this.keys.push(keys);
-    let text: string;
+    const stack = this.stack;
+    const start = stack.length;
     let weight = 2;
     if (keys === undefined) {
-      text = "[";
+      stack.push(SEQUENCE_START);
       for (const item of value as unknown[]) {
         const child = this.intern(item);
-        if (child === undefined) return undefined;
-        text += `${child},`;
+        if (child === FAILED) return FAILED;
+        stack.push(child);
         weight += this.weight + 1;
       }
     } else {
+      stack.push(MAPPING_START);
       const record = value as Record<string, unknown>;
-      text = "{";
       for (const k of keys) {
         const child = this.intern(record[k]);
-        if (child === undefined) return undefined;
+        if (child === FAILED) return FAILED;
         const childWeight = this.weight;
-        text += `${this.scalarRef(k)}:${child},`;
+        stack.push(this.scalarRef(k), child);
         weight += this.weight + 1 + childWeight + 1;
       }
     }
-    let id = this.ids.get(text);
-    if (id === undefined) {
-      id = this.ids.size;
-      this.ids.set(text, id);
-    }
+    const id = this.idOf(start);
+    stack.length = start;
     this.nodeIds[index] = id;
     this.weights[index] = weight;
     this.sizes[index] = this.nodes.length - index;
     this.weight = weight;
-    return `#${id}`;
+    return 4 * id + 1;
   }
 
-  private empty(text: string): string {
+  /** The id of the token sequence on the stack from `start`: an earlier one's if equal, else a new one. */
+  private idOf(start: number): number {
+    const stack = this.stack;
+    const end = stack.length;
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ stack[i]!, 0x01000193);
+    const head = this.byHash.get(hash);
+    for (let id = head ?? -1; id >= 0; id = this.sameHash[id]!) {
+      const from = this.idStart[id]!;
+      if (this.idStart[id + 1]! - from !== end - start) continue;
+      let i = 0;
+      while (i < end - start && this.idTokens[from + i] === stack[start + i]) i++;
+      if (i === end - start) return id;
+    }
+    const id = this.sameHash.length;
+    this.sameHash.push(head ?? -1);
+    this.byHash.set(hash, id);
+    for (let i = start; i < end; i++) this.idTokens.push(stack[i]!);
+    this.idStart.push(this.idTokens.length);
+    return id;
+  }
+
+  private empty(token: number): number {
     this.weight = 2;
-    return text;
+    return token;
   }
 
-  private scalarRef(value: unknown): string | undefined {
+  private scalarRef(value: unknown): number {
     switch (typeof value) {
       case "string":
       case "number":
@@ -373,16 +411,16 @@ class Anchors {
         break;
       case "object":
         if (value === null) break;
-        return undefined;
+        return FAILED;
       default:
-        return undefined;
+        return FAILED;
     }
     // The Map's SameValueZero would make -0 the same key as 0, but they are written differently.
-    if (Object.is(value, -0)) return this.empty("-0");
+    if (Object.is(value, -0)) return this.empty(NEGATIVE_ZERO);
     let known = this.scalars.get(value);
     if (known === undefined) {
       const weight = typeof value === "string" ? value.length + 2 : String(value).length;
-      known = { ref: String(this.scalars.size), weight };
+      known = { ref: 4 * this.scalars.size, weight };
       this.scalars.set(value, known);
     }
     this.weight = known.weight;
