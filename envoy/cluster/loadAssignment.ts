@@ -8,9 +8,15 @@ import { consulDnsName, MESH_GATEWAY_SERVICE } from "../../model/names";
 import type { Configurer } from "../configurer";
 import type { Cluster, LocalityLbEndpoints } from "../types";
 import { socketAddress } from "../common/address";
-import { datacenterMatch, TRANSPORT_SOCKET_MATCH_KEY } from "./upstreamTls";
+import { datacenterMatch, TRANSPORT_SOCKET_MATCH_KEY, type UpstreamSockets } from "./upstreamTls";
 
-export function upstreamEndpoints(mesh: Mesh, fromCluster: string, target: MeshService): LocalityLbEndpoints[] {
+/** Gateway endpoints carry match metadata only for a datacenter that is not the cluster's default socket's. */
+export function upstreamEndpoints(
+  mesh: Mesh,
+  fromCluster: string,
+  target: MeshService,
+  sockets: UpstreamSockets,
+): LocalityLbEndpoints[] {
   const placement = upstreamPlacement(mesh, fromCluster, target.name);
   const local = findCluster(mesh, fromCluster);
   const endpoints: LocalityLbEndpoints[] = [];
@@ -34,7 +40,9 @@ export function upstreamEndpoints(mesh: Mesh, fromCluster: string, target: MeshS
           endpoint: {
             address: socketAddress(consulDnsName(MESH_GATEWAY_SERVICE, local.datacenter), local.gateway.port),
           },
-          metadata: { filter_metadata: { [TRANSPORT_SOCKET_MATCH_KEY]: datacenterMatch(remote.datacenter) } },
+          ...(sockets.matchedDatacenters.includes(remote.datacenter)
+            ? { metadata: { filter_metadata: { [TRANSPORT_SOCKET_MATCH_KEY]: datacenterMatch(remote.datacenter) } } }
+            : {}),
         },
       ],
     });

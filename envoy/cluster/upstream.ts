@@ -15,14 +15,14 @@ import { circuitBreakers } from "./circuitBreakers";
 import { outlierDetection } from "./outlierDetection";
 import { consulDns, dnsRefresh } from "./dns";
 import { http2 } from "./http2";
-import { upstreamTls } from "./upstreamTls";
+import { upstreamSockets, upstreamTls } from "./upstreamTls";
 import { loadAssignment, upstreamEndpoints } from "./loadAssignment";
 
 export function upstreamCluster(mesh: Mesh, instance: ServiceInstance, upstream: MeshUpstream): Cluster {
   const target = findService(mesh, upstream.service);
-  const remoteDatacenters = upstreamPlacement(mesh, instance.cluster, target.name).remoteClusters.map(
-    (c) => findCluster(mesh, c).datacenter,
-  );
+  const placement = upstreamPlacement(mesh, instance.cluster, target.name);
+  const remoteDatacenters = placement.remoteClusters.map((c) => findCluster(mesh, c).datacenter);
+  const sockets = upstreamSockets(instance.datacenter, placement.local, remoteDatacenters);
   return buildCluster(
     envoyNames.upstreamCluster(upstream.service),
     discovery("STRICT_DNS", mesh.defaults.connectTimeoutSeconds),
@@ -30,9 +30,9 @@ export function upstreamCluster(mesh: Mesh, instance: ServiceInstance, upstream:
     consulDns(findCluster(mesh, instance.cluster)),
     circuitBreakers(mesh.defaults.circuitBreaker),
     outlierDetection(mesh.defaults.outlierDetection),
-    upstreamTls(mesh, target, instance.datacenter, remoteDatacenters),
+    upstreamTls(mesh, target, sockets),
     http2(target.protocol),
-    loadAssignment(upstreamEndpoints(mesh, instance.cluster, target)),
+    loadAssignment(upstreamEndpoints(mesh, instance.cluster, target, sockets)),
   );
 }
 

@@ -6,7 +6,9 @@
  * (priority 1). Each datacenter needs its own SNI, `<svc>.<ns>.<dc>.internal.<td>`, so gateways know where a
  * connection goes. We use `transport_socket_matches`: gateway endpoints carry `envoy.transport_socket_match`
  * metadata `{datacenter: <dc>}` and get a TLS socket with that datacenter's SNI; endpoints without metadata (the
- * local instances) use the cluster's default socket, with the local datacenter's SNI. The local gateway then
+ * local instances) use the cluster's default socket, with the local datacenter's SNI. An upstream with no local
+ * copy uses its first remote datacenter as the default instead, so a remote-only upstream in one datacenter has one
+ * socket and no match metadata at all (a default socket no endpoint uses would be dead config). The local gateway then
  * forwards foreign-datacenter SNI to that datacenter's gateway, which routes its own SNI to local instances.
  * Each socket pins exactly one SPIFFE ID, its datacenter's: a priority-1 endpoint behind the west gateway must
  * present west's identity, so a compromised local instance cannot answer for the remote copy (or the reverse).
@@ -48,20 +50,31 @@ export function upstreamTlsSocket(mesh: Mesh, target: MeshService, datacenter: s
   };
 }
 
+/** Which datacenter's socket is the cluster's default, and which ones endpoints select through match metadata. */
+export interface UpstreamSockets {
+  readonly defaultDatacenter: string;
+  readonly matchedDatacenters: readonly string[];
+}
+
 /**
- * Default socket for `localDatacenter`, one matched socket per remote datacenter. Each matches the SAN of its own
- * datacenter's instances only.
+ * The default socket is the local datacenter's when the target runs locally, else the first remote one's; every
+ * other datacenter the target runs in gets a matched socket. `remoteDatacenters` in name order.
  */
-export function upstreamTls(
-  mesh: Mesh,
-  target: MeshService,
+export function upstreamSockets(
   localDatacenter: string,
+  runsLocally: boolean,
   remoteDatacenters: readonly string[],
-): Configurer<Cluster> {
+): UpstreamSockets {
+  const defaultDatacenter = runsLocally ? localDatacenter : (remoteDatacenters[0] ?? localDatacenter);
+  return { defaultDatacenter, matchedDatacenters: remoteDatacenters.filter((dc) => dc !== defaultDatacenter) };
+}
+
+/** The default socket and one matched socket per other datacenter, each pinning its own datacenter's SAN only. */
+export function upstreamTls(mesh: Mesh, target: MeshService, sockets: UpstreamSockets): Configurer<Cluster> {
   return (cluster) => {
-    cluster.transport_socket = upstreamTlsSocket(mesh, target, localDatacenter);
-    if (remoteDatacenters.length === 0) return;
-    cluster.transport_socket_matches = remoteDatacenters.map((dc) => ({
+    cluster.transport_socket = upstreamTlsSocket(mesh, target, sockets.defaultDatacenter);
+    if (sockets.matchedDatacenters.length === 0) return;
+    cluster.transport_socket_matches = sockets.matchedDatacenters.map((dc) => ({
       name: `dc_${dc}`,
       match: datacenterMatch(dc),
       transport_socket: upstreamTlsSocket(mesh, target, dc),

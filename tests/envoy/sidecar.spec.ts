@@ -190,6 +190,20 @@ describe("envoy sidecar", () => {
     );
   });
 
+  it("a remote-only upstream in one datacenter has one socket, pinned to that datacenter, and no match metadata", () => {
+    const c = clusterOf(dev, instance(dev, "blockchain-core", "east"), "upstream_blockchain-anchor");
+    const tls = c.transport_socket?.typed_config as UpstreamTlsContext;
+    assert.equal(tls.sni, "blockchain-anchor.lucid.west.internal.lucid.mesh");
+    assert.deepEqual(
+      tls.common_tls_context.combined_validation_context!.default_validation_context.match_typed_subject_alt_names.map(
+        (m) => m.matcher.exact,
+      ),
+      ["spiffe://lucid.mesh/ns/lucid/dc/west/svc/blockchain-anchor"],
+    );
+    assert.equal(c.transport_socket_matches, undefined, "no socket that no endpoint selects");
+    assert.ok(c.load_assignment!.endpoints.every((e) => e.lb_endpoints.every((l) => l.metadata === undefined)));
+  });
+
   it("outbound HTTP listeners retry per the model and bind to loopback", () => {
     const l = listener(dev, instance(dev, "api-gateway"), "outbound_session-api");
     assert.equal(l.address.socket_address.address, "127.0.0.1");

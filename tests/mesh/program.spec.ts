@@ -14,7 +14,7 @@ describe("program: bad stack config", function () {
     const recorder = await startSimulation({ stack: "dev", config: { "lucid-mesh:mesh": raw } });
     let caught: unknown;
     try {
-      runMeshProgram();
+      void runMeshProgram();
     } catch (error) {
       caught = error;
     }
