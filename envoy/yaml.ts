@@ -53,7 +53,7 @@ export function toYaml(value: unknown, options?: YamlOptions): string {
   const out: string[] = [];
   if (options?.anchors === true) {
     const anchors = Anchors.of(value);
-    if (anchors !== undefined && writeBlock(value, "", out, anchors)) return anchors.finish(out);
+    if (anchors !== undefined && writeBlock(value, "", out, anchors)) return out.join("");
     return dump(value, DUMP_OPTIONS);
   }
   if (!writeBlock(value, "", out, undefined)) return dump(value, DUMP_OPTIONS);
@@ -205,24 +205,6 @@ function pushScalarLine(text: string, out: string[]): boolean {
  */
 const MIN_ALIAS_WEIGHT = 40;
 
-/** A placeholder in `out` for an anchor (`&name`), filled in by `finish` if some alias refers to it. */
-interface AnchorSlot {
-  readonly at: number;
-  readonly base: string;
-  /** Text around the anchor: " " after `key:`; for a sequence item, a newline and the item's indentation after it. */
-  readonly before: string;
-  readonly after: string;
-  used: boolean;
-  name: string;
-}
-
-/** A placeholder in `out` for an alias (`*name`) of `slot`. */
-interface AliasSlot {
-  readonly at: number;
-  readonly before: string;
-  readonly slot: AnchorSlot;
-}
-
 // Token values for what has no id of its own (scalars are 4 * id, collections 4 * id + 1).
 const EMPTY_SEQUENCE = 2;
 const EMPTY_MAPPING = 6;
@@ -323,15 +305,14 @@ function flowText(document: string, prefix: string, suffix: string): string | nu
  * `of` first walks the value in `writeBlock`'s order and numbers every non-empty collection (its index). For each it
  * keeps a structural id, equal exactly when the content is equal (hash-consing: a collection is the sequence of its
  * scalars' and children's tokens in key order, compared as numbers, so the pass is linear in the document and
- * allocates no strings), its weight (the length of its compact JSON), the number of collections in its subtree and,
- * for a mapping, its sorted keys, and the length of its flow text; `plan` then finds the ones that may be written in
- * flow style.
- * `writeBlock` then calls `visit` for each non-empty collection below the root as it reaches it: the first one with
- * a given id (and a weight of at least MIN_ALIAS_WEIGHT) gets an empty anchor placeholder and is written out; a
- * later one with the same id becomes an alias and its subtree is skipped. Before that it asks `fitsFlow`, and a
- * collection written in flow style (`flow`) has its subtree skipped too. `finish` names the anchors that were
- * aliased (after the key they first appear under, `<key>_item` for a sequence item, `_2`, `_3` on clashes), in
- * document order, and drops the others, so there are no unused anchors and the bytes depend only on the value.
+ * allocates no strings), its weight (the length of its compact JSON), the number of collections in its subtree, for a
+ * mapping its sorted keys, and the length of its flow text. `plan` then finds the ids that will be aliased and the
+ * collections that may be written in flow style.
+ * `writeBlock` then calls `fitsFlow` and `visit` for each non-empty collection below the root as it reaches it: the
+ * first occurrence of an aliased id is written with an anchor named after the key it appears under (`<key>_item` for
+ * a sequence item, `_2`, `_3` on clashes), every later one is an alias and its subtree is skipped; a collection
+ * written in flow style (`flow`) has its subtree skipped too. There are no unused anchors, and the bytes depend only
+ * on the value.
  */
 class Anchors {
   // Per collection, by index (the order both walks meet them).
@@ -370,9 +351,9 @@ class Anchors {
   /** Per id: 1 when some occurrence is an alias, so its first occurrence carries an anchor (see `plan`). */
   private aliasedIds: Uint8Array = new Uint8Array(0);
 
-  private readonly first = new Map<number, AnchorSlot>();
-  private readonly anchors: AnchorSlot[] = [];
-  private readonly aliases: AliasSlot[] = [];
+  /** Per aliased id, once its anchor is written: the anchor's name. */
+  private readonly names = new Map<number, string>();
+  private readonly taken = new Set<string>();
 
   private constructor() {}
 
@@ -385,11 +366,11 @@ class Anchors {
   }
 
   /**
-   * Which collections may be written in flow style: those with a flow text of at most MAX_FLOW_LENGTH characters and
-   * no descendant collection that carries an anchor or is an alias. Those are found by a dry run of `visit` (the
-   * writer meets the same indices in the same order and skips an alias's subtree): a collection is marked when its
-   * id is aliased somewhere, which makes its first occurrence an anchor and the others aliases. Writing an unmarked
-   * subtree in flow changes no anchor or alias, since nothing inside it would have been either.
+   * A dry run of `visit` over the indices (the writer meets them in the same order and skips an alias's subtree):
+   * an id is aliased when a collection of at least MIN_ALIAS_WEIGHT meets it a second time, and then its first
+   * occurrence carries the anchor. A collection may be written in flow style when its flow text is at most
+   * MAX_FLOW_LENGTH characters and no descendant carries an anchor or is an alias. Skipping such a subtree changes
+   * no other anchor or alias, since nothing inside it is either, so the dry run stays exact.
    */
   private plan(): void {
     const count = this.nodes.length;
@@ -431,8 +412,8 @@ class Anchors {
     if (this.nodes[index] !== node) throw new Error("toYaml: anchors out of step with the writer");
     if (this.flowable[index] !== 1) return false;
     const id = this.nodeIds[index]!;
-    // The first occurrence of an aliased id carries `&name ` (named after `key`, a clash suffix not counted).
-    const anchor = this.aliasedIds[id] === 1 && !this.first.has(id) ? anchorName(key).length + 2 : 0;
+    // The first occurrence of an aliased id carries `&name `.
+    const anchor = this.aliasedIds[id] === 1 && !this.names.has(id) ? this.nextName(key).length + 2 : 0;
     return column + anchor + this.flowLengths[index]! <= MAX_FLOW_LINE;
   }
 
@@ -471,43 +452,35 @@ class Anchors {
 
   /**
    * Called with `out` ending in `key:` (before " ") or `- ` (before ""), for a non-empty collection. Returns true
-   * when `node` was written as an alias (with its newline). Otherwise leaves an anchor placeholder (when `node` is a
-   * candidate) and returns false: the caller writes the block.
+   * when `node` was written as an alias (with its newline). Otherwise writes its anchor if it is the first occurrence
+   * of an aliased id (then `after`) and returns false: the caller writes the collection.
    */
   visit(node: object, out: string[], key: string, before: string, after: string): boolean {
     const index = this.cursor;
     if (this.nodes[index] !== node) throw new Error("toYaml: anchors out of step with the writer");
     if (this.weights[index]! < MIN_ALIAS_WEIGHT) return false;
     const id = this.nodeIds[index]!;
-    const slot = this.first.get(id);
-    if (slot !== undefined) {
-      slot.used = true;
-      this.aliases.push({ at: out.length, before, slot });
-      out.push("", "\n");
+    // Never met again where the writer goes (see `plan`): no anchor.
+    if (this.aliasedIds[id] !== 1) return false;
+    const name = this.names.get(id);
+    if (name !== undefined) {
+      out.push(`${before}*${name}`, "\n");
       this.cursor += this.sizes[index]!;
       return true;
     }
-    const anchor: AnchorSlot = { at: out.length, base: key, before, after, used: false, name: "" };
-    this.first.set(id, anchor);
-    this.anchors.push(anchor);
-    out.push("");
+    const anchor = this.nextName(key);
+    this.taken.add(anchor);
+    this.names.set(id, anchor);
+    out.push(`${before}&${anchor}${after}`);
     return false;
   }
 
-  /** Fills the placeholders and joins the document. */
-  finish(out: string[]): string {
-    const taken = new Set<string>();
-    for (const anchor of this.anchors) {
-      if (!anchor.used) continue;
-      const base = anchorName(anchor.base);
-      let name = base;
-      for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
-      taken.add(name);
-      anchor.name = name;
-      out[anchor.at] = `${anchor.before}&${name}${anchor.after}`;
-    }
-    for (const alias of this.aliases) out[alias.at] = `${alias.before}*${alias.slot.name}`;
-    return out.join("");
+  /** The name the next anchor under `key` gets: after the key, `_2`, `_3` on clashes. */
+  private nextName(key: string): string {
+    const base = anchorName(key);
+    let name = base;
+    for (let n = 2; this.taken.has(name); n++) name = `${base}_${n}`;
+    return name;
   }
 
   /**
