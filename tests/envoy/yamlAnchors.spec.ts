@@ -402,12 +402,7 @@ describe("toEnvoyYaml anchors", () => {
       assert.ok(anchored <= 24_500, `${anchored} bytes`);
     });
 
-    // Not reached with anchors and flow style (24.2 KB = bootstrap 2.4 KB + listener.yaml 12.8 KB + cluster.yaml
-    // 9.0 KB): what is left differs per upstream (a cluster with its own UpstreamTlsContext SAN and SNI and load
-    // assignment, 1.3-1.4 KB, 3.5 KB for the first, which carries the anchored shared parts and a second
-    // datacenter; an outbound listener with its route, 1 KB, 1.7 KB for the first with the anchored access log) or
-    // is the fixed part (inbound listener 4.8 KB, much of it the JSON access log and the RBAC principals; health and
-    // prometheus listeners 1.2 KB each).
-    it("the largest sidecar of the 100-service synthetic mesh fits 8 KB + 2 KB x 5 upstreams = 18,432 bytes");
+    // The issue's budget (8 KB + 2 KB x 5 upstreams = 18,432 bytes) is measured and judged by `npm run bench`, which
+    // reports it failing at 24.2 KB; bench/README.md breaks down what is left. No pending test stands in for it.
   });
 });
