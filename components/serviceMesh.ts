@@ -69,6 +69,8 @@ export class ServiceMesh extends pulumi.ComponentResource {
     // Config entries and registrations need a working Consul: its provider is configured from its outputs.
     const consulOpts = { parent: this, provider: this.consul.provider, dependsOn: [this.consul] };
     this.config = new ConsulMeshConfig(`${name}-config`, { mesh, cluster, pace: args.pace }, consulOpts);
+    // Awaited only after the sidecars: mark a failure handled now, so it surfaces there, not as an unhandled rejection.
+    this.config.declared.catch(() => undefined);
 
     const platform = this.workloadPlatform(args);
     // Workloads wait for Consul: Envoy resolves upstreams through its DNS from the first second.
