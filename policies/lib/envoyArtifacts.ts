@@ -69,6 +69,35 @@ function resourcesOf(document: unknown): Json[] {
 type Parsed = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
 
 /**
+ * The last few documents parsed, by file and text. Several rules read the same sidecar one after the other (the
+ * runner, like the policy server, runs every rule on a resource before the next), and parsing its YAML again for
+ * each was most of a big mesh's policy time. Rules treat what they read as read-only, so they can share it.
+ */
+const recentlyParsed = new Map<string, { readonly file: string; readonly result: Parsed }>();
+const RECENTLY_PARSED_LIMIT = 16;
+
+function parseDocument(file: string, text: string): Parsed {
+  // Keyed by the text itself: the same string instance comes back for every rule, and V8 keeps its hash.
+  const known = recentlyParsed.get(text);
+  if (known?.file === file) return known.result;
+  let result: Parsed;
+  try {
+    result = { ok: true, value: load(text) };
+  } catch (e) {
+    result = {
+      ok: false,
+      error: `${file} is not valid YAML (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`,
+    };
+  }
+  if (recentlyParsed.size >= RECENTLY_PARSED_LIMIT && !recentlyParsed.has(text)) {
+    const oldest = recentlyParsed.keys().next().value;
+    if (oldest !== undefined) recentlyParsed.delete(oldest);
+  }
+  recentlyParsed.set(text, { file, result });
+  return result;
+}
+
+/**
  * An EnvoyConfig that parses each document the first time a field needs it: a rule that reads only the bootstrap
  * (the admin address) never parses the listeners and clusters, which are most of the bytes. What each field holds is
  * exactly what parsing everything up front gave.
@@ -85,15 +114,7 @@ class LazyEnvoyConfig implements EnvoyConfig {
     if (known) return known;
     const text = this.documents.get(file);
     if (text === undefined) return undefined;
-    let result: Parsed;
-    try {
-      result = { ok: true, value: load(text) };
-    } catch (e) {
-      result = {
-        ok: false,
-        error: `${file} is not valid YAML (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`,
-      };
-    }
+    const result = parseDocument(file, text);
     this.parsed.set(file, result);
     return result;
   }

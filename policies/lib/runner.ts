@@ -231,24 +231,30 @@ function isStackPolicy(p: ResourceValidationPolicy | StackValidationPolicy): p i
   return "validateStack" in p;
 }
 
-/** Every policy of the pack over a set of resources: resource policies per resource, then stack policies. */
+/**
+ * Every policy of the pack over a set of resources, violations in pack order. Resource policies run resource by
+ * resource, every rule on a resource before the next resource, as the policy server does for each Analyze call: rules
+ * reading the same Envoy files then share one parse of them (envoyArtifacts.ts).
+ */
 export async function runPack(
   resources: readonly ResourceUnderTest[],
   configFor: (policy: string) => HarnessOptions = () => ({}),
 ): Promise<Violation[]> {
-  const out: Violation[] = [];
-  for (const policy of allPolicies) {
-    const options = configFor(policy.name);
-    if (isStackPolicy(policy)) {
-      out.push(...(await runStackPolicy(policy, resources, options)).violations);
-    } else {
-      for (const resource of resources) {
-        const result = await runResourcePolicy(policy, resource, options);
-        out.push(...result.violations.map((v) => ({ ...v, urn: urnOf(resource) })));
-      }
+  const found = new Map<string, Violation[]>(allPolicies.map((p) => [p.name, []]));
+  const resourcePolicies = allPolicies.filter((p): p is ResourceValidationPolicy => !isStackPolicy(p));
+  const options = new Map(allPolicies.map((p) => [p.name, configFor(p.name)]));
+  for (const resource of resources) {
+    for (const policy of resourcePolicies) {
+      const result = await runResourcePolicy(policy, resource, options.get(policy.name));
+      found.get(policy.name)!.push(...result.violations.map((v) => ({ ...v, urn: urnOf(resource) })));
     }
   }
-  return out;
+  for (const policy of allPolicies) {
+    if (isStackPolicy(policy)) {
+      found.get(policy.name)!.push(...(await runStackPolicy(policy, resources, options.get(policy.name))).violations);
+    }
+  }
+  return allPolicies.flatMap((p) => found.get(p.name)!);
 }
 
 /**

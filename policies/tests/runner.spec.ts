@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { readOnly, runResourcePolicy } from "../lib/runner";
+import { readOnly, runPack, runResourcePolicy } from "../lib/runner";
+import { allPolicies } from "../rules";
 
 describe("policy runner: props are shared read-only, not cloned per policy", () => {
   const resource = () => ({
@@ -58,5 +59,37 @@ describe("policy runner: props are shared read-only, not cloned per policy", () 
     const view = readOnly(props);
     assert.equal(view.list, view.list);
     assert.deepEqual(view.inner.x, [1]);
+  });
+});
+
+describe("policy runner: runPack", () => {
+  const container = (name: string) => ({
+    type: "docker:index/container:Container",
+    name,
+    urn: `urn:pulumi:test::lucid-mesh::docker:index/container:Container::${name}`,
+    props: {
+      image: "envoyproxy/envoy:latest",
+      envs: ["CONSUL_HTTP_TOKEN=0f6b3c1e-8d2a-4c55-9a1e-2b7d4c9e1f00"],
+    },
+  });
+
+  it("reports violations in pack order, then resource order, though it runs resource by resource", async () => {
+    const violations = await runPack([container("a"), container("b")]);
+    const order = allPolicies.map((p) => p.name);
+    const seen = violations.map((v) => [v.policy, v.urn?.split("::").pop()]);
+    const policies = [...new Set(seen.map(([policy]) => policy))];
+    assert.ok(policies.length >= 2, `expected two rules to fire: ${JSON.stringify(seen)}`);
+    assert.deepEqual(
+      policies,
+      order.filter((p) => policies.includes(p)),
+      "grouped by rule, in the pack's order",
+    );
+    for (const policy of policies) {
+      assert.deepEqual(
+        seen.filter(([p]) => p === policy).map(([, name]) => name),
+        ["a", "b"],
+        `${String(policy)}: resources in input order`,
+      );
+    }
   });
 });
