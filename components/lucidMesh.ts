@@ -34,7 +34,10 @@ export class LucidMesh extends pulumi.ComponentResource {
   readonly ca: MeshCertificateAuthority;
   readonly clusters: Record<string, ServiceMesh> = {};
   /** Set when `observability.prometheus` is on and the mesh is declared. */
-  prometheusUrl: pulumi.Output<string> | undefined;
+  get prometheusUrl(): pulumi.Output<string> | undefined {
+    return this.prometheusOutput;
+  }
+  private prometheusOutput: pulumi.Output<string> | undefined;
   /**
    * Resolves once every resource of the mesh is declared and the outputs are registered. Clusters are declared one
    * after the other; with no pace it settles within the same turn of the event loop as the constructor.
@@ -103,7 +106,7 @@ export class LucidMesh extends pulumi.ComponentResource {
       peerClusters(`${a.cluster.name}-${b.cluster.name}`, mesh, a, b, { parent: this });
     }
 
-    this.prometheusUrl = mesh.observability.prometheus ? this.prometheus(name, mesh) : undefined;
+    this.prometheusOutput = mesh.observability.prometheus ? this.prometheus(name, mesh) : undefined;
     this.registerOutputs({
       trustBundlePem: this.ca.trustBundlePem,
       inventory: this.ca.inventory,
