@@ -18,32 +18,7 @@ import { allInstances, parseMeshConfig, type Mesh } from "../../model";
 import { compareStrings } from "../../model/mesh";
 import { envoyFiles } from "../../model/names";
 import type { RecordedResource } from "../../simulate/recorder";
-
-/** The value as YAML can hold it: undefined dropped from mappings, null in sequences. */
-function normalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : normalize(v)));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [k, normalize(v)]),
-    );
-  }
-  return value;
-}
-
-/** A deep copy whose mappings list their keys in reverse: the same value, another insertion order. */
-function reversedKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(reversedKeys);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .reverse()
-        .map(([k, v]) => [k, reversedKeys(v)]),
-    );
-  }
-  return value;
-}
+import { normalize, reversedKeys, yamlTrees } from "./yamlValues";
 
 interface Marks {
   readonly anchors: Array<{ name: string; at: number }>;
@@ -329,14 +304,7 @@ describe("toEnvoyYaml anchors", () => {
       fc.constant(undefined),
       fc.constant(-0),
     );
-    const trees = fc.letrec((tie) => ({
-      node: fc.oneof(
-        { depthSize: "small" },
-        scalars,
-        fc.array(tie("node"), { maxLength: 4 }),
-        fc.dictionary(keys, tie("node"), { maxKeys: 4 }),
-      ),
-    })).node;
+    const trees = yamlTrees(keys, scalars);
     /** Random trees placed several times (as copies and as the same object) in one document. */
     const withRepeats = fc
       .tuple(trees, trees, trees, fc.string({ minLength: 40, maxLength: 50 }))

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { dump } from "js-yaml";
 import { toYaml, YAML_DUMP_OPTIONS } from "../../envoy/yaml";
 import { compareStrings } from "../../model/mesh";
+import { yamlTrees } from "./yamlValues";
 
 /** The reference: a deep copy with sorted keys (undefined dropped), then js-yaml's dump with toYaml's options. */
 function sortKeysDeep(value: unknown): unknown {
@@ -66,14 +67,7 @@ const scalars = fc.oneof(
   fc.constant(undefined),
   fc.constant(-0),
 );
-const trees = fc.letrec((tie) => ({
-  node: fc.oneof(
-    { depthSize: "small" },
-    scalars,
-    fc.array(tie("node"), { maxLength: 4 }),
-    fc.dictionary(strings, tie("node"), { maxKeys: 4 }),
-  ),
-})).node;
+const trees = yamlTrees(strings, scalars);
 
 describe("toYaml fast path", () => {
   it("writes exactly what sorted keys + js-yaml dump write, for any JSON-like value", () => {

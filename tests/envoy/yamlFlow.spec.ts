@@ -6,6 +6,7 @@ import { gatewayConfig, sidecarConfig } from "../../envoy";
 import { YAML_DUMP_OPTIONS, toEnvoyYaml, toYaml } from "../../envoy/yaml";
 import { allInstances, parseMeshConfig } from "../../model";
 import { compareStrings } from "../../model/mesh";
+import { normalize, reversedKeys, yamlTrees } from "./yamlValues";
 
 /** The flow style's limits (envoy/yaml.ts MAX_FLOW_LENGTH, MAX_FLOW_LINE). */
 const MAX_FLOW_LENGTH = 80;
@@ -24,31 +25,6 @@ function keyOrder(a: unknown, b: unknown): number {
 /** js-yaml's own flow rendering of a value, keys in toYaml's order. */
 function jsYamlFlow(value: unknown): string {
   return dump(value, { ...YAML_DUMP_OPTIONS, flowLevel: 0, sortKeys: keyOrder }).replace(/\n$/, "");
-}
-
-/** The value as YAML can hold it: undefined dropped from mappings, null in sequences. */
-function normalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : normalize(v)));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [k, normalize(v)]),
-    );
-  }
-  return value;
-}
-
-function reversedKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(reversedKeys);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .reverse()
-        .map(([k, v]) => [k, reversedKeys(v)]),
-    );
-  }
-  return value;
 }
 
 interface FlowCollection {
@@ -330,14 +306,7 @@ describe("toEnvoyYaml flow style", () => {
       fc.constant(undefined),
       fc.constant(-0),
     );
-    const trees = fc.letrec((tie) => ({
-      node: fc.oneof(
-        { depthSize: "small" },
-        scalars,
-        fc.array(tie("node"), { maxLength: 4 }),
-        fc.dictionary(keys, tie("node"), { maxKeys: 4 }),
-      ),
-    })).node;
+    const trees = yamlTrees(keys, scalars);
     /** Random trees, some repeated (so some flow candidates are anchored, aliased or hold an alias). */
     const documents = fc
       .tuple(trees, trees, trees)
