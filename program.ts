@@ -55,7 +55,7 @@ export interface MeshProgramOptions {
  */
 export function runMeshProgram(options: MeshProgramOptions = {}) {
   const mesh = loadMesh();
-  const lucidMesh = new LucidMesh("lucid", { mesh, ...(options.pace ? { pace: options.pace } : {}) });
+  const lucidMesh = new LucidMesh("lucid", { mesh, pace: options.pace });
   return lucidMesh.declared.then(() => ({
     model: modelSummary(mesh),
     clusters: lucidMesh.clusterOutputs(),

@@ -5,10 +5,12 @@
  * Whatever the mesh takes beyond this is ours; what this takes is the SDK's.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { declareInBatches } from "../components/pacing";
 import { settle } from "../simulate/recorder";
 import { withoutSdkDebugAids } from "../simulate/sdkDebugAids";
 import { timeAsync } from "./measure";
 
+/** Trivial resources per batch: each weighs a fraction of a sidecar's. */
 const BATCH = 100;
 
 class TrivialResource extends pulumi.CustomResource {
@@ -43,11 +45,11 @@ export async function measureSdkFloor(count: number): Promise<number> {
   const timed = await timeAsync(() =>
     withoutSdkDebugAids(async () => {
       let group: TrivialGroup | undefined;
-      for (let i = 0; i < count; i++) {
+      const indices = Array.from({ length: count }, (_, i) => i);
+      await declareInBatches(indices, BATCH, settle, (i) => {
         if (i % 10 === 0) group = new TrivialGroup(`group-${i}`);
         new TrivialResource(`trivial-${i}`, i, { parent: group });
-        if ((i + 1) % BATCH === 0) await settle();
-      }
+      });
       await settle();
     }),
   );

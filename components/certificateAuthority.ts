@@ -97,6 +97,7 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
     this.mesh = args.mesh;
     this.plan = validityPlan(args.mesh);
     const security = args.mesh.security;
+    const upfront = (args.leaves ?? "upfront") === "upfront";
 
     const rootKey = this.privateKey(names.rootKey(name));
     const root = new tls.SelfSignedCert(
@@ -134,7 +135,7 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
         chain: [intermediate.certPem],
       };
       this.clusterIssuers.set(cluster.name, clusterIssuer);
-      if ((args.leaves ?? "upfront") === "upfront") {
+      if (upfront) {
         for (const service of servicesInCluster(args.mesh, cluster.name)) this.issueLeaf(cluster.name, service.name);
       }
       const consul = this.issue(names.consulServer(cluster.name), clusterIssuer, {
@@ -147,7 +148,7 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
       this.consulServers.set(cluster.name, consul);
     }
 
-    if ((args.leaves ?? "upfront") === "upfront") this.completeInventory();
+    if (upfront) this.completeInventory();
   }
 
   /** One entry per leaf certificate, sorted by cluster then service. No key material. */
@@ -169,10 +170,9 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
         if (!this.leaves.has(leafKey(cluster.name, service.name))) this.issueLeaf(cluster.name, service.name);
       }
     }
-    const sorted = [...this.leaves.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const owners = sorted.map(([k]) => k.split("/") as [string, string]);
+    const owners = [...this.leaves.keys()].map((k) => k.split("/") as [string, string]);
     this.inventoryOutput = pulumi
-      .all(sorted.map(([, l]) => l.certPem))
+      .all([...this.leaves.values()].map((l) => l.certPem))
       .apply((pems: (string | undefined)[]) =>
         sortInventory(
           pems.flatMap((pem, i) =>
@@ -202,7 +202,8 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
     if (known) return this.expose(known);
     const runsThere =
       this.clusterIssuers.has(cluster) && servicesInCluster(this.mesh, cluster).some((s) => s.name === service);
-    if (this.inventoryOutput || !runsThere) return this.expose(this.lookup(this.leaves, key, "cluster/service"));
+    // A service that does not run there: lookup throws, naming the leaves there are.
+    if (!runsThere) return this.expose(this.lookup(this.leaves, key, "cluster/service"));
     return this.expose(this.issueLeaf(cluster, service));
   }
 

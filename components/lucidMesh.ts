@@ -89,7 +89,7 @@ export class LucidMesh extends pulumi.ComponentResource {
           ca: this.ca,
           platform,
           ...(platform.kind === "docker" ? { dockerImage } : {}),
-          ...(pace ? { pace } : {}),
+          pace,
         },
         { parent: this, dependsOn: wanNetwork && platform.kind === "docker" ? [wanNetwork] : [] },
       );

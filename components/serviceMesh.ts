@@ -122,7 +122,7 @@ export class ServiceMesh extends pulumi.ComponentResource {
         cluster,
         addresses,
         gateway: { address: this.gateway.localHost, port: cluster.gateway.port },
-        ...(args.pace ? { pace: args.pace } : {}),
+        pace: args.pace,
       },
       consulOpts,
     );
