@@ -76,33 +76,36 @@ const stringTexts = new Map<string, string | null>();
 const otherTexts = new Map<number | boolean, string | null>();
 const SCALAR_CACHE_LIMIT = 50_000;
 
+/** `cache`'s value for `key`, computed and kept on first use; the cache is emptied when it reaches the limit. */
+function memoised<K, V>(cache: Map<K, V>, key: K, compute: (key: K) => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = compute(key);
+    if (cache.size >= SCALAR_CACHE_LIMIT) cache.clear();
+    cache.set(key, value);
+  }
+  return value;
+}
+
 /** js-yaml's text for a single-line scalar (without the newline), or undefined when the fast path must not apply. */
 function scalar(value: unknown): string | undefined {
   switch (typeof value) {
-    case "string": {
-      let text = stringTexts.get(value);
-      if (text === undefined) {
-        text = /[\n\r]/.test(value) ? null : dumpScalar(value);
-        if (stringTexts.size >= SCALAR_CACHE_LIMIT) stringTexts.clear();
-        stringTexts.set(value, text);
-      }
-      return text ?? undefined;
-    }
+    case "string":
+      return memoised(stringTexts, value, dumpString) ?? undefined;
     case "number":
     case "boolean": {
       // A Map key's SameValueZero would take -0 for 0, which js-yaml writes differently.
       if (Object.is(value, -0)) return dumpScalar(value) ?? undefined;
-      let text = otherTexts.get(value);
-      if (text === undefined) {
-        text = dumpScalar(value);
-        if (otherTexts.size >= SCALAR_CACHE_LIMIT) otherTexts.clear();
-        otherTexts.set(value, text);
-      }
-      return text ?? undefined;
+      return memoised(otherTexts, value, dumpScalar) ?? undefined;
     }
     default:
       return value === null ? "null" : undefined;
   }
+}
+
+/** js-yaml's own text for a string, or null when it spans lines (the fast path's test, before asking js-yaml). */
+function dumpString(value: string): string | null {
+  return /[\n\r]/.test(value) ? null : dumpScalar(value);
 }
 
 /** js-yaml's own text for a scalar, or null when it is not a single line. */
@@ -268,26 +271,22 @@ const flowKeyTexts = new Map<string, string | null>();
 function flowValueText(value: unknown): string | null {
   const scalarValue = value as FlowScalar;
   // A Map key's SameValueZero would take -0 for 0, which js-yaml writes differently.
-  if (Object.is(scalarValue, -0)) return flowText(dump([scalarValue], FLOW_DUMP_OPTIONS), "[", "]\n");
-  let text = flowValueTexts.get(scalarValue);
-  if (text === undefined) {
-    const lines = typeof scalarValue === "string" && /[\n\r]/.test(scalarValue);
-    text = lines ? null : flowText(dump([scalarValue], FLOW_DUMP_OPTIONS), "[", "]\n");
-    if (flowValueTexts.size >= SCALAR_CACHE_LIMIT) flowValueTexts.clear();
-    flowValueTexts.set(scalarValue, text);
-  }
-  return text;
+  if (Object.is(scalarValue, -0)) return dumpFlowValue(scalarValue);
+  return memoised(flowValueTexts, scalarValue, dumpFlowValue);
+}
+
+function dumpFlowValue(value: FlowScalar): string | null {
+  if (typeof value === "string" && /[\n\r]/.test(value)) return null;
+  return flowText(dump([value], FLOW_DUMP_OPTIONS), "[", "]\n");
 }
 
 /** js-yaml's own text for `key` as a flow mapping key, or null (as for `flowValueText`). */
 function flowKeyText(key: string): string | null {
-  let text = flowKeyTexts.get(key);
-  if (text === undefined) {
-    text = /[\n\r]/.test(key) ? null : flowText(dump({ [key]: null }, FLOW_DUMP_OPTIONS), "{", ": null}\n");
-    if (flowKeyTexts.size >= SCALAR_CACHE_LIMIT) flowKeyTexts.clear();
-    flowKeyTexts.set(key, text);
-  }
-  return text;
+  return memoised(flowKeyTexts, key, dumpFlowKey);
+}
+
+function dumpFlowKey(key: string): string | null {
+  return /[\n\r]/.test(key) ? null : flowText(dump({ [key]: null }, FLOW_DUMP_OPTIONS), "{", ": null}\n");
 }
 
 /** The scalar's text between `prefix` and `suffix` of js-yaml's one-item document, or null (see `flowValueText`). */
