@@ -13,7 +13,7 @@
  * Exit 0 when all hold, 1 when one does not, 2 when the compiler or yaml-cpp is missing.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -22,13 +22,13 @@ import { syntheticMeshConfig } from "../../bench/syntheticMesh";
 import { configFiles, gatewayConfig, sidecarConfig, type EnvoyConfigObjects } from "../../envoy";
 import { toYaml } from "../../envoy/yaml";
 import { allInstances, parseMeshConfig, type Mesh } from "../../model";
+import { meshConfigValue, readStackFile } from "../../model/stackFile";
 
 const ROOT = resolve(__dirname, "..", "..");
 const BATCH = 200;
 
 function stackMesh(stack: string): Mesh {
-  const doc = load(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-  return parseMeshConfig(structuredClone(doc.config["lucid-mesh:mesh"]));
+  return parseMeshConfig(meshConfigValue(readStackFile(ROOT, stack)));
 }
 
 /** The compiled loader, or undefined (with the reason printed) when g++ or yaml-cpp is missing. */
