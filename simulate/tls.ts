@@ -1,11 +1,11 @@
 /**
- * Faithful models of the tls provider's resources, with real cryptography: keys from node:crypto, CSRs and
- * certificates from @peculiar/x509 over node's WebCrypto. Certificates they issue verify with OpenSSL, so tests
- * can build chains and run real mTLS handshakes.
+ * Faithful models of the tls provider's resources, with real cryptography: keys and signatures from node:crypto,
+ * CSRs and certificates encoded with @peculiar/asn1-x509 and asn1-csr (names and extensions built by @peculiar/x509).
+ * Certificates they issue verify with OpenSSL, so tests can build chains and run real mTLS handshakes.
  *
  * What mirrors the provider (terraform-provider-tls, which @pulumi/tls wraps):
  * - `ecdsaCurve` defaults to P224 and `rsaBits` to 2048. An omitted curve gives a real P-224 key and reports
- *   `ecdsaCurve: "P224"`, as the provider would. WebCrypto cannot use P-224, and Envoy (BoringSSL) rejects it,
+ *   `ecdsaCurve: "P224"`, as the provider would. Envoy (BoringSSL) rejects P-224,
  *   so any CSR or certificate made with such a key FAILS with an error saying to set `ecdsaCurve`: the render
  *   stops at the first resource that would have produced an unusable certificate.
  * - `privateKeyPem` is SEC1 (`EC PRIVATE KEY`) for ECDSA and PKCS#1 (`RSA PRIVATE KEY`) for RSA; the PKCS#8 form
@@ -14,8 +14,8 @@
  *   critical basicConstraints (pathLen only when `maxPathLength` > 0, as Go omits a zero one), critical key usage
  *   and extended key usage from `allowedUses`, SANs, a subject key id when asked for or on a CA (Go adds one
  *   to CA certificates), and the issuer's subject key id as authority key id.
- * - A locally signed certificate takes subject and SANs from the CSR (whose signature is checked), and the CA key
- *   must match the CA certificate.
+ * - A locally signed certificate takes subject and SANs from the CSR, and the CA key must match the CA certificate.
+ *   The CSR's signature is not checked (the provider's CertRequest made it).
  * - `readyForRenewal` = now ≥ notAfter − earlyRenewalHours, computed at creation as the provider does on plan.
  */
 import {
@@ -24,10 +24,14 @@ import {
   createPublicKey,
   generateKeyPair,
   randomBytes,
+  sign,
   webcrypto,
   type KeyObject,
 } from "node:crypto";
 import { promisify } from "node:util";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import * as asnCsr from "@peculiar/asn1-csr";
+import * as asnX509 from "@peculiar/asn1-x509";
 import type * as X509 from "@peculiar/x509";
 import * as pulumi from "@pulumi/pulumi";
 import { isDueForRenewal } from "../pki/validity";
@@ -139,11 +143,15 @@ export interface IssueOptions {
 
 type KeyAlgorithmName = "ECDSA" | "RSA" | "ED25519";
 
-const CURVES: Record<string, { readonly openssl: string; readonly webcrypto?: string; readonly hash: string }> = {
-  P224: { openssl: "secp224r1", hash: "SHA-256" },
-  P256: { openssl: "prime256v1", webcrypto: "P-256", hash: "SHA-256" },
-  P384: { openssl: "secp384r1", webcrypto: "P-384", hash: "SHA-384" },
-  P521: { openssl: "secp521r1", webcrypto: "P-521", hash: "SHA-512" },
+/**
+ * The provider's curves. `signs: false` marks P-224: the provider makes it when ecdsaCurve is omitted, and Envoy
+ * (BoringSSL) rejects P-224 certificates, so the models make such a key but refuse to sign with it.
+ */
+const CURVES: Record<string, { readonly openssl: string; readonly signs: boolean; readonly hash: string }> = {
+  P224: { openssl: "secp224r1", signs: false, hash: "sha256" },
+  P256: { openssl: "prime256v1", signs: true, hash: "sha256" },
+  P384: { openssl: "secp384r1", signs: true, hash: "sha384" },
+  P521: { openssl: "secp521r1", signs: true, hash: "sha512" },
 };
 const CURVE_BY_OPENSSL = new Map(Object.entries(CURVES).map(([name, c]) => [c.openssl, name]));
 
@@ -159,24 +167,6 @@ export interface GeneratedKey {
   readonly publicKeyFingerprintSha256: string;
 }
 
-/** WebCrypto parameters for keys it can hold: generating through it avoids re-importing every key to sign. */
-function webcryptoParams(
-  inputs: PrivateKeyInputs,
-): { generate: webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams; signing: SigningAlgorithm } | undefined {
-  if (inputs.algorithm === "ECDSA") {
-    const curve = CURVES[inputs.ecdsaCurve ?? "P224"];
-    if (!curve?.webcrypto) return undefined;
-    return { generate: { name: "ECDSA", namedCurve: curve.webcrypto }, signing: { name: "ECDSA", hash: curve.hash } };
-  }
-  if (inputs.algorithm === "RSA") {
-    const signing = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
-    const modulusLength = inputs.rsaBits ?? 2048;
-    return { generate: { ...signing, modulusLength, publicExponent: new Uint8Array([1, 0, 1]) }, signing };
-  }
-  return undefined;
-}
-
-/** Keys WebCrypto cannot generate: P-224 (the provider default, reproduced on purpose) and Ed25519. */
 async function newKeyObject(inputs: PrivateKeyInputs): Promise<KeyObject> {
   switch (inputs.algorithm) {
     case "ECDSA": {
@@ -184,6 +174,9 @@ async function newKeyObject(inputs: PrivateKeyInputs): Promise<KeyObject> {
       if (!curve) throw new Error(`tls model: unsupported ecdsaCurve "${inputs.ecdsaCurve}"`);
       return (await generateKeyPairAsync("ec", { namedCurve: curve.openssl })).privateKey;
     }
+    case "RSA":
+      return (await generateKeyPairAsync("rsa", { modulusLength: inputs.rsaBits ?? 2048, publicExponent: 65537 }))
+        .privateKey;
     case "ED25519":
       return (await generateKeyPairAsync("ed25519")).privateKey;
     default:
@@ -222,26 +215,16 @@ function sshPublicKey(key: KeyObject): { type: string; blob: Buffer } | undefine
 }
 
 export async function generatePrivateKey(inputs: PrivateKeyInputs): Promise<GeneratedKey> {
-  const params = webcryptoParams(inputs);
-  let key: KeyObject;
-  let pair: webcrypto.CryptoKeyPair | undefined;
-  if (params) {
-    pair = (await webcrypto.subtle.generateKey(params.generate, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
-    const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", pair.privateKey));
-    key = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" });
-  } else {
-    key = await newKeyObject(inputs);
-  }
+  const key = await newKeyObject(inputs);
   const pub = createPublicKey(key);
   const algorithm = inputs.algorithm as KeyAlgorithmName;
   const legacyType = algorithm === "ECDSA" ? "sec1" : algorithm === "RSA" ? "pkcs1" : "pkcs8";
   const ssh = sshPublicKey(pub);
   const md5 = ssh ? createHash("md5").update(ssh.blob).digest("hex").match(/../g)!.join(":") : "";
   const privateKeyPem = key.export({ type: legacyType, format: "pem" }) as string;
-  if (pair && params) {
-    const spki = pub.export({ type: "spki", format: "der" });
-    signingKeys.set(privateKeyPem, Promise.resolve({ algorithm, keys: pair, signingAlgorithm: params.signing, spki }));
-  }
+  // Seeded so that signing with this key does not decode its PEM again (OpenSSL 3 takes ~1 ms per decode).
+  const signer = signingKeyOf(key, pub);
+  if (signer) signingKeys.set(privateKeyPem, Promise.resolve(signer));
   return {
     algorithm,
     ecdsaCurve: inputs.ecdsaCurve ?? "P224",
@@ -257,17 +240,50 @@ export async function generatePrivateKey(inputs: PrivateKeyInputs): Promise<Gene
   };
 }
 
-interface SigningAlgorithm {
-  readonly name: string;
-  readonly hash?: string;
-}
-
+/** A key that signs CSRs and certificates with node's `sign`, and how X.509 names its signatures. */
 interface SigningKey {
   readonly algorithm: KeyAlgorithmName;
-  readonly keys: webcrypto.CryptoKeyPair;
-  readonly signingAlgorithm: SigningAlgorithm;
+  readonly privateKey: KeyObject;
+  /** The digest for `sign`: null for Ed25519, which hashes itself. */
+  readonly digest: string | null;
+  /** The signature's AlgorithmIdentifier (RFC 5758 for ECDSA, RFC 4055 for RSA, RFC 8410 for Ed25519). */
+  readonly signatureAlgorithm: asnX509.AlgorithmIdentifier;
   /** SPKI DER, to match a key against a certificate. */
   readonly spki: Buffer;
+}
+
+const ECDSA_SIGNATURE_OIDS: Record<string, string> = {
+  sha256: "1.2.840.10045.4.3.2",
+  sha384: "1.2.840.10045.4.3.3",
+  sha512: "1.2.840.10045.4.3.4",
+};
+const SHA256_WITH_RSA = "1.2.840.113549.1.1.11";
+const ED25519 = "1.3.101.112";
+/** RSA's AlgorithmIdentifier carries an explicit NULL parameter (RFC 4055 §5); the others none. */
+const DER_NULL = new Uint8Array([0x05, 0x00]).buffer;
+
+/** The key as a signer, or undefined for a P-224 key, which the models refuse to sign with (see CURVES). */
+function signingKeyOf(key: KeyObject, pub: KeyObject): SigningKey | undefined {
+  const spki = pub.export({ type: "spki", format: "der" });
+  const signer = (algorithm: KeyAlgorithmName, digest: string | null, oid: string, parameters?: ArrayBuffer) => ({
+    algorithm,
+    privateKey: key,
+    digest,
+    signatureAlgorithm: new asnX509.AlgorithmIdentifier({ algorithm: oid, ...(parameters ? { parameters } : {}) }),
+    spki,
+  });
+  switch (key.asymmetricKeyType) {
+    case "ec": {
+      const curve = CURVES[CURVE_BY_OPENSSL.get(key.asymmetricKeyDetails?.namedCurve ?? "") ?? ""];
+      return curve?.signs ? signer("ECDSA", curve.hash, ECDSA_SIGNATURE_OIDS[curve.hash]!) : undefined;
+    }
+    case "rsa":
+      return signer("RSA", "sha256", SHA256_WITH_RSA, DER_NULL);
+    case "ed25519":
+      return signer("ED25519", null, ED25519);
+    default:
+      return undefined;
+  }
 }
 
 /** Keys ready to sign, by PEM: seeded when generated, imported once otherwise (an intermediate signs many leaves). */
@@ -276,45 +292,31 @@ const signingKeys = new Map<string, Promise<SigningKey>>();
 function signingKey(pem: string, resource: string): Promise<SigningKey> {
   let found = signingKeys.get(pem);
   if (!found) {
-    found = importSigningKey(pem, resource);
+    found = Promise.resolve().then(() => importSigningKey(pem, resource));
     signingKeys.set(pem, found);
     found.catch(() => signingKeys.delete(pem));
   }
   return found;
 }
 
-async function importSigningKey(pem: string, resource: string): Promise<SigningKey> {
+function importSigningKey(pem: string, resource: string): SigningKey {
   const key = createPrivateKey(pem);
-  const spki = createPublicKey(key).export({ type: "spki", format: "der" });
-  const pkcs8 = key.export({ type: "pkcs8", format: "der" });
-  const subtle = webcrypto.subtle;
-  const importPair = async (
-    params: webcrypto.EcKeyImportParams | webcrypto.RsaHashedImportParams | webcrypto.Algorithm,
-  ) => ({
-    privateKey: await subtle.importKey("pkcs8", pkcs8, params, false, ["sign"]),
-    publicKey: await subtle.importKey("spki", spki, params, true, ["verify"]),
-  });
+  const signer = signingKeyOf(key, createPublicKey(key));
+  if (signer) return signer;
   if (key.asymmetricKeyType === "ec") {
     const curveName = CURVE_BY_OPENSSL.get(key.asymmetricKeyDetails?.namedCurve ?? "") ?? "unknown";
-    const curve = CURVES[curveName];
-    if (!curve?.webcrypto) {
-      throw new Error(
-        `tls model: ${resource} uses an ECDSA ${curveName} key. The tls provider makes P224 when ecdsaCurve is ` +
-          `omitted, and Envoy (BoringSSL) rejects P-224 certificates: set ecdsaCurve to "P256" or "P384" on the PrivateKey.`,
-      );
-    }
-    const keys = await importPair({ name: "ECDSA", namedCurve: curve.webcrypto });
-    return { algorithm: "ECDSA", keys, signingAlgorithm: { name: "ECDSA", hash: curve.hash }, spki };
-  }
-  if (key.asymmetricKeyType === "rsa") {
-    const params = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
-    return { algorithm: "RSA", keys: await importPair(params), signingAlgorithm: params, spki };
-  }
-  if (key.asymmetricKeyType === "ed25519") {
-    const params = { name: "Ed25519" };
-    return { algorithm: "ED25519", keys: await importPair(params), signingAlgorithm: params, spki };
+    throw new Error(
+      `tls model: ${resource} uses an ECDSA ${curveName} key. The tls provider makes P224 when ecdsaCurve is ` +
+        `omitted, and Envoy (BoringSSL) rejects P-224 certificates: set ecdsaCurve to "P256" or "P384" on the PrivateKey.`,
+    );
   }
   throw new Error(`tls model: ${resource}: unsupported key type ${key.asymmetricKeyType}`);
+}
+
+/** `der` signed with `signer`; ECDSA signatures DER-encoded (Ecdsa-Sig-Value), as X.509 wants them. */
+function signDer(signer: SigningKey, der: ArrayBuffer): ArrayBuffer {
+  const signature = sign(signer.digest, Buffer.from(der), { key: signer.privateKey, dsaEncoding: "der" });
+  return new Uint8Array(signature).buffer;
 }
 
 // ---- Names, uses and extensions ----
@@ -372,7 +374,26 @@ const EXTENDED_KEY_USAGES: Record<string, string> = {
   microsoftKernelCodeSigning: "1.3.6.1.4.1.311.61.1.1",
 };
 
+/**
+ * Extensions every certificate of a kind shares (basic constraints, usages), built once:
+ * each @peculiar/x509 extension encodes itself on construction, and a big mesh issues thousands of leaves.
+ */
+const sharedExtensions = new Map<string, X509.Extension[]>();
+
+function shared(key: string, build: () => X509.Extension[]): X509.Extension[] {
+  let extensions = sharedExtensions.get(key);
+  if (!extensions) {
+    extensions = build();
+    sharedExtensions.set(key, extensions);
+  }
+  return extensions;
+}
+
 function usageExtensions(allowedUses: readonly string[]): X509.Extension[] {
+  return shared(`uses:${allowedUses.join(",")}`, () => buildUsageExtensions(allowedUses));
+}
+
+function buildUsageExtensions(allowedUses: readonly string[]): X509.Extension[] {
   let keyUsage = 0;
   const extended: string[] = [];
   for (const use of allowedUses) {
@@ -435,10 +456,6 @@ function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-function withNewline(pem: string): string {
-  return pem.endsWith("\n") ? pem : `${pem}\n`;
-}
-
 /**
  * The provider's `readyForRenewal`: it recomputes this on every refresh and plan, and a `true` makes the next
  * `pulumi up` replace the certificate. The models use it at creation; tests call it with a later clock.
@@ -461,44 +478,91 @@ export interface IssuedCertificate {
 
 interface IssueRequest {
   readonly common: CertificateCommonInputs;
-  readonly subject: X509.Name | X509.JsonName;
-  readonly issuer: X509.Name | X509.JsonName;
-  readonly publicKey: X509.PublicKey;
+  readonly subject: asnX509.Name;
+  readonly issuer: asnX509.Name;
+  /** The subject's public key, SPKI DER. */
+  readonly spki: ArrayBuffer | Uint8Array;
   readonly signer: SigningKey;
-  readonly sanExtensions: X509.Extension[];
-  readonly authorityKeyId?: X509.Extension;
+  readonly sanExtensions: readonly X509.Extension[];
+  /** Empty or one extension. */
+  readonly authorityKeyId: readonly X509.Extension[];
   readonly now: Date;
 }
 
-async function issue(req: IssueRequest): Promise<IssuedCertificate> {
+/** The ASN.1 form of an extension, parsed once per extension object (shared ones are reused for every leaf). */
+const asnExtensions = new WeakMap<X509.Extension, asnX509.Extension>();
+
+function asnExtension(extension: X509.Extension): asnX509.Extension {
+  let parsed = asnExtensions.get(extension);
+  if (!parsed) {
+    parsed = AsnConvert.parse(extension.rawData, asnX509.Extension);
+    asnExtensions.set(extension, parsed);
+  }
+  return parsed;
+}
+
+function asnName(name: X509.Name | X509.JsonName): asnX509.Name {
+  return AsnConvert.parse((name instanceof x509.Name ? name : new x509.Name(name)).toArrayBuffer(), asnX509.Name);
+}
+
+function pem(label: string, der: ArrayBuffer): string {
+  const lines =
+    Buffer.from(der)
+      .toString("base64")
+      .match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
+}
+
+/**
+ * The certificate, encoded with @peculiar/asn1-x509 and signed by node's `sign`, as PEM. @peculiar/x509's
+ * generator does the same through WebCrypto and then parses its own output back into an object, which a big
+ * mesh's thousands of leaves do not need.
+ */
+function signCertificate(
+  req: IssueRequest,
+  extensions: readonly X509.Extension[],
+  serial: string,
+  notBefore: Date,
+  notAfter: Date,
+): string {
+  const { signatureAlgorithm } = req.signer;
+  const tbsCertificate = new asnX509.TBSCertificate({
+    version: asnX509.Version.v3,
+    serialNumber: new Uint8Array(Buffer.from(serial, "hex")).buffer,
+    signature: signatureAlgorithm,
+    issuer: req.issuer,
+    validity: new asnX509.Validity({ notBefore, notAfter }),
+    subject: req.subject,
+    subjectPublicKeyInfo: AsnConvert.parse(req.spki, asnX509.SubjectPublicKeyInfo),
+    extensions: new asnX509.Extensions(extensions.map(asnExtension)),
+  });
+  const certificate = new asnX509.Certificate({
+    tbsCertificate,
+    signatureAlgorithm,
+    signatureValue: signDer(req.signer, AsnConvert.serialize(tbsCertificate)),
+  });
+  return pem("CERTIFICATE", AsnConvert.serialize(certificate));
+}
+
+function issue(req: IssueRequest): IssuedCertificate {
   const { common } = req;
   const isCa = common.isCaCertificate ?? false;
   const pathLength = isCa && (common.maxPathLength ?? 0) > 0 ? common.maxPathLength : undefined;
   const extensions: X509.Extension[] = [
-    new x509.BasicConstraintsExtension(isCa, pathLength, true),
+    ...shared(`basic:${isCa}:${pathLength}`, () => [new x509.BasicConstraintsExtension(isCa, pathLength, true)]),
     ...usageExtensions(common.allowedUses),
     ...req.sanExtensions,
   ];
   if (common.setSubjectKeyId || isCa) {
-    extensions.push(new x509.SubjectKeyIdentifierExtension(subjectKeyId(req.publicKey.rawData)));
+    extensions.push(new x509.SubjectKeyIdentifierExtension(subjectKeyId(req.spki)));
   }
-  if (req.authorityKeyId) extensions.push(req.authorityKeyId);
+  extensions.push(...req.authorityKeyId);
   const notBefore = new Date(Math.floor(req.now.getTime() / 1000) * 1000);
   const notAfter = new Date(notBefore.getTime() + common.validityPeriodHours * 3_600_000);
   const serial = randomSerial();
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial,
-    subject: req.subject,
-    issuer: req.issuer,
-    notBefore,
-    notAfter,
-    publicKey: req.publicKey,
-    signingKey: req.signer.keys.privateKey,
-    signingAlgorithm: req.signer.signingAlgorithm,
-    extensions,
-  });
+  const certPem = signCertificate(req, extensions, serial, notBefore, notAfter);
   return {
-    certPem: withNewline(cert.toString("pem")),
+    certPem,
     serial,
     validityStartTime: rfc3339(notBefore),
     validityEndTime: rfc3339(notAfter),
@@ -521,14 +585,15 @@ export async function createSelfSignedCert(
   const authorityKeyId = inputs.setAuthorityKeyId
     ? new x509.AuthorityKeyIdentifierExtension(subjectKeyId(signer.spki))
     : undefined;
+  const asnSubject = asnName(name);
   return issue({
     common: inputs,
-    subject: name,
-    issuer: name,
-    publicKey: new x509.PublicKey(signer.spki),
+    subject: asnSubject,
+    issuer: asnSubject,
+    spki: signer.spki,
     signer,
     sanExtensions: sanExtension(inputs, name.length === 0),
-    ...(authorityKeyId ? { authorityKeyId } : {}),
+    authorityKeyId: authorityKeyId ? [authorityKeyId] : [],
     now: options.now ?? new Date(),
   });
 }
@@ -539,41 +604,85 @@ export async function createCertRequest(
 ): Promise<{ certRequestPem: string; keyAlgorithm: KeyAlgorithmName }> {
   const signer = await signingKey(inputs.privateKeyPem, resource);
   const name = subjectName(inputs.subject);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name,
-    keys: signer.keys,
-    signingAlgorithm: signer.signingAlgorithm,
-    extensions: sanExtension(inputs, name.length === 0),
+  const sanExtensions = sanExtension(inputs, name.length === 0);
+  const subject = asnName(name);
+  // As @peculiar/x509's generator writes it: the SANs in one extensionRequest attribute (PKCS#9).
+  const attributes = new asnCsr.Attributes(
+    sanExtensions.length === 0
+      ? []
+      : [
+          new asnX509.Attribute({
+            type: EXTENSION_REQUEST_OID,
+            values: [AsnConvert.serialize(new asnX509.Extensions(sanExtensions.map(asnExtension)))],
+          }),
+        ],
+  );
+  const certificationRequestInfo = new asnCsr.CertificationRequestInfo({
+    version: 0,
+    subject,
+    subjectPKInfo: AsnConvert.parse(signer.spki, asnX509.SubjectPublicKeyInfo),
+    attributes,
   });
-  const certRequestPem = withNewline(csr.toString("pem"));
-  certRequests.set(certRequestPem, csr);
+  const request = new asnCsr.CertificationRequest({
+    certificationRequestInfo,
+    signatureAlgorithm: signer.signatureAlgorithm,
+    signature: signDer(signer, AsnConvert.serialize(certificationRequestInfo)),
+  });
+  const certRequestPem = pem("CERTIFICATE REQUEST", AsnConvert.serialize(request));
+  certRequests.set(certRequestPem, { subject, spki: signer.spki, sanExtensions });
   return { certRequestPem, keyAlgorithm: signer.algorithm };
 }
 
-/**
- * CSRs this process generated, by PEM: a LocallySignedCert signs the CSR its CertRequest just made, and parsing it
- * back (ASN.1) was a fifth of a big mesh's crypto. Taken out when used, so the map does not grow with the mesh.
- */
-const certRequests = new Map<string, X509.Pkcs10CertificateRequest>();
+const EXTENSION_REQUEST_OID = "1.2.840.113549.1.9.14";
 
-function parseCertRequest(pem: string): X509.Pkcs10CertificateRequest {
+/** What a LocallySignedCert takes from a CSR. */
+interface CertRequest {
+  readonly subject: asnX509.Name;
+  readonly spki: ArrayBuffer | Uint8Array;
+  readonly sanExtensions: readonly X509.Extension[];
+}
+
+/**
+ * CSRs this process generated, by PEM, with the SAN extension they were made with: a LocallySignedCert signs the
+ * CSR its CertRequest just made, and parsing it back (ASN.1) was a fifth of a big mesh's crypto. Taken out when
+ * used, so the map does not grow with the mesh.
+ */
+const certRequests = new Map<string, CertRequest>();
+
+function parseCertRequest(pem: string): CertRequest {
   const generated = certRequests.get(pem);
   if (generated) {
     certRequests.delete(pem);
     return generated;
   }
-  return new x509.Pkcs10CertificateRequest(pem);
+  const csr = new x509.Pkcs10CertificateRequest(pem);
+  const san = csr.getExtension(SUBJECT_ALT_NAME_OID);
+  return { subject: asnName(csr.subjectName), spki: csr.publicKey.rawData, sanExtensions: san ? [san] : [] };
 }
 
-const caCertificates = new Map<string, X509.X509Certificate>();
+interface CaCertificate {
+  readonly cert: X509.X509Certificate;
+  /** Its subject, the issuer of every certificate it signs. */
+  readonly subject: asnX509.Name;
+  /** The authority key id of every certificate it signs: its subject key id, when it has one. */
+  readonly authorityKeyId: X509.Extension[];
+}
 
-function parseCaCertificate(pem: string): X509.X509Certificate {
-  let cert = caCertificates.get(pem);
-  if (!cert) {
-    cert = new x509.X509Certificate(pem);
-    caCertificates.set(pem, cert);
+const caCertificates = new Map<string, CaCertificate>();
+
+function parseCaCertificate(pem: string): CaCertificate {
+  let ca = caCertificates.get(pem);
+  if (!ca) {
+    const cert = new x509.X509Certificate(pem);
+    const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension);
+    ca = {
+      cert,
+      subject: asnName(cert.subjectName),
+      authorityKeyId: ski ? [new x509.AuthorityKeyIdentifierExtension(ski.keyId)] : [],
+    };
+    caCertificates.set(pem, ca);
   }
-  return cert;
+  return ca;
 }
 
 export async function createLocallySignedCert(
@@ -583,21 +692,19 @@ export async function createLocallySignedCert(
 ): Promise<IssuedCertificate & { caKeyAlgorithm: KeyAlgorithmName }> {
   const signer = await signingKey(inputs.caPrivateKeyPem, resource);
   const ca = parseCaCertificate(inputs.caCertPem);
-  if (!Buffer.from(ca.publicKey.rawData).equals(signer.spki)) {
+  if (!Buffer.from(ca.cert.publicKey.rawData).equals(signer.spki)) {
     throw new Error(`tls model: ${resource}: caPrivateKeyPem does not match the public key of caCertPem`);
   }
   // The CSR's signature is not re-checked: it comes from the CertRequest model, and checking doubles the cost.
   const csr = parseCertRequest(inputs.certRequestPem);
-  const caSki = ca.getExtension(x509.SubjectKeyIdentifierExtension);
-  const san = csr.getExtension(SUBJECT_ALT_NAME_OID);
-  const issued = await issue({
+  const issued = issue({
     common: inputs,
-    subject: csr.subjectName,
-    issuer: ca.subjectName,
-    publicKey: csr.publicKey,
+    subject: csr.subject,
+    issuer: ca.subject,
+    spki: csr.spki,
     signer,
-    sanExtensions: san ? [san] : [],
-    ...(caSki ? { authorityKeyId: new x509.AuthorityKeyIdentifierExtension(caSki.keyId) } : {}),
+    sanExtensions: csr.sanExtensions,
+    authorityKeyId: ca.authorityKeyId,
     now: options.now ?? new Date(),
   });
   return { ...issued, caKeyAlgorithm: signer.algorithm };

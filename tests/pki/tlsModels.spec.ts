@@ -1,6 +1,6 @@
 /** The tls provider models themselves: key formats, the P224 default, CSRs and certificate fields. */
 import { strict as assert } from "node:assert";
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createPrivateKey, webcrypto, X509Certificate } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import {
   createCertRequest,
@@ -154,5 +154,70 @@ describe("tls provider models", () => {
       createSelfSignedCert({ privateKeyPem: key.privateKeyPem, allowedUses: ["server_auth"], validityPeriodHours: 1 }),
       /unknown allowedUses value "server_auth"/,
     );
+  });
+
+  it("signs CSRs and certificates that verify, with every key type it can sign with", async () => {
+    for (const inputs of [
+      { algorithm: "ECDSA", ecdsaCurve: "P256" },
+      { algorithm: "ECDSA", ecdsaCurve: "P384" },
+      { algorithm: "ECDSA", ecdsaCurve: "P521" },
+      { algorithm: "RSA", rsaBits: 2048 },
+      { algorithm: "ED25519" },
+    ]) {
+      const label = JSON.stringify(inputs);
+      const caKey = await generatePrivateKey(inputs);
+      const ca = await createSelfSignedCert({
+        privateKeyPem: caKey.privateKeyPem,
+        allowedUses: ["certSigning"],
+        validityPeriodHours: 1,
+        isCaCertificate: true,
+        subject: { commonName: "ca" },
+      });
+      const caCert = new X509Certificate(ca.certPem);
+      assert.ok(caCert.verify(caCert.publicKey), `${label}: self-signed CA`);
+      const leafKey = await generatePrivateKey(inputs);
+      const csr = await createCertRequest({ privateKeyPem: leafKey.privateKeyPem, uris: ["spiffe://lucid.mesh/a"] });
+      assert.ok(await new x509.Pkcs10CertificateRequest(csr.certRequestPem).verify(), `${label}: CSR signature`);
+      const leaf = await createLocallySignedCert({
+        certRequestPem: csr.certRequestPem,
+        caCertPem: ca.certPem,
+        caPrivateKeyPem: caKey.privateKeyPem,
+        allowedUses: ["digitalSignature"],
+        validityPeriodHours: 1,
+      });
+      const leafCert = new X509Certificate(leaf.certPem);
+      assert.ok(leafCert.verify(caCert.publicKey), `${label}: leaf signed by the CA`);
+      assert.ok(leafCert.checkIssued(caCert), `${label}: leaf names the CA as issuer`);
+      assert.equal(leafCert.publicKey.export({ format: "pem", type: "spki" }), leafKey.publicKeyPem, label);
+    }
+  });
+
+  it("signs a CSR it did not make itself, taking its subject and SANs from the PEM", async () => {
+    const caKey = await generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const ca = await createSelfSignedCert({
+      privateKeyPem: caKey.privateKeyPem,
+      allowedUses: ["certSigning"],
+      validityPeriodHours: 1,
+      isCaCertificate: true,
+      subject: { commonName: "ca" },
+    });
+    const keys = await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+    const foreign = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: "CN=foreign",
+      keys,
+      signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
+      extensions: [new x509.SubjectAlternativeNameExtension([{ type: "url", value: "spiffe://lucid.mesh/foreign" }])],
+    });
+    const leaf = await createLocallySignedCert({
+      certRequestPem: foreign.toString("pem"),
+      caCertPem: ca.certPem,
+      caPrivateKeyPem: caKey.privateKeyPem,
+      allowedUses: ["digitalSignature"],
+      validityPeriodHours: 1,
+    });
+    const cert = new X509Certificate(leaf.certPem);
+    assert.equal(cert.subject, "CN=foreign");
+    assert.equal(cert.subjectAltName, "URI:spiffe://lucid.mesh/foreign");
+    assert.ok(cert.verify(new X509Certificate(ca.certPem).publicKey));
   });
 });
