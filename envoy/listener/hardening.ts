@@ -5,7 +5,7 @@
  */
 import type { Configurer } from "../configurer";
 import type { HttpConnectionManager } from "../types";
-import { httpAccessLog, outboundAccessLog } from "../common/accessLog";
+import { httpAccessLog } from "../common/accessLog";
 
 export function httpHardening(): Configurer<HttpConnectionManager> {
   return (hcm) => {
@@ -35,12 +35,12 @@ export function httpHardening(): Configurer<HttpConnectionManager> {
  * the edge options that guard against untrusted downstreams are left at Envoy's defaults (header-with-underscore
  * rejection, path normalisation, HTTP/2 window and stream caps, use_remote_address, request_timeout). What bounds
  * a stuck call stays explicit: the connection idle and stream idle timeouts here, and the route's timeout and
- * retry policy. Access logs stay JSON to stdout, with the fields that describe an outbound call.
+ * retry policy. Access logs are the inbound JSON schema, to stdout.
  */
 export function loopbackHttpOptions(): Configurer<HttpConnectionManager> {
   return (hcm) => {
     hcm.common_http_protocol_options = { idle_timeout: "3600s" };
     hcm.stream_idle_timeout = "300s";
-    hcm.access_log = [outboundAccessLog()];
+    hcm.access_log = [httpAccessLog()];
   };
 }

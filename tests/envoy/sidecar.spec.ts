@@ -230,6 +230,8 @@ describe("envoy sidecar", () => {
     const inbound = hcmOf(listener(dev, instance(dev, "api-gateway"), "inbound"));
     assert.equal(inbound.common_http_protocol_options?.headers_with_underscores_action, "REJECT_REQUEST");
     assert.equal(inbound.normalize_path, true);
+    // One JSON log schema for every HTTP listener, so the file defines it once and aliases it.
+    assert.deepEqual(hcm.access_log, inbound.access_log);
   });
 
   it("the prometheus listener serves only /stats/prometheus and 404s everything else", () => {
