@@ -134,7 +134,7 @@ function pureRows(pure: readonly PureResult[], runs: number): Row[] {
     row("  object build only (sidecarConfig/gatewayConfig)", (r) => formatMs(r.buildMs)),
     row(`serialization floor, best of ${runs} [F]`, (r) => formatMs(min(r.floorRunsMs))),
     row("render ÷ floor [A÷F]", (r) => `${formatNumber(min(r.renderRunsMs) / min(r.floorRunsMs), 2)}×`),
-    row("validator, every sidecar's config set", (r) =>
+    row("validator, every sidecar's config set (+SDS)", (r) =>
       r.validateMs === undefined ? "skipped" : formatMs(r.validateMs),
     ),
     row("  per sidecar", (r) => (r.validateMs === undefined ? "skipped" : formatMs(r.validateMs / r.sidecars))),

@@ -6,13 +6,14 @@
  */
 import { dump } from "js-yaml";
 import { envoyFileSets } from "../artifacts/envoy";
-import { gatewayConfig, gatewayFiles, sidecarConfig, sidecarFiles, type EnvoyConfigObjects } from "../envoy";
+import { gatewayConfig, gatewayFiles, sdsFiles, sidecarConfig, sidecarFiles, type EnvoyConfigObjects } from "../envoy";
 import { validateConfigSetSync, type ConfigFile } from "../envoy/validator";
 import { YAML_DUMP_OPTIONS } from "../envoy/yaml";
 import { allInstances, parseMeshConfig, type Mesh } from "../model";
 import { envoyFiles } from "../model/names";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { rootCertificates } from "node:tls";
 import { join } from "node:path";
 import {
   checkEnvoySets,
@@ -110,8 +111,20 @@ function serializeOnly(objects: readonly EnvoyConfigObjects[]): number {
   return length;
 }
 
+/**
+ * A sidecar's SDS files, so the validator sees whole sets as the render's check does (and follows every SDS
+ * reference). The pure phase has no certificates: Node's first bundled root CA stands in for the chain and the
+ * bundle. The validator checks the files' structure, not the certificate; the render checks the real ones.
+ */
+const STAND_IN_SDS: readonly ConfigFile[] = Object.entries(
+  sdsFiles({ certificateChainPem: rootCertificates[0]!, trustBundlePem: rootCertificates[0]! }),
+).map(([name, content]) => ({ path: `${envoyFiles.secretsDirectory}/${name}`, content }));
+
 function configSet(files: Readonly<Record<string, string>>): ConfigFile[] {
-  return Object.entries(files).map(([name, content]) => ({ path: `${envoyFiles.directory}/${name}`, content }));
+  return [
+    ...Object.entries(files).map(([name, content]) => ({ path: `${envoyFiles.directory}/${name}`, content })),
+    ...STAND_IN_SDS,
+  ];
 }
 
 export function measurePure(services: number, options: BenchOptions): PureResult {
