@@ -29,7 +29,7 @@ import {
   type KeyObject,
 } from "node:crypto";
 import { promisify } from "node:util";
-import { AsnConvert } from "@peculiar/asn1-schema";
+import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import * as asnCsr from "@peculiar/asn1-csr";
 import * as asnX509 from "@peculiar/asn1-x509";
 import type * as X509 from "@peculiar/x509";
@@ -378,18 +378,28 @@ const EXTENDED_KEY_USAGES: Record<string, string> = {
  * Extensions every certificate of a kind shares (basic constraints, usages), built once:
  * each @peculiar/x509 extension encodes itself on construction, and a big mesh issues thousands of leaves.
  */
-const sharedExtensions = new Map<string, X509.Extension[]>();
+const sharedExtensions = new Map<string, asnX509.Extension[]>();
 
-function shared(key: string, build: () => X509.Extension[]): X509.Extension[] {
+function shared(key: string, build: () => X509.Extension[]): asnX509.Extension[] {
   let extensions = sharedExtensions.get(key);
   if (!extensions) {
-    extensions = build();
+    extensions = build().map(asnExtension);
     sharedExtensions.set(key, extensions);
   }
   return extensions;
 }
 
-function usageExtensions(allowedUses: readonly string[]): X509.Extension[] {
+/** An @peculiar/x509 extension in its ASN.1 form, the form certificates and CSRs are encoded from. */
+function asnExtension(extension: X509.Extension): asnX509.Extension {
+  return AsnConvert.parse(extension.rawData, asnX509.Extension);
+}
+
+/** An extension built directly in ASN.1: the per-certificate ones (SANs, key ids), skipping x509's encode-and-parse. */
+function extension(extnID: string, critical: boolean, value: object): asnX509.Extension {
+  return new asnX509.Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
+}
+
+function usageExtensions(allowedUses: readonly string[]): asnX509.Extension[] {
   return shared(`uses:${allowedUses.join(",")}`, () => buildUsageExtensions(allowedUses));
 }
 
@@ -407,14 +417,16 @@ function buildUsageExtensions(allowedUses: readonly string[]): X509.Extension[] 
   ];
 }
 
-function sanExtension(sans: SanInputs, subjectEmpty: boolean): X509.Extension[] {
-  const names: X509.JsonGeneralName[] = [
-    ...(sans.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
-    ...(sans.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
-    ...(sans.uris ?? []).map((value) => ({ type: "url" as const, value })),
+function sanExtension(sans: SanInputs, subjectEmpty: boolean): asnX509.Extension[] {
+  const names = [
+    ...(sans.dnsNames ?? []).map((dNSName) => new asnX509.GeneralName({ dNSName })),
+    ...(sans.ipAddresses ?? []).map((iPAddress) => new asnX509.GeneralName({ iPAddress })),
+    ...(sans.uris ?? []).map((uniformResourceIdentifier) => new asnX509.GeneralName({ uniformResourceIdentifier })),
   ];
   // RFC 5280 §4.2.1.6: with an empty subject the SAN extension must be critical.
-  return names.length ? [new x509.SubjectAlternativeNameExtension(names, subjectEmpty)] : [];
+  return names.length
+    ? [extension(asnX509.id_ce_subjectAltName, subjectEmpty, new asnX509.SubjectAlternativeName(names))]
+    : [];
 }
 
 /** The length of a DER element's header and of its contents, at `offset`. */
@@ -483,22 +495,10 @@ interface IssueRequest {
   /** The subject's public key, SPKI DER. */
   readonly spki: ArrayBuffer | Uint8Array;
   readonly signer: SigningKey;
-  readonly sanExtensions: readonly X509.Extension[];
+  readonly sanExtensions: readonly asnX509.Extension[];
   /** Empty or one extension. */
-  readonly authorityKeyId: readonly X509.Extension[];
+  readonly authorityKeyId: readonly asnX509.Extension[];
   readonly now: Date;
-}
-
-/** The ASN.1 form of an extension, parsed once per extension object (shared ones are reused for every leaf). */
-const asnExtensions = new WeakMap<X509.Extension, asnX509.Extension>();
-
-function asnExtension(extension: X509.Extension): asnX509.Extension {
-  let parsed = asnExtensions.get(extension);
-  if (!parsed) {
-    parsed = AsnConvert.parse(extension.rawData, asnX509.Extension);
-    asnExtensions.set(extension, parsed);
-  }
-  return parsed;
 }
 
 function asnName(name: X509.Name | X509.JsonName): asnX509.Name {
@@ -520,7 +520,7 @@ function pem(label: string, der: ArrayBuffer): string {
  */
 function signCertificate(
   req: IssueRequest,
-  extensions: readonly X509.Extension[],
+  extensions: readonly asnX509.Extension[],
   serial: string,
   notBefore: Date,
   notAfter: Date,
@@ -534,7 +534,7 @@ function signCertificate(
     validity: new asnX509.Validity({ notBefore, notAfter }),
     subject: req.subject,
     subjectPublicKeyInfo: AsnConvert.parse(req.spki, asnX509.SubjectPublicKeyInfo),
-    extensions: new asnX509.Extensions(extensions.map(asnExtension)),
+    extensions: new asnX509.Extensions([...extensions]),
   });
   const certificate = new asnX509.Certificate({
     tbsCertificate,
@@ -548,13 +548,14 @@ function issue(req: IssueRequest): IssuedCertificate {
   const { common } = req;
   const isCa = common.isCaCertificate ?? false;
   const pathLength = isCa && (common.maxPathLength ?? 0) > 0 ? common.maxPathLength : undefined;
-  const extensions: X509.Extension[] = [
+  const extensions: asnX509.Extension[] = [
     ...shared(`basic:${isCa}:${pathLength}`, () => [new x509.BasicConstraintsExtension(isCa, pathLength, true)]),
     ...usageExtensions(common.allowedUses),
     ...req.sanExtensions,
   ];
   if (common.setSubjectKeyId || isCa) {
-    extensions.push(new x509.SubjectKeyIdentifierExtension(subjectKeyId(req.spki)));
+    const keyId = new asnX509.SubjectKeyIdentifier(Buffer.from(subjectKeyId(req.spki), "hex"));
+    extensions.push(extension(asnX509.id_ce_subjectKeyIdentifier, false, keyId));
   }
   extensions.push(...req.authorityKeyId);
   const notBefore = new Date(Math.floor(req.now.getTime() / 1000) * 1000);
@@ -583,7 +584,7 @@ export async function createSelfSignedCert(
   const name = subjectName(inputs.subject);
   // For a self-signed certificate the authority key id is its own subject key id.
   const authorityKeyId = inputs.setAuthorityKeyId
-    ? new x509.AuthorityKeyIdentifierExtension(subjectKeyId(signer.spki))
+    ? asnExtension(new x509.AuthorityKeyIdentifierExtension(subjectKeyId(signer.spki)))
     : undefined;
   const asnSubject = asnName(name);
   return issue({
@@ -613,7 +614,7 @@ export async function createCertRequest(
       : [
           new asnX509.Attribute({
             type: EXTENSION_REQUEST_OID,
-            values: [AsnConvert.serialize(new asnX509.Extensions(sanExtensions.map(asnExtension)))],
+            values: [AsnConvert.serialize(new asnX509.Extensions([...sanExtensions]))],
           }),
         ],
   );
@@ -639,7 +640,7 @@ const EXTENSION_REQUEST_OID = "1.2.840.113549.1.9.14";
 interface CertRequest {
   readonly subject: asnX509.Name;
   readonly spki: ArrayBuffer | Uint8Array;
-  readonly sanExtensions: readonly X509.Extension[];
+  readonly sanExtensions: readonly asnX509.Extension[];
 }
 
 /**
@@ -657,7 +658,11 @@ function parseCertRequest(pem: string): CertRequest {
   }
   const csr = new x509.Pkcs10CertificateRequest(pem);
   const san = csr.getExtension(SUBJECT_ALT_NAME_OID);
-  return { subject: asnName(csr.subjectName), spki: csr.publicKey.rawData, sanExtensions: san ? [san] : [] };
+  return {
+    subject: asnName(csr.subjectName),
+    spki: csr.publicKey.rawData,
+    sanExtensions: san ? [asnExtension(san)] : [],
+  };
 }
 
 interface CaCertificate {
@@ -665,7 +670,7 @@ interface CaCertificate {
   /** Its subject, the issuer of every certificate it signs. */
   readonly subject: asnX509.Name;
   /** The authority key id of every certificate it signs: its subject key id, when it has one. */
-  readonly authorityKeyId: X509.Extension[];
+  readonly authorityKeyId: asnX509.Extension[];
 }
 
 const caCertificates = new Map<string, CaCertificate>();
@@ -678,7 +683,7 @@ function parseCaCertificate(pem: string): CaCertificate {
     ca = {
       cert,
       subject: asnName(cert.subjectName),
-      authorityKeyId: ski ? [new x509.AuthorityKeyIdentifierExtension(ski.keyId)] : [],
+      authorityKeyId: ski ? [asnExtension(new x509.AuthorityKeyIdentifierExtension(ski.keyId))] : [],
     };
     caCertificates.set(pem, ca);
   }
