@@ -27,6 +27,7 @@ import {
   writeArtifacts,
 } from "../cli/render";
 import { envoySetDirectories } from "../cli/render/artifacts";
+import { collectGarbage } from "../cli/render/memory";
 import { fromRecorded } from "../policies/lib/runner";
 import { PROJECT, type RecordedResource } from "../simulate/recorder";
 import { simulateMesh } from "../simulate/stack";
@@ -259,14 +260,18 @@ export async function measureSimulated(
   const resources = recorder.resources;
   sampler.sample();
 
-  // The render CLI's phases (cli/render), in its order, over what the program registered.
+  // The render CLI's phases (cli/render), in its order, over what the program registered, with its full
+  // collections between phases (cli/render/memory.ts).
+  collectGarbage();
   const sets = envoyFileSets(resources);
   const validated = timeSync(() => checkEnvoySets(sets, envoySetDirectories(sets)));
+  collectGarbage();
   const underTest = policyResources(resources.map(fromRecorded), PROJECT, STACK, outputs);
   const policyConfigFile = defaultPolicyConfigFile(PROJECT_DIR, mesh.environment);
   const policyConfig = loadPolicyConfig(policyConfigFile);
   const policy = await timeAsync(() => runPolicies(underTest, policyConfig));
   sampler.sample();
+  collectGarbage();
   const report = policyReport(policy.value, underTest, policyConfigFile);
   const built = timeSync(() => {
     const plan = planFromResources(resources, {

@@ -11,6 +11,7 @@ import { meshConfigValue, readStackFile, StackFileError } from "../../model/stac
 import { fromRecorded } from "../../policies/lib/runner";
 import type { RecordedResource } from "../../simulate/recorder";
 import { simulateStack } from "../../simulate/stack";
+import { collectGarbage } from "./memory";
 import {
   clusterResolver,
   consulArtifacts,
@@ -180,6 +181,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
     const resources = recorder.resources;
     timings.simulate = Math.round(performance.now() - t);
     progress(1, 1, "simulate");
+    collectGarbage();
 
     t = performance.now();
     const sets = envoyFileSets(resources);
@@ -191,6 +193,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
     const kubernetes = checkKubernetesObjects(resources);
     timings.validate = Math.round(performance.now() - t);
     progress(validateTotal, validateTotal, "validate");
+    collectGarbage();
 
     t = performance.now();
     progress(0, policyCount(), "policy");
@@ -199,6 +202,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
     const report = policyReport(violations, underTest, displayPath(opts.projectDir, policyConfigFile));
     timings.policy = Math.round(performance.now() - t);
     progress(policyCount(), policyCount(), "policy");
+    collectGarbage();
 
     t = performance.now();
     const plan = planFromResources(resources, {
