@@ -307,7 +307,7 @@ export async function measureSimulated(
     artifactBuildMs: built.ms,
     artifactWriteMs: written.ms,
     artifactFiles: built.value.files.length,
-    artifactBytes: built.value.files.reduce((n, f) => n + Buffer.byteLength(f.content), 0),
+    artifactBytes: written.value.files.reduce((n, f) => n + f.bytes, 0),
     violations: policy.value.length,
     mandatoryViolations: policy.value.filter((v) => v.level === "mandatory").length,
     deployedConfigBytes: bytes.config,

@@ -1,6 +1,6 @@
 /**
  * Every file of a render except plan.json, policy-report.json and manifest.json: pure functions from the recorded
- * resources (and the mesh) to `OutputFile`s. Nothing here writes to disk.
+ * resources (and the mesh) to `TextFile`s. Nothing here writes to disk.
  */
 import { envoyFileSets, type EnvoyFileSet } from "../../artifacts/envoy";
 import { isKubernetesType, toManifest } from "../../artifacts/kubernetes";
@@ -10,7 +10,7 @@ import { observabilityFiles } from "../../observability";
 import type { RecordedResource } from "../../simulate/recorder";
 import { TLS_TYPES } from "../../simulate/tls";
 import { hasPem, isSecretFile, publicInputs } from "./redact";
-import type { OmittedFile, OutputFile } from "./types";
+import type { OmittedFile, TextFile } from "./types";
 
 const DOCKER_CONTAINER = "docker:index/container:Container";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
@@ -23,7 +23,7 @@ const CLUSTER_LABEL = "lucid.mesh/cluster";
 export const MESH_WIDE = "_mesh";
 
 export interface Artifacts {
-  readonly files: OutputFile[];
+  readonly files: TextFile[];
   readonly omitted: OmittedFile[];
 }
 
@@ -31,7 +31,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function file(path: string, content: string, certificateMaterial = hasPem(content)): OutputFile {
+function file(path: string, content: string, certificateMaterial = hasPem(content)): TextFile {
   return { path, content, certificateMaterial };
 }
 
@@ -103,7 +103,7 @@ export function envoyArtifacts(resources: readonly RecordedResource[], sets = en
     resources.filter((r) => r.type === DOCKER_CONTAINER).map((r) => [String(r.inputs.name ?? r.name), r]),
   );
   const directories = envoyDirectories(sets);
-  const files: OutputFile[] = [];
+  const files: TextFile[] = [];
   const omitted: OmittedFile[] = [];
   sets.forEach((set, i) => {
     for (const [inside, content] of Object.entries(set.files).sort(([a], [b]) => compareStrings(a, b))) {
@@ -138,7 +138,7 @@ export function kubernetesArtifacts(
   resources: readonly RecordedResource[],
   clusterOf: (r: RecordedResource) => string,
 ): Artifacts {
-  const files: OutputFile[] = [];
+  const files: TextFile[] = [];
   const used = new Set<string>();
   for (const r of resources) {
     if (!isKubernetesType(r.type)) continue;
@@ -180,7 +180,7 @@ export function consulArtifacts(
   resources: readonly RecordedResource[],
   clusterOf: (r: RecordedResource) => string,
 ): Artifacts {
-  const files: OutputFile[] = [];
+  const files: TextFile[] = [];
   const omitted: OmittedFile[] = [];
   for (const r of resources) {
     const base = `consul/${segment(clusterOf(r))}`;
@@ -213,7 +213,7 @@ export function pkiArtifacts(
   resources: readonly RecordedResource[],
   outputsOf: (urn: string) => Record<string, unknown> | undefined,
 ): Artifacts {
-  const files: OutputFile[] = [];
+  const files: TextFile[] = [];
   const omitted: OmittedFile[] = [];
   for (const r of resources) {
     let folder: string;

@@ -23,7 +23,7 @@ import {
   type Artifacts,
 } from "./artifacts";
 import { checkEnvoySets, checkKubernetesObjects } from "./checks";
-import { planFromResources, planJson } from "./plan";
+import { planFromResources, planJsonPieces } from "./plan";
 import {
   defaultPolicyConfigFile,
   hasMandatory,
@@ -51,7 +51,7 @@ import type {
 import { commitOutputDir, discardOutputDir, OutputDirError, prepareOutputDir, writeFiles } from "./write";
 
 export * from "./types";
-export { planFromRecorder, planFromResources, planJson, parsePlan, PlanError } from "./plan";
+export { planFromRecorder, planFromResources, planJson, planJsonPieces, parsePlan, PlanError } from "./plan";
 export { topologyMermaid } from "./topology";
 export { writeArtifacts, buildManifest, MANIFEST_FILE, type Manifest, type ManifestEntry } from "./write";
 export { checkEnvoySets, checkKubernetesObjects } from "./checks";
@@ -122,11 +122,10 @@ export function renderFiles(input: RenderFilesInput): { files: OutputFile[]; omi
     pkiArtifacts(input.resources, input.outputsOf),
     observabilityArtifacts(input.mesh),
   ];
-  const plan = planJson(input.plan);
   const report = `${JSON.stringify(input.report, null, 2)}\n`;
   return {
     files: [
-      { path: "plan.json", content: plan, certificateMaterial: hasPem(plan) },
+      { path: "plan.json", pieces: () => planJsonPieces(input.plan) },
       { path: "policy-report.json", content: report, certificateMaterial: hasPem(report) },
       { path: "topology.mmd", content: topologyMermaid(input.mesh), certificateMaterial: false },
       ...parts.flatMap((p) => p.files),

@@ -52,7 +52,28 @@ export function planFromRecorder(recorder: ResourceRecorder, context: PlanContex
 }
 
 export function planJson(plan: Plan): string {
-  return `${JSON.stringify(plan, null, 2)}\n`;
+  return [...planJsonPieces(plan)].join("");
+}
+
+/**
+ * plan.json's text (`JSON.stringify(plan, null, 2)` and a newline) in pieces: everything before the resources, then
+ * one piece per resource, then the closing brackets. The render writes them one by one and never holds the whole.
+ */
+export function* planJsonPieces(plan: Plan): Generator<string> {
+  const { resources, ...head } = plan;
+  const keys = Object.keys(plan);
+  if (resources.length === 0 || keys.length < 2 || keys[keys.length - 1] !== "resources") {
+    yield `${JSON.stringify(plan, null, 2)}\n`;
+    return;
+  }
+  // The head without its closing "\n}", then the resources array at depth 1, items at depth 2.
+  yield `${JSON.stringify(head, null, 2).slice(0, -2)},\n  "resources": [\n`;
+  for (let i = 0; i < resources.length; i++) {
+    // JSON escapes newlines inside strings, so every newline here is the layout's and gets the items' indent.
+    const item = JSON.stringify(resources[i], null, 2).replace(/\n/g, "\n    ");
+    yield `    ${item}${i < resources.length - 1 ? "," : ""}\n`;
+  }
+  yield "  ]\n}\n";
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

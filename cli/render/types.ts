@@ -29,8 +29,10 @@ export interface Plan {
   readonly resources: readonly PlanResource[];
 }
 
-/** One file of the render, relative to the output directory. */
-export interface OutputFile {
+/** One file of the render, relative to the output directory: its whole text, or its text in pieces. */
+export type OutputFile = TextFile | StreamedFile;
+
+export interface TextFile {
   readonly path: string;
   readonly content: string;
   /**
@@ -38,6 +40,15 @@ export interface OutputFile {
    * provider issues fresh keys, so determinism is checked on everything else.
    */
   readonly certificateMaterial: boolean;
+}
+
+/**
+ * A file written piece by piece and never held whole (plan.json: 60 MB at 1,000 services). No piece splits a PEM
+ * block or a JSON string, so the writer finds its certificate material (`hasPem`) and hashes it piece by piece.
+ */
+export interface StreamedFile {
+  readonly path: string;
+  readonly pieces: () => Iterable<string>;
 }
 
 /** A file the render deliberately did not write. */

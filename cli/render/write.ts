@@ -6,8 +6,8 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { compareStrings } from "../../model/mesh";
-import { withoutPems } from "./redact";
-import type { OmittedFile, OutputFile } from "./types";
+import { hasPem, withoutPems } from "./redact";
+import type { OmittedFile, OutputFile, StreamedFile, TextFile } from "./types";
 
 export const MANIFEST_FILE = "manifest.json";
 
@@ -39,19 +39,48 @@ function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-export function buildManifest(files: readonly OutputFile[], omitted: readonly OmittedFile[]): Manifest {
+function textEntry(f: TextFile): ManifestEntry {
+  return {
+    path: f.path,
+    bytes: Buffer.byteLength(f.content),
+    sha256: sha256(f.content),
+    certificateMaterial: f.certificateMaterial,
+    ...(f.certificateMaterial ? { sha256WithoutCertificates: sha256(withoutPems(f.content)) } : {}),
+  };
+}
+
+export function buildManifest(entries: readonly ManifestEntry[], omitted: readonly OmittedFile[]): Manifest {
   return {
     schemaVersion: 1,
-    files: [...files]
-      .sort((a, b) => compareStrings(a.path, b.path))
-      .map((f) => ({
-        path: f.path,
-        bytes: Buffer.byteLength(f.content),
-        sha256: sha256(f.content),
-        certificateMaterial: f.certificateMaterial,
-        ...(f.certificateMaterial ? { sha256WithoutCertificates: sha256(withoutPems(f.content)) } : {}),
-      })),
+    files: [...entries].sort((a, b) => compareStrings(a.path, b.path)),
     omitted: [...omitted].sort((a, b) => compareStrings(a.path, b.path)),
+  };
+}
+
+/** Writes a streamed file piece by piece, hashing as it goes; its entry is what `textEntry` gives for the whole. */
+function writeStreamed(file: string, f: StreamedFile): ManifestEntry {
+  const hash = createHash("sha256");
+  const hashWithoutCertificates = createHash("sha256");
+  let bytes = 0;
+  let certificateMaterial = false;
+  const fd = fs.openSync(file, "w");
+  try {
+    for (const piece of f.pieces()) {
+      fs.writeSync(fd, piece);
+      hash.update(piece);
+      hashWithoutCertificates.update(withoutPems(piece));
+      bytes += Buffer.byteLength(piece);
+      certificateMaterial ||= hasPem(piece);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return {
+    path: f.path,
+    bytes,
+    sha256: hash.digest("hex"),
+    certificateMaterial,
+    ...(certificateMaterial ? { sha256WithoutCertificates: hashWithoutCertificates.digest("hex") } : {}),
   };
 }
 
@@ -100,10 +129,15 @@ export function prepareOutputDir(outDir: string): string {
 /** Writes the files and the manifest into the temporary directory. */
 export function writeFiles(tempDir: string, files: readonly OutputFile[], omitted: readonly OmittedFile[]): Manifest {
   checkPaths(files);
-  const manifest = buildManifest(files, omitted);
   const directories = new Set(files.map((f) => path.dirname(path.join(tempDir, f.path))));
   for (const dir of [...directories].sort()) fs.mkdirSync(dir, { recursive: true });
-  for (const f of files) fs.writeFileSync(path.join(tempDir, f.path), f.content);
+  const entries = files.map((f) => {
+    const file = path.join(tempDir, f.path);
+    if ("pieces" in f) return writeStreamed(file, f);
+    fs.writeFileSync(file, f.content);
+    return textEntry(f);
+  });
+  const manifest = buildManifest(entries, omitted);
   fs.writeFileSync(path.join(tempDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
