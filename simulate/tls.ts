@@ -1,21 +1,23 @@
 /**
  * Faithful models of the tls provider's resources, with real cryptography: keys and signatures from node:crypto,
- * CSRs and certificates encoded with @peculiar/asn1-x509 and asn1-csr (names and extensions built by @peculiar/x509).
+ * CSRs and certificates encoded with @peculiar/asn1-x509 and asn1-csr (subject names and the shared extensions built
+ * by @peculiar/x509).
  * Certificates they issue verify with OpenSSL, so tests can build chains and run real mTLS handshakes.
  *
  * What mirrors the provider (terraform-provider-tls, which @pulumi/tls wraps):
  * - `ecdsaCurve` defaults to P224 and `rsaBits` to 2048. An omitted curve gives a real P-224 key and reports
  *   `ecdsaCurve: "P224"`, as the provider would. Envoy (BoringSSL) rejects P-224,
- *   so any CSR or certificate made with such a key FAILS with an error saying to set `ecdsaCurve`: the render
- *   stops at the first resource that would have produced an unusable certificate.
+ *   so signing anything with such a key (a CSR, or a certificate as its CA) FAILS with an error saying to set
+ *   `ecdsaCurve`: the render stops at the first resource that would have produced an unusable certificate.
  * - `privateKeyPem` is SEC1 (`EC PRIVATE KEY`) for ECDSA and PKCS#1 (`RSA PRIVATE KEY`) for RSA; the PKCS#8 form
  *   is `privateKeyPemPkcs8`. Both are returned as secrets. `privateKeyOpenssh` is not modelled.
  * - Certificates: random positive 128-bit serial, notBefore = now, notAfter = now + validityPeriodHours,
  *   critical basicConstraints (pathLen only when `maxPathLength` > 0, as Go omits a zero one), critical key usage
  *   and extended key usage from `allowedUses`, SANs, a subject key id when asked for or on a CA (Go adds one
  *   to CA certificates), and the issuer's subject key id as authority key id.
- * - A locally signed certificate takes subject and SANs from the CSR, and the CA key must match the CA certificate.
- *   The CSR's signature is not checked (the provider's CertRequest made it).
+ * - A locally signed certificate takes the subject and the DNS, IP and URI SANs from the CSR (the SAN extension
+ *   rebuilt, critical when the subject is empty, as Go does), and the CA key must match the CA certificate. The CSR's
+ *   signature is not checked; the provider does not check it either.
  * - `readyForRenewal` = now ≥ notAfter − earlyRenewalHours, computed at creation as the provider does on plan.
  */
 import {
@@ -656,12 +658,19 @@ function parseCertRequest(pem: string): CertRequest {
     certRequests.delete(pem);
     return generated;
   }
+  // A CSR made elsewhere: like the provider's template, keep only its DNS, IP and URI names.
   const csr = new x509.Pkcs10CertificateRequest(pem);
-  const san = csr.getExtension(SUBJECT_ALT_NAME_OID);
+  const requested = csr.getExtension(SUBJECT_ALT_NAME_OID);
+  const names = requested ? new x509.SubjectAlternativeNameExtension(requested.rawData).names.toJSON() : [];
+  const of = (type: string): string[] => names.filter((n) => n.type === type).map((n) => n.value);
+  const subject = csr.subjectName;
   return {
-    subject: asnName(csr.subjectName),
+    subject: asnName(subject),
     spki: csr.publicKey.rawData,
-    sanExtensions: san ? [asnExtension(san)] : [],
+    sanExtensions: sanExtension(
+      { dnsNames: of("dns"), ipAddresses: of("ip"), uris: of("url") },
+      subject.toJSON().length === 0,
+    ),
   };
 }
 
@@ -700,7 +709,6 @@ export async function createLocallySignedCert(
   if (!Buffer.from(ca.cert.publicKey.rawData).equals(signer.spki)) {
     throw new Error(`tls model: ${resource}: caPrivateKeyPem does not match the public key of caCertPem`);
   }
-  // The CSR's signature is not re-checked: it comes from the CertRequest model, and checking doubles the cost.
   const csr = parseCertRequest(inputs.certRequestPem);
   const issued = issue({
     common: inputs,

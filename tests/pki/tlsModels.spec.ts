@@ -220,4 +220,62 @@ describe("tls provider models", () => {
     assert.equal(cert.subjectAltName, "URI:spiffe://lucid.mesh/foreign");
     assert.ok(cert.verify(new X509Certificate(ca.certPem).publicKey));
   });
+
+  it("rebuilds a foreign CSR's SANs as the provider does: DNS, IP and URI only, critical when the subject is empty", async () => {
+    const caKey = await generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const ca = await createSelfSignedCert({
+      privateKeyPem: caKey.privateKeyPem,
+      allowedUses: ["certSigning"],
+      validityPeriodHours: 1,
+      isCaCertificate: true,
+      subject: { commonName: "ca" },
+    });
+    const keys = await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+    const foreign = await x509.Pkcs10CertificateRequestGenerator.create({
+      keys,
+      signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
+      // Not critical although the subject is empty (RFC 5280 wants it critical), and with an email name.
+      extensions: [
+        new x509.SubjectAlternativeNameExtension(
+          [
+            { type: "dns", value: "a.example" },
+            { type: "email", value: "ops@example.com" },
+            { type: "url", value: "spiffe://lucid.mesh/foreign" },
+          ],
+          false,
+        ),
+      ],
+    });
+    const leaf = await createLocallySignedCert({
+      certRequestPem: foreign.toString("pem"),
+      caCertPem: ca.certPem,
+      caPrivateKeyPem: caKey.privateKeyPem,
+      allowedUses: ["digitalSignature"],
+      validityPeriodHours: 1,
+    });
+    const san = new x509.X509Certificate(leaf.certPem).getExtension("2.5.29.17")!;
+    assert.equal(san.critical, true);
+    assert.equal(new X509Certificate(leaf.certPem).subjectAltName, "DNS:a.example, URI:spiffe://lucid.mesh/foreign");
+  });
+
+  it("names each signature algorithm as X.509 does: RSA with a NULL parameter, ECDSA and Ed25519 with none", async () => {
+    // The AlgorithmIdentifier's DER (RFC 5758, RFC 4055 §5, RFC 8410): in tbsCertificate and again outside it, and
+    // for Ed25519 a third time, as the key's algorithm in subjectPublicKeyInfo.
+    const expected: [Parameters<typeof generatePrivateKey>[0], string, number][] = [
+      [{ algorithm: "ECDSA", ecdsaCurve: "P256" }, "300a06082a8648ce3d040302", 2],
+      [{ algorithm: "ECDSA", ecdsaCurve: "P384" }, "300a06082a8648ce3d040303", 2],
+      [{ algorithm: "RSA", rsaBits: 2048 }, "300d06092a864886f70d01010b0500", 2],
+      [{ algorithm: "ED25519" }, "300506032b6570", 3],
+    ];
+    for (const [inputs, algorithmDer, occurrences] of expected) {
+      const key = await generatePrivateKey(inputs);
+      const issued = await createSelfSignedCert({
+        privateKeyPem: key.privateKeyPem,
+        allowedUses: ["digitalSignature"],
+        validityPeriodHours: 1,
+      });
+      const der = new X509Certificate(issued.certPem).raw.toString("hex");
+      assert.equal(der.split(algorithmDer).length - 1, occurrences, JSON.stringify(inputs));
+    }
+  });
 });
