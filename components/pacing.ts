@@ -18,7 +18,7 @@ export type Pace = () => Promise<void>;
 export const BATCH_SIZE = {
   /**
    * Sidecars, each with its certificate (three tls resources) and its containers or Kubernetes objects. Measured at
-   * 1,000 services under mocks: 2 per batch peaked at ~0.7 GB RSS in 37–41 s, 5 per batch at ~1.0 GB in 43 s.
+   * 1,000 services under mocks: 2 per batch peaked at ~0.7 GB RSS in 40–41 s, 5 per batch at ~1.0 GB in 43 s.
    */
   sidecars: 2,
   /** Consul config entries. */

@@ -15,12 +15,19 @@ let collect: (() => void) | undefined;
 function gcFunction(): () => void {
   const exposed = (globalThis as { gc?: () => void }).gc;
   if (typeof exposed === "function") return exposed;
-  // Without `node --expose-gc`: set the flag now; a context created after that gets V8's `gc` function.
-  setFlagsFromString("--expose-gc");
-  return runInNewContext("gc") as () => void;
+  try {
+    // Without `node --expose-gc`: set the flag now; a context created after that gets V8's `gc` function. Node
+    // documents flags set after startup as unpredictable, so a failure only costs the optimisation.
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as unknown;
+    if (typeof gc === "function") return gc as () => void;
+  } catch {
+    // fall through: no collection
+  }
+  return () => {};
 }
 
-/** Runs a full (mark-compact) collection. */
+/** Runs a full (mark-compact) collection when the runtime allows one; otherwise nothing. */
 export function collectGarbage(): void {
   collect ??= gcFunction();
   collect();

@@ -62,12 +62,14 @@ export function planJson(plan: Plan): string {
 export function* planJsonPieces(plan: Plan): Generator<string> {
   const { resources, ...head } = plan;
   const keys = Object.keys(plan);
-  if (resources.length === 0 || keys.length < 2 || keys[keys.length - 1] !== "resources") {
+  const headText = JSON.stringify(head, null, 2);
+  // Only when the resources come last and after a non-empty head; anything else is written in one piece.
+  if (resources.length === 0 || keys[keys.length - 1] !== "resources" || !headText.endsWith("\n}")) {
     yield `${JSON.stringify(plan, null, 2)}\n`;
     return;
   }
   // The head without its closing "\n}", then the resources array at depth 1, items at depth 2.
-  yield `${JSON.stringify(head, null, 2).slice(0, -2)},\n  "resources": [\n`;
+  yield `${headText.slice(0, -2)},\n  "resources": [\n`;
   for (let i = 0; i < resources.length; i++) {
     // JSON escapes newlines inside strings, so every newline here is the layout's and gets the items' indent.
     const item = JSON.stringify(resources[i], null, 2).replace(/\n/g, "\n    ");

@@ -57,7 +57,11 @@ export function buildManifest(entries: readonly ManifestEntry[], omitted: readon
   };
 }
 
-/** Writes a streamed file piece by piece, hashing as it goes; its entry is what `textEntry` gives for the whole. */
+/**
+ * Writes a streamed file piece by piece, hashing as it goes. Its entry is what `textEntry` gives for the whole text
+ * when every PEM block and certificate field lies inside one piece, as in plan.json, where each lies inside one JSON
+ * string of one resource.
+ */
 function writeStreamed(file: string, f: StreamedFile): ManifestEntry {
   const hash = createHash("sha256");
   const hashWithoutCertificates = createHash("sha256");
@@ -66,7 +70,7 @@ function writeStreamed(file: string, f: StreamedFile): ManifestEntry {
   const fd = fs.openSync(file, "w");
   try {
     for (const piece of f.pieces()) {
-      fs.writeSync(fd, piece);
+      fs.writeFileSync(fd, piece); // unlike writeSync, loops until the whole piece is written
       hash.update(piece);
       hashWithoutCertificates.update(withoutPems(piece));
       bytes += Buffer.byteLength(piece);

@@ -8,7 +8,7 @@ function unreachable(): WeakRef<object> {
 }
 
 describe("collectGarbage", () => {
-  it("runs a full collection, with or without node --expose-gc", async () => {
+  it("runs a full collection (here without node --expose-gc: through the V8 flag it sets)", async () => {
     const ref = unreachable();
     // A WeakRef keeps its target until the current job ends, so collect in a later turn.
     await new Promise((resolve) => setImmediate(resolve));

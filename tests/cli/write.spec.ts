@@ -83,6 +83,16 @@ describe("writeFiles with a streamed file", () => {
     assert.ok(streamed.files[0]!.sha256WithoutCertificates, "a PEM in a piece marks the file as certificate material");
   });
 
+  it("gives plan.json in pieces the entry of the whole text, with certificates and issuance fields in several resources", () => {
+    const p = plan(
+      [1, 2, 3].map((n) => resource(n, { certPem: CERT, serial: `0${n}`, validityEndTime: "2030-01-01T00:00:00Z" })),
+      { trustBundlePem: CERT },
+    );
+    const streamed = writeFiles(dir(), [{ path: "plan.json", pieces: () => planJsonPieces(p) }], []);
+    const asText = writeFiles(dir(), [{ path: "plan.json", content: whole(p), certificateMaterial: true }], []);
+    assert.deepEqual(streamed.files, asText.files);
+  });
+
   it("marks a streamed file without PEMs as no certificate material", () => {
     const manifest = writeFiles(dir(), [{ path: "plan.json", pieces: () => ["{}", "\n"] }], []);
     assert.deepEqual(manifest.files[0], {
