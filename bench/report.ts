@@ -163,6 +163,13 @@ function simulatedRows(pure: readonly PureResult[], simulated: readonly Simulate
     row("  resources / s", (s) => formatNumber(s.resourcesPerSecond, 0)),
     row("Pulumi SDK floor: as many trivial resources [S]", (s) => formatMs(s.sdkFloorMs)),
     row("  full render ÷ SDK floor", (s) => `${formatNumber(s.simulateMs / s.sdkFloorMs, 1)}×`),
+    row("replay floor: the same resources, no program [R]", (s) =>
+      s.replayFloor.generic === 0
+        ? formatMs(s.replayFloor.ms)
+        : `${formatMs(s.replayFloor.ms)} (${s.replayFloor.generic} generic)`,
+    ),
+    row("  full render ÷ replay floor", (s) => `${formatNumber(s.simulateMs / s.replayFloor.ms, 1)}×`),
+    row("  live once declared (replay, roots held)", (s) => `${formatNumber(s.replayFloor.heldMb, 0)} MB`),
     row("resources: all / custom / components", (s) => `${s.resources} / ${s.customResources} / ${s.components}`),
     row(
       "  per service instance: custom / all",
@@ -232,6 +239,13 @@ export function printReport(input: ReportInput): void {
     lines.push(
       "    the same batching (bench/sdkFloor.ts): the part of the render's time no program change can remove.",
     );
+    lines.push(
+      "[R] The render's own resources declared again (bench/replayFloor.ts): same SDK classes, names, parents and",
+    );
+    lines.push(
+      "    inputs, echoing mocks, same batching; no certificates, no Envoy files, no component logic. What these",
+    );
+    lines.push("    resources cost the SDK, in time and in what it keeps live while the program runs.");
   }
   lines.push("");
   lines.push(
