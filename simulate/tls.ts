@@ -457,7 +457,16 @@ function subjectKeyId(spkiDer: ArrayBuffer | Uint8Array): string {
     .digest("hex");
 }
 
-const SUBJECT_ALT_NAME_OID = "2.5.29.17";
+function subjectKeyIdExtension(keyIdHex: string): asnX509.Extension {
+  const keyId = new asnX509.SubjectKeyIdentifier(Buffer.from(keyIdHex, "hex"));
+  return extension(asnX509.id_ce_subjectKeyIdentifier, false, keyId);
+}
+
+/** The issuer's key id, as the provider (Go) writes it: the keyIdentifier field alone. */
+function authorityKeyIdExtension(keyIdHex: string): asnX509.Extension {
+  const keyIdentifier = new asnX509.KeyIdentifier(Buffer.from(keyIdHex, "hex"));
+  return extension(asnX509.id_ce_authorityKeyIdentifier, false, new asnX509.AuthorityKeyIdentifier({ keyIdentifier }));
+}
 
 function randomSerial(): string {
   const bytes = randomBytes(16);
@@ -556,8 +565,7 @@ function issue(req: IssueRequest): IssuedCertificate {
     ...req.sanExtensions,
   ];
   if (common.setSubjectKeyId || isCa) {
-    const keyId = new asnX509.SubjectKeyIdentifier(Buffer.from(subjectKeyId(req.spki), "hex"));
-    extensions.push(extension(asnX509.id_ce_subjectKeyIdentifier, false, keyId));
+    extensions.push(subjectKeyIdExtension(subjectKeyId(req.spki)));
   }
   extensions.push(...req.authorityKeyId);
   const notBefore = new Date(Math.floor(req.now.getTime() / 1000) * 1000);
@@ -585,9 +593,7 @@ export async function createSelfSignedCert(
   const signer = await signingKey(inputs.privateKeyPem, resource);
   const name = subjectName(inputs.subject);
   // For a self-signed certificate the authority key id is its own subject key id.
-  const authorityKeyId = inputs.setAuthorityKeyId
-    ? asnExtension(new x509.AuthorityKeyIdentifierExtension(subjectKeyId(signer.spki)))
-    : undefined;
+  const authorityKeyId = inputs.setAuthorityKeyId ? authorityKeyIdExtension(subjectKeyId(signer.spki)) : undefined;
   const asnSubject = asnName(name);
   return issue({
     common: inputs,
@@ -660,7 +666,7 @@ function parseCertRequest(pem: string): CertRequest {
   }
   // A CSR made elsewhere: like the provider's template, keep only its DNS, IP and URI names.
   const csr = new x509.Pkcs10CertificateRequest(pem);
-  const requested = csr.getExtension(SUBJECT_ALT_NAME_OID);
+  const requested = csr.getExtension(asnX509.id_ce_subjectAltName);
   const names = requested ? new x509.SubjectAlternativeNameExtension(requested.rawData).names.toJSON() : [];
   const of = (type: string): string[] => names.filter((n) => n.type === type).map((n) => n.value);
   const subject = csr.subjectName;
@@ -692,7 +698,7 @@ function parseCaCertificate(pem: string): CaCertificate {
     ca = {
       cert,
       subject: asnName(cert.subjectName),
-      authorityKeyId: ski ? [asnExtension(new x509.AuthorityKeyIdentifierExtension(ski.keyId))] : [],
+      authorityKeyId: ski ? [authorityKeyIdExtension(ski.keyId)] : [],
     };
     caCertificates.set(pem, ca);
   }
