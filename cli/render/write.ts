@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { compareStrings } from "../../model/mesh";
 import { hasPem, withoutPems } from "./redact";
-import type { OmittedFile, OutputFile, StreamedFile, TextFile } from "./types";
+import type { OmittedFile, OutputFile } from "./types";
 
 export const MANIFEST_FILE = "manifest.json";
 
@@ -35,20 +35,6 @@ export class OutputDirError extends Error {
   }
 }
 
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-function textEntry(f: TextFile): ManifestEntry {
-  return {
-    path: f.path,
-    bytes: Buffer.byteLength(f.content),
-    sha256: sha256(f.content),
-    certificateMaterial: f.certificateMaterial,
-    ...(f.certificateMaterial ? { sha256WithoutCertificates: sha256(withoutPems(f.content)) } : {}),
-  };
-}
-
 export function buildManifest(entries: readonly ManifestEntry[], omitted: readonly OmittedFile[]): Manifest {
   return {
     schemaVersion: 1,
@@ -58,33 +44,37 @@ export function buildManifest(entries: readonly ManifestEntry[], omitted: readon
 }
 
 /**
- * Writes a streamed file piece by piece, hashing as it goes. Its entry is what `textEntry` gives for the whole text
- * when every PEM block and certificate field lies inside one piece, as in plan.json, where each lies inside one JSON
- * string of one resource.
+ * Writes a file's text piece by piece (a text file is one piece), hashing as it goes. `certificateMaterial` is the
+ * file's own flag, or, for a streamed file, whether any piece holds a PEM. The certificate-masked hash equals the
+ * whole text's when every PEM block and certificate field lies inside one piece, as in plan.json, where each lies
+ * inside one JSON string of one resource.
  */
-function writeStreamed(file: string, f: StreamedFile): ManifestEntry {
+function writeFile(file: string, f: OutputFile): ManifestEntry {
+  const pieces = "pieces" in f ? f.pieces() : [f.content];
+  const flagged = "pieces" in f ? undefined : f.certificateMaterial;
   const hash = createHash("sha256");
-  const hashWithoutCertificates = createHash("sha256");
+  const hashWithoutCertificates = flagged === false ? undefined : createHash("sha256");
   let bytes = 0;
-  let certificateMaterial = false;
+  let hasCertificates = false;
   const fd = fs.openSync(file, "w");
   try {
-    for (const piece of f.pieces()) {
+    for (const piece of pieces) {
       fs.writeFileSync(fd, piece); // unlike writeSync, loops until the whole piece is written
       hash.update(piece);
-      hashWithoutCertificates.update(withoutPems(piece));
+      hashWithoutCertificates?.update(withoutPems(piece));
       bytes += Buffer.byteLength(piece);
-      certificateMaterial ||= hasPem(piece);
+      hasCertificates ||= hasPem(piece);
     }
   } finally {
     fs.closeSync(fd);
   }
+  const certificateMaterial = flagged ?? hasCertificates;
   return {
     path: f.path,
     bytes,
     sha256: hash.digest("hex"),
     certificateMaterial,
-    ...(certificateMaterial ? { sha256WithoutCertificates: hashWithoutCertificates.digest("hex") } : {}),
+    ...(certificateMaterial ? { sha256WithoutCertificates: hashWithoutCertificates!.digest("hex") } : {}),
   };
 }
 
@@ -135,12 +125,7 @@ export function writeFiles(tempDir: string, files: readonly OutputFile[], omitte
   checkPaths(files);
   const directories = new Set(files.map((f) => path.dirname(path.join(tempDir, f.path))));
   for (const dir of [...directories].sort()) fs.mkdirSync(dir, { recursive: true });
-  const entries = files.map((f) => {
-    const file = path.join(tempDir, f.path);
-    if ("pieces" in f) return writeStreamed(file, f);
-    fs.writeFileSync(file, f.content);
-    return textEntry(f);
-  });
+  const entries = files.map((f) => writeFile(path.join(tempDir, f.path), f));
   const manifest = buildManifest(entries, omitted);
   fs.writeFileSync(path.join(tempDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
