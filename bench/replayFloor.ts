@@ -16,6 +16,7 @@ import { declareInBatches } from "../components/pacing";
 import { settle, type RecordedResource } from "../simulate/recorder";
 import { withoutSdkDebugAids } from "../simulate/sdkDebugAids";
 import { collectGarbage } from "../cli/render/memory";
+import { useEchoMocks } from "./sdkFloor";
 
 /** Resources per batch: about what two sidecars and their share of the config entries declare. */
 const BATCH = 20;
@@ -77,15 +78,7 @@ export interface ReplayFloor {
 
 /** Declares `resources` again (in their recorded order) under echoing mocks; returns its wall time. */
 export async function measureReplayFloor(resources: readonly RecordedResource[]): Promise<ReplayFloor> {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
-      call: (args) => args.inputs,
-    },
-    "bench-replay",
-    "replay",
-    false,
-  );
+  await useEchoMocks("bench-replay", "replay");
   const classes = resourceClasses();
   let generic = 0;
   let heldBytes = 0;

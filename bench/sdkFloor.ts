@@ -31,17 +31,22 @@ class TrivialGroup extends pulumi.ComponentResource {
   }
 }
 
-/** Registers `count` trivial resources (one component per 10) under mocks; returns the wall time in ms. */
-export async function measureSdkFloor(count: number): Promise<number> {
-  await pulumi.runtime.setMocks(
+/** Mocks for the floors: every resource's state is its inputs, with no provider model behind it. */
+export function useEchoMocks(project: string, stack: string): Promise<void> {
+  return pulumi.runtime.setMocks(
     {
       newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
       call: (args) => args.inputs,
     },
-    "bench-floor",
-    "floor",
+    project,
+    stack,
     false,
   );
+}
+
+/** Registers `count` trivial resources (one component per 10) under mocks; returns the wall time in ms. */
+export async function measureSdkFloor(count: number): Promise<number> {
+  await useEchoMocks("bench-floor", "floor");
   const timed = await timeAsync(() =>
     withoutSdkDebugAids(async () => {
       let group: TrivialGroup | undefined;
