@@ -18,7 +18,7 @@ import { allInstances, parseMeshConfig, type Mesh } from "../../model";
 import { compareStrings } from "../../model/mesh";
 import { envoyFiles } from "../../model/names";
 import type { RecordedResource } from "../../simulate/recorder";
-import { normalize, reversedKeys, yamlTrees } from "./yamlValues";
+import { normalize, reversedKeys, yamlScalars, yamlTrees } from "./yamlValues";
 
 interface Marks {
   readonly anchors: Array<{ name: string; at: number }>;
@@ -294,16 +294,7 @@ describe("toEnvoyYaml anchors", () => {
 
   describe("random values", () => {
     const keys = fc.oneof(fc.constantFrom("a", "b", "name", "typed_config", "<<", "x.y", "", "1"), fc.string());
-    const scalars = fc.oneof(
-      fc.string(),
-      fc.constantFrom("*x", "&x", "<<", "", "line\nbreak", "- x"),
-      fc.integer(),
-      fc.double(),
-      fc.boolean(),
-      fc.constant(null),
-      fc.constant(undefined),
-      fc.constant(-0),
-    );
+    const scalars = yamlScalars(fc.string(), fc.constantFrom("*x", "&x", "<<", "", "line\nbreak", "- x"));
     const trees = yamlTrees(keys, scalars);
     /** Random trees placed several times (as copies and as the same object) in one document. */
     const withRepeats = fc

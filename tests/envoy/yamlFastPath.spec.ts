@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { dump } from "js-yaml";
 import { toYaml, YAML_DUMP_OPTIONS } from "../../envoy/yaml";
 import { compareStrings } from "../../model/mesh";
-import { yamlTrees } from "./yamlValues";
+import { yamlScalars, yamlTrees } from "./yamlValues";
 
 /** The reference: a deep copy with sorted keys (undefined dropped), then js-yaml's dump with toYaml's options. */
 function sortKeysDeep(value: unknown): unknown {
@@ -58,15 +58,7 @@ const oddStrings = fc.constantFrom(
   "2",
 );
 const strings = fc.oneof(fc.string(), oddStrings, fc.string({ unit: "binary", maxLength: 6 }));
-const scalars = fc.oneof(
-  strings,
-  fc.integer(),
-  fc.double(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.constant(undefined),
-  fc.constant(-0),
-);
+const scalars = yamlScalars(strings);
 const trees = yamlTrees(strings, scalars);
 
 describe("toYaml fast path", () => {

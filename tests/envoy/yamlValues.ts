@@ -27,6 +27,22 @@ export function reversedKeys(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Scalars for `yamlTrees`: the given string arbitraries, then every other kind the writer must handle (numbers,
+ * booleans, null, undefined and -0), each as likely as one of the string arbitraries.
+ */
+export function yamlScalars(...strings: fc.Arbitrary<string>[]): fc.Arbitrary<unknown> {
+  return fc.oneof<fc.Arbitrary<unknown>[]>(
+    ...strings,
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.constant(-0),
+  );
+}
+
 /** Random JSON-like trees, small and nested: sequences of up to 4 items, mappings of up to 4 of `keys`. */
 export function yamlTrees(keys: fc.Arbitrary<string>, scalars: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
   return fc.letrec((tie) => ({
