@@ -1,6 +1,7 @@
 /** The tls provider models themselves: key formats, the P224 default, CSRs and certificate fields. */
 import { strict as assert } from "node:assert";
 import { createPrivateKey, webcrypto, X509Certificate } from "node:crypto";
+import type * as X509 from "@peculiar/x509";
 import * as pulumi from "@pulumi/pulumi";
 import {
   createCertRequest,
@@ -10,7 +11,51 @@ import {
   tlsModels,
   TLS_TYPES,
   x509,
+  type GeneratedKey,
+  type IssuedCertificate,
+  type PrivateKeyInputs,
 } from "../../simulate/tls";
+
+const P256: PrivateKeyInputs = { algorithm: "ECDSA", ecdsaCurve: "P256" };
+
+/** A CA certificate (CN=ca) on a new key. */
+async function newCa(inputs: PrivateKeyInputs = P256): Promise<{ caKey: GeneratedKey; ca: IssuedCertificate }> {
+  const caKey = await generatePrivateKey(inputs);
+  const ca = await createSelfSignedCert({
+    privateKeyPem: caKey.privateKeyPem,
+    allowedUses: ["certSigning"],
+    validityPeriodHours: 1,
+    isCaCertificate: true,
+    subject: { commonName: "ca" },
+  });
+  return { caKey, ca };
+}
+
+/** A one-hour digitalSignature leaf for `certRequestPem`, signed by `authority`. */
+function signLeaf(
+  authority: { caKey: GeneratedKey; ca: IssuedCertificate },
+  certRequestPem: string,
+): Promise<IssuedCertificate> {
+  return createLocallySignedCert({
+    certRequestPem,
+    caCertPem: authority.ca.certPem,
+    caPrivateKeyPem: authority.caKey.privateKeyPem,
+    allowedUses: ["digitalSignature"],
+    validityPeriodHours: 1,
+  });
+}
+
+/** A CSR made outside the models: by @peculiar/x509 over WebCrypto, as another tool would. */
+async function foreignCsr(name: string | undefined, san: X509.Extension): Promise<string> {
+  const keys = await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    ...(name !== undefined ? { name } : {}),
+    keys,
+    signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
+    extensions: [san],
+  });
+  return csr.toString("pem");
+}
 
 describe("tls provider models", () => {
   it("makes the requested ECDSA curve, as SEC1 and PKCS#8 PEM, with an OpenSSH fingerprint", async () => {
@@ -165,26 +210,13 @@ describe("tls provider models", () => {
       { algorithm: "ED25519" },
     ]) {
       const label = JSON.stringify(inputs);
-      const caKey = await generatePrivateKey(inputs);
-      const ca = await createSelfSignedCert({
-        privateKeyPem: caKey.privateKeyPem,
-        allowedUses: ["certSigning"],
-        validityPeriodHours: 1,
-        isCaCertificate: true,
-        subject: { commonName: "ca" },
-      });
-      const caCert = new X509Certificate(ca.certPem);
+      const authority = await newCa(inputs);
+      const caCert = new X509Certificate(authority.ca.certPem);
       assert.ok(caCert.verify(caCert.publicKey), `${label}: self-signed CA`);
       const leafKey = await generatePrivateKey(inputs);
       const csr = await createCertRequest({ privateKeyPem: leafKey.privateKeyPem, uris: ["spiffe://lucid.mesh/a"] });
       assert.ok(await new x509.Pkcs10CertificateRequest(csr.certRequestPem).verify(), `${label}: CSR signature`);
-      const leaf = await createLocallySignedCert({
-        certRequestPem: csr.certRequestPem,
-        caCertPem: ca.certPem,
-        caPrivateKeyPem: caKey.privateKeyPem,
-        allowedUses: ["digitalSignature"],
-        validityPeriodHours: 1,
-      });
+      const leaf = await signLeaf(authority, csr.certRequestPem);
       const leafCert = new X509Certificate(leaf.certPem);
       assert.ok(leafCert.verify(caCert.publicKey), `${label}: leaf signed by the CA`);
       assert.ok(leafCert.checkIssued(caCert), `${label}: leaf names the CA as issuer`);
@@ -193,66 +225,26 @@ describe("tls provider models", () => {
   });
 
   it("signs a CSR it did not make itself, taking its subject and SANs from the PEM", async () => {
-    const caKey = await generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
-    const ca = await createSelfSignedCert({
-      privateKeyPem: caKey.privateKeyPem,
-      allowedUses: ["certSigning"],
-      validityPeriodHours: 1,
-      isCaCertificate: true,
-      subject: { commonName: "ca" },
-    });
-    const keys = await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
-    const foreign = await x509.Pkcs10CertificateRequestGenerator.create({
-      name: "CN=foreign",
-      keys,
-      signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
-      extensions: [new x509.SubjectAlternativeNameExtension([{ type: "url", value: "spiffe://lucid.mesh/foreign" }])],
-    });
-    const leaf = await createLocallySignedCert({
-      certRequestPem: foreign.toString("pem"),
-      caCertPem: ca.certPem,
-      caPrivateKeyPem: caKey.privateKeyPem,
-      allowedUses: ["digitalSignature"],
-      validityPeriodHours: 1,
-    });
+    const authority = await newCa();
+    const san = new x509.SubjectAlternativeNameExtension([{ type: "url", value: "spiffe://lucid.mesh/foreign" }]);
+    const leaf = await signLeaf(authority, await foreignCsr("CN=foreign", san));
     const cert = new X509Certificate(leaf.certPem);
     assert.equal(cert.subject, "CN=foreign");
     assert.equal(cert.subjectAltName, "URI:spiffe://lucid.mesh/foreign");
-    assert.ok(cert.verify(new X509Certificate(ca.certPem).publicKey));
+    assert.ok(cert.verify(new X509Certificate(authority.ca.certPem).publicKey));
   });
 
   it("rebuilds a foreign CSR's SANs as the provider does: DNS, IP and URI only, critical when the subject is empty", async () => {
-    const caKey = await generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
-    const ca = await createSelfSignedCert({
-      privateKeyPem: caKey.privateKeyPem,
-      allowedUses: ["certSigning"],
-      validityPeriodHours: 1,
-      isCaCertificate: true,
-      subject: { commonName: "ca" },
-    });
-    const keys = await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
-    const foreign = await x509.Pkcs10CertificateRequestGenerator.create({
-      keys,
-      signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
-      // Not critical although the subject is empty (RFC 5280 wants it critical), and with an email name.
-      extensions: [
-        new x509.SubjectAlternativeNameExtension(
-          [
-            { type: "dns", value: "a.example" },
-            { type: "email", value: "ops@example.com" },
-            { type: "url", value: "spiffe://lucid.mesh/foreign" },
-          ],
-          false,
-        ),
+    // Not critical although the subject is empty (RFC 5280 wants it critical), and with an email name.
+    const requested = new x509.SubjectAlternativeNameExtension(
+      [
+        { type: "dns", value: "a.example" },
+        { type: "email", value: "ops@example.com" },
+        { type: "url", value: "spiffe://lucid.mesh/foreign" },
       ],
-    });
-    const leaf = await createLocallySignedCert({
-      certRequestPem: foreign.toString("pem"),
-      caCertPem: ca.certPem,
-      caPrivateKeyPem: caKey.privateKeyPem,
-      allowedUses: ["digitalSignature"],
-      validityPeriodHours: 1,
-    });
+      false,
+    );
+    const leaf = await signLeaf(await newCa(), await foreignCsr(undefined, requested));
     const san = new x509.X509Certificate(leaf.certPem).getExtension("2.5.29.17")!;
     assert.equal(san.critical, true);
     assert.equal(new X509Certificate(leaf.certPem).subjectAltName, "DNS:a.example, URI:spiffe://lucid.mesh/foreign");
