@@ -4,6 +4,8 @@
  * (the whole program under mocks, then the render CLI's phases over what it registered: validate the deployed
  * Envoy sets, the policy pack, artifacts in memory and written; deployed bytes incl. SDS).
  */
+import { systemModels } from "../simulate/providers";
+import { secondUp } from "../simulate/system";
 import { dump } from "js-yaml";
 import { envoyFileSets } from "../artifacts/envoy";
 import { gatewayConfig, gatewayFiles, sdsFiles, sidecarConfig, sidecarFiles, type EnvoyConfigObjects } from "../envoy";
@@ -283,7 +285,9 @@ export async function measureSimulated(
       environment: mesh.environment,
       outputs,
     });
-    return renderFiles({ plan, mesh, resources, outputsOf: (urn) => recorder.outputs.get(urn), report });
+    const outputsOf = (urn: string): Record<string, unknown> | undefined => recorder.outputs.get(urn);
+    const drift = { secondUp: secondUp(systemModels, { resources, outputsOf }) };
+    return renderFiles({ plan, mesh, resources, outputsOf, report, drift });
   });
   const outDir = mkdtempSync(join(tmpdir(), "lucid-bench-render-"));
   const written = timeSync(() => writeArtifacts(join(outDir, "render"), built.value.files, built.value.omitted));

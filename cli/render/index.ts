@@ -11,6 +11,8 @@ import { meshConfigValue, readStackFile, StackFileError } from "../../model/stac
 import { fromRecorded } from "../../policies/lib/runner";
 import type { RecordedResource } from "../../simulate/recorder";
 import { simulateStack } from "../../simulate/stack";
+import { systemModels } from "../../simulate/providers";
+import { checkSystems, secondUp, type PlannedChange, type SystemFinding } from "../../simulate/system";
 import { collectGarbage } from "./memory";
 import {
   clusterResolver,
@@ -91,6 +93,8 @@ function emptySummary(stack: string): RenderSummary {
     resources: { total: 0, byType: {} },
     envoy: { configSets: 0, files: 0, errors: 0, warnings: 0 },
     kubernetes: { objects: 0, errors: 0 },
+    systems: { findings: 0, bySystem: {} },
+    secondUp: { updates: 0, replacements: 0 },
     policy: { total: 0, mandatory: 0, byRule: {} },
     issues: [],
     files: 0,
@@ -98,10 +102,26 @@ function emptySummary(stack: string): RenderSummary {
   };
 }
 
-function countByType(resources: readonly RecordedResource[]): Record<string, number> {
+function countBy(keys: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => compareStrings(a, b)));
+}
+
+function countByType(resources: readonly RecordedResource[]): Record<string, number> {
+  return countBy(resources.map((r) => r.type));
+}
+
+/** A real system's refusal as the render reports it: the system's own message, then the rule's source. */
+function findingIssue(f: SystemFinding): ArtifactIssue {
+  return { subject: f.subject, message: `${f.system} refuses: ${f.message} [${f.rule}; ${f.source}]` };
+}
+
+function changeIssue(c: PlannedChange): ArtifactIssue {
+  return {
+    subject: c.urn,
+    message: `a second up would ${c.action} it: ${c.properties.join(", ")} read back differently`,
+  };
 }
 
 export interface RenderFilesInput {
@@ -110,6 +130,8 @@ export interface RenderFilesInput {
   readonly resources: readonly RecordedResource[];
   readonly outputsOf: (urn: string) => Record<string, unknown> | undefined;
   readonly report: PolicyReport;
+  /** The simulated second `up` (and, later, renewals), written to drift.json. */
+  readonly drift: { readonly secondUp: readonly PlannedChange[] };
 }
 
 /** Every file of the render except manifest.json, and the files deliberately left out. */
@@ -128,6 +150,7 @@ export function renderFiles(input: RenderFilesInput): { files: OutputFile[]; omi
       { path: "plan.json", pieces: () => planJsonPieces(input.plan) },
       { path: "policy-report.json", content: report, certificateMaterial: hasPem(report) },
       { path: "topology.mmd", content: topologyMermaid(input.mesh), certificateMaterial: false },
+      { path: "drift.json", content: `${JSON.stringify(input.drift, null, 2)}\n`, certificateMaterial: false },
       ...parts.flatMap((p) => p.files),
     ],
     omitted: parts.flatMap((p) => p.omitted),
@@ -190,6 +213,9 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
       if (done % 25 === 0) progress(done, validateTotal, "validate");
     });
     const kubernetes = checkKubernetesObjects(resources);
+    const deployment = { resources, outputsOf: (urn: string) => recorder.outputs.get(urn) };
+    const findings = checkSystems(systemModels, deployment);
+    const changes = secondUp(systemModels, deployment);
     timings.validate = Math.round(performance.now() - t);
     progress(validateTotal, validateTotal, "validate");
     collectGarbage();
@@ -216,6 +242,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
       resources,
       outputsOf: (urn) => recorder.outputs.get(urn),
       report,
+      drift: { secondUp: changes },
     });
     progress(0, files.length, "write");
     writeFiles(tempDir, files, omitted);
@@ -224,7 +251,12 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
     progress(files.length, files.length, "write");
     timings.total = Math.round(performance.now() - started);
 
-    const issues: ArtifactIssue[] = [...envoy.errors, ...kubernetes.errors];
+    const issues: ArtifactIssue[] = [
+      ...envoy.errors,
+      ...kubernetes.errors,
+      ...findings.map(findingIssue),
+      ...changes.map(changeIssue),
+    ];
     const mandatory = report.byLevel.mandatory ?? 0;
     const exitCode: ExitCode = issues.length > 0 || hasMandatory(report) ? 1 : 0;
     return {
@@ -244,6 +276,11 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
           warnings: envoy.warnings,
         },
         kubernetes: { objects: kubernetes.objects, errors: kubernetes.errors.length },
+        systems: { findings: findings.length, bySystem: countBy(findings.map((f) => f.system)) },
+        secondUp: {
+          updates: changes.filter((c) => c.action === "update").length,
+          replacements: changes.filter((c) => c.action === "replace").length,
+        },
         policy: { total: report.total, mandatory, byRule: report.byRule },
         issues: issues.slice(0, 50),
         files: files.length + 1,

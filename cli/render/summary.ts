@@ -30,7 +30,8 @@ export function violationLines(report: PolicyReport, limit = 20): string[] {
 
 export function verdict(exitCode: number): string {
   if (exitCode === 0) return "clean (exit 0)";
-  if (exitCode === 1) return "FAILED: a mandatory violation or an invalid artifact (exit 1)";
+  if (exitCode === 1)
+    return "FAILED: a mandatory violation, an invalid artifact, a real system's refusal or a second-up change (exit 1)";
   return "bad input (exit 2)";
 }
 
@@ -47,6 +48,10 @@ export function formatRenderSummary(
     ...table(summary.resources.byType),
     `envoy: ${summary.envoy.configSets} config sets, ${summary.envoy.files} files validated: ${summary.envoy.errors} errors, ${summary.envoy.warnings} warnings`,
     `kubernetes: ${summary.kubernetes.objects} objects validated: ${summary.kubernetes.errors} errors`,
+    `systems: ${summary.systems.findings} refusals by the real systems' models${Object.entries(summary.systems.bySystem)
+      .map(([system, n]) => `, ${n} ${system}`)
+      .join("")}`,
+    `second up: ${summary.secondUp.updates} updates, ${summary.secondUp.replacements} replacements`,
     ...summary.issues.slice(0, 20).map((i) => `  ${i.subject}: ${i.message}`),
     `policy (${report?.policyConfig ?? "?"}): ${summary.policy.total} violations, ${summary.policy.mandatory} mandatory`,
     ...ruleLines(summary.policy.byRule),

@@ -100,12 +100,16 @@ export interface RenderSummary {
     readonly warnings: number;
   };
   readonly kubernetes: { readonly objects: number; readonly errors: number };
+  /** What the provider models of the real systems refuse (simulate/system.ts), with their own messages. */
+  readonly systems: { readonly findings: number; readonly bySystem: Record<string, number> };
+  /** The simulated second `up` with the same config: resources it would update or replace (expected: none). */
+  readonly secondUp: { readonly updates: number; readonly replacements: number };
   readonly policy: {
     readonly total: number;
     readonly mandatory: number;
     readonly byRule: Record<string, Record<string, number>>;
   };
-  /** Validation errors (Envoy and Kubernetes), at most the first 50. */
+  /** Validation errors (Envoy, Kubernetes, the real systems' refusals, second-`up` changes), at most the first 50. */
   readonly issues: readonly ArtifactIssue[];
   readonly files: number;
   readonly timingsMs: RenderTimings;

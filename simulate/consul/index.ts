@@ -1,0 +1,24 @@
+/** Consul and the Consul provider (hashicorp/terraform-provider-consul, bridged by @pulumi/consul). */
+import * as pulumi from "@pulumi/pulumi";
+import type { InvokeModel, ProviderModel } from "../recorder";
+import { digest, echo, stableUuid, stringInput } from "../modelKit";
+import type { SystemModel } from "../system";
+
+export const consulProviderModels: Record<string, ProviderModel> = {
+  "consul:index/aclToken:AclToken": echo((args) => ({ accessorId: stableUuid("accessor", args.name) })),
+  "consul:index/aclPolicy:AclPolicy": echo(() => ({})),
+  "consul:index/peeringToken:PeeringToken": echo((args) => ({
+    peeringToken: pulumi.secret(
+      Buffer.from(JSON.stringify({ peer: stringInput(args, "peerName"), ref: digest(args.name) })).toString("base64"),
+    ),
+  })),
+  "consul:index/peering:Peering": echo((args) => ({ state: "ACTIVE", peerId: stableUuid("peer", args.name) })),
+};
+
+export const consulInvokeModels: Record<string, InvokeModel> = {
+  "consul:index/getAclTokenSecretId:getAclTokenSecretId": (inputs) => ({
+    secretId: pulumi.secret(stableUuid("secret", String(inputs.accessorId))),
+  }),
+};
+
+export const consulSystem: SystemModel = { system: "consul" };

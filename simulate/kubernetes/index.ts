@@ -1,0 +1,41 @@
+/** Kubernetes: the API server, kubelet, and the Kubernetes provider (pulumi/pulumi-kubernetes). */
+import type { ModelArgs, ProviderModel } from "../recorder";
+import { digest, echo, stableUuid } from "../modelKit";
+import type { SystemModel } from "../system";
+
+/** Kubernetes auto-names objects without metadata.name: name plus a suffix. */
+const kubernetesObject = echo((args: ModelArgs) => {
+  const metadata = (args.inputs.metadata ?? {}) as Record<string, unknown>;
+  const name =
+    typeof metadata.name === "string" ? metadata.name : `${args.name}-${digest(args.type, args.name).slice(0, 8)}`;
+  const out: Record<string, unknown> = {
+    metadata: { ...metadata, name, namespace: metadata.namespace ?? "default", uid: stableUuid(args.type, args.name) },
+  };
+  if (args.type === "kubernetes:core/v1:Service") {
+    // The API server picks a cluster IP from the service CIDR unless the spec names one.
+    const spec = (args.inputs.spec ?? {}) as Record<string, unknown>;
+    const h = digest(args.stack, args.name);
+    out.spec = {
+      ...spec,
+      clusterIP: spec.clusterIP ?? `10.96.${parseInt(h.slice(0, 2), 16)}.${parseInt(h.slice(2, 4), 16) || 1}`,
+    };
+  }
+  return out;
+});
+
+export const kubernetesProviderModels: Record<string, ProviderModel> = Object.fromEntries(
+  [
+    "kubernetes:core/v1:ConfigMap",
+    "kubernetes:core/v1:Secret",
+    "kubernetes:core/v1:Service",
+    "kubernetes:core/v1:Namespace",
+    "kubernetes:core/v1:ServiceAccount",
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:apps/v1:DeploymentPatch",
+    "kubernetes:apps/v1:StatefulSet",
+    "kubernetes:batch/v1:Job",
+    "kubernetes:policy/v1:PodDisruptionBudget",
+  ].map((type) => [type, kubernetesObject]),
+);
+
+export const kubernetesSystem: SystemModel = { system: "kubernetes" };
