@@ -286,7 +286,7 @@ export async function measureSimulated(
       outputs,
     });
     const outputsOf = (urn: string): Record<string, unknown> | undefined => recorder.outputs.get(urn);
-    const drift = { secondUp: secondUp(systemModels, { resources, outputsOf }) };
+    const drift = { secondUp: secondUp(systemModels, { resources, outputsOf }), renewals: [] };
     return renderFiles({ plan, mesh, resources, outputsOf, report, drift });
   });
   const outDir = mkdtempSync(join(tmpdir(), "lucid-bench-render-"));

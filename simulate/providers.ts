@@ -9,6 +9,7 @@ import { kubernetesProviderModels, kubernetesSystem } from "./kubernetes";
 import { digest, echo, stableUuid } from "./modelKit";
 import type { InvokeModel, ProviderModel } from "./recorder";
 import type { SystemModel } from "./system";
+import { tlsSystem } from "./tlsSystem";
 
 export { stableUuid } from "./modelKit";
 
@@ -38,4 +39,4 @@ export const providerModels: Record<string, ProviderModel> = {
 export const invokeModels: Record<string, InvokeModel> = { ...consulInvokeModels };
 
 /** The behaviour of each real system the program relies on (see system.ts). */
-export const systemModels: readonly SystemModel[] = [consulSystem, dockerSystem, kubernetesSystem];
+export const systemModels: readonly SystemModel[] = [consulSystem, dockerSystem, kubernetesSystem, tlsSystem];

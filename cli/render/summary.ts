@@ -52,6 +52,10 @@ export function formatRenderSummary(
       .map(([system, n]) => `, ${n} ${system}`)
       .join("")}`,
     `second up: ${summary.secondUp.updates} updates, ${summary.secondUp.replacements} replacements`,
+    ...summary.renewals.map(
+      (r) =>
+        `renewal of ${r.kind} ${r.certificate}: ${r.replaced} replaced, ${r.updated} updated, ${r.restarts} restarted`,
+    ),
     ...summary.issues.slice(0, 20).map((i) => `  ${i.subject}: ${i.message}`),
     `policy (${report?.policyConfig ?? "?"}): ${summary.policy.total} violations, ${summary.policy.mandatory} mandatory`,
     ...ruleLines(summary.policy.byRule),

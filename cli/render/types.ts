@@ -104,6 +104,14 @@ export interface RenderSummary {
   readonly systems: { readonly findings: number; readonly bySystem: Record<string, number> };
   /** The simulated second `up` with the same config: resources it would update or replace (expected: none). */
   readonly secondUp: { readonly updates: number; readonly replacements: number };
+  /** Each simulated certificate renewal: how many resources it replaces and updates, and how many it restarts. */
+  readonly renewals: readonly {
+    readonly kind: string;
+    readonly certificate: string;
+    readonly replaced: number;
+    readonly updated: number;
+    readonly restarts: number;
+  }[];
   readonly policy: {
     readonly total: number;
     readonly mandatory: number;
