@@ -12,6 +12,8 @@ export interface PlanResource {
   readonly parent?: string;
   readonly dependencies: readonly string[];
   readonly provider?: string;
+  /** Present (true) when the resource is protected: the engine will not delete or replace it. */
+  readonly protect?: boolean;
   readonly custom: boolean;
   /** Inputs with every secret replaced by `[secret]` (see docs/render.md for what Docker uploads keep). */
   readonly inputs: Record<string, unknown>;
