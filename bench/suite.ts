@@ -10,7 +10,7 @@ import { dump } from "js-yaml";
 import { envoyFileSets } from "../artifacts/envoy";
 import { gatewayConfig, gatewayFiles, sdsFiles, sidecarConfig, sidecarFiles, type EnvoyConfigObjects } from "../envoy";
 import { validateConfigSetSync, type ConfigFile } from "../envoy/validator";
-import { YAML_DUMP_OPTIONS } from "../envoy/yaml";
+import { YAML_DUMP_OPTIONS } from "../model/yaml";
 import { allInstances, parseMeshConfig, type Mesh } from "../model";
 import { envoyFiles } from "../model/names";
 import { mkdtempSync, rmSync } from "node:fs";
