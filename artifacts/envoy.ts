@@ -26,7 +26,9 @@ function k8sLabels(inputs: Record<string, unknown>): Labels {
   return ((inputs.metadata as { labels?: Labels } | undefined)?.labels ?? {}) as Labels;
 }
 
-const ENVOY_ROLES = new Set(["sidecar", "gateway"]);
+// Docker: the files are uploaded to the writer that fills the Envoy container's volumes (role envoy-config, or the
+// gateway's); the Envoy container itself carries none and is skipped.
+const ENVOY_ROLES = new Set(["sidecar", "gateway", "envoy-config"]);
 
 function fromDocker(resource: RecordedResource): EnvoyFileSet | undefined {
   const labels = dockerLabels(resource.inputs);
@@ -39,6 +41,7 @@ function fromDocker(resource: RecordedResource): EnvoyFileSet | undefined {
       )
       .map((u) => [u.file, u.content ?? ""]),
   );
+  if (Object.keys(files).length === 0) return undefined;
   return {
     cluster: labels["lucid.mesh/cluster"] ?? "",
     workload: labels["lucid.mesh/service"] ?? "mesh-gateway",

@@ -3,6 +3,7 @@
  * cluster network and, for peering, on the shared WAN network) with their own data volumes, consul-esm, and the
  * one-shot ACL bootstrap container.
  */
+import { createHash } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { secretFilesLabel } from "../labels";
@@ -19,6 +20,29 @@ import {
 } from "../../consul/names";
 import { DOCKER_WAN_NETWORK, consulServerTlsName, consulServerWanAddresses } from "../../model";
 import type { ConsulPlatform, RenderedFile } from "./consulTypes";
+import { RESTART_DIGEST_LABEL } from "./docker";
+import { fileWriter } from "./dockerFileWriter";
+
+/** Consul watches its config and certificate files and reloads them (agent/agent.go, AutoReloadConfig). */
+export const AUTO_RELOAD_FILE = "auto-reload.json";
+const AUTO_RELOAD_CONFIG = `${JSON.stringify({ auto_reload_config: true })}\n`;
+
+function keyFirst(files: readonly RenderedFile[]): RenderedFile[] {
+  return [...files].sort((a, b) => Number(b.name === consulPaths.keyFile) - Number(a.name === consulPaths.keyFile));
+}
+
+function restartDigest(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+/** The ACL bootstrap's exit code, checked: anything but 0 fails the `up` with the container to look at. */
+export function requireBootstrapSuccess(container: string, code: number | undefined): string {
+  if (code !== undefined && code !== 0)
+    throw new Error(
+      `the Consul ACL bootstrap container ${container} exited with code ${code}: see \`docker logs ${container}\``,
+    );
+  return "ok";
+}
 
 const owner = { owner: String(CONSUL_UID), group: String(CONSUL_GID) };
 
@@ -65,6 +89,46 @@ export const consulDocker: ConsulPlatform = (inputs, opts) => {
       { name: `${node}-data`, labels: labelList(serverLabels) },
       opts,
     );
+    const serverConfig = inputs.serverConfig(i);
+    // The server keeps a read-only rootfs: its files come through volumes a writer fills, so a renewed server
+    // certificate replaces the writer and Consul reloads it (auto_reload_config) without a restart.
+    const files = fileWriter(
+      `${name}-server-${i}-files`,
+      {
+        containerName: `${node}-files`,
+        image: image.imageId,
+        owner: `${CONSUL_UID}:${CONSUL_GID}`,
+        directories: [
+          {
+            directory: consulPaths.configDir,
+            volume: `${node}-config`,
+            files: [
+              { path: `${consulPaths.configDir}/${consulPaths.serverConfig}`, content: serverConfig, mode: "0444" },
+              { path: `${consulPaths.configDir}/${AUTO_RELOAD_FILE}`, content: AUTO_RELOAD_CONFIG, mode: "0444" },
+              { path: `${consulPaths.configDir}/${consulPaths.secretsConfig}`, content: secretUploads, mode: "0400" },
+            ],
+          },
+          {
+            directory: consulPaths.tlsDir,
+            volume: `${node}-tls`,
+            // The key before its certificate: Consul reloads on each change and keeps the old pair on a mismatch.
+            files: keyFirst(inputs.tlsFiles).map((f) => ({
+              path: `${consulPaths.tlsDir}/${f.name}`,
+              content: f.content,
+              mode: f.name === consulPaths.keyFile ? "0400" : "0444",
+            })),
+          },
+        ],
+        labels: labelList({
+          ...serverLabels,
+          ...secretFilesLabel([
+            `${consulPaths.configDir}/${consulPaths.secretsConfig}`,
+            `${consulPaths.tlsDir}/${consulPaths.keyFile}`,
+          ]),
+        }),
+      },
+      opts,
+    );
     return new docker.Container(
       `${name}-server-${i}`,
       {
@@ -80,22 +144,9 @@ export const consulDocker: ConsulPlatform = (inputs, opts) => {
           { name: network.name, ipv4Address: address, aliases: [node] },
           { name: wanNetworkName, ipv4Address: wanAddresses[i], aliases: [node] },
         ],
-        volumes: [{ volumeName: volume.name, containerPath: consulPaths.dataDir }],
-        uploads: [
-          {
-            file: `${consulPaths.configDir}/${consulPaths.serverConfig}`,
-            content: inputs.serverConfig(i),
-            permissions: "0444",
-            ...owner,
-          },
-          {
-            file: `${consulPaths.configDir}/${consulPaths.secretsConfig}`,
-            content: secretUploads,
-            permissions: "0400",
-            ...owner,
-          },
-          ...uploads(consulPaths.tlsDir, inputs.tlsFiles, "0400"),
-        ],
+        readOnly: true,
+        tmpfs: { "/tmp": "rw,size=16m" },
+        volumes: [{ volumeName: volume.name, containerPath: consulPaths.dataDir }, ...files.mounts],
         // Status endpoints need no ACL token; --resolve keeps hostname verification against the server name.
         healthcheck: {
           tests: [
@@ -131,23 +182,20 @@ export const consulDocker: ConsulPlatform = (inputs, opts) => {
         securityOpts: ["no-new-privileges:true"],
         privileged: false,
         memory: 512,
-        labels: labelList({
-          ...serverLabels,
-          ...secretFilesLabel([
-            `${consulPaths.configDir}/${consulPaths.secretsConfig}`,
-            `${consulPaths.tlsDir}/${consulPaths.keyFile}`,
-          ]),
-        }),
+        // Unset, dockerd stores twice the memory as swap and every `up` would update it (daemon_unix.go).
+        memorySwap: 512,
+        labels: labelList({ ...serverLabels, [RESTART_DIGEST_LABEL]: restartDigest(serverConfig) }),
       },
-      opts,
+      { ...opts, dependsOn: [files.writer], deleteBeforeReplace: true },
     );
   });
 
   const apiHost = settings.consulServerAddresses[0] ?? "127.0.0.1";
+  const aclInitName = `${cluster.name}-consul-acl-init`;
   const aclInit = new docker.Container(
     `${name}-acl-init`,
     {
-      name: `${cluster.name}-consul-acl-init`,
+      name: aclInitName,
       image: image.imageId,
       user: `${CONSUL_UID}:${CONSUL_GID}`,
       entrypoints: ["/bin/sh"],
@@ -200,6 +248,10 @@ export const consulDocker: ConsulPlatform = (inputs, opts) => {
       capabilities: { drops: ["ALL"] },
       securityOpts: ["no-new-privileges:true"],
       memory: 128,
+      memorySwap: 128,
+      // consul-esm needs the token the bootstrap wrote, and the provider never checks a one-shot's exit code
+      // (resourceDockerContainerCreate waits for `attach` and reads exit_code, nothing more): fail here instead.
+      envs: [aclInit.exitCode.apply((code) => `LUCID_ACL_BOOTSTRAP=${requireBootstrapSuccess(aclInitName, code)}`)],
       labels: labelList({
         ...inputs.labels("consul-esm"),
         ...secretFilesLabel([`${esmPaths.configDir}/${esmPaths.token}`]),

@@ -1,8 +1,19 @@
-/** Sidecars and gateways as Docker containers: the dev platform, a whole mesh on one host. */
+/**
+ * Sidecars and gateways as Docker containers: the dev platform, a whole mesh on one host.
+ *
+ * Each instance is four containers. A namespace holder (the pause image, as Nomad's `infra_image`) owns the network
+ * namespace, the address and the DNS aliases, and never restarts with the others; the app and the sidecar join it by
+ * container ID, so either can restart and still find the other (moby#24935: a container that joined an app's
+ * namespace keeps a dead namespace when the app restarts). A writer fills the volumes the sidecar reads, so Envoy
+ * keeps a read-only rootfs and a renewed certificate replaces only the writer (see dockerFileWriter.ts).
+ */
+import { createHash } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { envoyFiles, type MeshCluster } from "../../model";
 import { dockerLabels, meshLabels, secretFilesLabel } from "../labels";
+import { dockerCpus } from "./dockerCpus";
+import { fileWriter, type WrittenDirectory, type WrittenFile } from "./dockerFileWriter";
 import {
   envoyCommand,
   envoyReadinessProbe,
@@ -24,17 +35,33 @@ export interface DockerPlatformArgs {
   readonly image: (reference: string) => pulumi.Input<string>;
 }
 
-/** The envoy user in the official image; files it reads are uploaded owned by it. */
+/** The envoy user in the official image; the files it reads are written owned by it. */
 const ENVOY_UID = "101";
 
-function upload(file: string, content: pulumi.Input<string>, permissions = "0444"): docker.types.input.ContainerUpload {
-  return { file, content, permissions, owner: ENVOY_UID, group: ENVOY_UID };
+/** Holds each instance's network namespace; pinned like every image (the policy pack checks pins). */
+export const PAUSE_IMAGE = "registry.k8s.io/pause:3.10";
+/** The pause image's own unprivileged user. */
+const PAUSE_USER = "65535:65535";
+
+/** Label carrying a digest of what Envoy reads only at start: a change replaces the Envoy container. */
+export const RESTART_DIGEST_LABEL = "lucid.mesh/restart-digest";
+
+function digestOf(texts: readonly string[]): string {
+  const hash = createHash("sha256");
+  for (const t of texts) hash.update(t).update("\0");
+  return hash.digest("hex").slice(0, 16);
 }
 
-function envoyUploads(files: Readonly<Record<string, string>>): docker.types.input.ContainerUpload[] {
-  return Object.keys(files)
-    .sort()
-    .map((name) => upload(`${envoyFiles.directory}/${name}`, files[name]!));
+function envoyConfigDirectory(files: Readonly<Record<string, string>>, volume: string): WrittenDirectory {
+  // The bootstrap before the LDS/CDS files it names; Envoy watches the directory for the others.
+  const names = Object.keys(files).sort((a, b) =>
+    a === envoyFiles.bootstrap ? -1 : b === envoyFiles.bootstrap ? 1 : a < b ? -1 : 1,
+  );
+  return {
+    directory: envoyFiles.directory,
+    volume,
+    files: names.map((n) => ({ path: `${envoyFiles.directory}/${n}`, content: files[n]!, mode: "0444" })),
+  };
 }
 
 function envoyContainerBase(cluster: MeshCluster, memoryMb: number, cpus: number) {
@@ -44,7 +71,9 @@ function envoyContainerBase(cluster: MeshCluster, memoryMb: number, cpus: number
     entrypoints: ["/usr/local/bin/envoy"],
     command: envoyCommand(`${envoyFiles.directory}/${envoyFiles.bootstrap}`),
     memory: memoryMb,
-    cpus: String(cpus),
+    // Unset, dockerd stores twice the memory as swap and every `up` would update it (daemon_unix.go).
+    memorySwap: memoryMb,
+    cpus: dockerCpus(cpus),
     readOnly: true,
     tmpfs: { "/tmp": "rw,size=16m" },
     capabilities: { drops: ["ALL"] },
@@ -64,7 +93,30 @@ export class DockerPlatform implements WorkloadPlatform {
       throw new Error(`${name}: a Docker sidecar serves exactly one instance`);
     const opts = { parent, provider: this.args.provider };
     const { mesh, service } = spec;
-    // With an image the mesh runs the app; otherwise the sidecar joins the team's container of the same name.
+    const roleLabels = (role: "app" | "sidecar" | "envoy-config") => meshLabels(role, spec.cluster.name, service.name);
+
+    const holder = new docker.Container(
+      `${name}-netns`,
+      {
+        name: `${instance.name}-netns`,
+        image: this.args.image(PAUSE_IMAGE),
+        hostname: instance.name,
+        networksAdvanced: [{ name: this.args.networkName, aliases: [service.name, instance.name] }],
+        user: PAUSE_USER,
+        readOnly: true,
+        restart: "unless-stopped",
+        capabilities: { drops: ["ALL"] },
+        securityOpts: ["no-new-privileges:true"],
+        memory: 8,
+        memorySwap: 8,
+        labels: dockerLabels({ ...roleLabels("app"), "lucid.mesh/netns": instance.name }),
+      },
+      opts,
+    );
+    // By ID: dockerd stores container:<name> as container:<id> and network_mode forces a replacement.
+    const networkMode = pulumi.interpolate`container:${holder.id}`;
+
+    // With an image the mesh runs the app; otherwise the team runs its container with --network container:<holder>.
     const app = service.image
       ? new docker.Container(
           `${name}-app`,
@@ -73,9 +125,8 @@ export class DockerPlatform implements WorkloadPlatform {
             image: this.args.image(service.image),
             command: [...service.args],
             envs: Object.entries(service.env).map(([k, v]) => `${k}=${v}`),
-            hostname: instance.name,
-            networksAdvanced: [{ name: this.args.networkName, aliases: [service.name, instance.name] }],
-            labels: dockerLabels(meshLabels("app", spec.cluster.name, service.name)),
+            networkMode,
+            labels: dockerLabels(roleLabels("app")),
             restart: "unless-stopped",
             capabilities: { drops: ["ALL"] },
             securityOpts: ["no-new-privileges:true"],
@@ -83,28 +134,56 @@ export class DockerPlatform implements WorkloadPlatform {
           opts,
         )
       : undefined;
-    // Each upload is its own value, so only the key's content is secret and the rest stays reviewable in a plan.
-    const secretUploads = [
-      ...[envoyFiles.certificateSds, envoyFiles.trustBundleSds].map((file) =>
-        upload(
-          `${envoyFiles.secretsDirectory}/${file}`,
-          spec.sdsFiles.apply((sds) => sds[file] ?? ""),
-        ),
-      ),
-      upload(`${envoyFiles.secretsDirectory}/${envoyFiles.certificatePem}`, spec.certificateChainPem),
-      upload(`${envoyFiles.secretsDirectory}/${envoyFiles.trustBundlePem}`, spec.trustBundlePem),
-      upload(`${envoyFiles.secretsDirectory}/${envoyFiles.privateKeyPem}`, pulumi.secret(spec.privateKeyPem), "0400"),
+
+    const secretFiles: WrittenFile[] = [
+      // The key and certificates before the SDS files that name them: Envoy reloads on each move.
+      {
+        path: `${envoyFiles.secretsDirectory}/${envoyFiles.privateKeyPem}`,
+        content: pulumi.secret(spec.privateKeyPem),
+        mode: "0400",
+      },
+      {
+        path: `${envoyFiles.secretsDirectory}/${envoyFiles.certificatePem}`,
+        content: spec.certificateChainPem,
+        mode: "0444",
+      },
+      {
+        path: `${envoyFiles.secretsDirectory}/${envoyFiles.trustBundlePem}`,
+        content: spec.trustBundlePem,
+        mode: "0444",
+      },
+      ...[envoyFiles.certificateSds, envoyFiles.trustBundleSds].map((file): WrittenFile => ({
+        path: `${envoyFiles.secretsDirectory}/${file}`,
+        content: spec.sdsFiles.apply((sds) => sds[file] ?? ""),
+        mode: "0444",
+      })),
     ];
+    const files = fileWriter(
+      `${name}-files`,
+      {
+        containerName: `${instance.name}-envoy-files`,
+        image: this.args.image(mesh.sidecar.image),
+        owner: `${ENVOY_UID}:${ENVOY_UID}`,
+        directories: [
+          envoyConfigDirectory(spec.envoyFiles, `${instance.name}-envoy-config`),
+          { directory: envoyFiles.secretsDirectory, volume: `${instance.name}-envoy-secrets`, files: secretFiles },
+        ],
+        labels: dockerLabels({
+          ...roleLabels("envoy-config"),
+          ...secretFilesLabel([`${envoyFiles.secretsDirectory}/${envoyFiles.privateKeyPem}`]),
+        }),
+      },
+      opts,
+    );
+
     new docker.Container(
       `${name}-sidecar`,
       {
         name: `${instance.name}-sidecar`,
         image: this.args.image(mesh.sidecar.image),
         ...envoyContainerBase(spec.cluster, mesh.sidecar.memoryMb, mesh.sidecar.cpus),
-        networkMode: `container:${instance.name}`,
-        uploads: pulumi
-          .all([envoyUploads(spec.envoyFiles), secretUploads])
-          .apply(([plain, secret]) => [...plain, ...secret]),
+        networkMode,
+        volumes: files.mounts,
         healthcheck: {
           tests: envoyReadinessProbe(mesh.sidecar.adminPort),
           interval: "10s",
@@ -113,20 +192,17 @@ export class DockerPlatform implements WorkloadPlatform {
           startPeriod: "5s",
         },
         labels: dockerLabels({
-          ...meshLabels("sidecar", spec.cluster.name, service.name),
-          ...secretFilesLabel([`${envoyFiles.secretsDirectory}/${envoyFiles.privateKeyPem}`]),
+          ...roleLabels("sidecar"),
+          [RESTART_DIGEST_LABEL]: digestOf([spec.envoyFiles[envoyFiles.bootstrap] ?? ""]),
         }),
       },
-      { ...opts, dependsOn: app ? [app] : [] },
+      { ...opts, dependsOn: [files.writer, ...(app ? [app] : [])], deleteBeforeReplace: true },
     );
-    // Consul DNS must answer with an IP Envoy can dial, so the app container's address on the cluster network is
-    // registered; a team's own container is only known by name.
+    // Consul DNS must answer with an IP Envoy can dial: the holder's address on the cluster network.
     const networkName = pulumi.output(this.args.networkName);
-    const address = app
-      ? pulumi
-          .all([app.networkDatas, networkName])
-          .apply(([datas, network]) => datas?.find((d) => d.networkName === network)?.ipAddress ?? instance.name)
-      : pulumi.output(instance.name);
+    const address = pulumi
+      .all([holder.networkDatas, networkName])
+      .apply(([datas, network]) => datas?.find((d) => d.networkName === network)?.ipAddress ?? instance.name);
     return {
       admin: `127.0.0.1:${mesh.sidecar.adminPort} in ${instance.name}'s network namespace`,
       metrics: `http://${instance.name}:${mesh.sidecar.metricsPort}/stats/prometheus`,
@@ -139,6 +215,18 @@ export class DockerPlatform implements WorkloadPlatform {
     const dockerSettings = cluster.docker;
     if (!dockerSettings) throw new Error(`${name}: cluster ${cluster.name} is not a Docker cluster`);
     const containerName = `${cluster.name}-mesh-gateway`;
+    const opts = { parent, provider: this.args.provider };
+    const files = fileWriter(
+      `${name}-files`,
+      {
+        containerName: `${containerName}-envoy-files`,
+        image: this.args.image(mesh.sidecar.image),
+        owner: `${ENVOY_UID}:${ENVOY_UID}`,
+        directories: [envoyConfigDirectory(spec.envoyFiles, `${containerName}-envoy-config`)],
+        labels: dockerLabels(meshLabels("gateway", cluster.name)),
+      },
+      opts,
+    );
     new docker.Container(
       name,
       {
@@ -149,11 +237,14 @@ export class DockerPlatform implements WorkloadPlatform {
           { name: this.args.networkName, ipv4Address: dockerSettings.gatewayAddress, aliases: [containerName] },
           { name: this.args.wanNetworkName, ipv4Address: cluster.gateway.wanAddress, aliases: [containerName] },
         ],
-        uploads: envoyUploads(spec.envoyFiles),
+        volumes: files.mounts,
         healthcheck: { tests: envoyReadinessProbe(mesh.sidecar.adminPort), interval: "10s", timeout: "3s", retries: 3 },
-        labels: dockerLabels(meshLabels("gateway", cluster.name)),
+        labels: dockerLabels({
+          ...meshLabels("gateway", cluster.name),
+          [RESTART_DIGEST_LABEL]: digestOf([spec.envoyFiles[envoyFiles.bootstrap] ?? ""]),
+        }),
       },
-      { parent, provider: this.args.provider },
+      { ...opts, dependsOn: [files.writer], deleteBeforeReplace: true },
     );
     return {
       wanAddress: pulumi.output(`${cluster.gateway.wanAddress}:${cluster.gateway.port}`),

@@ -2,6 +2,12 @@
 import type { ProviderModel } from "../recorder";
 import { digest, echo, stringInput } from "../modelKit";
 import type { SystemModel } from "../system";
+import { containerFindings, readBackContainer } from "./container";
+import { CONTAINER, dockerForceNew } from "./schema";
+
+export { cpusAsReadBack, nanoToDecimalString, parseCpus } from "./cpus";
+export { containerFindings, goDurationString, readBackContainer, LINUX_HOST, type DockerHost } from "./container";
+export { CONTAINER, dockerForceNew } from "./schema";
 
 export const dockerProviderModels: Record<string, ProviderModel> = {
   "docker:index/remoteImage:RemoteImage": echo((args) => {
@@ -15,6 +21,7 @@ export const dockerProviderModels: Record<string, ProviderModel> = {
   })),
   "docker:index/container:Container": echo((args) => {
     // Docker assigns addresses from the network's range unless one is fixed; a hash stands in for its choice.
+    // A container in another's namespace (network_mode container:<id>) has no network of its own.
     const networks = (args.inputs.networksAdvanced ?? []) as Array<{ name: string; ipv4Address?: string }>;
     const host = 128 + (parseInt(digest(args.name).slice(0, 4), 16) % 126);
     return {
@@ -31,4 +38,9 @@ export const dockerProviderModels: Record<string, ProviderModel> = {
   }),
 };
 
-export const dockerSystem: SystemModel = { system: "docker" };
+export const dockerSystem: SystemModel = {
+  system: "docker",
+  check: containerFindings,
+  readBack: { [CONTAINER]: (resource, deployment) => readBackContainer(resource, deployment) },
+  forceNew: dockerForceNew,
+};

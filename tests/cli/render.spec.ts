@@ -117,7 +117,8 @@ describe("render (renderStack over the repo's stacks)", function () {
         ["custom", "dependencies", "inputs", "name", "type", "urn"],
       );
     }
-    const sidecar = plan.resources.find((r) => r.name === "east-api-gateway-1-sidecar");
+    // The sidecar's files are uploaded to the writer that fills its volumes.
+    const sidecar = plan.resources.find((r) => r.name === "east-api-gateway-1-files");
     assert.ok(sidecar);
     const uploads = sidecar.inputs.uploads as Array<{ file: string; content: string }>;
     const listener = uploads.find((u) => u.file === `${envoyFiles.directory}/${envoyFiles.listeners}`);

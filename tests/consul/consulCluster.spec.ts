@@ -15,6 +15,7 @@ import { checkPodSecurity } from "../../policies/rules/workloads/podSecurity";
 import { ConsulCluster } from "../../components/consulCluster";
 import { ConsulMeshConfig, clusterPairs, peerClusters } from "../../components/consulConfig";
 import { ServiceRegistration } from "../../components/serviceRegistration";
+import { requireBootstrapSuccess } from "../../components/platform/consulDocker";
 import {
   isSecretOutput,
   settle,
@@ -51,6 +52,8 @@ describe("ConsulCluster on Docker (dev)", () => {
   });
 
   const container = (name: string): Obj => recorder.named("docker:index/container:Container", name).inputs;
+  /** The writer that fills the server's config and TLS volumes: it carries the files the server reads. */
+  const files = (): Obj => container("east-consul-server-0-files");
   const upload = (c: Obj, file: string): string => {
     const found = (c["uploads"] as Array<{ file: string; content: string }>).find((u) => u.file === file);
     if (!found) throw new Error(`no upload ${file}`);
@@ -78,17 +81,27 @@ describe("ConsulCluster on Docker (dev)", () => {
     const server = container("east-consul-server-0");
     assert.equal(server["name"], "east-consul-0");
     assert.deepEqual(get(server, "networksAdvanced", 0, "ipv4Address"), "10.10.1.10");
-    assert.deepEqual(server["volumes"], [{ volumeName: "east-consul-0-data", containerPath: "/consul/data" }]);
-    assert.equal(only(recorder, "docker:index/volume:Volume").length, 1);
+    // Data read-write; config and TLS read-only, filled by the server's writer (components/platform/dockerFileWriter.ts).
+    assert.deepEqual(server["volumes"], [
+      { volumeName: "east-consul-0-data", containerPath: "/consul/data" },
+      { volumeName: "east-consul-0-config", containerPath: "/consul/config", readOnly: true },
+      { volumeName: "east-consul-0-tls", containerPath: "/consul/tls", readOnly: true },
+    ]);
+    assert.equal(only(recorder, "docker:index/volume:Volume").length, 3);
+    assert.equal(server["readOnly"], true);
+    assert.equal(server["uploads"], undefined);
     assert.deepEqual(server["capabilities"], { drops: ["ALL"] });
     assert.equal(server["privileged"], false);
     assert.equal(server["user"], "100:1000");
     assert.equal(server["restart"], "unless-stopped");
-    assert.deepEqual(server["labels"], [
+    assert.deepEqual((server["labels"] as Obj[]).slice(0, 2), [
       { label: "lucid.mesh/role", value: "consul-server" },
       { label: "lucid.mesh/cluster", value: "east" },
-      { label: "lucid.mesh/secret-files", value: "/consul/config/secrets.json,/consul/tls/server-key.pem" },
     ]);
+    assert.deepEqual(get(files(), "labels", 2), {
+      label: "lucid.mesh/secret-files",
+      value: "/consul/config/secrets.json,/consul/tls/server-key.pem",
+    });
   });
 
   it("also joins the shared WAN network at its fixed address, where peers dial it", () => {
@@ -98,7 +111,7 @@ describe("ConsulCluster on Docker (dev)", () => {
       { name: "lucid-mesh-wan", ipv4Address: "10.10.255.100", aliases: ["east-consul-0"] },
     ]);
     // The advertised (Raft, gossip) address stays the cluster-network one.
-    const serverJson = JSON.parse(upload(container("east-consul-server-0"), "/consul/config/server.json")) as Obj;
+    const serverJson = JSON.parse(upload(files(), "/consul/config/server.json")) as Obj;
     assert.equal(serverJson["advertise_addr"], "10.10.1.10");
     // Neither consul-esm nor the bootstrap job is on the WAN network.
     for (const name of ["east-consul-esm", "east-consul-acl-init"]) {
@@ -120,7 +133,7 @@ describe("ConsulCluster on Docker (dev)", () => {
   });
 
   it("uploads server.json without secrets, and a secret secrets.json with gossip encryption", () => {
-    const server = container("east-consul-server-0");
+    const server = files();
     const serverJson = JSON.parse(upload(server, "/consul/config/server.json")) as Obj;
     assert.equal(get(serverJson, "tls", "defaults", "verify_incoming"), true);
     assert.equal(get(serverJson, "tls", "defaults", "verify_outgoing"), true);
@@ -137,26 +150,26 @@ describe("ConsulCluster on Docker (dev)", () => {
     assert.equal(get(secrets, "acl", "tokens", "initial_management"), "uuid-east-consul-bootstrap-token");
     assert.equal(get(secrets, "acl", "tokens", "dns"), "uuid-east-consul-dns-token");
     assert.ok(
-      recorder.named("docker:index/container:Container", "east-consul-server-0").secretInputs.includes("uploads"),
+      recorder.named("docker:index/container:Container", "east-consul-server-0-files").secretInputs.includes("uploads"),
     );
   });
 
-  it("uploads the TLS material, the key only readable by the consul user", () => {
-    const uploads = container("east-consul-server-0")["uploads"] as Array<Obj>;
+  it("writes the TLS material, the key only readable by the consul user, and lets Consul reload it", () => {
+    const uploads = files()["uploads"] as Array<Obj>;
     const key = uploads.find((u) => u["file"] === "/consul/tls/server-key.pem");
-    assert.deepEqual(key, {
-      file: "/consul/tls/server-key.pem",
-      content: FAKE_TLS.keyPem,
-      permissions: "0400",
-      owner: "100",
-      group: "1000",
-    });
+    assert.deepEqual(key, { file: "/consul/tls/server-key.pem", content: FAKE_TLS.keyPem, permissions: "0400" });
     assert.ok(uploads.some((u) => u["file"] === "/consul/tls/ca.pem"));
+    const script = (files()["command"] as string[])[0]!;
+    assert.match(script, /chown 100:1000 '\/lucid-out\/1\/\.next\/server-key\.pem'/);
+    // the key moves in before its certificate: Consul reloads on each file and keeps the old pair on a mismatch
+    assert.ok(script.indexOf("server-key.pem'") < script.indexOf("/server.pem'"));
+    assert.deepEqual(JSON.parse(upload(files(), "/consul/config/auto-reload.json")), { auto_reload_config: true });
   });
 
   it("runs consul-esm with its token as a secret file, not in env", () => {
     const esm = recorder.named("docker:index/container:Container", "east-consul-esm");
-    assert.equal(esm.inputs["envs"], undefined);
+    // Its one variable only carries the ACL bootstrap's checked exit code (see the bootstrap test).
+    assert.deepEqual(esm.inputs["envs"], ["LUCID_ACL_BOOTSTRAP=ok"]);
     const token = JSON.parse(upload(esm.inputs, "/consul-esm/config/token.json")) as Obj;
     assert.equal(token["token"], "uuid-east-consul-esm-token");
     const config = JSON.parse(upload(esm.inputs, "/consul-esm/config/esm.json")) as Obj;
@@ -176,6 +189,19 @@ describe("ConsulCluster on Docker (dev)", () => {
     assert.equal(upload(init.inputs, "/acl-init/tokens/dns"), "uuid-east-consul-dns-token");
     const server = recorder.named("docker:index/container:Container", "east-consul-server-0");
     assert.ok(init.dependencies.includes(server.urn));
+  });
+
+  it("fails the up when the ACL bootstrap exits non-zero: the provider only waits (resource_docker_container_funcs.go)", () => {
+    // kreuzwerker/terraform-provider-docker resourceDockerContainerCreate: `attach` waits for the container to stop
+    // and the read stores exit_code; nothing compares it with 0. consul-esm's env is derived from it, checked.
+    assert.equal(requireBootstrapSuccess("east-consul-acl-init", 0), "ok");
+    assert.throws(
+      () => requireBootstrapSuccess("east-consul-acl-init", 1),
+      /ACL bootstrap container east-consul-acl-init exited with code 1: see `docker logs east-consul-acl-init`/,
+    );
+    const esm = recorder.named("docker:index/container:Container", "east-consul-esm");
+    const init = recorder.named("docker:index/container:Container", "east-consul-acl-init");
+    assert.ok(esm.dependencies.includes(init.urn));
   });
 
   it("keeps generated secrets secret and exposes the outputs", async () => {

@@ -4,7 +4,7 @@ import { isKubernetesType, validateKubernetesResource } from "../../artifacts/ku
 import { sdsFiles, sidecarFiles, gatewayFiles } from "../../envoy";
 import { validateConfigSet } from "../../envoy/validator";
 import { allInstances, envoyFiles, findService, instancesOf, type Mesh } from "../../model";
-import type { RecordedResource, ResourceRecorder } from "../../simulate/recorder";
+import { stableId, type RecordedResource, type ResourceRecorder } from "../../simulate/recorder";
 import { simulateStack, type SimulatedStack } from "../../simulate/stack";
 import { PROJECT_DIR, stackMesh } from "../helpers/stacks";
 
@@ -17,7 +17,17 @@ function label(resource: RecordedResource, key: string): string | undefined {
 }
 
 function containersWithRole(recorder: ResourceRecorder, role: string): RecordedResource[] {
-  return recorder.ofType(CONTAINER).filter((c) => label(c, "lucid.mesh/role") === role);
+  return recorder
+    .ofType(CONTAINER)
+    .filter((c) => label(c, "lucid.mesh/role") === role && label(c, "lucid.mesh/netns") === undefined)
+    .filter((c) => !String(c.inputs.name).endsWith("-envoy-files"));
+}
+
+/** The writer that fills an Envoy container's volumes (components/platform/dockerFileWriter.ts). */
+function writerOf(recorder: ResourceRecorder, envoyContainer: RecordedResource): RecordedResource {
+  return recorder
+    .ofType(CONTAINER)
+    .find((c) => c.inputs.name === String(envoyContainer.inputs.name).replace(/-sidecar$/, "") + "-envoy-files")!;
 }
 
 /** Everything a resource depends on, directly or through its dependencies. */
@@ -76,10 +86,21 @@ describe("mesh: the dev stack on Docker", function () {
     assert.equal(stack.recorder.ofType("lucid:mesh:EnvoySidecar").length, instances.length);
   });
 
-  it("runs each sidecar in its app's network namespace", () => {
+  it("runs each app and its sidecar in a namespace holder's network namespace, joined by ID", () => {
     for (const sidecar of containersWithRole(stack.recorder, "sidecar")) {
-      const app = String(sidecar.inputs.name).replace(/-sidecar$/, "");
-      assert.equal(sidecar.inputs.networkMode, `container:${app}`);
+      const instance = String(sidecar.inputs.name).replace(/-sidecar$/, "");
+      const holder = stack.recorder.named(CONTAINER, `${instance}-netns`);
+      const app = stack.recorder.ofType(CONTAINER).find((c) => c.inputs.name === instance)!;
+      // By ID: dockerd stores container:<name> as container:<id>, and network_mode is ForceNew.
+      const byId = `container:${stableId(CONTAINER, holder.name)}`;
+      assert.equal(sidecar.inputs.networkMode, byId);
+      assert.equal(app.inputs.networkMode, byId);
+      assert.equal(holder.inputs.hostname, instance);
+      assert.equal(holder.inputs.restart, "unless-stopped");
+      assert.deepEqual((holder.inputs.networksAdvanced as Array<{ aliases: string[] }>)[0]!.aliases, [
+        label(sidecar, "lucid.mesh/service"),
+        instance,
+      ]);
     }
   });
 
@@ -103,6 +124,7 @@ describe("mesh: the dev stack on Docker", function () {
 
   it("runs one gateway per cluster on the shared WAN network", () => {
     const gateways = containersWithRole(stack.recorder, "gateway");
+    assert.ok(gateways.every((g) => writerOf(stack.recorder, g).inputs.uploads));
     assert.deepEqual(gateways.map((g) => g.inputs.name).sort(), ["east-mesh-gateway", "west-mesh-gateway"]);
     for (const gateway of gateways) {
       const networks = (gateway.inputs.networksAdvanced as Array<{ name: string }>).map((n) => n.name);
@@ -132,9 +154,23 @@ describe("mesh: the dev stack on Docker", function () {
     }
   });
 
-  it("never creates a sidecar without the files it loads", () => {
+  it("never creates a sidecar without the files it loads: its writer fills the volumes it mounts read-only", () => {
     for (const sidecar of containersWithRole(stack.recorder, "sidecar")) {
-      const uploaded = (sidecar.inputs.uploads as Array<{ file: string }>).map((u) => u.file).sort();
+      const writer = writerOf(stack.recorder, sidecar);
+      assert.ok(sidecar.dependencies.includes(writer.urn));
+      assert.equal(sidecar.inputs.readOnly, true);
+      assert.equal(sidecar.inputs.uploads, undefined);
+      assert.deepEqual(
+        (sidecar.inputs.volumes as Array<{ containerPath: string; readOnly: boolean }>).map((v) => [
+          v.containerPath,
+          v.readOnly,
+        ]),
+        [
+          [envoyFiles.directory, true],
+          [envoyFiles.secretsDirectory, true],
+        ],
+      );
+      const uploaded = (writer.inputs.uploads as Array<{ file: string }>).map((u) => u.file).sort();
       for (const name of [envoyFiles.bootstrap, envoyFiles.listeners, envoyFiles.clusters]) {
         assert.ok(uploaded.includes(`${envoyFiles.directory}/${name}`), `${name} missing`);
       }
@@ -154,7 +190,7 @@ describe("mesh: the dev stack on Docker", function () {
     const sets = envoyFileSets(stack.recorder.resources).filter((s) => s.workload !== "mesh-gateway");
     assert.equal(sets.length, allInstances(mesh).length);
     for (const set of sets) {
-      const instance = allInstances(mesh).find((i) => set.source === `${i.name}-sidecar`)!;
+      const instance = allInstances(mesh).find((i) => set.source === `${i.name}-envoy-files`)!;
       const expected = sidecarFiles(mesh, instance);
       for (const [name, content] of Object.entries(expected)) {
         assert.equal(set.files[`${envoyFiles.directory}/${name}`], content, `${set.source}: ${name} differs`);
@@ -186,7 +222,7 @@ describe("mesh: the dev stack on Docker", function () {
   });
 
   it("keeps private keys secret in uploads and out of plain YAML", () => {
-    for (const sidecar of containersWithRole(stack.recorder, "sidecar")) {
+    for (const sidecar of containersWithRole(stack.recorder, "sidecar").map((s) => writerOf(stack.recorder, s))) {
       assert.ok(sidecar.secretInputs.includes("uploads"), `${String(sidecar.inputs.name)}: uploads are not secret`);
       // Pulumi marks the whole property secret; the label names the one file that is, so a plan can show the rest.
       assert.equal(
