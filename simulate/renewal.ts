@@ -81,6 +81,9 @@ export function renewalTarget(resources: readonly RecordedResource[], kind: Rene
   return certs.find((name) => name.endsWith(suffix));
 }
 
+/** Roles a renewal must never restart: Envoy (sidecars, gateways) and Consul servers. Writers and one-shots may go. */
+export const MUST_NOT_RESTART: ReadonlySet<string> = new Set(["sidecar", "gateway", "consul-server"]);
+
 export interface Restart {
   readonly urn: string;
   readonly name: string;

@@ -11,7 +11,7 @@ import { meshConfigValue, readStackFile, StackFileError } from "../../model/stac
 import { fromRecorded } from "../../policies/lib/runner";
 import type { RecordedResource } from "../../simulate/recorder";
 import { simulateRenewals, simulateStack } from "../../simulate/stack";
-import { replayingTlsModels, type RenewalReport, type TlsResults } from "../../simulate/renewal";
+import { MUST_NOT_RESTART, replayingTlsModels, type RenewalReport, type TlsResults } from "../../simulate/renewal";
 import { tlsModels } from "../../simulate/tls";
 import { meshConfigValue as stackMeshConfig } from "../../model/stackFile";
 import { systemModels } from "../../simulate/providers";
@@ -122,9 +122,6 @@ function countByType(resources: readonly RecordedResource[]): Record<string, num
 function findingIssue(f: SystemFinding): ArtifactIssue {
   return { subject: f.subject, message: `${f.system} refuses: ${f.message} [${f.rule}; ${f.source}]` };
 }
-
-/** Roles whose restart a renewal must never cause: Envoy (sidecars, gateways) and Consul servers. */
-const MUST_NOT_RESTART = new Set(["sidecar", "gateway", "consul-server"]);
 
 function restartIssues(report: RenewalReport): ArtifactIssue[] {
   return report.restarts
@@ -310,6 +307,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
           replaced: r.replaced.length,
           updated: r.updated.length,
           restarts: r.restarts.length,
+          envoyOrConsulRestarts: r.restarts.filter((x) => MUST_NOT_RESTART.has(x.role)).length,
         })),
         secondUp: {
           updates: changes.filter((c) => c.action === "update").length,

@@ -112,7 +112,10 @@ export interface RenderSummary {
     readonly certificate: string;
     readonly replaced: number;
     readonly updated: number;
+    /** Containers replaced or pods rolled, writers and one-shots included. */
     readonly restarts: number;
+    /** Of those, Envoy and Consul servers: must be 0. */
+    readonly envoyOrConsulRestarts: number;
   }[];
   readonly policy: {
     readonly total: number;

@@ -285,6 +285,7 @@ describe("render (renderStack over the repo's stacks)", function () {
         ["leaf", "consul-server", "intermediate", "root"],
       );
       assert.deepEqual(result.summary.secondUp, { updates: 0, replacements: 0 });
+      for (const r of result.summary.renewals) assert.equal(r.envoyOrConsulRestarts, 0, `${r.kind} renewal`);
     }
   });
 
