@@ -16,7 +16,6 @@ import {
   mustCarrySidecarConfig,
 } from "../../lib/envoyArtifacts";
 import { stackRule } from "../../lib/policy";
-import type { Json } from "../../lib/props";
 import { asRecord, asRecords, asString, at, clusterLabel, labelsOf, serviceLabel } from "../../lib/props";
 import { parseWorkloadId } from "../../lib/spiffe";
 import type { StackResource, StackViolation } from "../../lib/types";
