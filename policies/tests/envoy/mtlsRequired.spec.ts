@@ -165,7 +165,12 @@ describe("lucid-envoy-mtls-required", () => {
     it(`${platform}: fails trust_chain_verification ACCEPT_UNTRUSTED on the inbound listener and on an upstream`, () => {
       const inbound = editEnvoy(make(), "listener.yaml", (d) => {
         const common = inboundTls(d).common_tls_context as Json;
-        common.validation_context = { trust_chain_verification: "ACCEPT_UNTRUSTED" };
+        // validation_context_type is a oneof: the SDS bundle moves into a combined context beside the override.
+        common.combined_validation_context = {
+          default_validation_context: { trust_chain_verification: "ACCEPT_UNTRUSTED" },
+          validation_context_sds_secret_config: common.validation_context_sds_secret_config,
+        };
+        delete common.validation_context_sds_secret_config;
       });
       assert.deepEqual(check(inbound), [
         'listener "inbound" filter chain 0 sets trust_chain_verification: ACCEPT_UNTRUSTED, so any certificate is accepted; remove it (VERIFY_TRUST_CHAIN is the default).',
