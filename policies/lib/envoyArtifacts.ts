@@ -282,7 +282,7 @@ export function mustCarrySidecarConfig(input: ResourceInput): boolean {
 
 /**
  * The edge contract (DESIGN.md section 8: only services marked edge may accept clients without certificates). A
- * listener is an edge listener when its name starts with `edge_` or its metadata carries
+ * listener is an edge listener when it is named `edge` or `edge_…`, or its metadata carries
  * `filter_metadata["lucid.mesh"].edge: true`. The mTLS rule leaves client certificates on such a listener to the
  * edge rule; it still requires TLS termination on it.
  */
@@ -291,6 +291,7 @@ export const EDGE_METADATA_NAMESPACE = "lucid.mesh";
 
 export function isEdgeListener(listener: Json): boolean {
   return (
+    nameOf(listener) === EDGE_LISTENER_PREFIX.slice(0, -1) ||
     nameOf(listener).startsWith(EDGE_LISTENER_PREFIX) ||
     at(listener, "metadata", "filter_metadata", EDGE_METADATA_NAMESPACE, "edge") === true
   );

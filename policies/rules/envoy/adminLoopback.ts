@@ -1,4 +1,5 @@
 import { resourceRule } from "../../lib/policy";
+import { envoyFiles } from "../../../model/names";
 import type { Json } from "../../lib/props";
 import { asNumber, asRecord, asRecords, asString, at } from "../../lib/props";
 import type { EnvoyConfig } from "../../lib/envoyArtifacts";
@@ -10,6 +11,7 @@ import {
   httpConnectionManagers,
   isLoopbackAddress,
   isPublicListener,
+  mustCarrySidecarConfig,
   nameOf,
   routesOf,
   socketAddress,
@@ -132,6 +134,11 @@ export function checkAdminLoopback(input: ResourceInput, config: AdminLoopbackCo
   const envoy = envoyConfigOf(input);
   const admin = envoy?.bootstrap ? socketAddress(at(envoy.bootstrap, "admin", "address")) : undefined;
   const problems: string[] = [];
+  if (!envoy?.bootstrap && mustCarrySidecarConfig(input)) {
+    problems.push(
+      `this sidecar carries no Envoy bootstrap (${envoyFiles.directory}/${envoyFiles.bootstrap}), so nothing proves its admin interface is on loopback; deliver the generated bootstrap.`,
+    );
+  }
   if (admin?.address !== undefined && !LOOPBACK.includes(admin.address)) {
     problems.push(`Envoy admin listens on ${admin.address}; bind admin.address.socket_address.address to 127.0.0.1.`);
   }

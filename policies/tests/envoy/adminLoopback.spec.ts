@@ -86,4 +86,12 @@ describe("lucid-envoy-admin-loopback", () => {
       assert.deepEqual(check(r), []);
     });
   });
+
+  it("fails closed on a sidecar that carries no bootstrap", () => {
+    const r = sidecarConfigMap();
+    delete (r.props.data as Record<string, string>)["bootstrap.yaml"];
+    assert.deepEqual(check(r), [
+      "this sidecar carries no Envoy bootstrap (/etc/envoy/bootstrap.yaml), so nothing proves its admin interface is on loopback; deliver the generated bootstrap.",
+    ]);
+  });
 });
