@@ -7,7 +7,7 @@
 import type { RecordedResource } from "../recorder";
 import type { Deployment, SystemFinding } from "../system";
 import { allowed, permissionDenied, type Permission } from "./aclRules";
-import { dnsLookup, ESM_OWNER, registeredCatalog, runChecks } from "./catalog";
+import { dnsLookup, ESM_OWNER, registeredCatalog, runChecks, type CatalogInstance } from "./catalog";
 import { validateEntry } from "./configEntries";
 import { CONSUL_TYPES, consulView, tokenFor, type ConsulDatacenter, type ConsulView } from "./deployed";
 import { consulNamesEnvoyResolves } from "./envoyDns";
@@ -133,6 +133,22 @@ function prometheusFindings(dc: ConsulDatacenter, view: ConsulView): SystemFindi
     );
 }
 
+function hostNamesOnly(addresses: readonly string[]): string {
+  return `its instances are registered under host names (${addresses.join(", ")}), which Consul answers with a CNAME it does not resolve`;
+}
+
+/** Why a lookup came back empty: nothing registered, nothing passing, or nothing the DNS token may read. */
+function noAnswerReason(catalog: readonly CatalogInstance[], dc: ConsulDatacenter, service: string): string {
+  const registered = catalog.filter((i) => i.datacenter === dc.datacenter && i.name === service);
+  if (registered.length === 0) return `no instance of ${JSON.stringify(service)} is registered in ${dc.datacenter}`;
+  const passing = registered.filter((i) => i.checks.every((c) => c.status === "passing"));
+  if (passing.length === 0) {
+    const statuses = [...new Set(registered.flatMap((i) => i.checks.map((c) => c.status)))].join(", ");
+    return `${registered.length} instance(s) registered, none passing (checks ${statuses}; only_passing answers passing instances only)`;
+  }
+  return `${passing.length} passing instance(s), none readable with the DNS token (node:read and service:read)`;
+}
+
 export function consulSystemCheck(deployment: Deployment): SystemFinding[] {
   const view = consulView(deployment);
   const findings: SystemFinding[] = [
@@ -156,12 +172,7 @@ export function consulSystemCheck(deployment: Deployment): SystemFinding[] {
   const { catalog, refused } = runChecks(registered, view);
   for (const r of refused) {
     findings.push(
-      finding(
-        "consul/acl/consul-esm-check-update-denied",
-        SOURCES.txn,
-        r.subject,
-        `CheckCAS of a check of ${r.permission.resource === "service" ? "" : "service "}${"segment" in r.permission ? r.permission.segment : ""}: ${r.message}`,
-      ),
+      finding("consul/acl/consul-esm-check-update-denied", SOURCES.txn, r.subject, `CheckCAS: ${r.message}`),
     );
   }
   for (const instance of registered) {
@@ -219,8 +230,8 @@ export function consulSystemCheck(deployment: Deployment): SystemFinding[] {
     if (usable.length === 0) {
       const why =
         answers.length > 0
-          ? `its instances are registered under host names (${answers.map((a) => a.instance.address).join(", ")}), answered with a CNAME that Consul DNS does not resolve`
-          : "no instance is registered, passing and readable with the DNS token";
+          ? hostNamesOnly(answers.map((a) => a.instance.address))
+          : noAnswerReason(catalog, dc, resolved.service);
       findings.push(finding("consul/dns/no-answer", SOURCES.dns, subject, `${resolved.name}: no A record: ${why}`));
     }
     for (const a of usable) {
