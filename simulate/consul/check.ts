@@ -22,6 +22,8 @@ const SOURCES = {
   aclEndpoint: "hashicorp/consul agent/consul/acl_endpoint.go (PolicySet, TokenSet: acl:write)",
   peering: "hashicorp/consul agent/rpc/peering/service.go (peering:write)",
   metrics: "hashicorp/consul agent/agent_endpoint.go (AgentMetrics: agent:read)",
+  agent:
+    "hashicorp/consul agent/ae/ae.go and agent/local/state.go (syncNodeInfo), agent/consul/catalog_endpoint.go (Register: node:write)",
   esmOwn: "hashicorp/consul-esm v0.8.0 agent.go (register, KV lock, session)",
   reap: "hashicorp/consul-esm v0.8.0 check.go (reapServicesInternal)",
   noOwner: "hashicorp/consul agent/consul/state/catalog.go (ensureCheckTxn: empty status is critical)",
@@ -116,6 +118,22 @@ function esmOwnFindings(dc: ConsulDatacenter): SystemFinding[] {
     );
 }
 
+/** Each server keeps its own node in the catalog with `acl.tokens.agent` (anti-entropy), which needs node:write. */
+function agentFindings(dc: ConsulDatacenter): SystemFinding[] {
+  const token = tokenFor(dc, dc.agentToken);
+  return dc.serverNodes
+    .map((node): Permission => ({ resource: "node", segment: node, level: "write" }))
+    .filter((p) => !allowed(token.authority, p))
+    .map((p) =>
+      finding(
+        "consul/acl/agent-denied",
+        SOURCES.agent,
+        `${dc.datacenter}/${"segment" in p ? p.segment : ""}`,
+        permissionDenied(token.accessor, p),
+      ),
+    );
+}
+
 function prometheusFindings(dc: ConsulDatacenter, view: ConsulView): SystemFinding[] {
   const secret = view.prometheusToken.get(dc.datacenter);
   if (secret === undefined) return [];
@@ -165,7 +183,7 @@ export function consulSystemCheck(deployment: Deployment): SystemFinding[] {
           bad.message,
         ),
       );
-    findings.push(...esmOwnFindings(dc), ...prometheusFindings(dc, view));
+    findings.push(...esmOwnFindings(dc), ...agentFindings(dc), ...prometheusFindings(dc, view));
   }
 
   const registered = registeredCatalog(deployment, view);

@@ -89,6 +89,8 @@ export interface ConsulDatacenter {
   /** SecretID → token, for every token that exists in this datacenter once the bootstrap ran. */
   readonly tokens: ReadonlyMap<string, KnownToken>;
   readonly dnsToken?: string;
+  /** `acl.tokens.agent`: what each server registers its own node with. */
+  readonly agentToken?: string;
   readonly esm?: { readonly token?: string; readonly externalNodeMeta: Readonly<Record<string, string>> };
   /** Policies that could not be parsed: Consul refuses them. */
   readonly badPolicies: ReadonlyArray<{ readonly subject: string; readonly message: string }>;
@@ -241,6 +243,7 @@ export function consulView(deployment: Deployment): ConsulView {
       onlyPassing,
       tokens,
       ...(agentTokens.dns ? { dnsToken: agentTokens.dns } : {}),
+      ...(agentTokens.agent ? { agentToken: agentTokens.agent } : {}),
       ...(esmConfig
         ? { esm: { ...(typeof esmSecret === "string" ? { token: esmSecret } : {}), externalNodeMeta: esmMeta } }
         : {}),

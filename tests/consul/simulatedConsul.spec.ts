@@ -146,6 +146,15 @@ describe("simulated Consul over the stacks (issue 15)", () => {
       assert.match(findings[0]!.message, /none readable with the DNS token/);
     });
 
+    it("an agent token whose node rule misses the server's node name: anti-entropy cannot register the node", () => {
+      const broken = withUpload(dev, "east-consul-acl-init", "/acl-init/config/lucid-consul-agent.hcl", (r) =>
+        r.replace('node_prefix "east-consul-"', 'node_prefix "consul-server-"'),
+      );
+      const findings = consulFindings(broken);
+      assert.deepEqual(rules(findings), ["consul/acl/agent-denied"]);
+      assert.match(findings[0]!.message, /lacks permission 'node:write' on "east-consul-0"/);
+    });
+
     it("a check on a node consul-esm does not watch stays critical forever", () => {
       const broken = changed(
         dev,
