@@ -30,6 +30,12 @@ export interface DeployedFile {
   readonly urn: string;
 }
 
+/**
+ * Roles whose files are the Consul agent's and the bootstrap's: on Docker the server reads them from volumes its
+ * writer (`consul-config`) fills, and the one-shot bootstrap (`consul-acl-init`) carries the token files.
+ */
+const CONSUL_FILE_ROLES: ReadonlySet<string> = new Set(["consul-server", "consul-config", "consul-acl-init"]);
+
 function labelsOf(resource: RecordedResource): Record<string, string> {
   if (resource.type === "docker:index/container:Container") {
     const labels = (resource.inputs.labels ?? []) as Array<{ label: string; value: string }>;
@@ -114,10 +120,7 @@ function serverNodes(resources: readonly RecordedResource[], cluster: string): s
     const labels = labelsOf(r);
     if (labels["lucid.mesh/role"] !== "consul-server" || labels["lucid.mesh/cluster"] !== cluster) continue;
     if (r.type === "docker:index/container:Container") {
-      const uploads = (r.inputs.uploads ?? []) as Array<{ file: string }>;
-      if (uploads.some((u) => u.file.endsWith("/server.json")) && typeof r.inputs.hostname === "string") {
-        nodes.push(r.inputs.hostname);
-      }
+      if (typeof r.inputs.hostname === "string") nodes.push(r.inputs.hostname);
     } else if (r.type === "kubernetes:apps/v1:StatefulSet") {
       const name = (r.inputs.metadata as { name?: string } | undefined)?.name ?? r.name;
       const replicas = Number((r.inputs.spec as { replicas?: number } | undefined)?.replicas ?? 1);
@@ -159,7 +162,7 @@ export function consulView(deployment: Deployment): ConsulView {
     return r.provider ? providerDatacenter.get(providerKey(r.provider)) : undefined;
   };
 
-  const serverConfigs = files.filter((f) => f.role === "consul-server" && f.name === "server.json");
+  const serverConfigs = files.filter((f) => CONSUL_FILE_ROLES.has(f.role) && f.name === "server.json");
   const clusters = new Map<string, { datacenter: string; onlyPassing: boolean }>();
   for (const f of serverConfigs) {
     const config = json(f.content);
@@ -190,7 +193,7 @@ export function consulView(deployment: Deployment): ConsulView {
       }
     };
 
-    const secrets = mine.find((f) => f.role === "consul-server" && f.name === "secrets.json");
+    const secrets = mine.find((f) => CONSUL_FILE_ROLES.has(f.role) && f.name === "secrets.json");
     const agentTokens =
       ((json(secrets?.content ?? "{}").acl ?? {}) as { tokens?: Record<string, string> }).tokens ?? {};
     if (agentTokens.initial_management) {
@@ -200,7 +203,7 @@ export function consulView(deployment: Deployment): ConsulView {
     // The bootstrap script creates each token with the policy named next to its file.
     const script = mine.find((f) => f.name === "bootstrap.sh");
     for (const link of script ? bootstrapLinks(script.content) : []) {
-      const secret = mine.find((f) => f.role === "consul-server" && f.name === link.tokenFile);
+      const secret = mine.find((f) => CONSUL_FILE_ROLES.has(f.role) && f.name === link.tokenFile);
       const policyFile = mine.find((f) => f.name === `${link.policy}.hcl`);
       const rules = policyFile ? parse(`${policyFile.urn} ${policyFile.name}`, policyFile.content) : undefined;
       if (secret) {

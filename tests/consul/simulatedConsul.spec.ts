@@ -242,7 +242,7 @@ describe("simulated Consul over the stacks (issue 15)", () => {
       const dnsToken = (
         JSON.parse(
           (
-            dev.resources.find((r) => r.type === CONTAINER && r.name === "east-consul-server-0")!.inputs
+            dev.resources.find((r) => r.type === CONTAINER && r.name === "east-consul-server-0-files")!.inputs
               .uploads as Array<{
               file: string;
               content: string;
