@@ -173,11 +173,25 @@ export interface DnsAnswer {
   readonly ipv4?: string;
 }
 
+/** The catalog by `<datacenter>/<service>`, built once per catalog: a mesh resolves thousands of names. */
+const indexes = new WeakMap<readonly CatalogInstance[], Map<string, CatalogInstance[]>>();
+function byName(catalog: readonly CatalogInstance[]): Map<string, CatalogInstance[]> {
+  let index = indexes.get(catalog);
+  if (!index) {
+    index = new Map();
+    for (const i of catalog) {
+      const key = `${i.datacenter}/${i.name}`;
+      index.set(key, [...(index.get(key) ?? []), i]);
+    }
+    indexes.set(catalog, index);
+  }
+  return index;
+}
+
 /** What Consul DNS answers for `<service>.service.<datacenter>.consul`, queried with the agent's DNS token. */
 export function dnsLookup(catalog: readonly CatalogInstance[], dc: ConsulDatacenter, service: string): DnsAnswer[] {
   const token = tokenFor(dc, dc.dnsToken);
-  return catalog
-    .filter((i) => i.datacenter === dc.datacenter && i.name === service)
+  return (byName(catalog).get(`${dc.datacenter}/${service}`) ?? [])
     .filter((i) =>
       dc.onlyPassing ? i.checks.every((c) => c.status === "passing") : i.checks.every((c) => c.status !== "critical"),
     )

@@ -193,6 +193,13 @@ export function consulSystemCheck(deployment: Deployment): SystemFinding[] {
       finding("consul/acl/consul-esm-check-update-denied", SOURCES.txn, r.subject, `CheckCAS: ${r.message}`),
     );
   }
+  findings.push(...checkFindings(registered, view), ...dnsFindings(deployment, catalog, view));
+  return findings;
+}
+
+/** Checks nobody will turn passing, and checks consul-esm would reap (a registration gone until the next up). */
+function checkFindings(registered: readonly CatalogInstance[], view: ConsulView): SystemFinding[] {
+  const findings: SystemFinding[] = [];
   for (const instance of registered) {
     for (const check of instance.checks) {
       if (check.owner === "nobody" && check.status !== "passing") {
@@ -229,6 +236,12 @@ export function consulSystemCheck(deployment: Deployment): SystemFinding[] {
     }
   }
 
+  return findings;
+}
+
+/** Every name Envoy resolves, asked of Consul DNS once the checks have run: an A answer on the port Envoy dials. */
+function dnsFindings(deployment: Deployment, catalog: readonly CatalogInstance[], view: ConsulView): SystemFinding[] {
+  const findings: SystemFinding[] = [];
   for (const resolved of consulNamesEnvoyResolves(deployment.resources)) {
     const subject = `${resolved.envoy} ${resolved.envoyCluster}`;
     const dc = view.byDatacenter(resolved.datacenter);

@@ -1,6 +1,8 @@
 /** The simulated Consul's rules one by one, each with the case the real system refuses. */
 import { strict as assert } from "node:assert";
+import { intentionPrecedence } from "../../consul/configEntries";
 import { goDurationSeconds } from "../../consul/goDuration";
+import { consulSystem } from "../../simulate/consul";
 import {
   AclRulesError,
   allowed,
@@ -13,6 +15,7 @@ import { consulIntentionPrecedence, storedEntry, validateEntry } from "../../sim
 import { goDurationRoundTrip, goDurationString, parseGoDuration } from "../../simulate/consul/goDuration";
 import { consulReadBack } from "../../simulate/consul/readBack";
 import type { RecordedResource } from "../../simulate/recorder";
+import { classifyChange } from "../../simulate/system";
 
 function policies(...rules: string[]): TokenAuthority {
   return { kind: "policies", policies: rules.map(parseAclRules) };
@@ -218,6 +221,27 @@ describe("simulated Consul: what the provider reads back", () => {
       ],
     });
     assert.equal(read(full, deployment).configJson, full.inputs.configJson);
+  });
+
+  it("the program writes Consul's precedence for every combination of exact and wildcard", () => {
+    for (const [destination, source] of [
+      ["db", "web"],
+      ["db", "*"],
+      ["*", "web"],
+      ["*", "*"],
+    ] as const) {
+      assert.equal(intentionPrecedence(destination, source), consulIntentionPrecedence(destination, source));
+    }
+  });
+
+  it("ForceNew as the provider schemas say: a new node or service ID replaces a registration, new checks update it", () => {
+    const service = { urn: "u", type: "consul:index/service:Service", name: "s" };
+    assert.equal(classifyChange([consulSystem], service, ["node"])?.action, "replace");
+    assert.equal(classifyChange([consulSystem], service, ["serviceId"])?.action, "replace");
+    assert.equal(classifyChange([consulSystem], service, ["checks", "port"])?.action, "update");
+    const entry = { urn: "e", type: "consul:index/configEntry:ConfigEntry", name: "e" };
+    assert.equal(classifyChange([consulSystem], entry, ["configJson"])?.action, "update");
+    assert.equal(classifyChange([consulSystem], entry, ["kind"])?.action, "replace");
   });
 
   it("exported-services come back as written", () => {
