@@ -168,6 +168,7 @@ describe("Docker conformance: the dev render on a real dockerd", function () {
       "conformance-readonly-upload",
       "conformance-by-name",
       "conformance-app",
+      "conformance-broken-writer",
     ]);
     await removeNetworks(names(networks));
     await removeVolumes(names(volumes));
@@ -384,6 +385,25 @@ describe("Docker conformance: the dev render on a real dockerd", function () {
         assert.equal(s.Id, before[i]!.Id, `${s.Name} was replaced`);
         assert.equal(s.State.StartedAt, before[i]!.State.StartedAt, `${s.Name} was restarted`);
       });
+    });
+
+    it("fails the up when a writer's script fails: it never turns healthy, so the provider's wait errors", async () => {
+      const { writer, sidecar } = instance();
+      const declared = containerInputs(byName(writer));
+      const served = await exec(sidecar, "cat /etc/envoy-secrets/cert.pem");
+      const broken = {
+        ...declared,
+        name: "conformance-broken-writer",
+        // a changed certificate and an owner that does not exist: chown fails half-way through
+        uploads: declared.uploads!.map((u) => (u.file.endsWith("/cert.pem") ? { ...u, content: "broken\n" } : u)),
+        command: [declared.command![0]!.replace(/chown 101:101/g, "chown nobody-here:nobody-here")],
+        waitTimeout: 20,
+      };
+      await assert.rejects(createLikeTheProvider(broken, "none"), /^Error: container failed to be in healthy state$/);
+      assert.notEqual((await inspect(broken.name)).State.Health?.Status, "healthy");
+      // Nothing half-written reached the sidecar: files move in only once complete.
+      assert.equal(await exec(sidecar, "cat /etc/envoy-secrets/cert.pem"), served);
+      await removeContainers([broken.name]);
     });
 
     it("delivers a renewed Consul server certificate without replacing or restarting the server", async () => {

@@ -279,11 +279,12 @@ export async function createLikeTheProvider(
   await api("POST", `/containers/${id}/start`).catch((e: Error) => {
     throw new Error(`Unable to start container: ${e.message}`, { cause: e });
   });
+  // The provider polls until healthy or wait_timeout, whatever the state, then fails with its own error.
   if (c.wait)
     await until(`${c.name} to be healthy`, (c.waitTimeout ?? 60) * 1000, async () => {
-      const s = await inspect(id);
-      if (!s.State.Running) throw new Error(`${c.name} exited with ${s.State.ExitCode} before it was healthy`);
-      return s.State.Health?.Status === "healthy";
+      return (await inspect(id)).State.Health?.Status === "healthy";
+    }).catch(() => {
+      throw new Error("container failed to be in healthy state");
     });
   if (c.attach) await api("POST", `/containers/${id}/wait?condition=not-running`);
   return id;
