@@ -68,7 +68,8 @@ describe("gate", function () {
   it("fails mtls-required when a dev sidecar's listener stops requiring client certificates", async () => {
     // (Removing the RBAC filter instead is not caught: no rule of the pack checks RBAC yet.)
     const plan = structuredClone(devPlan) as Plan;
-    const sidecar = plan.resources.find((r) => r.name === "east-blockchain-core-1-sidecar") as PlanResource;
+    // On Docker the sidecar's files are uploaded to the writer that fills its volumes.
+    const sidecar = plan.resources.find((r) => r.name === "east-blockchain-core-1-files") as PlanResource;
     const uploads = sidecar.inputs.uploads as Array<{ file: string; content: string }>;
     const listener = uploads.find((u) => u.file === "/etc/envoy/listener.yaml");
     assert.ok(listener && listener.content.includes("require_client_certificate: true"));
@@ -81,7 +82,7 @@ describe("gate", function () {
     assert.equal(advisory.code, 0);
     assert.match(
       advisory.stdout,
-      /\[advisory\] lucid-envoy-mtls-required east-blockchain-core-1-sidecar: .*require_client_certificate: true/,
+      /\[advisory\] lucid-envoy-mtls-required east-blockchain-core-1-files: .*require_client_certificate: true/,
     );
     const strictConfig = path.join(root, "strict.json");
     const devConfig = readJson<Record<string, Record<string, unknown>>>(
