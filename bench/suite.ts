@@ -10,7 +10,7 @@ import { dump } from "js-yaml";
 import { envoyFileSets } from "../artifacts/envoy";
 import { gatewayConfig, gatewayFiles, sdsFiles, sidecarConfig, sidecarFiles, type EnvoyConfigObjects } from "../envoy";
 import { validateConfigSetSync, type ConfigFile } from "../envoy/validator";
-import { YAML_DUMP_OPTIONS } from "../envoy/yaml";
+import { YAML_DUMP_OPTIONS } from "../model/yaml";
 import { allInstances, parseMeshConfig, type Mesh } from "../model";
 import { envoyFiles } from "../model/names";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -286,7 +286,7 @@ export async function measureSimulated(
       outputs,
     });
     const outputsOf = (urn: string): Record<string, unknown> | undefined => recorder.outputs.get(urn);
-    const drift = { secondUp: secondUp(systemModels, { resources, outputsOf }) };
+    const drift = { secondUp: secondUp(systemModels, { resources, outputsOf }), renewals: [] };
     return renderFiles({ plan, mesh, resources, outputsOf, report, drift });
   });
   const outDir = mkdtempSync(join(tmpdir(), "lucid-bench-render-"));

@@ -100,7 +100,8 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
     const security = args.mesh.security;
     const upfront = (args.leaves ?? "upfront") === "upfront";
 
-    const rootKey = this.privateKey(names.rootKey(name));
+    // The trust anchor: losing it (a stray `pulumi destroy` or a rename) would reissue every certificate in the mesh.
+    const rootKey = this.privateKey(names.rootKey(name), { protect: true });
     const root = new tls.SelfSignedCert(
       names.root(name),
       {
@@ -179,7 +180,13 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
           pems.flatMap((pem, i) =>
             pem === undefined
               ? []
-              : [inventoryEntry(pem, { cluster: owners[i]![0], service: owners[i]![1] }, new Date())],
+              : [
+                  inventoryEntry(
+                    pem,
+                    { cluster: owners[i]![0], service: owners[i]![1] },
+                    this.plan.leaf.earlyRenewalHours,
+                  ),
+                ],
           ),
         ),
       );
@@ -227,8 +234,8 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
     return leaf;
   }
 
-  private privateKey(keyName: string): tls.PrivateKey {
-    return new tls.PrivateKey(keyName, { ...keySettings(this.mesh.security.keyAlgorithm) }, { parent: this });
+  private privateKey(keyName: string, opts: pulumi.CustomResourceOptions = {}): tls.PrivateKey {
+    return new tls.PrivateKey(keyName, { ...keySettings(this.mesh.security.keyAlgorithm) }, { parent: this, ...opts });
   }
 
   private issue(base: string, issuer: Issuer, spec: IssueSpec): Issued {

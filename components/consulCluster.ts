@@ -37,6 +37,12 @@ export interface ConsulClusterArgs {
   readonly wanNetworkName?: pulumi.Input<string>;
 }
 
+/** 32 hex digits as a UUID: 8-4-4-4-12. */
+export function uuidFromHex(hex: string): string {
+  if (!/^[0-9a-f]{32}$/.test(hex)) throw new Error("a token needs 16 random bytes");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 const PLATFORMS: Record<MeshCluster["platform"], ConsulPlatform> = {
   docker: consulDocker,
   kubernetes: consulKubernetes,
@@ -70,8 +76,10 @@ export class ConsulCluster extends pulumi.ComponentResource {
 
     // Gossip key: 32 random bytes, base64, as `consul keygen` makes it.
     const gossip = new random.RandomBytes(`${name}-gossip-key`, { length: 32 }, child);
+    // Token SecretIDs: 16 random bytes written as a UUID (Consul accepts only UUIDs). Not `RandomUuid`, whose value
+    // is also its resource ID, and IDs are stored unencrypted; `RandomBytes` keeps its bytes in secret outputs only.
     const uuid = (role: string): pulumi.Output<string> =>
-      pulumi.secret(new random.RandomUuid(`${name}-${role}-token`, {}, child).result);
+      pulumi.secret(new random.RandomBytes(`${name}-${role}-token`, { length: 16 }, child).hex.apply(uuidFromHex));
     const bootstrapToken = uuid("bootstrap");
     const tokens = { dns: uuid("dns"), agent: uuid("agent"), esm: uuid("esm") };
 
@@ -101,7 +109,7 @@ export class ConsulCluster extends pulumi.ComponentResource {
     const bootstrapTokens: BootstrapToken[] = [
       { file: TOKEN_FILES.dns, policy: dnsPolicy(cluster), description: "Consul DNS (acl.tokens.dns)" },
       { file: TOKEN_FILES.agent, policy: agentPolicy(cluster), description: "Consul server agents (acl.tokens.agent)" },
-      { file: TOKEN_FILES.esm, policy: esmPolicy(cluster), description: "consul-esm" },
+      { file: TOKEN_FILES.esm, policy: esmPolicy(mesh, cluster), description: "consul-esm" },
     ];
     const aclInit = {
       config: [

@@ -93,7 +93,7 @@ export interface PeerSide {
 
 /**
  * Peers two clusters: `a` issues a token naming the peer `b`, and `b` establishes the peering under the name `a`.
- * Each side names the other by cluster name, which is what intentions' `Peer`, resolvers' failover targets and
+ * Each side names the other by cluster name, which is what intentions' `Peer` and
  * exported-services' consumers use. The token points at `a`'s Consul servers' gRPC TLS port, which `b`'s servers
  * dial directly: our self-managed gateways carry only service traffic (see consul/peering.ts).
  */

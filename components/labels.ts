@@ -1,5 +1,15 @@
 /** Labels every container and Kubernetes object carries, so policies and operators can tell what it is. */
-export type MeshRole = "consul-server" | "consul-esm" | "sidecar" | "gateway" | "app" | "prometheus" | "envoy-config";
+/** What a container or object is; `*-config` and `consul-acl-init` are writers and one-shots, never restarted by a renewal's cost. */
+export type MeshRole =
+  | "consul-server"
+  | "consul-config"
+  | "consul-acl-init"
+  | "consul-esm"
+  | "sidecar"
+  | "gateway"
+  | "app"
+  | "prometheus"
+  | "envoy-config";
 
 export const LABEL_PREFIX = "lucid.mesh";
 

@@ -2,8 +2,8 @@
  * Least-privilege ACL rules (HCL) for every non-human reader of a cluster. Under `default_policy = "deny"` each
  * one gets exactly what it uses and nothing else.
  */
-import type { MeshCluster } from "../model";
-import { MESH_GATEWAY_SERVICE } from "../model";
+import type { Mesh, MeshCluster } from "../model";
+import { MESH_GATEWAY_SERVICE, compareStrings, servicesInCluster } from "../model";
 import { consulServerNodePrefix, externalNodeName } from "./names";
 
 export interface AclPolicySpec {
@@ -31,13 +31,23 @@ function rules(...lines: string[]): string {
 export const ESM_SERVICE = "consul-esm";
 export const ESM_KV_PREFIX = "consul-esm/";
 
+/** The services whose checks consul-esm runs in a cluster: every registered service and the mesh gateway. */
+export function esmCheckedServices(mesh: Mesh, cluster: MeshCluster): string[] {
+  const names = new Set([...servicesInCluster(mesh, cluster.name).map((s) => s.name), MESH_GATEWAY_SERVICE]);
+  return [...names].sort(compareStrings);
+}
+
 /**
  * consul-esm, per HashiCorp's "Create a Consul ESM token": agent read (version and coordinates), key write on its
  * own KV prefix, node read (discover nodes), node write only on the external node it updates, service write for
  * its own registration, session write on the server nodes it registers with (leader lock). Service read is needed
  * to read the checks of the external services it runs.
+ *
+ * It updates each check with a `/v1/txn` CheckCAS, which Consul allows only with `service:write` on the check's
+ * service (`vetCheckTxnOp` in hashicorp/consul agent/consul/txn_endpoint.go), so it gets write on exactly the
+ * services whose checks it runs, by name: nothing else it could register or deregister.
  */
-export function esmPolicy(cluster: MeshCluster): AclPolicySpec {
+export function esmPolicy(mesh: Mesh, cluster: MeshCluster): AclPolicySpec {
   return {
     name: "lucid-consul-esm",
     description: `consul-esm in ${cluster.name}: runs the checks of externally registered services`,
@@ -47,6 +57,7 @@ export function esmPolicy(cluster: MeshCluster): AclPolicySpec {
       block("node_prefix", "", "read"),
       block("node", externalNodeName(cluster), "write"),
       block("service", ESM_SERVICE, "write"),
+      ...esmCheckedServices(mesh, cluster).map((service) => block("service", service, "write")),
       block("service_prefix", "", "read"),
       block("session_prefix", consulServerNodePrefix(cluster), "write"),
     ),

@@ -4,7 +4,7 @@
  * Why it exists: the agent config must name the DNS and agent tokens (`acl.tokens.dns`, `acl.tokens.agent`), and
  * consul-esm must hold its token, before Consul runs. `consul.AclToken` cannot take a caller-chosen SecretID
  * (its inputs have `accessorId` but no secret), and reading one back (`getAclTokenSecretId`) needs a running
- * Consul, a cycle. So Pulumi generates those secrets (`random.RandomUuid`), writes them into the agent config, and
+ * Consul, a cycle. So Pulumi generates those secrets (`random.RandomBytes`, secret outputs only), writes them into the agent config, and
  * this script creates the matching policies and tokens with `consul acl token create -secret`. It is idempotent:
  * policies are updated in place, and a token that already works is left alone.
  */

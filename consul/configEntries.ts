@@ -1,13 +1,23 @@
 /**
  * Consul config entries for one cluster, in Consul's API casing, ready for `consul.ConfigEntry`'s `configJson`.
- * Every list comes out in a stable order, so a plan diff only shows real changes.
+ *
+ * Envoy here is configured from files and finds its endpoints through Consul DNS, so only entries that someone
+ * reads are written (hashicorp/consul, Consul 1.20):
+ * - `service-intentions`: what `consul intention check` and the UI answer, the truthful mirror of the Envoy RBAC
+ *   (the simulated Consul checks that its precedence gives exactly that RBAC);
+ * - `exported-services`: which services each peer may consume, the mirror of the cross-cluster calls.
+ * Not written, because only Consul-managed proxies read them (agent/proxycfg, agent/consul/discoverychain/compile.go):
+ * `service-resolver` (failover is Envoy's priority-1 endpoints through the gateways), `service-defaults` (the
+ * protocol matters only to the discovery chain and to L7 intentions, which we do not write), `proxy-defaults` and
+ * `mesh` (their settings equal Consul's defaults or apply to Consul-generated Envoy config only).
+ *
+ * Every list comes out in the order Consul stores it, so the provider reads back exactly what was declared.
  */
-import type { Mesh, MeshCluster, MeshIntention, MeshService } from "../model";
+import type { Mesh, MeshCluster, MeshIntention } from "../model";
 import { compareStrings, exportedServices, findService, servicesInCluster } from "../model";
 import type { JsonObject } from "./agentConfig";
 
-export type ConfigEntryKind =
-  "proxy-defaults" | "mesh" | "service-defaults" | "service-resolver" | "service-intentions" | "exported-services";
+export type ConfigEntryKind = "service-intentions" | "exported-services";
 
 export interface ConfigEntrySpec {
   readonly kind: ConfigEntryKind;
@@ -16,101 +26,35 @@ export interface ConfigEntrySpec {
   readonly config: JsonObject;
 }
 
-/** Order of kinds in the output: defaults first, so a reader meets the protocol before the routing that needs it. */
-const KIND_ORDER: readonly ConfigEntryKind[] = [
-  "proxy-defaults",
-  "mesh",
-  "service-defaults",
-  "service-resolver",
-  "service-intentions",
-  "exported-services",
-];
+/** Order of kinds in the output. */
+const KIND_ORDER: readonly ConfigEntryKind[] = ["service-intentions", "exported-services"];
 
 /** Every config entry the cluster needs. */
 export function clusterConfigEntries(mesh: Mesh, cluster: MeshCluster): ConfigEntrySpec[] {
-  const entries = [
-    proxyDefaults(),
-    meshEntry(),
-    ...serviceDefaults(mesh, cluster),
-    ...serviceResolvers(mesh, cluster),
-    ...serviceIntentions(mesh, cluster),
-    ...exportedServicesEntry(mesh, cluster),
-  ];
+  const entries = [...serviceIntentions(mesh, cluster), ...exportedServicesEntry(mesh, cluster)];
   return entries.sort(
     (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || compareStrings(a.name, b.name),
   );
-}
-
-/** Traffic to a peer must leave through the local mesh gateway: peers are reachable in no other way. */
-export function proxyDefaults(): ConfigEntrySpec {
-  return { kind: "proxy-defaults", name: "global", config: { MeshGateway: { Mode: "local" } } };
-}
-
-/**
- * Peering control traffic does not go through the mesh gateways: ours are self-managed Envoy that route only the
- * mesh's service SNI names, not the servers' peering SNI. Servers dial each other's gRPC TLS port directly, at the
- * addresses consul/peering.ts puts in the peering tokens. Explicitly off, so an earlier `true` is overwritten.
- */
-export function meshEntry(): ConfigEntrySpec {
-  return {
-    kind: "mesh",
-    name: "mesh",
-    config: {
-      Peering: { PeerThroughMeshGateways: false },
-      AllowEnablingPermissiveMutualTLS: false,
-      TLS: { Incoming: { TLSMinVersion: "TLSv1_2" }, Outgoing: { TLSMinVersion: "TLSv1_2" } },
-    },
-  };
-}
-
-/** The protocol of every service that runs in the cluster. */
-export function serviceDefaults(mesh: Mesh, cluster: MeshCluster): ConfigEntrySpec[] {
-  return servicesInCluster(mesh, cluster.name).map((s) => ({
-    kind: "service-defaults",
-    name: s.name,
-    config: { Protocol: s.protocol },
-  }));
-}
-
-/**
- * Resolvers for services other clusters also run or run alone:
- * - a service here and elsewhere fails over to the other clusters' peers, in name order;
- * - a service called from here but running only elsewhere is redirected to its first peer.
- */
-export function serviceResolvers(mesh: Mesh, cluster: MeshCluster): ConfigEntrySpec[] {
-  const local = new Set(servicesInCluster(mesh, cluster.name).map((s) => s.name));
-  const entries: ConfigEntrySpec[] = [];
-  for (const service of mesh.services) {
-    const others = service.clusters.filter((c) => c !== cluster.name);
-    if (local.has(service.name) && others.length > 0) {
-      entries.push({
-        kind: "service-resolver",
-        name: service.name,
-        config: {
-          ConnectTimeout: `${mesh.defaults.connectTimeoutSeconds}s`,
-          Failover: { "*": { Targets: others.map((peer) => ({ Peer: peer })) } },
-        },
-      });
-    } else if (!local.has(service.name) && calledFrom(mesh, cluster.name, service) && others[0]) {
-      entries.push({
-        kind: "service-resolver",
-        name: service.name,
-        config: { ConnectTimeout: `${mesh.defaults.connectTimeoutSeconds}s`, Redirect: { Peer: others[0] } },
-      });
-    }
-  }
-  return entries;
-}
-
-function calledFrom(mesh: Mesh, cluster: string, target: MeshService): boolean {
-  return servicesInCluster(mesh, cluster).some((s) => s.upstreams.some((u) => u.service === target.name));
 }
 
 interface IntentionSource {
   Name: string;
   Peer?: string;
   Action: "allow" | "deny";
+  Precedence: number;
+  Type: "consul";
   Description?: string;
+}
+
+/**
+ * Consul's precedence of a source in an entry (`computeIntentionPrecedence` in
+ * agent/structs/config_entry_intentions.go, default namespace): exact→exact 9, *→exact 8, exact→* 6, *→* 5.
+ * Consul stores it (and `Type: consul`) on every source and sorts the sources by it, highest first (`normalize`);
+ * writing both the same way keeps the provider's `diffConfigJSON` quiet.
+ */
+export function intentionPrecedence(destination: string, source: string): number {
+  const max = destination === "*" ? 6 : 9;
+  return max - (source === "*" ? 1 : 0);
 }
 
 /**
@@ -132,9 +76,12 @@ export function serviceIntentions(mesh: Mesh, cluster: MeshCluster): ConfigEntry
     const sources = intentions.flatMap((i) => intentionSources(mesh, cluster, i));
     if (destination === "*" && !sources.some(isLocalWildcard)) {
       const action = mesh.security.defaultIntention;
-      sources.push({ Name: "*", Action: action, Description: `default ${action}` });
+      sources.push({ ...sourceFields(destination, "*", action), Description: `default ${action}` });
     }
-    sources.sort((a, b) => compareStrings(a.Name, b.Name) || compareStrings(a.Peer ?? "", b.Peer ?? ""));
+    sources.sort(
+      (a, b) =>
+        b.Precedence - a.Precedence || compareStrings(a.Name, b.Name) || compareStrings(a.Peer ?? "", b.Peer ?? ""),
+    );
     entries.push({
       kind: "service-intentions",
       name: destination,
@@ -148,20 +95,26 @@ function isLocalWildcard(source: IntentionSource): boolean {
   return source.Name === "*" && source.Peer === undefined;
 }
 
-function intentionSources(mesh: Mesh, cluster: MeshCluster, intention: MeshIntention): IntentionSource[] {
-  const base = {
-    Action: intention.action,
-    ...(intention.description ? { Description: intention.description } : {}),
+function sourceFields(destination: string, name: string, action: "allow" | "deny", peer?: string): IntentionSource {
+  return {
+    Name: name,
+    ...(peer ? { Peer: peer } : {}),
+    Action: action,
+    Precedence: intentionPrecedence(destination, name),
+    Type: "consul",
   };
+}
+
+function intentionSources(mesh: Mesh, cluster: MeshCluster, intention: MeshIntention): IntentionSource[] {
+  const source = (name: string, peer?: string): IntentionSource => ({
+    ...sourceFields(intention.destination, name, intention.action, peer),
+    ...(intention.description ? { Description: intention.description } : {}),
+  });
   const peers = mesh.clusters.map((c) => c.name).filter((c) => c !== cluster.name);
-  if (intention.source === "*") {
-    return [{ Name: "*", ...base }, ...peers.map((peer) => ({ Name: "*", Peer: peer, ...base }))];
-  }
-  const source = findService(mesh, intention.source);
-  const here = source.clusters.includes(cluster.name) ? [{ Name: source.name, ...base }] : [];
-  const remote = source.clusters
-    .filter((c) => c !== cluster.name)
-    .map((peer) => ({ Name: source.name, Peer: peer, ...base }));
+  if (intention.source === "*") return [source("*"), ...peers.map((peer) => source("*", peer))];
+  const caller = findService(mesh, intention.source);
+  const here = caller.clusters.includes(cluster.name) ? [source(caller.name)] : [];
+  const remote = caller.clusters.filter((c) => c !== cluster.name).map((peer) => source(caller.name, peer));
   return [...here, ...remote];
 }
 

@@ -4,6 +4,14 @@ import { consulServerTlsName } from "../model";
 import type { JsonObject } from "./agentConfig";
 import { ESM_KV_PREFIX, ESM_SERVICE } from "./acl";
 import { consulApiHost, consulPorts, esmPaths } from "./names";
+import { CONSUL_ESM_METRICS_PORT } from "../observability/layout";
+
+/**
+ * consul-esm serves `/metrics` only when `client_address` is set and `telemetry.prometheus_retention_time` is
+ * above zero (hashicorp/consul-esm v0.8.0 agent.go, runHTTP); it keeps each metric for that long after its last
+ * update, so it must outlast a few scrape intervals.
+ */
+export const ESM_PROMETHEUS_RETENTION = "10m";
 
 export function esmConfig(cluster: MeshCluster): JsonObject {
   return {
@@ -18,6 +26,8 @@ export function esmConfig(cluster: MeshCluster): JsonObject {
     external_node_meta: { "external-node": "true" },
     // Registrations live on one node without an address of its own (consul/registration.ts), so no pings.
     disable_coordinate_updates: true,
+    client_address: `0.0.0.0:${CONSUL_ESM_METRICS_PORT}`,
+    telemetry: { prometheus_retention_time: ESM_PROMETHEUS_RETENTION, disable_hostname: true },
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Where other clusters' Consul servers dial this cluster's servers for cluster peering.
  *
- * Servers peer directly, not through the mesh gateways (`PeerThroughMeshGateways` is off, see configEntries.ts):
+ * Servers peer directly, not through the mesh gateways (`PeerThroughMeshGateways` keeps its default, off: no `mesh` entry is written):
  * our gateways are self-managed Envoy with static routes for the mesh's service SNI names only, and peering's
  * control plane uses an SNI with Consul's own CA trust domain, which cannot be known before Consul runs. So each
  * peering token names the servers' gRPC TLS port (8503) at an address the other cluster can reach:

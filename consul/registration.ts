@@ -1,6 +1,17 @@
 /**
  * Catalog registrations of a cluster's service instances, with the HTTP check consul-esm runs.
  *
+ * The catalog port is the sidecar's inbound mTLS port (`sidecar.proxyPort`): that is what Envoy dials after an A
+ * lookup of `<svc>.service.<dc>.consul` (envoy/cluster/loadAssignment.ts), and the app itself listens on loopback
+ * only. The app port is kept in the meta (`lucid-mesh-app-port`), as Consul keeps it in a connect-proxy
+ * registration's `Proxy.LocalServicePort`.
+ *
+ * Checks start critical (Consul stores an empty status as critical, agent/consul/state/catalog.go) and consul-esm
+ * turns them passing; its token may do so (consul/acl.ts). They are never reaped: consul-esm deregisters a service
+ * whose check stays critical past `deregister_critical_service_after` (consul-esm check.go, reapServicesInternal),
+ * and nothing would register a slow-starting instance again before the next `up`. Pulumi owns the registration,
+ * so reaping is off (`0s`; the provider's own default is 30s). A removed instance is deregistered by Pulumi.
+ *
  * All of a cluster's registrations sit on one external node (`<cluster>-external`): Consul keys services by ID
  * within a node and every instance has its own ID, so one node per instance would only double the resource count
  * (and the state) without changing what Consul or consul-esm do. The node carries `external-node` so consul-esm
@@ -9,6 +20,7 @@
  */
 import type { Mesh, MeshCluster } from "../model";
 import { MESH_GATEWAY_SERVICE, consulServiceId, findService, instanceName, servicesInCluster } from "../model";
+import { goDurationSeconds } from "./goDuration";
 import { externalNodeName } from "./names";
 
 export interface ExternalNodeSpec {
@@ -64,6 +76,22 @@ export function checkFor(spec: Pick<RegistrationSpec, "health" | "check">, addre
 /** Consul meta keys allow only `[A-Za-z0-9_-]`, so the contract's `lucid.mesh/` prefix is spelled `lucid-mesh-`. */
 export const META_PREFIX = "lucid-mesh-";
 
+/** Meta key holding the app's own (loopback) port; the catalog port is the sidecar's. */
+export const APP_PORT_META = `${META_PREFIX}app-port`;
+
+/** `deregister_critical_service_after`: `0s` turns consul-esm's reaping off (see the file comment). */
+export const NEVER_REAP = "0s";
+
+function checkSchedule(mesh: Mesh, checkId: string, name: string): CheckSchedule {
+  return {
+    checkId,
+    name,
+    interval: goDurationSeconds(mesh.discovery.healthCheckIntervalSeconds),
+    timeout: goDurationSeconds(mesh.discovery.healthCheckTimeoutSeconds),
+    deregisterCriticalServiceAfter: NEVER_REAP,
+  };
+}
+
 export function externalNode(cluster: MeshCluster): ExternalNodeSpec {
   return {
     name: externalNodeName(cluster),
@@ -100,7 +128,7 @@ export function registrations(mesh: Mesh, cluster: MeshCluster): RegistrationSpe
         serviceId,
         name: service.name,
         address,
-        port: service.port,
+        port: mesh.sidecar.proxyPort,
         tags: [...service.tags],
         meta: {
           ...service.meta,
@@ -108,18 +136,17 @@ export function registrations(mesh: Mesh, cluster: MeshCluster): RegistrationSpe
           [`${META_PREFIX}version`]:
             service.meta["version"] ?? service.tags.find((t) => /^v\d/.test(t)) ?? "unversioned",
           [`${META_PREFIX}protocol`]: service.protocol,
+          [APP_PORT_META]: String(service.port),
         },
         health:
           service.protocol === "tcp"
             ? { kind: "tcp", port: mesh.sidecar.healthPort }
             : { kind: "http", port: mesh.sidecar.healthPort, path: service.healthCheckPath },
-        check: {
-          checkId: `service:${serviceId}`,
-          name: `${service.name} ${service.protocol === "tcp" ? "TCP" : "HTTP"} health`,
-          interval: `${mesh.discovery.healthCheckIntervalSeconds}s`,
-          timeout: `${mesh.discovery.healthCheckTimeoutSeconds}s`,
-          deregisterCriticalServiceAfter: `${mesh.discovery.registryTtlSeconds}s`,
-        },
+        check: checkSchedule(
+          mesh,
+          `service:${serviceId}`,
+          `${service.name} ${service.protocol === "tcp" ? "TCP" : "HTTP"} health`,
+        ),
       };
     }),
   );
@@ -144,12 +171,6 @@ export function meshGatewayRegistration(mesh: Mesh, cluster: MeshCluster): Gatew
     name: MESH_GATEWAY_SERVICE,
     tags: ["mesh-gateway"],
     meta: { [`${META_PREFIX}kind`]: "mesh-gateway", [`${META_PREFIX}cluster`]: cluster.name },
-    check: {
-      checkId: `service:${serviceId}`,
-      name: "mesh gateway TCP",
-      interval: `${mesh.discovery.healthCheckIntervalSeconds}s`,
-      timeout: `${mesh.discovery.healthCheckTimeoutSeconds}s`,
-      deregisterCriticalServiceAfter: `${mesh.discovery.registryTtlSeconds}s`,
-    },
+    check: checkSchedule(mesh, `service:${serviceId}`, "mesh gateway TCP"),
   };
 }

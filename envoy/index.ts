@@ -5,7 +5,8 @@
 export { sidecarFiles, sidecarConfig, configFiles, type EnvoyConfigObjects } from "./sidecar";
 export { sdsFiles, certificateSecret, trustBundleSecret, PRIVATE_KEY_PATH, type SidecarPems } from "./sds";
 export { gatewayFiles, gatewayConfig, gatewayBootstrap, gatewayClusters, gatewayListener } from "./gateway";
-export { toYaml, toEnvoyYaml, duration } from "./yaml";
+export { toYaml } from "../model/yaml";
+export { duration } from "./common/duration";
 export { sidecarBootstrap } from "./bootstrap/sidecar";
 export { sidecarListeners, healthListener, inboundListener, outboundListener, prometheusListener } from "./listener";
 export { upstreamCluster, upstreamClusters } from "./cluster/upstream";

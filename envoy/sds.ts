@@ -6,7 +6,7 @@ import { envoyFiles, envoyNames } from "../model/names";
 import { typeUrls } from "./typeUrls";
 import type { Secret } from "./types";
 import { discoveryFile, type DiscoveryFile } from "./resources";
-import { toYaml } from "./yaml";
+import { toYaml } from "../model/yaml";
 
 export interface SidecarPems {
   readonly certificateChainPem: string;

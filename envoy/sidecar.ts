@@ -6,7 +6,7 @@ import { sidecarBootstrap } from "./bootstrap/sidecar";
 import { sidecarListeners } from "./listener";
 import { upstreamClusters } from "./cluster/upstream";
 import { discoveryFile, type DiscoveryFile } from "./resources";
-import { toEnvoyYaml } from "./yaml";
+import { toYaml } from "../model/yaml";
 
 export interface EnvoyConfigObjects {
   readonly bootstrap: Bootstrap;
@@ -24,9 +24,9 @@ export function sidecarConfig(mesh: Mesh, instance: ServiceInstance): EnvoyConfi
 
 export function configFiles(config: EnvoyConfigObjects): Record<string, string> {
   return {
-    [envoyFiles.bootstrap]: toEnvoyYaml(config.bootstrap),
-    [envoyFiles.listeners]: toEnvoyYaml(config.listeners),
-    [envoyFiles.clusters]: toEnvoyYaml(config.clusters),
+    [envoyFiles.bootstrap]: toYaml(config.bootstrap),
+    [envoyFiles.listeners]: toYaml(config.listeners),
+    [envoyFiles.clusters]: toYaml(config.clusters),
   };
 }
 

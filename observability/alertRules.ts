@@ -5,7 +5,7 @@
 import type { Mesh } from "../model/mesh";
 import { JOBS } from "./layout";
 import { INBOUND_STAT_PREFIX } from "./scrapeConfig";
-import { prometheusYaml } from "./yaml";
+import { toYaml } from "../model/yaml";
 
 export type Severity = "warning" | "critical";
 
@@ -281,5 +281,5 @@ export function alertRules(mesh: Mesh): RuleFile {
 
 /** `alertRules` as Prometheus's rule file: sorted keys, byte-for-byte stable. */
 export function alertRulesYaml(mesh: Mesh): string {
-  return prometheusYaml(alertRules(mesh));
+  return toYaml(alertRules(mesh));
 }

@@ -31,7 +31,7 @@ import {
   dockerGatewayContainerName,
   podLabelMeta,
 } from "./layout";
-import { prometheusYaml } from "./yaml";
+import { toYaml } from "../model/yaml";
 
 /** Envoy serves Prometheus text here on the metrics listener (see docs/ARCHITECTURE.md; envoyNames.prometheusListener). */
 export const ENVOY_METRICS_PATH = "/stats/prometheus";
@@ -286,7 +286,7 @@ export function prometheusConfig(mesh: Mesh, scopeName?: string): PrometheusConf
 
 /** `prometheusConfig` as the YAML Prometheus reads: sorted keys, byte-for-byte stable. */
 export function prometheusConfigYaml(mesh: Mesh, scopeName?: string): string {
-  return prometheusYaml(prometheusConfig(mesh, scopeName));
+  return toYaml(prometheusConfig(mesh, scopeName));
 }
 
 /** The Envoy listener whose HTTP stats the error-ratio alert reads (its HCM `stat_prefix`). */

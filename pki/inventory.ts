@@ -4,6 +4,11 @@
  */
 import { X509Certificate } from "node:crypto";
 import { compareStrings } from "../model";
+import { renewalPoint } from "./validity";
+
+function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.000Z$/, "Z");
+}
 
 export interface InventoryEntry {
   readonly service: string;
@@ -14,11 +19,12 @@ export interface InventoryEntry {
   readonly notAfter: string;
   /** Serial number, upper-case hex as OpenSSL prints it. */
   readonly serial: string;
-  /** Whole days until expiry; negative once expired. */
-  readonly daysLeft: number;
+  /**
+   * When the early-renewal window opens (RFC 3339, UTC): the first scheduled `up` after it reissues the certificate.
+   * A fixed date rather than days left, so the stack's outputs do not change from one day to the next.
+   */
+  readonly renewsFrom: string;
 }
-
-const MS_PER_DAY = 86_400_000;
 
 /** URI SANs of a certificate. Node prints SANs as `URI:a, DNS:b`; SPIFFE IDs cannot contain `, ` unescaped. */
 export function uriSans(cert: X509Certificate): string[] {
@@ -31,7 +37,7 @@ export function uriSans(cert: X509Certificate): string[] {
 export function inventoryEntry(
   certPem: string,
   owner: { readonly service: string; readonly cluster: string },
-  now: Date,
+  earlyRenewalHours: number,
 ): InventoryEntry {
   const cert = new X509Certificate(certPem);
   const uris = uriSans(cert);
@@ -45,9 +51,9 @@ export function inventoryEntry(
     service: owner.service,
     cluster: owner.cluster,
     spiffeId: uris[0]!,
-    notAfter: notAfter.toISOString().replace(/\.000Z$/, "Z"),
+    notAfter: rfc3339(notAfter),
     serial: cert.serialNumber.toUpperCase(),
-    daysLeft: Math.floor((notAfter.getTime() - now.getTime()) / MS_PER_DAY),
+    renewsFrom: rfc3339(renewalPoint(notAfter, earlyRenewalHours)),
   };
 }
 

@@ -9,6 +9,7 @@ import { kubernetesProviderModels, kubernetesSystem } from "./kubernetes";
 import { digest, echo, stableUuid } from "./modelKit";
 import type { InvokeModel, ProviderModel } from "./recorder";
 import type { SystemModel } from "./system";
+import { tlsSystem } from "./tlsSystem";
 
 export { stableUuid } from "./modelKit";
 
@@ -18,7 +19,12 @@ const randomModels: Record<string, ProviderModel> = {
     const bytes = Buffer.from(digest(args.stack, args.name).repeat(4), "hex").subarray(0, length);
     return { base64: pulumi.secret(bytes.toString("base64")), hex: pulumi.secret(bytes.toString("hex")) };
   }),
-  "random:index/randomUuid:RandomUuid": echo((args) => ({ result: stableUuid(args.stack, args.name) })),
+  // The random provider makes the UUID the resource ID too (terraform-provider-random resource_uuid.go), and IDs
+  // are never encrypted in the state.
+  "random:index/randomUuid:RandomUuid": (args) => {
+    const result = stableUuid(args.stack, args.name);
+    return { id: result, outputs: { result } };
+  },
   "random:index/randomId:RandomId": echo((args) => {
     const hex = digest(args.stack, args.name).slice(0, Number(args.inputs.byteLength ?? 8) * 2);
     return { hex, b64Std: Buffer.from(hex, "hex").toString("base64"), dec: BigInt(`0x${hex}`).toString() };
@@ -38,4 +44,4 @@ export const providerModels: Record<string, ProviderModel> = {
 export const invokeModels: Record<string, InvokeModel> = { ...consulInvokeModels };
 
 /** The behaviour of each real system the program relies on (see system.ts). */
-export const systemModels: readonly SystemModel[] = [consulSystem, dockerSystem, kubernetesSystem];
+export const systemModels: readonly SystemModel[] = [consulSystem, dockerSystem, kubernetesSystem, tlsSystem];

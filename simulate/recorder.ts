@@ -32,6 +32,8 @@ export interface RecordedResource {
   readonly parent?: string;
   /** URNs this resource depends on: explicit `dependsOn` and the resources its inputs came from. */
   readonly dependencies: readonly string[];
+  /** `protect: true`: the engine refuses to delete it (destroy, or a replacement) until it is unprotected. */
+  readonly protect?: boolean;
   /** The provider reference (`urn::id`) for custom resources with an explicit provider. */
   readonly provider?: string;
   /** Inputs as the engine receives them; secrets are unwrapped here and listed in `secretPaths`. */
@@ -141,6 +143,7 @@ function publicOutputs(outputs: Record<string, unknown>): Record<string, unknown
 interface RequestFacts {
   readonly parent: string;
   readonly dependencies: readonly string[];
+  readonly protect: boolean;
 }
 
 /** The protobuf request fields we read (a library boundary: the generated stubs are untyped here). */
@@ -149,6 +152,7 @@ interface RegisterResourceRequestLike {
   getName(): string;
   getParent(): string;
   getDependenciesList(): string[];
+  getProtect(): boolean;
 }
 
 let activeRecorder: ResourceRecorder | undefined;
@@ -185,7 +189,11 @@ function patchMockMonitor(): void {
   const original = proto.registerResource;
   proto.registerResource = async function (this: MockMonitorLike, req, callback) {
     const urn = this.newUrn(req.getParent(), req.getType(), req.getName());
-    activeRecorder?.noteRequest(urn, { parent: req.getParent(), dependencies: req.getDependenciesList() });
+    activeRecorder?.noteRequest(urn, {
+      parent: req.getParent(),
+      dependencies: req.getDependenciesList(),
+      protect: req.getProtect(),
+    });
     await original.call(this, req, callback);
     const entry = this.resources.get(urn);
     if (entry) this.resources.set(urn, { urn, id: entry.id, state: {} });
@@ -215,13 +223,14 @@ export class ResourceRecorder {
     return urn;
   }
 
-  add(resource: Omit<RecordedResource, "parent" | "dependencies" | "redactedInputs">): void {
+  add(resource: Omit<RecordedResource, "parent" | "dependencies" | "protect" | "redactedInputs">): void {
     const facts = this.facts.get(resource.urn);
     this.facts.delete(resource.urn);
     const secretPaths = new Set(resource.secretPaths);
     const recorded: RecordedResource = {
       ...resource,
       ...(facts?.parent ? { parent: facts.parent } : {}),
+      ...(facts?.protect ? { protect: true } : {}),
       dependencies: [...new Set(facts?.dependencies ?? [])].sort(),
       get redactedInputs(): Record<string, unknown> {
         return secretPaths.size === 0

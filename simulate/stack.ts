@@ -4,8 +4,17 @@
  */
 import { runMeshProgram } from "../program";
 import { meshConfigValue, readStackFile, type StackFile } from "../model/stackFile";
-import { providerModels, invokeModels } from "./providers";
-import { settle, startSimulation, type ResourceRecorder } from "./recorder";
+import { providerModels, invokeModels, systemModels } from "./providers";
+import { settle, startSimulation, type ProviderModel, type RecordedResource, type ResourceRecorder } from "./recorder";
+import {
+  compareRuns,
+  renewalReport,
+  renewalTarget,
+  replayingTlsModels,
+  type RenewalKind,
+  type RenewalReport,
+  type TlsResults,
+} from "./renewal";
 import { withoutSdkDebugAids } from "./sdkDebugAids";
 import { tlsModels } from "./tls";
 
@@ -22,6 +31,8 @@ export interface SimulateOptions {
    * debugging the SDK itself. Off by default.
    */
   readonly sdkDebugAids?: boolean;
+  /** The tls provider models to run with; the real-clock ones by default (renewal.ts replays them). */
+  readonly tlsModels?: Record<string, ProviderModel>;
 }
 
 /** Runs the program over a raw `lucid-mesh:mesh` value. Call it before constructing anything else in the process. */
@@ -30,19 +41,21 @@ export async function simulateMesh(
   meshConfig: unknown,
   options: SimulateOptions = {},
 ): Promise<{ recorder: ResourceRecorder; outputs: Record<string, unknown> }> {
+  const tls = options.tlsModels ?? tlsModels;
   return options.sdkDebugAids
-    ? runSimulation(stack, meshConfig)
-    : withoutSdkDebugAids(() => runSimulation(stack, meshConfig));
+    ? runSimulation(stack, meshConfig, tls)
+    : withoutSdkDebugAids(() => runSimulation(stack, meshConfig, tls));
 }
 
 async function runSimulation(
   stack: string,
   meshConfig: unknown,
+  tls: Record<string, ProviderModel>,
 ): Promise<{ recorder: ResourceRecorder; outputs: Record<string, unknown> }> {
   const recorder = await startSimulation({
     stack,
     config: { "lucid-mesh:mesh": meshConfig },
-    models: { ...providerModels, ...tlsModels },
+    models: { ...providerModels, ...tls },
     invokes: invokeModels,
   });
   // Between batches, let the registrations so far finish: memory stays bounded by a batch (components/pacing.ts).
@@ -70,4 +83,30 @@ async function resolveOutputs(program: Record<string, unknown>): Promise<{ outpu
     pulumi.output(program).apply((v) => resolve(v as Record<string, unknown>)),
   );
   return { outputs: resolved };
+}
+
+/**
+ * Each renewal's effect, against a first run whose tls results are in `baseline.tls` (run it with
+ * `tlsModels: replayingTlsModels(tlsModels, results)`): the program runs again per renewal with every tls result
+ * replayed but the renewed certificate's and whatever the provider would then replace.
+ */
+export async function simulateRenewals(
+  stack: string,
+  meshConfig: unknown,
+  baseline: { readonly resources: readonly RecordedResource[]; readonly tls: TlsResults },
+  kinds: readonly RenewalKind[] = ["leaf", "consul-server", "intermediate", "root"],
+): Promise<RenewalReport[]> {
+  const reports: RenewalReport[] = [];
+  for (const kind of kinds) {
+    const certificate = renewalTarget(baseline.resources, kind);
+    if (!certificate) continue;
+    const renewed = new Set([certificate]);
+    const run = await simulateMesh(stack, meshConfig, {
+      tlsModels: replayingTlsModels(tlsModels, new Map(), baseline.tls, renewed),
+    });
+    reports.push(
+      renewalReport(kind, certificate, compareRuns(systemModels, baseline.resources, run.recorder.resources, renewed)),
+    );
+  }
+  return reports;
 }

@@ -4,7 +4,7 @@
  */
 import { envoyFileSets, type EnvoyFileSet } from "../../artifacts/envoy";
 import { isKubernetesType, toManifest } from "../../artifacts/kubernetes";
-import { toYaml } from "../../envoy/yaml";
+import { toYaml } from "../../model/yaml";
 import { compareStrings, type Mesh } from "../../model/mesh";
 import { observabilityFiles } from "../../observability";
 import type { RecordedResource } from "../../simulate/recorder";

@@ -10,7 +10,10 @@ import { MeshConfigError, parseMeshConfig } from "../../model/validate";
 import { meshConfigValue, readStackFile, StackFileError } from "../../model/stackFile";
 import { fromRecorded } from "../../policies/lib/runner";
 import type { RecordedResource } from "../../simulate/recorder";
-import { simulateStack } from "../../simulate/stack";
+import { simulateRenewals, simulateStack } from "../../simulate/stack";
+import { MUST_NOT_RESTART, replayingTlsModels, type RenewalReport, type TlsResults } from "../../simulate/renewal";
+import { tlsModels } from "../../simulate/tls";
+import { meshConfigValue as stackMeshConfig } from "../../model/stackFile";
 import { systemModels } from "../../simulate/providers";
 import { checkSystems, secondUp, type PlannedChange, type SystemFinding } from "../../simulate/system";
 import { collectGarbage } from "./memory";
@@ -72,6 +75,8 @@ export interface RenderOptions {
   /** Policy pack config; default policies/config/dev.json for a dev mesh, prod.json otherwise. */
   readonly policyConfigFile?: string;
   readonly onProgress?: ProgressFn;
+  /** Simulate a renewal of each certificate kind for drift.json (one more run of the program each). @default true */
+  readonly renewals?: boolean;
 }
 
 /** Errors that mean bad input: exit 2 with their message alone. */
@@ -95,6 +100,7 @@ function emptySummary(stack: string): RenderSummary {
     kubernetes: { objects: 0, errors: 0 },
     systems: { findings: 0, bySystem: {} },
     secondUp: { updates: 0, replacements: 0 },
+    renewals: [],
     policy: { total: 0, mandatory: 0, byRule: {} },
     issues: [],
     files: 0,
@@ -117,6 +123,15 @@ function findingIssue(f: SystemFinding): ArtifactIssue {
   return { subject: f.subject, message: `${f.system} refuses: ${f.message} [${f.rule}; ${f.source}]` };
 }
 
+function restartIssues(report: RenewalReport): ArtifactIssue[] {
+  return report.restarts
+    .filter((r) => MUST_NOT_RESTART.has(r.role))
+    .map((r) => ({
+      subject: r.urn,
+      message: `a ${report.kind} renewal (${report.certificate}) restarts this ${r.role}: ${r.why}`,
+    }));
+}
+
 function changeIssue(c: PlannedChange): ArtifactIssue {
   return {
     subject: c.urn,
@@ -131,7 +146,7 @@ export interface RenderFilesInput {
   readonly outputsOf: (urn: string) => Record<string, unknown> | undefined;
   readonly report: PolicyReport;
   /** The simulated second `up` (and, later, renewals), written to drift.json. */
-  readonly drift: { readonly secondUp: readonly PlannedChange[] };
+  readonly drift: { readonly secondUp: readonly PlannedChange[]; readonly renewals: readonly RenewalReport[] };
 }
 
 /** Every file of the render except manifest.json, and the files deliberately left out. */
@@ -198,11 +213,19 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
   try {
     let t = performance.now();
     progress(0, 1, "simulate");
-    const simulated = await simulateStack(opts.projectDir, opts.stack, opts.configFile);
+    const tlsResults: TlsResults = new Map();
+    const simulated = await simulateStack(opts.projectDir, opts.stack, opts.configFile, {
+      tlsModels: replayingTlsModels(tlsModels, tlsResults),
+    });
     const { recorder, outputs, stackFile } = simulated;
     const resources = recorder.resources;
-    timings.simulate = Math.round(performance.now() - t);
     progress(1, 1, "simulate");
+    const renewals =
+      opts.renewals === false
+        ? []
+        : await simulateRenewals(opts.stack, stackMeshConfig(stackFile), { resources, tls: tlsResults });
+    tlsResults.clear();
+    timings.simulate = Math.round(performance.now() - t);
     collectGarbage();
 
     t = performance.now();
@@ -242,7 +265,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
       resources,
       outputsOf: (urn) => recorder.outputs.get(urn),
       report,
-      drift: { secondUp: changes },
+      drift: { secondUp: changes, renewals },
     });
     progress(0, files.length, "write");
     writeFiles(tempDir, files, omitted);
@@ -256,6 +279,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
       ...kubernetes.errors,
       ...findings.map(findingIssue),
       ...changes.map(changeIssue),
+      ...renewals.flatMap(restartIssues),
     ];
     const mandatory = report.byLevel.mandatory ?? 0;
     const exitCode: ExitCode = issues.length > 0 || hasMandatory(report) ? 1 : 0;
@@ -277,6 +301,14 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
         },
         kubernetes: { objects: kubernetes.objects, errors: kubernetes.errors.length },
         systems: { findings: findings.length, bySystem: countBy(findings.map((f) => f.system)) },
+        renewals: renewals.map((r) => ({
+          kind: r.kind,
+          certificate: r.certificate,
+          replaced: r.replaced.length,
+          updated: r.updated.length,
+          restarts: r.restarts.length,
+          envoyOrConsulRestarts: r.restarts.filter((x) => MUST_NOT_RESTART.has(x.role)).length,
+        })),
         secondUp: {
           updates: changes.filter((c) => c.action === "update").length,
           replacements: changes.filter((c) => c.action === "replace").length,

@@ -23,6 +23,7 @@ export function planResource(resource: RecordedResource): PlanResource {
     ...(resource.parent ? { parent: resource.parent } : {}),
     dependencies: [...resource.dependencies],
     ...(resource.provider ? { provider: resource.provider } : {}),
+    ...(resource.protect ? { protect: true } : {}),
     custom: resource.custom,
     inputs: publicInputs(resource),
   };

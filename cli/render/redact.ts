@@ -119,7 +119,8 @@ export function hasPem(text: string): boolean {
 }
 
 /** Per-issuance certificate facts (the stack's certificate inventory) as JSON or YAML fields. */
-const ISSUANCE_FIELD = /("?(?:serial|notBefore|notAfter|validityStartTime|validityEndTime)"?\s*:\s*)"[^"\n]*"/g;
+const ISSUANCE_FIELD =
+  /("?(?:serial|notBefore|notAfter|renewsFrom|validityStartTime|validityEndTime)"?\s*:\s*)"[^"\n]*"/g;
 
 /**
  * The text with every PEM block and every per-issuance certificate field (serial, validity times) replaced by a

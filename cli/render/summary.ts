@@ -52,6 +52,11 @@ export function formatRenderSummary(
       .map(([system, n]) => `, ${n} ${system}`)
       .join("")}`,
     `second up: ${summary.secondUp.updates} updates, ${summary.secondUp.replacements} replacements`,
+    ...summary.renewals.map(
+      (r) =>
+        `renewal of ${r.kind} ${r.certificate}: ${r.replaced} replaced, ${r.updated} updated, ` +
+        `${r.restarts} containers or pods restarted (${r.envoyOrConsulRestarts} Envoy or Consul)`,
+    ),
     ...summary.issues.slice(0, 20).map((i) => `  ${i.subject}: ${i.message}`),
     `policy (${report?.policyConfig ?? "?"}): ${summary.policy.total} violations, ${summary.policy.mandatory} mandatory`,
     ...ruleLines(summary.policy.byRule),

@@ -12,6 +12,8 @@ export interface PlanResource {
   readonly parent?: string;
   readonly dependencies: readonly string[];
   readonly provider?: string;
+  /** Present (true) when the resource is protected: the engine will not delete or replace it. */
+  readonly protect?: boolean;
   readonly custom: boolean;
   /** Inputs with every secret replaced by `[secret]` (see docs/render.md for what Docker uploads keep). */
   readonly inputs: Record<string, unknown>;
@@ -104,6 +106,17 @@ export interface RenderSummary {
   readonly systems: { readonly findings: number; readonly bySystem: Record<string, number> };
   /** The simulated second `up` with the same config: resources it would update or replace (expected: none). */
   readonly secondUp: { readonly updates: number; readonly replacements: number };
+  /** Each simulated certificate renewal: how many resources it replaces and updates, and how many it restarts. */
+  readonly renewals: readonly {
+    readonly kind: string;
+    readonly certificate: string;
+    readonly replaced: number;
+    readonly updated: number;
+    /** Containers replaced or pods rolled, writers and one-shots included. */
+    readonly restarts: number;
+    /** Of those, Envoy and Consul servers: must be 0. */
+    readonly envoyOrConsulRestarts: number;
+  }[];
   readonly policy: {
     readonly total: number;
     readonly mandatory: number;

@@ -120,7 +120,7 @@ export const consulDocker: ConsulPlatform = (inputs, opts) => {
           },
         ],
         labels: labelList({
-          ...serverLabels,
+          ...inputs.labels("consul-config"),
           ...secretFilesLabel([
             `${consulPaths.configDir}/${consulPaths.secretsConfig}`,
             `${consulPaths.tlsDir}/${consulPaths.keyFile}`,
@@ -218,7 +218,7 @@ export const consulDocker: ConsulPlatform = (inputs, opts) => {
       capabilities: { drops: ["ALL"] },
       securityOpts: ["no-new-privileges:true"],
       labels: labelList({
-        ...serverLabels,
+        ...inputs.labels("consul-acl-init"),
         ...secretFilesLabel(inputs.aclInit.tokens.map((t) => `${aclInitPaths.tokensDir}/${t.name}`)),
       }),
     },

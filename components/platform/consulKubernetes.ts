@@ -17,6 +17,7 @@ import {
   esmPaths,
 } from "../../consul/names";
 import type { ConsulPlatform, RenderedFile } from "./consulTypes";
+import { CONSUL_ESM_METRICS_PORT } from "../../observability/layout";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
@@ -319,6 +320,8 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
                 name: "consul-esm",
                 image: CONSUL_ESM_IMAGE,
                 args: [`-config-dir=${esmPaths.configDir}`],
+                // `/metrics` (consul/esmConfig.ts client_address); Prometheus keeps pods by this declared port.
+                ports: [{ name: "metrics", containerPort: CONSUL_ESM_METRICS_PORT, protocol: "TCP" }],
                 securityContext: containerSecurity,
                 resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
                 volumeMounts: [

@@ -29,7 +29,9 @@ export interface ConsulPlatformInputs {
   /** Docker: the shared WAN network the servers also join, for cluster peering. @default `lucid-mesh-wan` */
   readonly wanNetworkName?: pulumi.Input<string>;
   /** Labels of the contract (`lucid.mesh/role`, `lucid.mesh/cluster`) for a role. */
-  readonly labels: (role: "consul-server" | "consul-esm") => Record<string, string>;
+  readonly labels: (
+    role: "consul-server" | "consul-config" | "consul-acl-init" | "consul-esm",
+  ) => Record<string, string>;
 }
 
 export interface ConsulPlatformResult {

@@ -1,6 +1,6 @@
 /** Discovery type, connect timeout and buffer limit: what every cluster states (load balancing: round robin). */
 import type { Configurer } from "../configurer";
-import { duration } from "../yaml";
+import { duration } from "../common/duration";
 import type { Cluster } from "../types";
 
 /** Edge best practice, applied to upstream connections as well as downstream ones. */

@@ -4,7 +4,7 @@
  */
 import type { TrafficDefaults } from "../../model/schema";
 import type { Configurer } from "../configurer";
-import { duration } from "../yaml";
+import { duration } from "../common/duration";
 import type { Cluster } from "../types";
 
 export function outlierDetection(policy: TrafficDefaults["outlierDetection"]): Configurer<Cluster> {

@@ -2,7 +2,7 @@
 import { allowedSourceSpiffeIds, findService, type Mesh, type ServiceInstance } from "../../model/mesh";
 import { envoyNames } from "../../model/names";
 import { buildFilterChain, buildHttpConnectionManager, buildListener } from "../builders";
-import { duration } from "../yaml";
+import { duration } from "../common/duration";
 import { ANY_ADDRESS } from "../common/address";
 import type { Listener } from "../types";
 import { downstreamTls } from "./tls";

@@ -3,7 +3,7 @@ import { findService, type Mesh, type MeshUpstream, type ServiceInstance } from 
 import { envoyNames } from "../../model/names";
 import type { TrafficDefaults } from "../../model/schema";
 import { buildFilterChain, buildHttpConnectionManager, buildListener } from "../builders";
-import { duration } from "../yaml";
+import { duration } from "../common/duration";
 import { LOOPBACK } from "../common/address";
 import type { Listener, RetryPolicy } from "../types";
 import { routeToCluster, router } from "./router";

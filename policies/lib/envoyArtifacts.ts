@@ -5,7 +5,7 @@
 import { load } from "js-yaml";
 import { envoyFiles, envoyNames } from "../../model/names";
 import type { Json } from "./props";
-import { asRecord, asRecords, asString, at, isRecord } from "./props";
+import { asRecord, asRecords, asString, at, isRecord, labelsOf, roleLabel } from "./props";
 import type { ResourceInput } from "./types";
 import { types } from "./types";
 
@@ -237,4 +237,114 @@ export function inboundListenersOf(input: ResourceInput, proxyPort: number): Jso
 /** Upstream clusters to mesh services (`upstream_<service>`). */
 export function isUpstreamCluster(cluster: Json): boolean {
   return nameOf(cluster).startsWith(envoyNames.upstreamCluster(""));
+}
+
+// ---- Exposure, roles and the edge contract ----
+
+export const ROUTER = "envoy.filters.http.router";
+export const TCP_PROXY = "envoy.filters.network.tcp_proxy";
+export const TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
+export const DOWNSTREAM_TLS = ".DownstreamTlsContext";
+export const UPSTREAM_TLS = ".UpstreamTlsContext";
+
+/** Loopback by address: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  return /^127(\.\d{1,3}){3}$/.test(address) || address === "::1" || address === "localhost";
+}
+
+/**
+ * A listener reachable from outside the pod or network namespace: bound to a socket address that is not loopback
+ * (0.0.0.0, ::, or a routable address). Pipes and internal listeners are not public.
+ */
+export function isPublicListener(listener: Json): boolean {
+  const socket = asRecord(at(listener, "address", "socket_address"));
+  if (!socket) return false;
+  return !isLoopbackAddress(asString(socket.address));
+}
+
+/** The `lucid.mesh/role` label of a resource (Docker labels or Kubernetes metadata labels). */
+export function roleOf(input: ResourceInput): string | undefined {
+  return labelsOf(input.props)[roleLabel];
+}
+
+/**
+ * Resources that must carry a sidecar's Envoy config by the resource contract: the Docker container that writes it
+ * into the sidecar's read-only volumes, or the Kubernetes ConfigMap, both with role `envoy-config`. A Docker sidecar
+ * container that still carries the files itself is checked as well. Rules fail closed on them when there is nothing
+ * to check.
+ */
+export function mustCarrySidecarConfig(input: ResourceInput): boolean {
+  const role = roleOf(input);
+  if (role === "envoy-config") return input.type === types.dockerContainer || input.type === types.configMap;
+  return input.type === types.dockerContainer && role === "sidecar" && envoyDocuments(input).size > 0;
+}
+
+/**
+ * The edge contract (DESIGN.md section 8: only services marked edge may accept clients without certificates). A
+ * listener is an edge listener when it is named `edge` or `edge_…`, or its metadata carries
+ * `filter_metadata["lucid.mesh"].edge: true`. The mTLS rule leaves client certificates on such a listener to the
+ * edge rule; it still requires TLS termination on it.
+ */
+export const EDGE_LISTENER_PREFIX = "edge_";
+export const EDGE_METADATA_NAMESPACE = "lucid.mesh";
+
+export function isEdgeListener(listener: Json): boolean {
+  return (
+    nameOf(listener) === EDGE_LISTENER_PREFIX.slice(0, -1) ||
+    nameOf(listener).startsWith(EDGE_LISTENER_PREFIX) ||
+    at(listener, "metadata", "filter_metadata", EDGE_METADATA_NAMESPACE, "edge") === true
+  );
+}
+
+/** Routes of an HTTP connection manager's inline route_config. */
+export function routesOf(manager: Json): Json[] {
+  return asRecords(at(manager, "route_config", "virtual_hosts")).flatMap((host) => asRecords(host.routes));
+}
+
+/** Filter names in order, by `name` or by the typed config's `@type`. */
+export function filterIs(filter: Json, name: string, typeSuffix: string): boolean {
+  return filter.name === name || typeUrlEndsWith(filter.typed_config, typeSuffix);
+}
+
+/** Validation contexts of a common_tls_context: inline, and the default one of a combined context. */
+export function validationContexts(common: unknown): Json[] {
+  return [
+    asRecord(at(common, "validation_context")),
+    asRecord(at(common, "combined_validation_context", "default_validation_context")),
+  ].filter((c): c is Json => c !== undefined);
+}
+
+const SDS_DOCUMENTS: readonly string[] = [envoyFiles.certificateSds, envoyFiles.trustBundleSds];
+
+/** SDS documents (certificate.yaml, trust-bundle.yaml) of a Docker container's uploads or a Secret's data. */
+export function sdsDocuments(input: ResourceInput): Map<string, string> {
+  const documents = new Map<string, string>();
+  if (input.type === types.dockerContainer) {
+    for (const [file, text] of uploadsOf(input.props)) {
+      if (file.startsWith(`${envoyFiles.secretsDirectory}/`) && SDS_DOCUMENTS.includes(basename(file))) {
+        documents.set(basename(file), text);
+      }
+    }
+  } else if (input.type === types.secret) {
+    for (const key of SDS_DOCUMENTS) {
+      const plain = asString(at(input.props, "stringData", key));
+      const encoded = asString(at(input.props, "data", key));
+      const text = plain ?? (encoded === undefined ? undefined : Buffer.from(encoded, "base64").toString("utf8"));
+      if (text !== undefined) documents.set(key, text);
+    }
+  }
+  return documents;
+}
+
+/** The SDS secrets of a resource's SDS documents, parsed; unparsable documents as errors. */
+export function sdsSecretsOf(input: ResourceInput): { secrets: Json[]; errors: string[] } {
+  const secrets: Json[] = [];
+  const errors: string[] = [];
+  for (const [file, text] of sdsDocuments(input)) {
+    const parsed = parseDocument(file, text);
+    if (parsed.ok) secrets.push(...resourcesOf(parsed.value));
+    else errors.push(parsed.error);
+  }
+  return { secrets, errors };
 }

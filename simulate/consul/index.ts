@@ -1,8 +1,17 @@
-/** Consul and the Consul provider (hashicorp/terraform-provider-consul, bridged by @pulumi/consul). */
+/**
+ * Consul and the Consul provider (hashicorp/terraform-provider-consul, bridged by @pulumi/consul).
+ *
+ * The provider models give each resource the outputs the provider computes; `consulSystem` is the simulated
+ * Consul: it refuses the config entries and ACL calls Consul refuses, runs the checks as their owners would, and
+ * answers DNS as Consul does (see deployed.ts, catalog.ts, configEntries.ts, aclRules.ts, readBack.ts).
+ */
 import * as pulumi from "@pulumi/pulumi";
 import type { InvokeModel, ProviderModel } from "../recorder";
 import { digest, echo, stableUuid, stringInput } from "../modelKit";
 import type { SystemModel } from "../system";
+import { consulSystemCheck } from "./check";
+import { modelSecretIdOf } from "./deployed";
+import { consulForceNew, consulReadBack } from "./readBack";
 
 export const consulProviderModels: Record<string, ProviderModel> = {
   "consul:index/aclToken:AclToken": echo((args) => ({ accessorId: stableUuid("accessor", args.name) })),
@@ -17,8 +26,13 @@ export const consulProviderModels: Record<string, ProviderModel> = {
 
 export const consulInvokeModels: Record<string, InvokeModel> = {
   "consul:index/getAclTokenSecretId:getAclTokenSecretId": (inputs) => ({
-    secretId: pulumi.secret(stableUuid("secret", String(inputs.accessorId))),
+    secretId: pulumi.secret(modelSecretIdOf(String(inputs.accessorId))),
   }),
 };
 
-export const consulSystem: SystemModel = { system: "consul" };
+export const consulSystem: SystemModel = {
+  system: "consul",
+  check: consulSystemCheck,
+  readBack: consulReadBack,
+  forceNew: consulForceNew,
+};

@@ -2,6 +2,7 @@
  * The render over the repo's dev and prod stacks, called in-process (renderStack). Renders run one at a time in
  * before(): Pulumi's mocks are process-global.
  */
+import { YAML_ANCHOR_OR_ALIAS } from "../helpers/yaml";
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -111,7 +112,7 @@ describe("render (renderStack over the repo's stacks)", function () {
     for (const r of plan.resources) {
       assert.deepEqual(
         Object.keys(r)
-          .filter((k) => !["parent", "provider"].includes(k))
+          .filter((k) => !["parent", "provider", "protect"].includes(k))
           .sort(),
         ["custom", "dependencies", "inputs", "name", "type", "urn"],
       );
@@ -264,6 +265,28 @@ describe("render (renderStack over the repo's stacks)", function () {
       }
     });
     assert.ok(compared > 50);
+  });
+
+  it("writes plain YAML: no anchor or alias in any file, nor in the Envoy YAML inside ConfigMaps", () => {
+    for (const { dir } of [dev, prod]) {
+      const yamlFiles = walk(dir).filter((f) => f.endsWith(".yaml"));
+      assert.ok(yamlFiles.length > 30);
+      for (const file of yamlFiles)
+        assert.doesNotMatch(fs.readFileSync(path.join(dir, file), "utf8"), YAML_ANCHOR_OR_ALIAS, file);
+    }
+  });
+
+  it("simulates a quiet second up and four renewals, and writes them to drift.json", () => {
+    for (const { dir, result } of [dev, prod]) {
+      const drift = readJson<{ secondUp: unknown[]; renewals: { kind: string }[] }>(path.join(dir, "drift.json"));
+      assert.deepEqual(drift.secondUp, []);
+      assert.deepEqual(
+        drift.renewals.map((r) => r.kind),
+        ["leaf", "consul-server", "intermediate", "root"],
+      );
+      assert.deepEqual(result.summary.secondUp, { updates: 0, replacements: 0 });
+      for (const r of result.summary.renewals) assert.equal(r.envoyOrConsulRestarts, 0, `${r.kind} renewal`);
+    }
   });
 
   it("never writes a secret: no private key, token or gossip key anywhere in the output", () => {

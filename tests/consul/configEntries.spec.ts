@@ -17,18 +17,17 @@ describe("consul/configEntries", () => {
   const east = clusterConfigEntries(dev, clusterOf(dev, "east"));
   const west = clusterConfigEntries(dev, clusterOf(dev, "west"));
 
-  it("sets the protocol of every service in the cluster", () => {
-    const names = east.filter((e) => e.kind === "service-defaults").map((e) => e.name);
-    assert.deepEqual(names, ["api-gateway", "blockchain-core", "session-api", "session-recorder"]);
-    assert.deepEqual(entry(east, "service-defaults", "api-gateway").config, { Protocol: "http" });
-    const prod = loadMesh("prod");
-    const prodWest = clusterConfigEntries(prod, clusterOf(prod, "west"));
-    assert.deepEqual(entry(prodWest, "service-defaults", "blockchain-anchor").config, { Protocol: "grpc" });
+  it("writes only the entries someone reads: intentions and exported-services (issue 15 item 9)", () => {
+    // Envoy is file-configured and resolves through Consul DNS: resolvers, service-defaults, proxy-defaults and the
+    // mesh entry feed only Consul-managed proxies (agent/proxycfg, agent/consul/discoverychain/compile.go).
+    for (const entries of [east, west]) {
+      assert.deepEqual([...new Set(entries.map((e) => e.kind))], ["service-intentions", "exported-services"]);
+    }
   });
 
   it("has the default deny of * to *", () => {
     assert.deepEqual(entry(east, "service-intentions", "*").config, {
-      Sources: [{ Name: "*", Action: "deny", Description: "default deny" }],
+      Sources: [{ Name: "*", Action: "deny", Precedence: 5, Type: "consul", Description: "default deny" }],
     });
   });
 
@@ -38,49 +37,29 @@ describe("consul/configEntries", () => {
     const mesh = parseMeshConfig(raw);
     const entries = clusterConfigEntries(mesh, clusterOf(mesh, "east"));
     assert.deepEqual(entry(entries, "service-intentions", "*").config, {
-      Sources: [{ Name: "*", Action: "allow", Description: "default allow" }],
+      Sources: [{ Name: "*", Action: "allow", Precedence: 5, Type: "consul", Description: "default allow" }],
     });
   });
 
   it("allows local callers by name and remote callers by peer", () => {
     // session-api runs in east and west; api-gateway (its caller) only in east.
     assert.deepEqual(entry(east, "service-intentions", "session-api").config, {
-      Sources: [{ Name: "api-gateway", Action: "allow" }],
+      Sources: [{ Name: "api-gateway", Action: "allow", Precedence: 9, Type: "consul" }],
     });
     assert.deepEqual(entry(west, "service-intentions", "session-api").config, {
-      Sources: [{ Name: "api-gateway", Peer: "east", Action: "allow" }],
+      Sources: [{ Name: "api-gateway", Peer: "east", Action: "allow", Precedence: 9, Type: "consul" }],
     });
     // blockchain-core (east and west) calls blockchain-anchor (west only): a local and a peered source.
     assert.deepEqual(entry(west, "service-intentions", "blockchain-anchor").config, {
       Sources: [
-        { Name: "blockchain-core", Action: "allow" },
-        { Name: "blockchain-core", Peer: "east", Action: "allow" },
+        { Name: "blockchain-core", Action: "allow", Precedence: 9, Type: "consul" },
+        { Name: "blockchain-core", Peer: "east", Action: "allow", Precedence: 9, Type: "consul" },
       ],
     });
     assert.equal(
       east.find((e) => e.kind === "service-intentions" && e.name === "blockchain-anchor"),
       undefined,
     );
-  });
-
-  it("fails multi-cluster services over to the other cluster's peer", () => {
-    const resolvers = east.filter((e) => e.kind === "service-resolver" && "Failover" in e.config).map((e) => e.name);
-    assert.deepEqual(resolvers, ["blockchain-core", "session-api"]);
-    assert.deepEqual(entry(east, "service-resolver", "blockchain-core").config, {
-      ConnectTimeout: "0.25s",
-      Failover: { "*": { Targets: [{ Peer: "west" }] } },
-    });
-  });
-
-  it("redirects services that run only in a peer and are called from here", () => {
-    assert.deepEqual(entry(east, "service-resolver", "blockchain-anchor").config, {
-      ConnectTimeout: "0.25s",
-      Redirect: { Peer: "west" },
-    });
-    assert.deepEqual(entry(west, "service-resolver", "session-recorder").config, {
-      ConnectTimeout: "0.25s",
-      Redirect: { Peer: "east" },
-    });
   });
 
   it("exports the services peers call, to those peers", () => {
@@ -99,25 +78,10 @@ describe("consul/configEntries", () => {
     });
   });
 
-  it("routes service traffic to peers through mesh gateways", () => {
-    assert.deepEqual(entry(east, "proxy-defaults", "global").config, { MeshGateway: { Mode: "local" } });
-  });
-
-  it("does not ask for peering through the gateways: servers peer directly", () => {
-    // Our self-managed gateways have no route for the servers' peering SNI; see consul/peering.ts.
-    assert.deepEqual(entry(east, "mesh", "mesh").config["Peering"] as object, { PeerThroughMeshGateways: false });
-    for (const stack of [dev, loadMesh("prod")]) {
-      for (const cluster of stack.clusters) {
-        const peering = entry(clusterConfigEntries(stack, cluster), "mesh", "mesh").config["Peering"];
-        assert.deepEqual(peering, { PeerThroughMeshGateways: false }, cluster.name);
-      }
-    }
-  });
-
   it("is deterministic and ordered by kind then name", () => {
     assert.deepEqual(clusterConfigEntries(dev, clusterOf(dev, "east")), east);
     const kinds = east.map((e) => e.kind);
-    assert.equal(kinds[0], "proxy-defaults");
+    assert.equal(kinds[0], "service-intentions");
     assert.equal(kinds[kinds.length - 1], "exported-services");
   });
 });
@@ -126,8 +90,13 @@ describe("consul/acl", () => {
   const dev = loadMesh("dev");
   const east = clusterOf(dev, "east");
 
-  it("consul-esm writes only its KV prefix, its service and the external node", () => {
-    const rules = esmPolicy(east).rules;
+  it("consul-esm writes only its KV prefix, its service, the external node and the services whose checks it runs", () => {
+    const rules = esmPolicy(dev, east).rules;
+    for (const service of ["api-gateway", "blockchain-core", "session-api", "session-recorder", "mesh-gateway"]) {
+      assert.match(rules, new RegExp(`service "${service}" \\{\n {2}policy = "write"\n\\}`), service);
+    }
+    assert.doesNotMatch(rules, /service "blockchain-anchor"/);
+    assert.doesNotMatch(rules, /service_prefix "" \{\n {2}policy = "write"/);
     assert.match(rules, /key_prefix "consul-esm\/" \{\n {2}policy = "write"\n\}/);
     assert.match(rules, /node "east-external" \{\n {2}policy = "write"\n\}/);
     assert.match(rules, /service "consul-esm" \{\n {2}policy = "write"\n\}/);
@@ -174,10 +143,13 @@ describe("consul/registration", () => {
     assert.equal(api.node, "east-external");
     assert.equal(api.address, "east-api-gateway-1");
     assert.deepEqual(api.tags, ["v1", "production"]);
+    // The catalog port is the sidecar's inbound port; the app's own port is meta (issue 15 item 6).
+    assert.equal(api.port, dev.sidecar.proxyPort);
     assert.deepEqual(api.meta, {
       "lucid-mesh-cluster": "east",
       "lucid-mesh-version": "v1",
       "lucid-mesh-protocol": "http",
+      "lucid-mesh-app-port": "8080",
     });
     assert.deepEqual(checkFor(api, api.address), {
       checkId: "service:api-gateway-1",
@@ -186,7 +158,7 @@ describe("consul/registration", () => {
       method: "GET",
       interval: "30s",
       timeout: "10s",
-      deregisterCriticalServiceAfter: "60s",
+      deregisterCriticalServiceAfter: "0s",
     });
   });
 

@@ -25,7 +25,16 @@ import {
   type ResourceRecorder,
 } from "../../simulate/recorder";
 import { parseMeshConfig } from "../../model";
-import { FAKE_GOSSIP_KEY, FAKE_TLS, clusterOf, loadMesh, randomModels, rawStackConfig } from "./fixtures";
+import {
+  FAKE_GOSSIP_KEY,
+  FAKE_TLS,
+  UUID_PATTERN,
+  clusterOf,
+  fakeToken,
+  loadMesh,
+  randomModels,
+  rawStackConfig,
+} from "./fixtures";
 
 type Obj = Record<string, unknown>;
 const get = (value: unknown, ...path: Array<string | number>): unknown =>
@@ -143,12 +152,13 @@ describe("ConsulCluster on Docker (dev)", () => {
     assert.equal(serverJson["advertise_addr"], "10.10.1.10");
     assert.deepEqual(serverJson["retry_join"], []);
     assert.equal(serverJson["bootstrap_expect"], 1);
-    assert.doesNotMatch(upload(server, "/consul/config/server.json"), /"encrypt"|"tokens"|uuid-|PRIVATE KEY/);
+    assert.doesNotMatch(upload(server, "/consul/config/server.json"), /"encrypt"|"tokens"|PRIVATE KEY/);
+    assert.doesNotMatch(upload(server, "/consul/config/server.json"), UUID_PATTERN);
 
     const secrets = JSON.parse(upload(server, "/consul/config/secrets.json")) as Obj;
     assert.equal(secrets["encrypt"], FAKE_GOSSIP_KEY);
-    assert.equal(get(secrets, "acl", "tokens", "initial_management"), "uuid-east-consul-bootstrap-token");
-    assert.equal(get(secrets, "acl", "tokens", "dns"), "uuid-east-consul-dns-token");
+    assert.equal(get(secrets, "acl", "tokens", "initial_management"), fakeToken("east-consul-bootstrap-token"));
+    assert.equal(get(secrets, "acl", "tokens", "dns"), fakeToken("east-consul-dns-token"));
     assert.ok(
       recorder.named("docker:index/container:Container", "east-consul-server-0-files").secretInputs.includes("uploads"),
     );
@@ -171,7 +181,7 @@ describe("ConsulCluster on Docker (dev)", () => {
     // Its one variable only carries the ACL bootstrap's checked exit code (see the bootstrap test).
     assert.deepEqual(esm.inputs["envs"], ["LUCID_ACL_BOOTSTRAP=ok"]);
     const token = JSON.parse(upload(esm.inputs, "/consul-esm/config/token.json")) as Obj;
-    assert.equal(token["token"], "uuid-east-consul-esm-token");
+    assert.equal(token["token"], fakeToken("east-consul-esm-token"));
     const config = JSON.parse(upload(esm.inputs, "/consul-esm/config/esm.json")) as Obj;
     assert.equal(config["token"], undefined);
     assert.equal(config["http_addr"], "https://10.10.1.10:8501");
@@ -186,7 +196,7 @@ describe("ConsulCluster on Docker (dev)", () => {
     const script = upload(init.inputs, "/acl-init/config/bootstrap.sh");
     for (const policy of ["lucid-dns", "lucid-consul-agent", "lucid-consul-esm"])
       assert.match(script, new RegExp(policy));
-    assert.equal(upload(init.inputs, "/acl-init/tokens/dns"), "uuid-east-consul-dns-token");
+    assert.equal(upload(init.inputs, "/acl-init/tokens/dns"), fakeToken("east-consul-dns-token"));
     const server = recorder.named("docker:index/container:Container", "east-consul-server-0");
     assert.ok(init.dependencies.includes(server.urn));
   });
@@ -212,7 +222,7 @@ describe("ConsulCluster on Docker (dev)", () => {
     assert.equal(await valueOf(cluster.caPem), FAKE_TLS.caPem);
     assert.deepEqual(
       only(recorder, "random:index/randomBytes:RandomBytes").map((r) => r.inputs["length"]),
-      [32],
+      [32, 16, 16, 16, 16],
     );
   });
 
@@ -229,7 +239,7 @@ describe("ConsulCluster on Docker (dev)", () => {
     const entries = only(recorder, "consul:index/configEntry:ConfigEntry");
     const deny = entries.find((e) => e.inputs["kind"] === "service-intentions" && e.inputs["name"] === "*");
     assert.deepEqual(JSON.parse(deny?.inputs["configJson"] as string), {
-      Sources: [{ Name: "*", Action: "deny", Description: "default deny" }],
+      Sources: [{ Name: "*", Action: "deny", Precedence: 5, Type: "consul", Description: "default deny" }],
     });
     for (const entry of entries) assert.match(entry.provider ?? "", /pulumi:providers:consul::east-consul-provider/);
     const exported = entries.find((e) => e.inputs["kind"] === "exported-services");
@@ -266,7 +276,7 @@ describe("ConsulCluster on Docker (dev)", () => {
       method: "GET",
       interval: "30s",
       timeout: "10s",
-      deregisterCriticalServiceAfter: "60s",
+      deregisterCriticalServiceAfter: "0s",
     });
   });
 });
@@ -502,7 +512,8 @@ describe("ConsulCluster on Kubernetes (prod)", () => {
     const configMaps = eastObjects(K8S.configMap);
     for (const cm of configMaps) {
       const text = JSON.stringify(cm.inputs["data"]);
-      assert.doesNotMatch(text, /"encrypt"|uuid-|PRIVATE KEY|initial_management|"token"/, cm.name);
+      assert.doesNotMatch(text, /"encrypt"|PRIVATE KEY|initial_management|"token"/, cm.name);
+      assert.doesNotMatch(text, UUID_PATTERN, cm.name);
       assert.deepEqual(cm.secretInputs, [], cm.name);
     }
     const server = JSON.parse(get(named(K8S.configMap, "east-consul-config"), "data", "server.json") as string) as Obj;

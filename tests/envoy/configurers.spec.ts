@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
-import { toYaml, duration } from "../../envoy/yaml";
+import { toYaml } from "../../model/yaml";
+import { duration } from "../../envoy/common/duration";
 import { localRateLimit } from "../../envoy/listener/rateLimit";
 import { httpRbac, networkRbac, rbacRules } from "../../envoy/listener/rbac";
 import { downstreamTls } from "../../envoy/listener/tls";

@@ -3,6 +3,7 @@ import { X509Certificate } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceSpiffeId, findCluster } from "../../model";
 import { valueOf } from "../../simulate/recorder";
+import { validityPlan } from "../../pki/validity";
 import { x509 } from "../../simulate/tls";
 import { leafOwners, renderCa, splitPem, TLS, type RenderedCa, type StackName } from "./fixtures";
 
@@ -34,6 +35,11 @@ for (const stack of ["dev", "prod"] as StackName[]) {
         for (const res of r.recorder.resources.filter((x) => x.type.startsWith("tls:"))) {
           assert.equal(res.parent, component.urn, res.name);
         }
+      });
+
+      it("protects the root key, and only it: a destroy or a rename must not reissue the whole mesh", () => {
+        const protectedNames = r.recorder.resources.filter((x) => x.protect).map((x) => x.name);
+        assert.deepEqual(protectedNames, ["mesh-root-key"]);
       });
 
       it("makes every key ECDSA with the P256 curve set explicitly", () => {
@@ -177,7 +183,11 @@ for (const stack of ["dev", "prod"] as StackName[]) {
           owners,
         );
         for (const e of inventory) {
-          assert.ok(e.daysLeft >= 89 && e.daysLeft <= 90, `${e.daysLeft}`);
+          // A fixed date, not days left: the output must not change from day to day.
+          assert.equal(
+            Date.parse(e.notAfter) - Date.parse(e.renewsFrom),
+            validityPlan(r.mesh).leaf.earlyRenewalHours * 3_600_000,
+          );
           assert.match(e.serial, /^[0-9A-F]+$/);
           assert.equal(e.spiffeId, serviceSpiffeId(r.mesh, e.service, findCluster(r.mesh, e.cluster).datacenter));
         }

@@ -205,18 +205,14 @@ describe("pki (pure)", () => {
         },
         { now: issuedAt },
       );
-      const entry = inventoryEntry(
-        leaf.certPem,
-        { cluster: "east", service: "api-gateway" },
-        new Date("2030-01-11T12:00:00Z"),
-      );
+      const entry = inventoryEntry(leaf.certPem, { cluster: "east", service: "api-gateway" }, 30 * 24);
       assert.deepEqual(entry, {
         service: "api-gateway",
         cluster: "east",
         spiffeId: "spiffe://lucid.mesh/ns/lucid/dc/east/svc/api-gateway",
         notAfter: "2030-04-01T00:00:00Z",
         serial: leaf.serial.toUpperCase(),
-        daysLeft: 79,
+        renewsFrom: "2030-03-02T00:00:00Z",
       });
       assert.ok(!JSON.stringify(entry).includes("PRIVATE KEY"));
     });
@@ -228,7 +224,7 @@ describe("pki (pure)", () => {
         spiffeId: "",
         notAfter: "",
         serial: "",
-        daysLeft: 0,
+        renewsFrom: "",
       });
       const sorted = sortInventory([e("west", "a"), e("east", "b"), e("east", "a")]);
       assert.deepEqual(

@@ -2,9 +2,8 @@
  * `npm run envoy:yaml-cpp-check`: loads every Envoy file we write with yaml-cpp, the YAML library Envoy itself links,
  * and checks it gives what js-yaml (which the validator and the policies use) gives.
  *
- * The Envoy files carry anchors, aliases and flow collections (envoy/yaml.ts `toEnvoyYaml`). js-yaml and yaml-cpp
- * differ at the edges (yaml-cpp has no merge keys, and cannot read an unquoted `?` in a flow scalar), so this loads
- * each file with both. It needs a C++ compiler and yaml-cpp's headers (Debian: `apt-get install g++
+ * The Envoy files are plain block YAML (model/yaml.ts). js-yaml and yaml-cpp still differ at the edges of scalar
+ * typing (Envoy converts yaml-cpp's strings itself), so this loads each file with both. It needs a C++ compiler and yaml-cpp's headers (Debian: `apt-get install g++
  * libyaml-cpp-dev`), which CI does not have: it is a tool to run where they exist, not part of `npm test`.
  *
  * For every sidecar and gateway of the dev and prod stacks and of 10- and 100-service synthetic meshes (Docker and
@@ -20,7 +19,7 @@ import { isDeepStrictEqual } from "node:util";
 import { load } from "js-yaml";
 import { syntheticMeshConfig } from "../../bench/syntheticMesh";
 import { configFiles, gatewayConfig, sidecarConfig, type EnvoyConfigObjects } from "../../envoy";
-import { toYaml } from "../../envoy/yaml";
+import { toYaml } from "../../model/yaml";
 import { allInstances, parseMeshConfig, type Mesh } from "../../model";
 import { meshConfigValue, readStackFile } from "../../model/stackFile";
 

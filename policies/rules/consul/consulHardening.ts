@@ -39,6 +39,15 @@ function checkAgent(agent: AgentConfig, config: ConsulHardeningConfig): string[]
   for (const key of ["verify_incoming", "verify_outgoing", "verify_server_hostname"]) {
     if (tlsFlag(server, key) !== true) problems.push(`TLS ${key} is not on; set tls.internal_rpc.${key} to true.`);
   }
+  // hashicorp/consul agent/config/default.go: ports.http defaults to 8500; builder.go portVal turns only a value
+  // <= 0 into "off". So an absent ports.http is a plaintext API, as is any positive one.
+  const httpPort = at(server, "ports", "http");
+  const httpValue = asNumber(httpPort);
+  if (httpValue === undefined || httpValue > 0) {
+    problems.push(
+      `the plaintext HTTP API is on (ports.http ${httpPort === undefined ? "unset, so Consul's default 8500" : JSON.stringify(httpPort)}); set ports.http to -1 and serve the API on ports.https only.`,
+    );
+  }
   for (const key of ["enable_script_checks", "enable_local_script_checks"]) {
     // Consul's default for both is false; only an explicit true runs scripts.
     if (server[key] === true) problems.push(`${key} lets checks run arbitrary commands; set ${key} to false.`);

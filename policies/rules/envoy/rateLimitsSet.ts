@@ -1,12 +1,16 @@
 import { resourceRule } from "../../lib/policy";
 import type { Json } from "../../lib/props";
 import { asNumber, asRecord, asRecords, asString, at } from "../../lib/props";
+import { envoyNames } from "../../../model/names";
 import {
   LOCAL_RATE_LIMIT,
+  ROUTER,
   durationSeconds,
   filterChains,
+  filterIs,
   httpConnectionManagers,
   inboundListenersOf,
+  mustCarrySidecarConfig,
   nameOf,
 } from "../../lib/envoyArtifacts";
 import type { ResourceInput } from "../../lib/types";
@@ -66,21 +70,38 @@ function checkLimit(where: string, filter: Json, config: RateLimitsSetConfig): s
 
 /** Every inbound HTTP listener limits requests with a bounded local token bucket. */
 export function checkRateLimitsSet(input: ResourceInput, config: RateLimitsSetConfig): string[] {
+  const inbound = inboundListenersOf(input, config.proxyPort);
+  if (inbound.length === 0 && mustCarrySidecarConfig(input)) {
+    return [
+      `this sidecar has no inbound listener ("${envoyNames.inboundListener}" on port ${config.proxyPort}), so nothing proves it limits requests; deliver the generated listener file.`,
+    ];
+  }
   const problems: string[] = [];
-  for (const listener of inboundListenersOf(input, config.proxyPort)) {
+  for (const listener of inbound) {
     for (const manager of filterChains(listener).flatMap(httpConnectionManagers)) {
       const where = `listener "${nameOf(listener)}"`;
-      const limits = asRecords(manager.http_filters).filter(
-        (f) =>
-          f.name === LOCAL_RATE_LIMIT ||
-          (asString(at(f, "typed_config", "@type"))?.endsWith(".LocalRateLimit") ?? false),
-      );
+      const filters = asRecords(manager.http_filters);
+      const isLimit = (f: Json): boolean => filterIs(f, LOCAL_RATE_LIMIT, ".LocalRateLimit");
+      const limits = filters.filter(isLimit);
       if (limits.length === 0) {
         problems.push(
           `${where} has no rate limit; add an ${LOCAL_RATE_LIMIT} HTTP filter with a token bucket before the router.`,
         );
       }
-      for (const limit of limits) problems.push(...checkLimit(where, limit, config));
+      // Envoy runs HTTP filters in order and the router ends the chain: a filter after it never sees a request.
+      const routerIndex = filters.findIndex((f) => filterIs(f, ROUTER, ".Router"));
+      filters.forEach((filter, index) => {
+        if (!isLimit(filter)) return;
+        if (routerIndex >= 0 && index > routerIndex) {
+          problems.push(
+            `${where}: ${LOCAL_RATE_LIMIT} comes after ${ROUTER}, so it never runs; move it before the router.`,
+          );
+        }
+        if (filter.disabled === true) {
+          problems.push(`${where}: ${LOCAL_RATE_LIMIT} is disabled, so it never runs; remove disabled.`);
+        }
+        problems.push(...checkLimit(where, filter, config));
+      });
     }
   }
   return problems;

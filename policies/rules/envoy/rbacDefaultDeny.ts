@@ -1,7 +1,15 @@
 import { resourceRule } from "../../lib/policy";
 import type { Json } from "../../lib/props";
 import { asRecord, asRecords, asString, at } from "../../lib/props";
-import { HTTP_CONNECTION_MANAGER, filterChains, inboundListenersOf, nameOf } from "../../lib/envoyArtifacts";
+import { envoyNames } from "../../../model/names";
+import {
+  HTTP_CONNECTION_MANAGER,
+  filterChains,
+  inboundListenersOf,
+  mustCarrySidecarConfig,
+  nameOf,
+} from "../../lib/envoyArtifacts";
+import { parseWorkloadId } from "../../lib/spiffe";
 import type { ResourceInput } from "../../lib/types";
 import { types } from "../../lib/types";
 
@@ -19,14 +27,26 @@ function isRbac(filter: Json, name: string, typeSuffix: string): boolean {
   return filter.name === name || (asString(at(filter, "typed_config", "@type"))?.endsWith(typeSuffix) ?? false);
 }
 
-/** What one principal admits, or a problem: only exact or prefixed SPIFFE IDs in the mesh's trust domain. */
+/**
+ * What one principal admits, or a problem: only an exact, full workload SPIFFE ID in the mesh's trust domain. A
+ * prefix (even `spiffe://<trust domain>/`) admits every identity under it, so it is refused whatever its value.
+ */
 function principalProblem(principal: Json, trustDomain: string): string | undefined {
   if (principal.any === true) return "a principal allows any caller; name callers by SPIFFE ID";
   const matcher = asRecord(at(principal, "authenticated", "principal_name"));
-  const id = asString(matcher?.exact) ?? asString(matcher?.prefix);
-  if (id === undefined) return "a principal is not an authenticated SPIFFE ID; use authenticated.principal_name.exact";
-  if (!id.startsWith(`spiffe://${trustDomain}/`)) {
-    return `principal ${id} is outside the trust domain ${trustDomain}; allow only the mesh's SPIFFE IDs`;
+  const exact = asString(matcher?.exact);
+  if (matcher && exact === undefined) {
+    const kind = ["prefix", "suffix", "contains", "safe_regex"].find((k) => matcher[k] !== undefined) ?? "matcher";
+    return `principal ${kind} ${JSON.stringify(matcher[kind] ?? matcher)} admits every identity it matches; list each caller's exact SPIFFE ID`;
+  }
+  if (exact === undefined)
+    return "a principal is not an authenticated SPIFFE ID; use authenticated.principal_name.exact";
+  if (matcher?.ignore_case === true) return `principal ${exact} ignores case; match SPIFFE IDs exactly`;
+  if (!exact.startsWith(`spiffe://${trustDomain}/`)) {
+    return `principal ${exact} is outside the trust domain ${trustDomain}; allow only the mesh's SPIFFE IDs`;
+  }
+  if (!parseWorkloadId(exact)) {
+    return `principal ${exact} is not a workload SPIFFE ID; allow only spiffe://${trustDomain}/ns/<ns>/dc/<dc>/svc/<service> IDs`;
   }
   return undefined;
 }
@@ -69,7 +89,10 @@ function filterListProblems(
     return [
       `${where} has no ${rbacName} filter, so any mesh identity may call it; add one allowing only the callers intentions allow.`,
     ];
-  const problems = rbacProblems(where, filters[rbacIndex]!, config.trustDomain);
+  const rbac = filters[rbacIndex]!;
+  const problems = rbacProblems(where, rbac, config.trustDomain);
+  if (rbac.disabled === true)
+    problems.push(`${where}: ${rbacName} is disabled, so it enforces nothing; remove disabled.`);
   if (terminalIndex >= 0 && rbacIndex > terminalIndex) {
     problems.push(`${where}: ${rbacName} comes after ${asString(filters[terminalIndex]!.name)}; move it before.`);
   }
@@ -79,7 +102,13 @@ function filterListProblems(
 /** Every inbound mesh listener authorises callers by SPIFFE ID and denies everyone else. */
 export function checkRbacDefaultDeny(input: ResourceInput, config: RbacDefaultDenyConfig): string[] {
   const problems: string[] = [];
-  for (const listener of inboundListenersOf(input, config.proxyPort)) {
+  const inbound = inboundListenersOf(input, config.proxyPort);
+  if (inbound.length === 0 && mustCarrySidecarConfig(input)) {
+    return [
+      `this sidecar has no inbound listener ("${envoyNames.inboundListener}" on port ${config.proxyPort}), so nothing proves it authorises callers; deliver the generated listener file.`,
+    ];
+  }
+  for (const listener of inbound) {
     const where = `listener "${nameOf(listener)}"`;
     for (const chain of filterChains(listener)) {
       const filters = asRecords(chain.filters);

@@ -1,7 +1,7 @@
 import { resourceRule } from "../../lib/policy";
 import type { Json } from "../../lib/props";
-import { asArray, asRecord, at } from "../../lib/props";
-import { WORKLOAD_TYPES, containersOf, podSpecOf } from "../../lib/workloads";
+import { asArray, asRecord, asRecords, asString, at } from "../../lib/props";
+import { WORKLOAD_TYPES, containersOf, podSpecOf, runtimeSocketExposedBy } from "../../lib/workloads";
 import type { ResourceInput } from "../../lib/types";
 
 export const podSecurityDefaults = {};
@@ -44,6 +44,15 @@ export function checkPodSecurity(input: ResourceInput, _config: PodSecurityConfi
   const pod = podSpecOf(input.type, input.props);
   const hostNamespaces = ["hostNetwork", "hostPID", "hostIPC"].filter((field) => at(pod, field) === true);
   const podProblems = hostNamespaces.map((field) => `The pod shares the node's namespaces; remove spec.${field}.`);
+  for (const volume of asRecords(at(pod, "volumes"))) {
+    const hostPath = asString(at(volume, "hostPath", "path"));
+    const socket = hostPath === undefined ? undefined : runtimeSocketExposedBy(hostPath);
+    if (socket !== undefined) {
+      podProblems.push(
+        `volume ${asString(volume.name) ?? "(unnamed)"} mounts hostPath ${hostPath ?? ""}, which exposes ${socket}: control of the container runtime is root on the node; remove it.`,
+      );
+    }
+  }
   return podProblems.concat(
     containersOf(pod).flatMap((c) => {
       const problems = containerProblems(c.spec, pod);

@@ -66,4 +66,16 @@ describe("lucid-consul-hardening", () => {
     const result = await runStackPolicy(consulHardening, [consulContainer()]);
     assert.equal(result.violations.length, 1);
   });
+
+  // hashicorp/consul agent/config/default.go: ports.http = 8500 unless set; builder.go portVal: <= 0 is off.
+  it("fails the plaintext HTTP API: ports.http on, or left to Consul's default 8500", async () => {
+    const on = [consulContainer(server((s) => ((s.ports as Json).http = 8500)))];
+    assert.deepEqual(await messages(on), [
+      "east-consul-server-0: the plaintext HTTP API is on (ports.http 8500); set ports.http to -1 and serve the API on ports.https only.",
+    ]);
+    const unset = consulKubernetes(server((s) => delete (s.ports as Json).http));
+    assert.deepEqual(await messages(unset), [
+      "east-consul-server: the plaintext HTTP API is on (ports.http unset, so Consul's default 8500); set ports.http to -1 and serve the API on ports.https only.",
+    ]);
+  });
 });

@@ -44,4 +44,54 @@ describe("lucid-envoy-admin-loopback", () => {
       ['Service port "x" exposes the Envoy admin port 19000; remove it.'],
     );
   });
+
+  describe("admin reachable from a public listener (in effect, not only in form)", () => {
+    const prometheusRoutes = (d: Json): Json[] => {
+      const listener = (d.resources as Json[]).find((l) => l.name === "prometheus")!;
+      const chain = (listener.filter_chains as Json[])[0] as Json;
+      const manager = (chain.filters as Json[])[0]!.typed_config as Json;
+      return ((manager.route_config as Json).virtual_hosts as Json[])[0]!.routes as Json[];
+    };
+    for (const make of [sidecarContainer, sidecarConfigMap]) {
+      it(`${make.name}: fails a metrics route that forwards every path to the admin cluster`, () => {
+        const r = editEnvoy(make(), "listener.yaml", (d) => {
+          const routes = prometheusRoutes(d);
+          routes.splice(0, routes.length, { match: { prefix: "/" }, route: { cluster: "self_admin" } });
+        });
+        assert.deepEqual(check(r), [
+          'listener "prometheus" (0.0.0.0:15090) routes {"prefix":"/"} to the Envoy admin API (cluster self_admin), exposing admin endpoints such as /runtime_modify on a public address; route only the exact path /stats/prometheus to it.',
+        ]);
+      });
+    }
+
+    it("fails an exact path rewritten to another admin endpoint, and a cluster picked by header", () => {
+      const rewritten = editEnvoy(sidecarContainer(), "listener.yaml", (d) => {
+        const route = prometheusRoutes(d)[0]!;
+        (route.route as Json).prefix_rewrite = "/runtime_modify";
+      });
+      assert.match(check(rewritten).join("\n"), /routes \{"path":"\/stats\/prometheus"\} to the Envoy admin API/);
+      const byHeader = editEnvoy(sidecarContainer(), "listener.yaml", (d) => {
+        prometheusRoutes(d)[0]!.route = { cluster_header: "x-cluster" };
+      });
+      assert.match(check(byHeader).join("\n"), /picks its cluster from a request header/);
+    });
+
+    it("allows any admin route on a loopback listener", () => {
+      const r = editEnvoy(sidecarContainer(), "listener.yaml", (d) => {
+        const listener = (d.resources as Json[]).find((l) => l.name === "prometheus")!;
+        listener.address = { socket_address: { address: "127.0.0.1", port_value: 15090 } };
+        const routes = prometheusRoutes(d);
+        routes.splice(0, routes.length, { match: { prefix: "/" }, route: { cluster: "self_admin" } });
+      });
+      assert.deepEqual(check(r), []);
+    });
+  });
+
+  it("fails closed on a sidecar that carries no bootstrap", () => {
+    const r = sidecarConfigMap();
+    delete (r.props.data as Record<string, string>)["bootstrap.yaml"];
+    assert.deepEqual(check(r), [
+      "this sidecar carries no Envoy bootstrap (/etc/envoy/bootstrap.yaml), so nothing proves its admin interface is on loopback; deliver the generated bootstrap.",
+    ]);
+  });
 });

@@ -69,4 +69,35 @@ describe("lucid-envoy-rate-limits-set", () => {
       'listener "inbound": local_ratelimit is not enabled and enforced for all requests; set filter_enabled and filter_enforced default_value to 100/HUNDRED.',
     ]);
   });
+
+  for (const make of [sidecarContainer, sidecarConfigMap]) {
+    it(`${make.name}: fails a rate limit placed after the router, where it never runs`, () => {
+      const r = editEnvoy(make(), "listener.yaml", (d) => {
+        const filters = httpFilters(d);
+        const [limit] = filters.splice(
+          filters.findIndex((f) => f.name === "envoy.filters.http.local_ratelimit"),
+          1,
+        );
+        filters.push(limit!);
+      });
+      assert.deepEqual(check(r), [
+        'listener "inbound": envoy.filters.http.local_ratelimit comes after envoy.filters.http.router, so it never runs; move it before the router.',
+      ]);
+    });
+  }
+
+  it("fails a disabled rate limit, and fails closed on a sidecar without an inbound listener", () => {
+    const disabled = editEnvoy(sidecarContainer(), "listener.yaml", (d) => {
+      httpFilters(d).find((f) => f.name === "envoy.filters.http.local_ratelimit")!.disabled = true;
+    });
+    assert.deepEqual(check(disabled), [
+      'listener "inbound": envoy.filters.http.local_ratelimit is disabled, so it never runs; remove disabled.',
+    ]);
+    const empty = editEnvoy(sidecarConfigMap(), "listener.yaml", (d) => {
+      d.resources = [];
+    });
+    assert.deepEqual(check(empty), [
+      'this sidecar has no inbound listener ("inbound" on port 15001), so nothing proves it limits requests; deliver the generated listener file.',
+    ]);
+  });
 });

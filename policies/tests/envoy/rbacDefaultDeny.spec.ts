@@ -128,4 +128,46 @@ describe("lucid-envoy-rbac-default-deny", () => {
     assert.ok(other.violations.length > 0);
     assert.match(other.violations[0]!.message, /outside the trust domain other\.mesh/);
   });
+
+  for (const make of [sidecarContainer, sidecarConfigMap]) {
+    it(`${make.name}: fails a principal that is a prefix of the trust domain, which admits every identity`, () => {
+      const r = editEnvoy(make(), "listener.yaml", (d) => {
+        rbacRules(d).policies = {
+          allowed_sources: {
+            permissions: [{ any: true }],
+            principals: [{ authenticated: { principal_name: { prefix: "spiffe://lucid.mesh/" } } }],
+          },
+        };
+      });
+      assert.deepEqual(check(r), [
+        'listener "inbound": policy "allowed_sources": principal prefix "spiffe://lucid.mesh/" admits every identity it matches; list each caller\'s exact SPIFFE ID.',
+      ]);
+    });
+  }
+
+  it("fails an exact principal that is the trust domain rather than a workload, a disabled RBAC, and an empty listener file", () => {
+    const domainOnly = editEnvoy(sidecarContainer(), "listener.yaml", (d) => {
+      rbacRules(d).policies = {
+        p: {
+          permissions: [{ any: true }],
+          principals: [{ authenticated: { principal_name: { exact: "spiffe://lucid.mesh/ns/lucid" } } }],
+        },
+      };
+    });
+    assert.deepEqual(check(domainOnly), [
+      'listener "inbound": policy "p": principal spiffe://lucid.mesh/ns/lucid is not a workload SPIFFE ID; allow only spiffe://lucid.mesh/ns/<ns>/dc/<dc>/svc/<service> IDs.',
+    ]);
+    const disabled = editEnvoy(sidecarContainer(), "listener.yaml", (d) => {
+      httpFilters(d).find((f) => f.name === "envoy.filters.http.rbac")!.disabled = true;
+    });
+    assert.deepEqual(check(disabled), [
+      'listener "inbound": envoy.filters.http.rbac is disabled, so it enforces nothing; remove disabled.',
+    ]);
+    const empty = editEnvoy(sidecarConfigMap(), "listener.yaml", (d) => {
+      d.resources = [];
+    });
+    assert.deepEqual(check(empty), [
+      'this sidecar has no inbound listener ("inbound" on port 15001), so nothing proves it authorises callers; deliver the generated listener file.',
+    ]);
+  });
 });

@@ -64,4 +64,19 @@ describe("lucid-workloads-pod-security", () => {
     podSpec(d).hostNetwork = true;
     assert.deepEqual(checkPodSecurity(d, {}), ["The pod shares the node's namespaces; remove spec.hostNetwork."]);
   });
+
+  it("fails a hostPath volume of the Docker socket, or of a directory that holds it", () => {
+    for (const path of ["/var/run/docker.sock", "/var/run", "/run/containerd/containerd.sock"]) {
+      const d = deployment();
+      podSpec(d).volumes = [{ name: "sock", hostPath: { path } }];
+      assert.equal(checkPodSecurity(d, {}).length, 1, path);
+      assert.match(
+        checkPodSecurity(d, {})[0] ?? "",
+        /^volume sock mounts hostPath .*: control of the container runtime is root on the node; remove it\.$/,
+      );
+    }
+    const harmless = deployment();
+    podSpec(harmless).volumes = [{ name: "data", hostPath: { path: "/srv/data" } }];
+    assert.deepEqual(checkPodSecurity(harmless, {}), []);
+  });
 });

@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
+import { YAML_ANCHOR_OR_ALIAS } from "../helpers/yaml";
 import fc from "fast-check";
 import { dump } from "js-yaml";
-import { toYaml, YAML_DUMP_OPTIONS } from "../../envoy/yaml";
+import { toYaml, YAML_DUMP_OPTIONS } from "../../model/yaml";
 import { compareStrings } from "../../model/mesh";
 import { yamlScalars, yamlTrees } from "./yamlValues";
 
@@ -60,6 +61,22 @@ const oddStrings = fc.constantFrom(
 const strings = fc.oneof(fc.string(), oddStrings, fc.string({ unit: "binary", maxLength: 6 }));
 const scalars = yamlScalars(strings);
 const trees = yamlTrees(strings, scalars);
+
+describe("toYaml: plain block YAML, one writer for every file", () => {
+  it("writes a subtree that occurs twice twice, with no anchor, alias or flow collection", () => {
+    const shared = { socket_address: { address: "127.0.0.1", port_value: 9001 } };
+    const text = toYaml({ a: shared, b: [shared, shared], c: { d: shared } });
+    assert.doesNotMatch(text, YAML_ANCHOR_OR_ALIAS);
+    assert.doesNotMatch(text, /[{[]\S/, "no flow collection");
+    assert.equal(text.split("port_value: 9001").length - 1, 4);
+  });
+
+  it("the anchor pattern finds js-yaml's own anchors and aliases (so its silence above means something)", () => {
+    const shared = { x: 1 };
+    assert.match(dump({ a: shared, b: shared }), YAML_ANCHOR_OR_ALIAS);
+    assert.match(dump([shared, shared]), YAML_ANCHOR_OR_ALIAS);
+  });
+});
 
 describe("toYaml fast path", () => {
   it("writes exactly what sorted keys + js-yaml dump write, for any JSON-like value", () => {
