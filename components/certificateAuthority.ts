@@ -22,6 +22,7 @@ import {
   rootSans,
   rootSubject,
   sortInventory,
+  spreadRenewal,
   validityPlan,
   type CertificateSubject,
   type InventoryEntry,
@@ -143,7 +144,7 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
         subject: consulServerSubject(args.mesh, cluster.name),
         sans: consulServerSans(args.mesh, cluster.name),
         uses: consulServerAllowedUses(security.keyAlgorithm),
-        validity: this.plan.consulServer,
+        validity: spreadRenewal(this.plan.consulServer, names.consulServer(cluster.name)),
         isCa: false,
       });
       this.consulServers.set(cluster.name, consul);
@@ -226,7 +227,7 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
       subject: leafSubject(this.mesh, cluster, service),
       sans: leafSans(this.mesh, cluster, service),
       uses: leafAllowedUses(this.mesh.security.keyAlgorithm),
-      validity: this.plan.leaf,
+      validity: spreadRenewal(this.plan.leaf, names.leaf(cluster, service)),
       isCa: false,
     });
     this.leaves.set(leafKey(cluster, service), leaf);

@@ -129,6 +129,11 @@ export function dockerWanAddress(clusterIndex: number): string {
   return `${subnetPrefix(DOCKER_WAN_SUBNET)}.${DOCKER_FIRST_CONSUL_HOST + clusterIndex}`;
 }
 
+/** A cluster's position among all cluster names in name order (as model/wan.ts places the Consul servers). */
+function nameOrderIndex(clusters: readonly ClusterConfig[], name: string): number {
+  return [...new Set(clusters.map((c) => c.name))].sort(compareStrings).indexOf(name);
+}
+
 function resolveCluster(cluster: ClusterConfig, index: number): MeshCluster {
   const datacenter = cluster.datacenter ?? cluster.name;
   if (cluster.platform === "docker" && cluster.docker) {
@@ -214,7 +219,8 @@ export function resolveMesh(config: MeshConfig): Mesh {
     environment: config.environment,
     trustDomain: config.trustDomain,
     namespace: config.namespace,
-    clusters: config.clusters.map(resolveCluster).sort(byName),
+    // The index places a Docker gateway on the WAN network: name order, so listing clusters differently moves nothing.
+    clusters: config.clusters.map((c, _, all) => resolveCluster(c, nameOrderIndex(all, c.name))).sort(byName),
     services: config.services.map((s) => resolveService(s, config.defaults)).sort(byName),
     intentions: [...config.intentions].sort(compareIntentions).map((i) => ({
       source: i.source,

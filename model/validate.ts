@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { meshConfigSchema, type MeshConfig } from "./schema";
 import { dockerWanAddress, resolveMesh, type Mesh } from "./mesh";
 import {
+  DOCKER_MAX_INSTANCES_PER_CLUSTER,
   DOCKER_WAN_MAX_CLUSTERS,
   DOCKER_WAN_SERVER_STRIDE,
   dockerServerWanAddress,
@@ -220,6 +221,21 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
     }
   });
 
+  // Each instance on a Docker cluster takes an address from the network's dynamic range (model/wan.ts).
+  config.clusters.forEach((cluster, i) => {
+    if (cluster.platform !== "docker") return;
+    const instances = config.services
+      .filter((s) => s.clusters.includes(cluster.name))
+      .reduce((sum, s) => sum + s.instances, 0);
+    if (instances > DOCKER_MAX_INSTANCES_PER_CLUSTER)
+      add(
+        `clusters[${i}]`,
+        `cluster ${cluster.name} runs ${instances} service instances, but its Docker network hands out addresses to ` +
+          `at most ${DOCKER_MAX_INSTANCES_PER_CLUSTER} (the .128/25 of its /24, less consul-esm and the ACL bootstrap)`,
+        "run some services in another cluster, or lower services[].instances",
+      );
+  });
+
   // A Docker gateway given its own WAN address must not take one of the Consul servers' addresses there.
   const serverWanAddresses = new Map<string, string>();
   config.clusters.forEach((cluster, i) => {
@@ -238,7 +254,7 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
       add(
         `clusters[${i}].gateway.wanAddress`,
         `${cluster.gateway.wanAddress} is ${owner}'s address on the Docker WAN network`,
-        `leave it unset (the gateway then gets ${dockerWanAddress(i)}) or pick an address below .100`,
+        `leave it unset (the gateway then gets ${dockerWanAddress(dockerWanClusterIndex(clusterNames, cluster.name))}) or pick an address below .100`,
       );
     }
   });

@@ -43,3 +43,12 @@ export function consulServerWanAddresses(mesh: Mesh, cluster: MeshCluster): stri
   );
   return Array.from({ length: cluster.consul.servers }, (_, i) => dockerServerWanAddress(index, i));
 }
+
+/**
+ * Addresses Docker hands out from a cluster network's dynamic range (`.128/25` of its /24): .128 to .254, since the
+ * pool reserves the /24's broadcast address (moby/moby daemon/libnetwork/ipams/defaultipam/allocator.go,
+ * newPoolData). Each service instance takes one (its namespace holder); consul-esm and the ACL bootstrap take two.
+ */
+export const DOCKER_DYNAMIC_ADDRESSES = 127;
+export const DOCKER_DYNAMIC_CLUSTER_CONTAINERS = 2;
+export const DOCKER_MAX_INSTANCES_PER_CLUSTER = DOCKER_DYNAMIC_ADDRESSES - DOCKER_DYNAMIC_CLUSTER_CONTAINERS;

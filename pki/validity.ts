@@ -5,6 +5,7 @@
  * lifetimes and also renews a third early, so an intermediate that is about to be renewed still outlives every
  * leaf it has signed. The root outlives the intermediates for the same reason.
  */
+import { createHash } from "node:crypto";
 import type { Mesh } from "../model";
 
 export const HOURS_PER_DAY = 24;
@@ -98,4 +99,19 @@ export function renewalPoint(notAfter: Date, earlyRenewalHours: number): Date {
  */
 export function isDueForRenewal(notAfter: Date, earlyRenewalHours: number, now: Date): boolean {
   return now.getTime() >= renewalPoint(notAfter, earlyRenewalHours).getTime();
+}
+
+/**
+ * A certificate's own early-renewal window: the tier's window plus a stable, per-identity share of half of it, in
+ * whole hours. Every leaf is issued by the same first `up`, so with one window they would all renew on the same
+ * night; spread this way they renew over half a window of nights, and each keeps its offset from then on. A longer
+ * window only renews earlier, so the chain rules above still hold (the tier's window stays the minimum).
+ * `early_renewal_hours` updates in place (hashicorp/terraform-provider-tls resource_locally_signed_cert.go: no
+ * RequiresReplace), so adopting the spread replaces nothing.
+ */
+export function spreadRenewal(tier: Validity, identity: string): Validity {
+  const spreadHours = Math.floor(tier.earlyRenewalHours / 2);
+  if (spreadHours <= 0) return tier;
+  const offset = createHash("sha256").update(identity).digest().readUInt32BE(0) % (spreadHours + 1);
+  return { ...tier, earlyRenewalHours: tier.earlyRenewalHours + offset };
 }

@@ -43,7 +43,8 @@ function shellQuote(value: string): string {
 
 /**
  * The writer's script (POSIX sh, busybox or coreutils): for each file that differs from what the volume holds,
- * copy it next to the target on the same filesystem, set owner and mode, and rename it over the target (atomic).
+ * copy it next to the target on the same filesystem, set mode and owner, and rename it over the target (atomic).
+ * Any failure exits non-zero before the done file exists, so the writer never turns healthy.
  */
 export function writerScript(directories: readonly WrittenDirectory[], owner: string): string {
   const lines = ["set -eu", "umask 077"];
@@ -53,8 +54,15 @@ export function writerScript(directories: readonly WrittenDirectory[], owner: st
     for (const f of d.files) {
       const name = f.path.slice(d.directory.length + 1);
       const [src, next, dst] = [f.path, `${out}/.next/${name}`, `${out}/${name}`].map(shellQuote);
+      // One command a line, so `set -e` stops at the first failure (it ignores all but the last of an && list).
+      // chmod before chown: root without CAP_FOWNER may not chmod a file it no longer owns.
       lines.push(
-        `if ! cmp -s ${src} ${dst}; then cp ${src} ${next} && chown ${owner} ${next} && chmod ${f.mode} ${next} && mv -f ${next} ${dst}; fi`,
+        `if ! cmp -s ${src} ${dst}; then`,
+        `  cp ${src} ${next}`,
+        `  chmod ${f.mode} ${next}`,
+        `  chown ${owner} ${next}`,
+        `  mv -f ${next} ${dst}`,
+        "fi",
       );
     }
   });

@@ -46,6 +46,7 @@ interface ContainerInputs {
   readonly mustRun?: boolean;
   readonly start?: boolean;
   readonly attach?: boolean;
+  readonly wait?: boolean;
 }
 
 const inputsOf = (r: RecordedResource): ContainerInputs => r.inputs as ContainerInputs;
@@ -138,6 +139,16 @@ function refusals(r: RecordedResource, deployment: Deployment): SystemFinding[] 
         ),
       );
   }
+  // The provider's `wait` polls State.Health and errors at once when there is none (resourceDockerContainerCreate).
+  if (c.wait === true && !c.healthcheck?.tests?.length)
+    out.push(
+      finding(
+        r,
+        "wait-without-healthcheck",
+        `${PROVIDER} internal/provider/resource_docker_container_funcs.go (resourceDockerContainerCreate, wait)`,
+        "you have supplied a 'wait' argument, but the container does not have a healthcheck defined. Please remove the 'wait' argument or add a 'healthcheck' attribute",
+      ),
+    );
   const resources = `${MOBY} daemon/daemon_unix.go (verifyPlatformContainerResources)`;
   if (c.memory !== undefined && c.memory > 0 && c.memory < 6)
     out.push(finding(r, "memory-minimum", resources, "Minimum memory limit allowed is 6MB"));

@@ -68,6 +68,7 @@ describe("gate", function () {
   it("fails mtls-required when a dev sidecar's listener (in its config writer) stops requiring client certificates", async () => {
     // (Removing the RBAC filter instead is not caught: no rule of the pack checks RBAC yet.)
     const plan = structuredClone(devPlan) as Plan;
+    // On Docker the sidecar's files are uploaded to the writer that fills its volumes.
     const sidecar = plan.resources.find((r) => r.name === "east-blockchain-core-1-files") as PlanResource;
     const uploads = sidecar.inputs.uploads as Array<{ file: string; content: string }>;
     const listener = uploads.find((u) => u.file === "/etc/envoy/listener.yaml");

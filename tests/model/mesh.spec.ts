@@ -172,6 +172,14 @@ describe("model: the resolved dev mesh", () => {
       "session-api.lucid.west.internal.lucid.mesh",
     );
   });
+  it("places Docker gateways on the WAN network in name order: swapping clusters in the config moves nothing", () => {
+    const raw = rawMeshConfig("dev");
+    const swapped = { ...raw, clusters: [...(raw.clusters as unknown[])].reverse() };
+    const wan = (m: ReturnType<typeof parseMeshConfig>) =>
+      Object.fromEntries(m.clusters.map((c) => [c.name, c.gateway.wanAddress]));
+    assert.deepEqual(wan(parseMeshConfig(swapped)), wan(parseMeshConfig(raw)));
+    assert.deepEqual(wan(parseMeshConfig(raw)), { east: "10.10.255.10", west: "10.10.255.11" });
+  });
   it("gives each docker gateway its own WAN address", () => {
     const addresses = mesh.clusters.map((c) => c.gateway.wanAddress);
     assert.equal(new Set(addresses).size, addresses.length);

@@ -27,6 +27,29 @@ describe("model: stack config validation", () => {
     });
   });
 
+  describe("Docker address capacity (model/wan.ts)", () => {
+    it("rejects a Docker cluster with more instances than its network's dynamic range hands out", () => {
+      const raw = rawMeshConfig("dev");
+      // 3 services × 42 instances in east = 126 > 125 (.128/25 less consul-esm and the ACL bootstrap)
+      for (const s of services(raw)
+        .filter((s) => (s.clusters as string[]).includes("east"))
+        .slice(0, 3))
+        s.instances = 42;
+      const message = configError(raw);
+      assert.match(message, /clusters\[0\]: cluster east runs \d+ service instances, but its Docker network hands out/);
+      assert.match(message, /at most 125/);
+    });
+    it("accepts 125 instances in a cluster", () => {
+      const raw = rawMeshConfig("dev");
+      const east = services(raw).filter((s) => (s.clusters as string[]).includes("east"));
+      const others = east.slice(3).reduce((n, s) => n + ((s.instances as number | undefined) ?? 1), 0);
+      east[0]!.instances = 41;
+      east[1]!.instances = 42;
+      east[2]!.instances = 42 - others;
+      assert.doesNotThrow(() => parseMeshConfig(raw));
+    });
+  });
+
   describe("schema errors", () => {
     it("reports a missing config value with the key to set", () => {
       const message = configError(undefined);

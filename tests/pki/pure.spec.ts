@@ -19,6 +19,7 @@ import {
   rootSubject,
   sortInventory,
   validityPlan,
+  spreadRenewal,
   validityProblems,
   type InventoryEntry,
 } from "../../pki";
@@ -72,6 +73,27 @@ describe("pki (pure)", () => {
       assert.match(problems[1]!, /security\.rootValidityDays/);
       assert.match(problems[2]!, /^leaf early renewal 2160h/);
       assert.throws(() => assertValidityPlan(plan), /invalid PKI validity plan/);
+    });
+
+    it("spreads leaf renewals over half a window, stably per identity, never below the tier's window", () => {
+      const tier = { validityPeriodHours: 90 * 24, earlyRenewalHours: 30 * 24 };
+      const identities = Array.from({ length: 200 }, (_, i) => `east-service-${i}-leaf`);
+      const windows = identities.map((id) => spreadRenewal(tier, id).earlyRenewalHours);
+      for (const w of windows) assert.ok(w >= 30 * 24 && w <= 45 * 24, String(w));
+      assert.deepEqual(
+        identities.map((id) => spreadRenewal(tier, id).earlyRenewalHours),
+        windows,
+      );
+      // 200 leaves issued by one `up` renew on at least 10 different days (15 days of spread), not one night.
+      assert.ok(new Set(windows.map((w) => Math.floor(w / 24))).size >= 10);
+      const plan = {
+        root: { validityPeriodHours: 3650 * 24, earlyRenewalHours: 1217 * 24 },
+        intermediate: { validityPeriodHours: 365 * 24, earlyRenewalHours: 122 * 24 },
+        leaf: spreadRenewal(tier, "east-api-leaf"),
+        consulServer: spreadRenewal(tier, "east-consul-server"),
+      };
+      assert.deepEqual(validityProblems(plan), []);
+      assert.deepEqual(spreadRenewal({ validityPeriodHours: 24, earlyRenewalHours: 1 }, "x").earlyRenewalHours, 1);
     });
 
     it("is due for renewal exactly from notAfter − earlyRenewalHours", () => {

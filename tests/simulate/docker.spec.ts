@@ -96,6 +96,13 @@ describe("Docker model (simulate/docker): dockerd and kreuzwerker/terraform-prov
       );
     });
 
+    it("refuses wait without a healthcheck (provider resourceDockerContainerCreate)", () => {
+      assert.deepEqual(rules(deployment(container("w", { wait: true }))), [
+        ["w", "docker/container/wait-without-healthcheck"],
+      ]);
+      assert.deepEqual(rules(deployment(container("h", { wait: true, healthcheck: { tests: ["CMD", "true"] } }))), []);
+    });
+
     it("refuses cpus that docker/cli's ParseCPUs cannot parse", () => {
       assert.deepEqual(rules(deployment(container("c", { cpus: "0.0000000001" }))), [
         ["c", "docker/container/cpus-parse"],
