@@ -4,6 +4,7 @@
  * PodDisruptionBudget, the config split between a ConfigMap (no secrets) and Secrets, consul-esm, and the ACL
  * bootstrap Job. Every object has an explicit name: the provider would add a suffix.
  */
+import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { aclInitPaths } from "../../consul/aclBootstrap";
@@ -16,8 +17,25 @@ import {
   consulPorts,
   esmPaths,
 } from "../../consul/names";
+import { deployCatalogSync } from "./catalogSync";
 import type { ConsulPlatform, RenderedFile } from "./consulTypes";
+import { boundAddress } from "./kubernetes";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
+
+/** The pod template annotation whose change rolls the servers one at a time (see restartChecksum). */
+export const CONFIG_CHECKSUM_ANNOTATION = "lucid.mesh/config-checksum";
+
+/**
+ * What the servers load only at start: `server.json` and the server certificate. kubelet refreshes the mounted
+ * files in place, but Consul reloads config and certificates only on SIGHUP, `consul reload` or
+ * `auto_reload_config`, and `auto_reload_config` refuses the symlinks kubelet mounts Secret files as
+ * ("symbolic link are not supported", hashicorp/consul agent/config/file_watcher.go). So a change of either
+ * changes the pod template and the StatefulSet rolls the servers one at a time, each waiting for the last to be
+ * ready (the consul-k8s chart does the same with its config-checksum annotation).
+ */
+export function restartChecksum(serverJson: string, serverCertificatePem: string): string {
+  return createHash("sha256").update(serverJson).update("\0").update(serverCertificatePem).digest("hex");
+}
 
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 type SecurityContext = k8s.types.input.core.v1.SecurityContext;
@@ -139,6 +157,8 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
         metadata: meta(names.peeringService),
         spec: {
           type: "LoadBalancer",
+          // The reserved address the peering token names, bound to this LoadBalancer.
+          ...boundAddress(cluster.consul.peeringAddress ?? ""),
           selector,
           ports: serverPorts.filter((p) => p.port === consulPorts.grpcTls).map((p) => ({ ...p, targetPort: p.port })),
         },
@@ -146,6 +166,24 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
       nsOpts,
     );
   }
+
+  // Where Pulumi reaches the HTTPS API: a LoadBalancer (internal, through the configured annotations) bound to the
+  // reserved `consulApiAddress`, which the server certificate carries (pki/identity.ts). Only the API port.
+  const apiService = new k8s.core.v1.Service(
+    `${name}-api`,
+    {
+      metadata: { ...meta(names.apiService), annotations: { ...settings.consulApiAnnotations } },
+      spec: {
+        type: "LoadBalancer",
+        loadBalancerIP: settings.consulApiAddress,
+        selector,
+        ports: serverPorts.filter((p) => p.name === "https").map((p) => ({ ...p, targetPort: p.port })),
+      },
+    },
+    nsOpts,
+  );
+  const certificate = inputs.tlsFiles.find((f) => f.name === consulPaths.certFile)?.content ?? "";
+  const checksum = pulumi.output(certificate).apply((pem) => restartChecksum(inputs.serverConfig("all"), pem));
 
   const statefulSet = new k8s.apps.v1.StatefulSet(
     `${name}-statefulset`,
@@ -159,7 +197,10 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
         updateStrategy: { type: "RollingUpdate" },
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels: { ...serverLabels, ...selector } },
+          metadata: {
+            labels: { ...serverLabels, ...selector },
+            annotations: { [CONFIG_CHECKSUM_ANNOTATION]: checksum },
+          },
           spec: {
             serviceAccountName: names.serviceAccount,
             automountServiceAccountToken: false,
@@ -176,7 +217,10 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
               {
                 name: "consul",
                 image: cluster.consul.image,
-                command: ["consul", "agent", `-config-dir=${consulPaths.configDir}`],
+                // Advertise the pod IP, as consul-k8s does (charts/consul/templates/server-statefulset.yaml), rather
+                // than letting Consul pick a private address; kubelet expands $(POD_IP) from the env below.
+                command: ["consul", "agent", `-config-dir=${consulPaths.configDir}`, "-advertise=$(POD_IP)"],
+                env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
                 ports: serverPorts.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
                 securityContext: containerSecurity,
                 resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
@@ -349,7 +393,23 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
     { ...nsOpts, dependsOn: [aclInit, esmConfig, esmSecret] },
   );
 
-  // The in-cluster API address: Pulumi reaches it when it runs in the cluster or through a VPN into it.
-  const apiAddress = pulumi.output(`https://${names.service}.${namespace}.svc:${consulPorts.https}`);
-  return { apiAddress, ready: [statefulSet, pdb, aclInit, esm] };
+  const catalogSync = inputs.catalogSyncToken
+    ? deployCatalogSync(
+        {
+          name,
+          mesh: inputs.mesh,
+          cluster,
+          namespace,
+          labels: inputs.labels("consul-catalog-sync"),
+          token: inputs.catalogSyncToken,
+          caSecretName: names.tls,
+          caKey: consulPaths.caFile,
+        },
+        { ...opts, dependsOn: [aclInit] },
+      )
+    : [];
+
+  // The reserved address, bound to the API LoadBalancer: distinct per cluster and in the server certificate.
+  const apiAddress = pulumi.output(`https://${settings.consulApiAddress}:${consulPorts.https}`);
+  return { apiAddress, ready: [statefulSet, pdb, aclInit, esm, apiService, ...catalogSync] };
 };
