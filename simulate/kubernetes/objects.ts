@@ -1,0 +1,64 @@
+/** Reading recorded Kubernetes objects: which cluster, which namespace, and the pod templates of workloads. */
+import type { RecordedResource } from "../recorder";
+
+export type Obj = Record<string, unknown>;
+
+export const K8S = {
+  configMap: "kubernetes:core/v1:ConfigMap",
+  secret: "kubernetes:core/v1:Secret",
+  service: "kubernetes:core/v1:Service",
+  namespace: "kubernetes:core/v1:Namespace",
+  deployment: "kubernetes:apps/v1:Deployment",
+  deploymentPatch: "kubernetes:apps/v1:DeploymentPatch",
+  statefulSet: "kubernetes:apps/v1:StatefulSet",
+  job: "kubernetes:batch/v1:Job",
+} as const;
+
+/** Workload kinds whose pod template kubelet runs. */
+export const WORKLOAD_TYPES: readonly string[] = [K8S.deployment, K8S.deploymentPatch, K8S.statefulSet, K8S.job];
+
+export function obj(value: unknown): Obj {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Obj) : {};
+}
+
+export function list(value: unknown): Obj[] {
+  return Array.isArray(value) ? value.map(obj) : [];
+}
+
+export function str(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+export function metadata(r: RecordedResource): Obj {
+  return obj(r.inputs.metadata);
+}
+
+export function labelsOf(r: RecordedResource): Record<string, string> {
+  return obj(metadata(r).labels) as Record<string, string>;
+}
+
+/** The mesh cluster an object belongs to (the contract's `lucid.mesh/cluster` label). */
+export function clusterOf(r: RecordedResource): string | undefined {
+  return labelsOf(r)["lucid.mesh/cluster"];
+}
+
+/** The namespace the provider puts an object in: the stack's provider namespace when the object names none. */
+export function namespaceOf(r: RecordedResource): string {
+  return str(metadata(r).namespace) ?? "default";
+}
+
+export function nameOf(r: RecordedResource): string {
+  return str(metadata(r).name) ?? r.name;
+}
+
+export function podTemplate(r: RecordedResource): { labels: Record<string, string>; spec: Obj } {
+  const template = obj(obj(r.inputs.spec).template);
+  return { labels: obj(obj(template.metadata).labels) as Record<string, string>, spec: obj(template.spec) };
+}
+
+/** Keys of a Secret (`stringData` and `data`) or a ConfigMap (`data`), when the program declares it. */
+export function objectKeys(resources: readonly RecordedResource[], type: string, namespace: string, name: string) {
+  const found = resources.find((r) => r.type === type && namespaceOf(r) === namespace && nameOf(r) === name);
+  if (!found) return undefined;
+  return [...Object.keys(obj(found.inputs.stringData)), ...Object.keys(obj(found.inputs.data))].sort();
+}
