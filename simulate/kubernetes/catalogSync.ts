@@ -114,6 +114,7 @@ export function catalogSyncRegistrations(deployment: Deployment): RuntimeRegistr
         (w) =>
           WORKLOAD_TYPES.includes(w.type) &&
           w.type !== K8S.job &&
+          w.provider === svc.provider &&
           namespaceOf(w) === ns &&
           selects(selector, podTemplate(w).labels),
       );

@@ -82,6 +82,7 @@ function sourcesOf(volume: Obj): Source[] {
 /** The files kubelet puts in one volume, with the owner, group and mode they end up with. */
 export function volumeFiles(
   resources: readonly RecordedResource[],
+  pod: Pick<RecordedResource, "provider">,
   namespace: string,
   volume: Obj,
   fsGroup: number | undefined,
@@ -93,7 +94,10 @@ export function volumeFiles(
           path: str(i.path) ?? "",
           mode: typeof i.mode === "number" ? i.mode : source.defaultMode,
         }))
-      : objectKeys(resources, source.type, namespace, source.name)?.map((k) => ({ path: k, mode: source.defaultMode }));
+      : objectKeys(resources, pod, source.type, namespace, source.name)?.map((k) => ({
+          path: k,
+          mode: source.defaultMode,
+        }));
     // An object the program does not declare (a team's own): its keys are unknown, so nothing is claimed.
     if (!entries) return undefined;
     for (const e of entries) {
@@ -133,7 +137,7 @@ export function unreadableFiles(resources: readonly RecordedResource[]): SystemF
       for (const mount of list(container.volumeMounts)) {
         const volume = volumes.get(str(mount.name) ?? "");
         if (!volume) continue;
-        const files = volumeFiles(resources, namespaceOf(r), volume, fsGroup);
+        const files = volumeFiles(resources, r, namespaceOf(r), volume, fsGroup);
         for (const file of files ?? []) {
           if (canRead(file, { uid, groups })) continue;
           const path = `${str(mount.mountPath) ?? ""}/${file.path}`;

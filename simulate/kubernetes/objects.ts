@@ -56,9 +56,20 @@ export function podTemplate(r: RecordedResource): { labels: Record<string, strin
   return { labels: obj(obj(template.metadata).labels) as Record<string, string>, spec: obj(template.spec) };
 }
 
-/** Keys of a Secret (`stringData` and `data`) or a ConfigMap (`data`), when the program declares it. */
-export function objectKeys(resources: readonly RecordedResource[], type: string, namespace: string, name: string) {
-  const found = resources.find((r) => r.type === type && namespaceOf(r) === namespace && nameOf(r) === name);
+/**
+ * Keys of a Secret (`stringData` and `data`) or a ConfigMap (`data`), when the program declares it on the same
+ * provider (names repeat across clusters).
+ */
+export function objectKeys(
+  resources: readonly RecordedResource[],
+  on: Pick<RecordedResource, "provider">,
+  type: string,
+  namespace: string,
+  name: string,
+): string[] | undefined {
+  const found = resources.find(
+    (r) => r.type === type && r.provider === on.provider && namespaceOf(r) === namespace && nameOf(r) === name,
+  );
   if (!found) return undefined;
   return [...Object.keys(obj(found.inputs.stringData)), ...Object.keys(obj(found.inputs.data))].sort();
 }

@@ -22,7 +22,11 @@ export const ROLLOUT_SOURCE =
 
 function serverConfigs(resources: readonly RecordedResource[], cluster: string): Record<string, unknown> {
   const cm = resources.find(
-    (r) => r.type === K8S.configMap && labelsOf(r)["lucid.mesh/role"] === "consul-server" && clusterOf(r) === cluster,
+    (r) =>
+      r.type === K8S.configMap &&
+      labelsOf(r)["lucid.mesh/role"] === "consul-server" &&
+      clusterOf(r) === cluster &&
+      str(obj(r.inputs.data)["server.json"]) !== undefined,
   );
   const text = str(obj(cm?.inputs.data)["server.json"]);
   return text ? obj(JSON.parse(text) as unknown) : {};
