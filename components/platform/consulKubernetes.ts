@@ -148,10 +148,12 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
   );
   // Cluster peering: other clusters' servers dial the gRPC TLS port directly, at `consul.peeringAddress` (the
   // address reserved for this LoadBalancer; see consul/peering.ts). Only that port: never the API, DNS or Raft.
-  // Any server may answer; followers turn the dialer away and it retries until it reaches the leader. Nothing
-  // waits for it: the provider and config entries need only the in-cluster API, and the dialer keeps retrying.
+  // Any server may answer; followers turn the dialer away and it retries until it reaches the leader. The
+  // provider waits for it (pulumi-kubernetes waits for a LoadBalancer's ingress), so no peering token names the
+  // address before the cloud has bound it.
+  const peering: pulumi.Resource[] = [];
   if (inputs.mesh.clusters.length > 1) {
-    new k8s.core.v1.Service(
+    const peeringService = new k8s.core.v1.Service(
       `${name}-peering`,
       {
         metadata: meta(names.peeringService),
@@ -165,6 +167,7 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
       },
       nsOpts,
     );
+    peering.push(peeringService);
   }
 
   // Where Pulumi reaches the HTTPS API: a LoadBalancer (internal, through the configured annotations) bound to the
@@ -411,5 +414,5 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
 
   // The reserved address, bound to the API LoadBalancer: distinct per cluster and in the server certificate.
   const apiAddress = pulumi.output(`https://${settings.consulApiAddress}:${consulPorts.https}`);
-  return { apiAddress, ready: [statefulSet, pdb, aclInit, esm, apiService, ...catalogSync] };
+  return { apiAddress, ready: [statefulSet, pdb, aclInit, esm, apiService, ...peering, ...catalogSync] };
 };

@@ -191,6 +191,17 @@ describe("kubernetes model: the prod stack", function () {
       }
       const tokens = stack.recorder.ofType("consul:index/peeringToken:PeeringToken");
       assert.ok(tokens.length > 0);
+      // Each provider (and so each token it issues) waits for its cluster's API and peering LoadBalancers, which
+      // pulumi-kubernetes creates only once the cloud has given them their address.
+      for (const p of providers()) {
+        const cluster = p.name.replace(/-consul-provider$/, "");
+        for (const lb of ["consul-server-api", "consul-server-peering"]) {
+          const service = stack.recorder
+            .ofType(SERVICE)
+            .find((s) => nameOf(s) === lb && labelOf(s, "lucid.mesh/cluster") === cluster)!;
+          assert.ok(p.dependencies.includes(service.urn), `${p.name} waits for ${lb}`);
+        }
+      }
     });
 
     it("refuses peering and gateway LoadBalancers that nothing binds to the address handed out", () => {
