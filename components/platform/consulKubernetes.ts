@@ -34,7 +34,14 @@ export const CONFIG_CHECKSUM_ANNOTATION = "lucid.mesh/config-checksum";
  * ready (the consul-k8s chart does the same with its config-checksum annotation).
  */
 export function restartChecksum(serverJson: string, serverCertificatePem: string): string {
-  return createHash("sha256").update(serverJson).update("\0").update(serverCertificatePem).digest("hex");
+  return configChecksum([serverJson, serverCertificatePem]);
+}
+
+/** sha256 over the parts, each ended by a NUL so no two lists give the same text. */
+export function configChecksum(parts: readonly string[]): string {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part).update("\0");
+  return hash.digest("hex");
 }
 
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
@@ -298,6 +305,12 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
     nsOpts,
   );
   // The provider waits for the Job to complete, so the cluster's consumers find the tokens in place.
+  // A changed script or policy changes the Job's pod template, and pulumi-kubernetes replaces a Job whose
+  // `.spec.template` changes (provider/pkg/provider/forcenew.go, `job`): the bootstrap runs again and updates the
+  // policies. Without it the ConfigMap changes and the completed Job never reads it again.
+  const aclInitChecksum = pulumi
+    .all(inputs.aclInit.config.map((f) => f.content))
+    .apply((contents) => configChecksum(inputs.aclInit.config.map((f, i) => `${f.name}\0${contents[i] ?? ""}`)));
   const aclInit = new k8s.batch.v1.Job(
     `${name}-acl-init`,
     {
@@ -305,7 +318,7 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
       spec: {
         backoffLimit: 4,
         template: {
-          metadata: { labels: serverLabels },
+          metadata: { labels: serverLabels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: aclInitChecksum } },
           spec: restrictedPod({
             restartPolicy: "OnFailure",
             containers: [

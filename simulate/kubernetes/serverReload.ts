@@ -102,3 +102,36 @@ export function serversAfterChange(
   }
   return result;
 }
+
+export const JOB_REPLACE_SOURCE = "pulumi/pulumi-kubernetes provider/pkg/provider/forcenew.go (job: .spec.template)";
+
+/**
+ * After a second `up` that changed the ACL bootstrap's script or policies (its ConfigMap): a completed Job never
+ * runs again unless it is replaced, and pulumi-kubernetes replaces a Job only when its `.spec.selector` or
+ * `.spec.template` changes. `rerun` when the template changed with the files, `stale` when only the files did.
+ */
+export function aclBootstrapAfterChange(
+  before: readonly RecordedResource[],
+  after: readonly RecordedResource[],
+): Record<string, "rerun" | "stale" | "unchanged"> {
+  const result: Record<string, "rerun" | "stale" | "unchanged"> = {};
+  for (const next of after.filter((r) => r.type === K8S.job)) {
+    const prev = before.find((r) => r.urn === next.urn);
+    if (!prev) continue;
+    const files = (rs: readonly RecordedResource[]) =>
+      rs.find(
+        (r) =>
+          r.type === K8S.configMap &&
+          r.provider === next.provider &&
+          namespaceOf(r) === namespaceOf(next) &&
+          nameOf(r) === nameOf(next),
+      )?.inputs.data;
+    const cluster = clusterOf(next) ?? nameOf(next);
+    if (isDeepStrictEqual(files(before), files(after))) result[cluster] = "unchanged";
+    else
+      result[cluster] = isDeepStrictEqual(obj(prev.inputs.spec).template, obj(next.inputs.spec).template)
+        ? "stale"
+        : "rerun";
+  }
+  return result;
+}

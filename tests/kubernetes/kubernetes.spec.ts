@@ -18,12 +18,16 @@ import {
 import { destroyPlan, teamWorkloadsDestroyed } from "../../simulate/kubernetes/destroy";
 import { canRead, FILE_ACCESS_SOURCE, unreadableFiles } from "../../simulate/kubernetes/fileAccess";
 import { unreachableAddresses } from "../../simulate/kubernetes/reachability";
-import { autoReloadOnSymlinks, serversAfterChange } from "../../simulate/kubernetes/serverReload";
+import {
+  aclBootstrapAfterChange,
+  autoReloadOnSymlinks,
+  serversAfterChange,
+} from "../../simulate/kubernetes/serverReload";
 import { kubernetesSystem } from "../../simulate/kubernetes";
 import type { RecordedResource } from "../../simulate/recorder";
-import { simulateStack, type SimulatedStack } from "../../simulate/stack";
+import { simulateMesh, simulateStack, type SimulatedStack } from "../../simulate/stack";
 import type { Deployment } from "../../simulate/system";
-import { PROJECT_DIR, stackMesh } from "../helpers/stacks";
+import { PROJECT_DIR, rawMeshConfig, stackMesh } from "../helpers/stacks";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- recorded inputs are untyped JSON
 
@@ -355,6 +359,30 @@ describe("kubernetes model: the prod stack", function () {
       assert.deepEqual(serversAfterChange(strip(stack.recorder.resources), strip(renewed.recorder.resources)), {
         east: "stale",
         west: "stale",
+      });
+    });
+  });
+
+  describe("ACL policies reach Consul", () => {
+    it("reruns the ACL bootstrap when a policy changes: the Job's template carries the files' checksum", async function () {
+      this.timeout(120_000);
+      // One more service in east changes catalog sync's policy there, and nothing in west.
+      const raw = rawMeshConfig("prod") as Obj;
+      raw.services.push({ name: "ledger", port: 8090, clusters: ["east"], image: "ghcr.io/lucid/ledger:1.0.0" });
+      raw.intentions.push({ source: "api-gateway", destination: "ledger", action: "allow" });
+      const changed = await simulateMesh("prod", raw);
+      const outcome = aclBootstrapAfterChange(stack.recorder.resources, changed.recorder.resources);
+      assert.deepEqual(outcome, { east: "rerun", west: "unchanged" });
+      // The old Job template (no checksum): the ConfigMap changes, the completed Job never runs again.
+      const strip = (rs: readonly RecordedResource[]) =>
+        edited(
+          rs,
+          (r) => r.type === "kubernetes:batch/v1:Job",
+          (inputs) => delete inputs.spec.template.metadata.annotations,
+        );
+      assert.deepEqual(aclBootstrapAfterChange(strip(stack.recorder.resources), strip(changed.recorder.resources)), {
+        east: "stale",
+        west: "unchanged",
       });
     });
   });
