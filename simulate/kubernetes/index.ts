@@ -5,6 +5,7 @@ import { digest, echo, stableUuid } from "../modelKit";
 import type { SystemModel } from "../system";
 import { catalogSyncRegistrations } from "./catalogSync";
 import { teamWorkloadsDestroyed } from "./destroy";
+import { undefinedVariables } from "./expansion";
 import { unreadableFiles } from "./fileAccess";
 import { unreachableAddresses } from "./reachability";
 import { autoReloadOnSymlinks } from "./serverReload";
@@ -61,6 +62,7 @@ export const kubernetesSystem: SystemModel = {
     ...unreachableAddresses(deployment),
     ...teamWorkloadsDestroyed(deployment.resources),
     ...autoReloadOnSymlinks(deployment.resources),
+    ...undefinedVariables(deployment.resources),
   ],
 };
 

@@ -16,6 +16,7 @@ import {
   READINESS_CHECK_NAME,
 } from "../../simulate/kubernetes/catalogSync";
 import { destroyPlan, teamWorkloadsDestroyed } from "../../simulate/kubernetes/destroy";
+import { referencedVariables, undefinedVariables } from "../../simulate/kubernetes/expansion";
 import { canRead, FILE_ACCESS_SOURCE, unreadableFiles } from "../../simulate/kubernetes/fileAccess";
 import { unreachableAddresses } from "../../simulate/kubernetes/reachability";
 import {
@@ -322,6 +323,19 @@ describe("kubernetes model: the prod stack", function () {
         assert.ok(container.command.includes("-advertise=$(POD_IP)"));
         assert.deepEqual(container.env, [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]);
       }
+    });
+
+    it("refuses $(POD_IP) without a POD_IP env var: kubelet passes an undefined reference on literally", () => {
+      assert.deepEqual(referencedVariables("-advertise=$(POD_IP) $$(ESCAPED) $$$(X)"), ["POD_IP", "X"]);
+      assert.deepEqual(undefinedVariables(stack.recorder.resources), []);
+      const old = edited(
+        stack.recorder.resources,
+        (r) => r.type === STATEFUL_SET,
+        (inputs) => delete inputs.spec.template.spec.containers[0].env,
+      );
+      const findings = undefinedVariables(old);
+      assert.equal(findings.length, mesh.clusters.length);
+      assert.match(findings[0]!.message, /\$\(POD_IP\) in "-advertise=\$\(POD_IP\)" is not defined/);
     });
 
     it("refuses auto_reload_config: Consul's file watcher rejects the symlinks kubelet mounts Secret files as", () => {
