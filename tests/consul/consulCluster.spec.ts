@@ -461,7 +461,7 @@ describe("ConsulCluster on Kubernetes (prod)", () => {
       balancers.map((r) => r.name),
       ["east-consul-peering", "east-consul-api"],
     );
-    assert.equal(get(peering.inputs, "spec", "loadBalancerIP"), "10.10.0.51");
+    assert.equal(get(peering.inputs, "spec", "loadBalancerIP"), "198.51.100.11");
   });
 
   it("negative: the schema check catches a bad peering Service", () => {
@@ -509,7 +509,7 @@ describe("ConsulCluster on Kubernetes (prod)", () => {
     const [token] = recorder.ofType("consul:index/peeringToken:PeeringToken");
     assert.equal(token?.inputs["peerName"], "west");
     // The servers' peering LoadBalancer on gRPC TLS, never the mesh gateway (which cannot route peering).
-    assert.deepEqual(token?.inputs["serverExternalAddresses"], ["10.10.0.51:8503"]);
+    assert.deepEqual(token?.inputs["serverExternalAddresses"], ["198.51.100.11:8503"]);
     assert.match(token?.provider ?? "", /east-consul-provider/);
     const [peering] = recorder.ofType("consul:index/peering:Peering");
     assert.equal(peering?.inputs["peerName"], "east");
