@@ -4,9 +4,8 @@
  * deleted: the provider gives its fields back through server-side apply (pulumi/pulumi-kubernetes
  * provider/pkg/await/await.go, Deletion: `ssa.Relinquish` for patch resources), so the patched object stays.
  */
-import type { RecordedResource } from "../recorder";
 import type { SystemFinding } from "../system";
-import { K8S, nameOf, namespaceOf } from "./objects";
+import { K8S, nameOf, namespaceOf, type Declared } from "./objects";
 
 export const DESTROY_SOURCE =
   "pulumi/pulumi-kubernetes provider/pkg/await/await.go (Deletion); kubernetes/kubernetes pkg/controller/namespace/deletion/namespaced_resources_deleter.go";
@@ -23,7 +22,8 @@ function kindOf(type: string): string {
   return type.split(":")[2] ?? type;
 }
 
-export function destroyPlan(resources: readonly RecordedResource[]): DestroyPlan {
+/** Works on the recorded resources or on plan.json's (the same types, names and inputs). */
+export function destroyPlan(resources: readonly Declared[]): DestroyPlan {
   const k8s = resources.filter(
     (r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:index"),
   );
@@ -49,7 +49,7 @@ export function destroyPlan(resources: readonly RecordedResource[]): DestroyPlan
 }
 
 /** A team's patched workload in a namespace the mesh owns: `pulumi destroy` would delete it. */
-export function teamWorkloadsDestroyed(resources: readonly RecordedResource[]): SystemFinding[] {
+export function teamWorkloadsDestroyed(resources: readonly Declared[]): SystemFinding[] {
   const namespaces = new Set(resources.filter((r) => r.type === K8S.namespace).map(nameOf));
   return resources
     .filter((r) => r.type.endsWith("Patch") && namespaces.has(namespaceOf(r)))

@@ -29,25 +29,28 @@ export function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-export function metadata(r: RecordedResource): Obj {
+/** What these helpers read of a resource: a recorded one, or one read back from plan.json. */
+export type Declared = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "inputs">;
+
+export function metadata(r: Pick<Declared, "inputs">): Obj {
   return obj(r.inputs.metadata);
 }
 
-export function labelsOf(r: RecordedResource): Record<string, string> {
+export function labelsOf(r: Pick<Declared, "inputs">): Record<string, string> {
   return obj(metadata(r).labels) as Record<string, string>;
 }
 
 /** The mesh cluster an object belongs to (the contract's `lucid.mesh/cluster` label). */
-export function clusterOf(r: RecordedResource): string | undefined {
+export function clusterOf(r: Pick<Declared, "inputs">): string | undefined {
   return labelsOf(r)["lucid.mesh/cluster"];
 }
 
 /** The namespace the provider puts an object in: the stack's provider namespace when the object names none. */
-export function namespaceOf(r: RecordedResource): string {
+export function namespaceOf(r: Pick<Declared, "inputs">): string {
   return str(metadata(r).namespace) ?? "default";
 }
 
-export function nameOf(r: RecordedResource): string {
+export function nameOf(r: Pick<Declared, "inputs" | "name">): string {
   return str(metadata(r).name) ?? r.name;
 }
 

@@ -27,6 +27,7 @@ import {
 } from "../../simulate/kubernetes/serverReload";
 import { kubernetesSystem } from "../../simulate/kubernetes";
 import type { RecordedResource } from "../../simulate/recorder";
+import { planFromResources } from "../../cli/render/plan";
 import { simulateMesh, simulateStack, type SimulatedStack } from "../../simulate/stack";
 import type { Deployment } from "../../simulate/system";
 import { PROJECT_DIR, rawMeshConfig, stackMesh } from "../helpers/stacks";
@@ -416,8 +417,13 @@ describe("kubernetes model: the prod stack", function () {
       for (const s of meshServices) assert.match(nameOf(s), /-mesh$/);
     });
 
-    it("destroying the mesh deletes only its own namespace and gives the patched fields back", () => {
-      const plan = destroyPlan(stack.recorder.resources);
+    it("destroying the mesh deletes only its own namespace and gives the patched fields back (from plan.json)", () => {
+      const rendered = planFromResources(stack.recorder.resources, {
+        project: "lucid-mesh",
+        stack: "prod",
+        environment: "prod",
+      });
+      const plan = destroyPlan(rendered.resources);
       assert.deepEqual([...new Set(plan.namespaces)], ["lucid-mesh"]);
       for (const service of mesh.services.filter((s) => !s.image)) {
         const team = `Deployment ${service.kubernetesNamespace}/${service.deployment}`;
