@@ -3,6 +3,8 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { ClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
+import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
 import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
@@ -24,6 +26,8 @@ const MODELS: Record<string, ModelClass> = {
   "kubernetes:apps/v1:StatefulSet": StatefulSet,
   "kubernetes:batch/v1:Job": Job,
   "kubernetes:policy/v1:PodDisruptionBudget": PodDisruptionBudget,
+  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": ClusterRole,
+  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ClusterRoleBinding,
   "kubernetes:rbac.authorization.k8s.io/v1:Role": Role,
   "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": RoleBinding,
   "kubernetes:core/v1:ConfigMap": ConfigMap,

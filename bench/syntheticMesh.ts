@@ -37,9 +37,14 @@ function clusterConfig(name: string, index: number, platform: SyntheticPlatform)
   return {
     name,
     platform,
-    kubernetes: { context: `bench-${name}`, namespace: "lucid-mesh", consulDnsIP: "10.96.200.53" },
-    consul: { servers: 1, peeringAddress: `consul-peering.${name}.bench.example.com` },
-    gateway: { wanAddress: `mesh-gateway.${name}.bench.example.com` },
+    kubernetes: {
+      context: `bench-${name}`,
+      namespace: "lucid-mesh",
+      consulDnsIP: "10.96.200.53",
+      consulApiAddress: `10.${index + 1}.0.50`,
+    },
+    consul: { servers: 1, peeringAddress: `10.${index + 1}.0.51` },
+    gateway: { wanAddress: `10.${index + 1}.0.52` },
   };
 }
 

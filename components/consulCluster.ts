@@ -7,6 +7,7 @@ import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { agentPolicy, dnsPolicy, esmPolicy } from "../consul/acl";
+import { catalogSyncPolicy } from "../consul/catalogSyncAcl";
 import { aclInitPaths, aclInitScript, policyFileName, type BootstrapToken } from "../consul/aclBootstrap";
 import { consulSecretsConfig, consulServerConfig, renderJson } from "../consul/agentConfig";
 import { esmConfig, esmSecretConfig } from "../consul/esmConfig";
@@ -49,7 +50,7 @@ const PLATFORMS: Record<MeshCluster["platform"], ConsulPlatform> = {
 };
 
 /** Token roles whose SecretIDs must exist before Consul does (see consul/aclBootstrap.ts). */
-const TOKEN_FILES = { dns: "dns", agent: "agent", esm: "esm" } as const;
+const TOKEN_FILES = { dns: "dns", agent: "agent", esm: "esm", catalogSync: "catalog-sync" } as const;
 
 export class ConsulCluster extends pulumi.ComponentResource {
   /** HTTPS API URL as the Pulumi program reaches it. */
@@ -82,6 +83,8 @@ export class ConsulCluster extends pulumi.ComponentResource {
       pulumi.secret(new random.RandomBytes(`${name}-${role}-token`, { length: 16 }, child).hex.apply(uuidFromHex));
     const bootstrapToken = uuid("bootstrap");
     const tokens = { dns: uuid("dns"), agent: uuid("agent"), esm: uuid("esm") };
+    // Kubernetes registers pods through consul-k8s catalog sync, with its own least-privilege token.
+    const catalogSyncToken = cluster.kubernetes ? uuid("catalog-sync") : undefined;
 
     const secretsConfig = pulumi.secret(
       pulumi
@@ -110,6 +113,15 @@ export class ConsulCluster extends pulumi.ComponentResource {
       { file: TOKEN_FILES.dns, policy: dnsPolicy(cluster), description: "Consul DNS (acl.tokens.dns)" },
       { file: TOKEN_FILES.agent, policy: agentPolicy(cluster), description: "Consul server agents (acl.tokens.agent)" },
       { file: TOKEN_FILES.esm, policy: esmPolicy(mesh, cluster), description: "consul-esm" },
+      ...(catalogSyncToken
+        ? [
+            {
+              file: TOKEN_FILES.catalogSync,
+              policy: catalogSyncPolicy(mesh, cluster),
+              description: "consul-k8s catalog sync",
+            },
+          ]
+        : []),
     ];
     const aclInit = {
       config: [
@@ -121,6 +133,7 @@ export class ConsulCluster extends pulumi.ComponentResource {
         { name: TOKEN_FILES.dns, content: tokens.dns },
         { name: TOKEN_FILES.agent, content: tokens.agent },
         { name: TOKEN_FILES.esm, content: tokens.esm },
+        ...(catalogSyncToken ? [{ name: TOKEN_FILES.catalogSync, content: catalogSyncToken }] : []),
       ],
     };
 
@@ -135,6 +148,7 @@ export class ConsulCluster extends pulumi.ComponentResource {
         aclInit,
         esm: { config: renderJson(esmConfig(cluster)), token: tokens.esm.apply((t) => renderJson(esmSecretConfig(t))) },
         labels: (role) => ({ "lucid.mesh/role": role, "lucid.mesh/cluster": cluster.name }),
+        ...(catalogSyncToken ? { catalogSyncToken } : {}),
         ...(args.wanNetworkName !== undefined ? { wanNetworkName: args.wanNetworkName } : {}),
       },
       { parent: this, ...(opts.provider ? { provider: opts.provider } : {}) },

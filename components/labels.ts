@@ -5,6 +5,7 @@ export type MeshRole =
   | "consul-config"
   | "consul-acl-init"
   | "consul-esm"
+  | "consul-catalog-sync"
   | "sidecar"
   | "gateway"
   | "app"

@@ -123,6 +123,7 @@ export class ServiceMesh extends pulumi.ComponentResource {
         addresses,
         gateway: { address: this.gateway.localHost, port: cluster.gateway.port },
         pace: args.pace,
+        registersInstances: platform.instanceRegistration === "pulumi",
       },
       consulOpts,
     );

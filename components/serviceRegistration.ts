@@ -23,6 +23,11 @@ export interface ServiceRegistrationArgs {
   readonly gateway?: { readonly address: pulumi.Input<string>; readonly port: number };
   /** Awaited between batches of registrations (see pacing.ts). @default none: all at once */
   readonly pace?: Pace;
+  /**
+   * Whether Pulumi registers the service instances. Off where a process registers them at run time (consul-k8s
+   * catalog sync on Kubernetes, one registration per pod); the gateway is registered either way. @default true
+   */
+  readonly registersInstances?: boolean;
 }
 
 export class ServiceRegistration extends pulumi.ComponentResource {
@@ -45,7 +50,7 @@ export class ServiceRegistration extends pulumi.ComponentResource {
       { name: nodeSpec.name, address: nodeSpec.address, datacenter: cluster.datacenter, meta: nodeSpec.meta },
       childOpts,
     );
-    const specs = registrations(mesh, cluster);
+    const specs = args.registersInstances === false ? [] : registrations(mesh, cluster);
     const declareServices = declareInBatches(specs, BATCH_SIZE.registrations, args.pace, (spec) => {
       const address = args.addresses?.[spec.resourceName] ?? spec.address;
       new consul.Service(

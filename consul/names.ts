@@ -52,6 +52,8 @@ export const consulK8sNames = {
   headlessService: "consul-server-headless",
   /** ClusterIP Service at `consulDnsIP`: DNS and the HTTPS API. */
   service: "consul-server",
+  /** LoadBalancer Service at `kubernetes.consulApiAddress`: the HTTPS API only, for Pulumi. */
+  apiService: "consul-server-api",
   /** LoadBalancer Service for cluster peering: the servers' gRPC TLS port only. */
   peeringService: "consul-server-peering",
   serviceAccount: "consul-server",

@@ -40,6 +40,9 @@ export interface MeshCluster {
     readonly namespace: string;
     readonly consulDnsIP: string;
     readonly storageClass?: string;
+    /** Reserved address of the consul-server-api LoadBalancer: where Pulumi reaches the HTTPS API. */
+    readonly consulApiAddress: string;
+    readonly consulApiAnnotations: Readonly<Record<string, string>>;
   };
   readonly consul: ClusterConfig["consul"];
   readonly gateway: {
@@ -73,6 +76,8 @@ export interface MeshService {
   readonly rateLimit: RateLimit;
   readonly upstreams: readonly MeshUpstream[];
   readonly deployment: string;
+  /** Kubernetes: the namespace of the service's workload (a team's own, or the mesh's for a mesh-run image). */
+  readonly kubernetesNamespace?: string;
 }
 
 export interface MeshIntention {
@@ -174,6 +179,8 @@ function resolveCluster(cluster: ClusterConfig, index: number): MeshCluster {
       namespace: k8s.namespace,
       consulDnsIP: k8s.consulDnsIP,
       ...(k8s.storageClass ? { storageClass: k8s.storageClass } : {}),
+      consulApiAddress: k8s.consulApiAddress,
+      consulApiAnnotations: sortRecord(k8s.consulApiAnnotations),
     },
     consul: cluster.consul,
     gateway: {
@@ -202,6 +209,7 @@ function resolveService(service: ServiceConfig, defaults: TrafficDefaults): Mesh
     rateLimit: service.rateLimit ?? defaults.rateLimit,
     upstreams: [...service.upstreams].sort((a, b) => compareStrings(a.service, b.service)),
     deployment: service.deployment ?? service.name,
+    ...(service.kubernetesNamespace ? { kubernetesNamespace: service.kubernetesNamespace } : {}),
   };
 }
 

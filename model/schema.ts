@@ -183,6 +183,14 @@ export const kubernetesPlatformSchema = z.strictObject({
   /** The ClusterIP reserved for the Consul DNS Service, which Envoy uses as its resolver. */
   consulDnsIP: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, "must be an IPv4 address inside the cluster's service CIDR"),
   storageClass: z.string().min(1).optional(),
+  /**
+   * The address reserved for the `consul-server-api` LoadBalancer (bound through `loadBalancerIP`): where Pulumi
+   * reaches this cluster's Consul HTTPS API. Distinct per cluster, reachable from where `pulumi up` runs, and in the
+   * Consul server certificate.
+   */
+  consulApiAddress: z.ipv4("must be the IPv4 address reserved for the consul-server-api LoadBalancer"),
+  /** Annotations on the consul-server-api LoadBalancer, such as your cloud's "internal load balancer" one. */
+  consulApiAnnotations: z.record(z.string().min(1), z.string()).default({}),
 });
 
 export const clusterSchema = z.strictObject({
@@ -227,6 +235,11 @@ export const serviceSchema = z.strictObject({
   upstreams: z.array(upstreamSchema).default([]),
   /** Kubernetes: the team's existing Deployment to patch the sidecar into, when no image is given. @default the service name */
   deployment: dnsLabel.optional(),
+  /**
+   * Kubernetes: the team's namespace, holding its Deployment (patched, never owned) and the sidecar's ConfigMap,
+   * Secret and Service. Required when the service has no image. @default the mesh namespace, for a mesh-run image
+   */
+  kubernetesNamespace: dnsLabel.optional(),
 });
 
 export const intentionSchema = z.strictObject({

@@ -115,6 +115,38 @@ function duplicates<T>(items: readonly T[], key: (item: T) => string): Array<{ i
   return found;
 }
 
+/**
+ * Kubernetes: each cluster's Consul API address is its own (Pulumi keeps one provider per cluster), and a team's
+ * Deployment is patched in the team's own namespace, never the mesh's (destroying the mesh deletes its namespace).
+ */
+function kubernetesProblems(config: MeshConfig, add: (path: string, message: string, fix: string) => void): void {
+  for (const d of duplicates(config.clusters, (c) => c.kubernetes?.consulApiAddress ?? `#${c.name}`)) {
+    add(
+      `clusters[${d.index}].kubernetes.consulApiAddress`,
+      `${d.value} is another cluster's Consul API address`,
+      "reserve one address per cluster for its consul-server-api LoadBalancer",
+    );
+  }
+  const meshNamespaces = new Map(config.clusters.map((c) => [c.name, c.kubernetes?.namespace]));
+  config.services.forEach((service, i) => {
+    const onKubernetes = service.clusters.filter((c) => meshNamespaces.get(c) !== undefined);
+    if (onKubernetes.length === 0 || service.image) return;
+    if (!service.kubernetesNamespace) {
+      add(
+        `services[${i}].kubernetesNamespace`,
+        `the sidecar is patched into the team's Deployment "${service.deployment ?? service.name}", whose namespace is not given`,
+        "set kubernetesNamespace to the namespace of the team's Deployment",
+      );
+    } else if (onKubernetes.some((c) => meshNamespaces.get(c) === service.kubernetesNamespace)) {
+      add(
+        `services[${i}].kubernetesNamespace`,
+        `${service.kubernetesNamespace} is the mesh's own namespace: destroying the mesh would delete the team's workload`,
+        "keep team Deployments in their own namespaces",
+      );
+    }
+  });
+}
+
 /** Cross-reference checks over a config that has passed the schema. */
 export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -296,6 +328,7 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
     }
   }
 
+  kubernetesProblems(config, add);
   for (const d of duplicates(config.services, (s) => s.name)) {
     add(
       `services[${d.index}].name`,

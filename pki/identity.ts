@@ -85,12 +85,19 @@ export function leafSans(mesh: Mesh, cluster: string, service: string): SubjectA
 /**
  * Consul's `verify_server_hostname` checks `server.<dc>.consul`; `localhost`/127.0.0.1 let the agent's own CLI
  * and health checks connect. On Docker the servers' fixed addresses are added so clients dialling by IP verify.
+ * On Kubernetes the API LoadBalancer's reserved address is added: the Consul provider verifies the certificate
+ * against the host it dials and has no per-provider server name (hashicorp/terraform-provider-consul
+ * consul/config.go Client sets no TLSConfig.Address; only the process-wide CONSUL_TLS_SERVER_NAME would).
  */
 export function consulServerSans(mesh: Mesh, cluster: string): SubjectAltNames {
   const c = findCluster(mesh, cluster);
   return {
     dnsNames: [consulServerTlsName(c.datacenter), "localhost"],
-    ipAddresses: ["127.0.0.1", ...(c.docker?.consulServerAddresses ?? [])],
+    ipAddresses: [
+      "127.0.0.1",
+      ...(c.docker?.consulServerAddresses ?? []),
+      ...(c.kubernetes ? [c.kubernetes.consulApiAddress] : []),
+    ],
     uris: [],
   };
 }

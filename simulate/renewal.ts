@@ -84,12 +84,26 @@ export function renewalTarget(resources: readonly RecordedResource[], kind: Rene
 /** Roles a renewal must never restart: Envoy (sidecars, gateways) and Consul servers. Writers and one-shots may go. */
 export const MUST_NOT_RESTART: ReadonlySet<string> = new Set(["sidecar", "gateway", "consul-server"]);
 
+/**
+ * Whether a renewal's restart breaks the promise: Envoy never restarts, and Consul servers never restart for a leaf
+ * renewal nor all at once. On Kubernetes a server certificate (and so an intermediate or root) renewal rolls the
+ * servers one at a time within their disruption budget, because Consul's auto_reload_config refuses the symlinks
+ * kubelet mounts Secret files as (hashicorp/consul agent/config/file_watcher.go); that cost is reported, not refused.
+ */
+export function isForbiddenRestart(kind: RenewalKind, restart: Restart): boolean {
+  if (!MUST_NOT_RESTART.has(restart.role)) return false;
+  if (restart.role !== "consul-server") return true;
+  return kind === "leaf" || !restart.rolling;
+}
+
 export interface Restart {
   readonly urn: string;
   readonly name: string;
   /** `lucid.mesh/role` of the workload: sidecar, gateway, consul-server, app, ... */
   readonly role: string;
   readonly why: string;
+  /** A Kubernetes rollout, one pod at a time within its disruption budget, rather than all at once. */
+  readonly rolling: boolean;
 }
 
 export interface RenewalReport {
@@ -132,11 +146,23 @@ export function restartOf(
 ): Restart | undefined {
   const role = roleOf(after);
   if (change.type === "docker:index/container:Container" && change.action === "replace")
-    return { urn: change.urn, name: change.name, role, why: `replaced: ${change.properties.join(", ")}` };
+    return {
+      urn: change.urn,
+      name: change.name,
+      role,
+      why: `replaced: ${change.properties.join(", ")}`,
+      rolling: false,
+    };
   if (KUBERNETES_WORKLOADS.has(change.type)) {
     const template = (r: RecordedResource): unknown => (r.inputs.spec as { template?: unknown } | undefined)?.template;
     if (change.action === "replace" || !isDeepStrictEqual(template(before), template(after)))
-      return { urn: change.urn, name: change.name, role, why: "pod template changed: a rolling restart" };
+      return {
+        urn: change.urn,
+        name: change.name,
+        role,
+        why: "pod template changed: a rolling restart",
+        rolling: true,
+      };
   }
   return undefined;
 }

@@ -11,7 +11,13 @@ import { meshConfigValue, readStackFile, StackFileError } from "../../model/stac
 import { fromRecorded } from "../../policies/lib/runner";
 import type { RecordedResource } from "../../simulate/recorder";
 import { simulateRenewals, simulateStack } from "../../simulate/stack";
-import { MUST_NOT_RESTART, replayingTlsModels, type RenewalReport, type TlsResults } from "../../simulate/renewal";
+import {
+  isForbiddenRestart,
+  MUST_NOT_RESTART,
+  replayingTlsModels,
+  type RenewalReport,
+  type TlsResults,
+} from "../../simulate/renewal";
 import { tlsModels } from "../../simulate/tls";
 import { meshConfigValue as stackMeshConfig } from "../../model/stackFile";
 import { systemModels } from "../../simulate/providers";
@@ -125,7 +131,7 @@ function findingIssue(f: SystemFinding): ArtifactIssue {
 
 function restartIssues(report: RenewalReport): ArtifactIssue[] {
   return report.restarts
-    .filter((r) => MUST_NOT_RESTART.has(r.role))
+    .filter((r) => isForbiddenRestart(report.kind, r))
     .map((r) => ({
       subject: r.urn,
       message: `a ${report.kind} renewal (${report.certificate}) restarts this ${r.role}: ${r.why}`,

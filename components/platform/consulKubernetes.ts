@@ -4,6 +4,7 @@
  * PodDisruptionBudget, the config split between a ConfigMap (no secrets) and Secrets, consul-esm, and the ACL
  * bootstrap Job. Every object has an explicit name: the provider would add a suffix.
  */
+import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { aclInitPaths } from "../../consul/aclBootstrap";
@@ -16,9 +17,33 @@ import {
   consulPorts,
   esmPaths,
 } from "../../consul/names";
+import { deployCatalogSync } from "./catalogSync";
 import type { ConsulPlatform, RenderedFile } from "./consulTypes";
 import { CONSUL_ESM_METRICS_PORT } from "../../observability/layout";
+import { boundAddress } from "./kubernetes";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
+
+/** The pod template annotation whose change rolls the servers one at a time (see restartChecksum). */
+export const CONFIG_CHECKSUM_ANNOTATION = "lucid.mesh/config-checksum";
+
+/**
+ * What the servers load only at start: `server.json` and the server certificate. kubelet refreshes the mounted
+ * files in place, but Consul reloads config and certificates only on SIGHUP, `consul reload` or
+ * `auto_reload_config`, and `auto_reload_config` refuses the symlinks kubelet mounts Secret files as
+ * ("symbolic link are not supported", hashicorp/consul agent/config/file_watcher.go). So a change of either
+ * changes the pod template and the StatefulSet rolls the servers one at a time, each waiting for the last to be
+ * ready (the consul-k8s chart does the same with its config-checksum annotation).
+ */
+export function restartChecksum(serverJson: string, serverCertificatePem: string): string {
+  return configChecksum([serverJson, serverCertificatePem]);
+}
+
+/** sha256 over the parts, each ended by a NUL so no two lists give the same text. */
+export function configChecksum(parts: readonly string[]): string {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part).update("\0");
+  return hash.digest("hex");
+}
 
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 type SecurityContext = k8s.types.input.core.v1.SecurityContext;
@@ -131,22 +156,45 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
   );
   // Cluster peering: other clusters' servers dial the gRPC TLS port directly, at `consul.peeringAddress` (the
   // address reserved for this LoadBalancer; see consul/peering.ts). Only that port: never the API, DNS or Raft.
-  // Any server may answer; followers turn the dialer away and it retries until it reaches the leader. Nothing
-  // waits for it: the provider and config entries need only the in-cluster API, and the dialer keeps retrying.
+  // Any server may answer; followers turn the dialer away and it retries until it reaches the leader. The
+  // provider waits for it (pulumi-kubernetes waits for a LoadBalancer's ingress), so no peering token names the
+  // address before the cloud has bound it.
+  const peering: pulumi.Resource[] = [];
   if (inputs.mesh.clusters.length > 1) {
-    new k8s.core.v1.Service(
+    const peeringService = new k8s.core.v1.Service(
       `${name}-peering`,
       {
         metadata: meta(names.peeringService),
         spec: {
           type: "LoadBalancer",
+          // The reserved address the peering token names, bound to this LoadBalancer.
+          ...boundAddress(cluster.consul.peeringAddress ?? ""),
           selector,
           ports: serverPorts.filter((p) => p.port === consulPorts.grpcTls).map((p) => ({ ...p, targetPort: p.port })),
         },
       },
       nsOpts,
     );
+    peering.push(peeringService);
   }
+
+  // Where Pulumi reaches the HTTPS API: a LoadBalancer (internal, through the configured annotations) bound to the
+  // reserved `consulApiAddress`, which the server certificate carries (pki/identity.ts). Only the API port.
+  const apiService = new k8s.core.v1.Service(
+    `${name}-api`,
+    {
+      metadata: { ...meta(names.apiService), annotations: { ...settings.consulApiAnnotations } },
+      spec: {
+        type: "LoadBalancer",
+        loadBalancerIP: settings.consulApiAddress,
+        selector,
+        ports: serverPorts.filter((p) => p.name === "https").map((p) => ({ ...p, targetPort: p.port })),
+      },
+    },
+    nsOpts,
+  );
+  const certificate = inputs.tlsFiles.find((f) => f.name === consulPaths.certFile)?.content ?? "";
+  const checksum = pulumi.output(certificate).apply((pem) => restartChecksum(inputs.serverConfig("all"), pem));
 
   const statefulSet = new k8s.apps.v1.StatefulSet(
     `${name}-statefulset`,
@@ -160,7 +208,10 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
         updateStrategy: { type: "RollingUpdate" },
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels: { ...serverLabels, ...selector } },
+          metadata: {
+            labels: { ...serverLabels, ...selector },
+            annotations: { [CONFIG_CHECKSUM_ANNOTATION]: checksum },
+          },
           spec: {
             serviceAccountName: names.serviceAccount,
             automountServiceAccountToken: false,
@@ -177,7 +228,10 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
               {
                 name: "consul",
                 image: cluster.consul.image,
-                command: ["consul", "agent", `-config-dir=${consulPaths.configDir}`],
+                // Advertise the pod IP, as consul-k8s does (charts/consul/templates/server-statefulset.yaml), rather
+                // than letting Consul pick a private address; kubelet expands $(POD_IP) from the env below.
+                command: ["consul", "agent", `-config-dir=${consulPaths.configDir}`, "-advertise=$(POD_IP)"],
+                env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
                 ports: serverPorts.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
                 securityContext: containerSecurity,
                 resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
@@ -252,6 +306,12 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
     nsOpts,
   );
   // The provider waits for the Job to complete, so the cluster's consumers find the tokens in place.
+  // A changed script or policy changes the Job's pod template, and pulumi-kubernetes replaces a Job whose
+  // `.spec.template` changes (provider/pkg/provider/forcenew.go, `job`): the bootstrap runs again and updates the
+  // policies. Without it the ConfigMap changes and the completed Job never reads it again.
+  const aclInitChecksum = pulumi
+    .all(inputs.aclInit.config.map((f) => f.content))
+    .apply((contents) => configChecksum(inputs.aclInit.config.map((f, i) => `${f.name}\0${contents[i] ?? ""}`)));
   const aclInit = new k8s.batch.v1.Job(
     `${name}-acl-init`,
     {
@@ -259,7 +319,7 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
       spec: {
         backoffLimit: 4,
         template: {
-          metadata: { labels: serverLabels },
+          metadata: { labels: serverLabels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: aclInitChecksum } },
           spec: restrictedPod({
             restartPolicy: "OnFailure",
             containers: [
@@ -352,7 +412,23 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
     { ...nsOpts, dependsOn: [aclInit, esmConfig, esmSecret] },
   );
 
-  // The in-cluster API address: Pulumi reaches it when it runs in the cluster or through a VPN into it.
-  const apiAddress = pulumi.output(`https://${names.service}.${namespace}.svc:${consulPorts.https}`);
-  return { apiAddress, ready: [statefulSet, pdb, aclInit, esm] };
+  const catalogSync = inputs.catalogSyncToken
+    ? deployCatalogSync(
+        {
+          name,
+          mesh: inputs.mesh,
+          cluster,
+          namespace,
+          labels: inputs.labels("consul-catalog-sync"),
+          token: inputs.catalogSyncToken,
+          caSecretName: names.tls,
+          caKey: consulPaths.caFile,
+        },
+        { ...opts, dependsOn: [aclInit] },
+      )
+    : [];
+
+  // The reserved address, bound to the API LoadBalancer: distinct per cluster and in the server certificate.
+  const apiAddress = pulumi.output(`https://${settings.consulApiAddress}:${consulPorts.https}`);
+  return { apiAddress, ready: [statefulSet, pdb, aclInit, esm, apiService, ...peering, ...catalogSync] };
 };

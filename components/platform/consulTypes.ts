@@ -26,11 +26,13 @@ export interface ConsulPlatformInputs {
   readonly aclInit: { readonly config: readonly RenderedFile[]; readonly tokens: readonly RenderedFile[] };
   /** consul-esm: `esm.json` and `token.json` (secret). */
   readonly esm: { readonly config: string; readonly token: pulumi.Output<string> };
+  /** Kubernetes: the SecretID of consul-k8s catalog sync's ACL token (secret). */
+  readonly catalogSyncToken?: pulumi.Output<string>;
   /** Docker: the shared WAN network the servers also join, for cluster peering. @default `lucid-mesh-wan` */
   readonly wanNetworkName?: pulumi.Input<string>;
   /** Labels of the contract (`lucid.mesh/role`, `lucid.mesh/cluster`) for a role. */
   readonly labels: (
-    role: "consul-server" | "consul-config" | "consul-acl-init" | "consul-esm",
+    role: "consul-server" | "consul-config" | "consul-acl-init" | "consul-esm" | "consul-catalog-sync",
   ) => Record<string, string>;
 }
 

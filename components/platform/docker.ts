@@ -85,6 +85,7 @@ function envoyContainerBase(cluster: MeshCluster, memoryMb: number, cpus: number
 }
 
 export class DockerPlatform implements WorkloadPlatform {
+  readonly instanceRegistration = "pulumi" as const;
   constructor(private readonly args: DockerPlatformArgs) {}
 
   deploySidecar(name: string, spec: SidecarSpec, parent: pulumi.Resource): SidecarEndpoints {

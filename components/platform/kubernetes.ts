@@ -1,7 +1,9 @@
 /** Sidecars and gateways on Kubernetes: the production platform. */
+import { isIPv4 } from "node:net";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { envoyFiles, type MeshCluster, type SidecarConfig } from "../../model";
+import { envoyFiles, type MeshCluster, type MeshService, type SidecarConfig } from "../../model";
+import { catalogSyncAnnotations, meshServiceName } from "./catalogSync";
 import { meshLabels } from "../labels";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 import {
@@ -21,6 +23,8 @@ export interface KubernetesPlatformArgs {
 }
 
 const ENVOY_UID = 101;
+/** Envoy's group, given to its Secret files through `fsGroup` so uid 101 can read the 0440 certificates and key. */
+export const ENVOY_GID = 101;
 const CONFIG_VOLUME = "envoy-config";
 const SECRETS_VOLUME = "envoy-secrets";
 
@@ -36,6 +40,7 @@ function envoyContainer(
   listenerPort: number,
   ports: readonly number[],
   mountsCertificates: boolean,
+  readinessProbe: k8s.types.input.core.v1.Probe = { tcpSocket: { port: listenerPort }, periodSeconds: 10 },
 ): Container {
   return {
     name: "envoy",
@@ -51,7 +56,7 @@ function envoyContainer(
       ...(mountsCertificates ? [{ name: SECRETS_VOLUME, mountPath: envoyFiles.secretsDirectory, readOnly: true }] : []),
       { name: "tmp", mountPath: "/tmp" },
     ],
-    readinessProbe: { tcpSocket: { port: listenerPort }, periodSeconds: 10 },
+    readinessProbe,
     livenessProbe: { tcpSocket: { port: listenerPort }, periodSeconds: 20, failureThreshold: 3 },
     resources: {
       requests: { cpu: `${Math.round(sidecar.cpus * 500)}m`, memory: `${Math.round(sidecar.memoryMb / 2)}Mi` },
@@ -69,13 +74,32 @@ function envoyVolumes(configMapName: pulumi.Input<string>, secretName?: pulumi.I
   ];
 }
 
+/**
+ * Readiness is the app's health as the sidecar's health listener passes it on (the path for HTTP services, a
+ * connection for TCP ones): catalog sync turns it into the instance's "Kubernetes Readiness Check".
+ */
+function sidecarReadiness(service: MeshService, healthPort: number): k8s.types.input.core.v1.Probe {
+  return service.protocol === "tcp"
+    ? { tcpSocket: { port: healthPort }, periodSeconds: 10 }
+    : { httpGet: { path: service.healthCheckPath, port: healthPort }, periodSeconds: 10 };
+}
+
+/** `loadBalancerIP` when the address is a reserved IP: the cloud binds it to this LoadBalancer. */
+export function boundAddress(address: string): { loadBalancerIP?: string } {
+  return isIPv4(address) ? { loadBalancerIP: address } : {};
+}
+
 export class KubernetesPlatform implements WorkloadPlatform {
+  /** Instances are registered at run time by consul-k8s catalog sync, one per pod (see catalogSync.ts). */
+  readonly instanceRegistration = "runtime" as const;
+
   constructor(private readonly args: KubernetesPlatformArgs) {}
 
   deploySidecar(name: string, spec: SidecarSpec, parent: pulumi.Resource): SidecarEndpoints {
     const { mesh, service, cluster } = spec;
     const opts = { parent, provider: this.args.provider };
-    const namespace = this.args.namespace;
+    // A team's workload stays in its own namespace: the mesh adds objects there but never owns the namespace.
+    const namespace = service.kubernetesNamespace ?? this.args.namespace;
     const labels = meshLabels("sidecar", cluster.name, service.name);
     const configMap = new k8s.core.v1.ConfigMap(
       `${name}-config`,
@@ -110,7 +134,10 @@ export class KubernetesPlatform implements WorkloadPlatform {
       mesh.sidecar.proxyPort,
       [mesh.sidecar.healthPort, mesh.sidecar.metricsPort],
       true,
+      sidecarReadiness(service, mesh.sidecar.healthPort),
     );
+    // fsGroup gives the Secret files to Envoy's group; without it they stay root:root 0440 and Envoy gets EACCES.
+    const fileGroup = { fsGroup: ENVOY_GID };
     const volumes = envoyVolumes(configMap.metadata.name, secret.metadata.name);
     const selector = { "app.kubernetes.io/name": service.name };
     const dependsOn = [configMap, secret];
@@ -125,7 +152,7 @@ export class KubernetesPlatform implements WorkloadPlatform {
             template: {
               metadata: { labels: { ...labels, ...selector } },
               spec: {
-                securityContext: restrictedPodSecurity(),
+                securityContext: restrictedPodSecurity(undefined, fileGroup),
                 automountServiceAccountToken: false,
                 containers: [
                   {
@@ -147,21 +174,38 @@ export class KubernetesPlatform implements WorkloadPlatform {
         { ...opts, dependsOn },
       );
     } else {
-      // The team owns the Deployment; server-side apply adds only our container and volumes to it.
+      // The team owns the Deployment; server-side apply adds only our container, volumes, labels and fsGroup, and
+      // deleting the patch gives those fields back rather than deleting the Deployment (pulumi-kubernetes
+      // provider/pkg/await/await.go, Deletion: ssa.Relinquish for patch resources).
       new k8s.apps.v1.DeploymentPatch(
         name,
         {
           metadata: { name: service.deployment, namespace, annotations: { "pulumi.com/patchForce": "true" } },
-          spec: { template: { metadata: { labels }, spec: { containers: [envoy], volumes } } },
+          spec: {
+            template: {
+              metadata: { labels },
+              spec: {
+                securityContext: { ...fileGroup, fsGroupChangePolicy: "OnRootMismatch" },
+                containers: [envoy],
+                volumes,
+              },
+            },
+          },
         },
         { ...opts, dependsOn },
       );
     }
-    // The mesh reaches the pods through a ClusterIP Service: its IP is what Consul registers and its DNS answers.
-    const meshService = new k8s.core.v1.Service(
+    // A ClusterIP Service selecting the sidecar pods, named apart from the team's own Service of the same name.
+    // consul-k8s catalog sync registers each of its endpoints (each pod) at the mesh port, with its readiness.
+    new k8s.core.v1.Service(
       `${name}-service`,
       {
-        metadata: { name: service.name, namespace, labels },
+        metadata: {
+          name: meshServiceName(service.name),
+          namespace,
+          labels,
+          annotations: catalogSyncAnnotations(mesh, cluster, service),
+        },
         spec: {
           type: "ClusterIP",
           selector: { "lucid.mesh/role": "sidecar", "lucid.mesh/service": service.name },
@@ -173,9 +217,9 @@ export class KubernetesPlatform implements WorkloadPlatform {
       },
       opts,
     );
-    const clusterIp = meshService.spec.clusterIP;
     return {
-      addresses: Object.fromEntries(spec.instances.map((i) => [i.name, clusterIp])),
+      // Pod IPs, known only at run time: catalog sync registers them.
+      addresses: {},
       admin: `127.0.0.1:${mesh.sidecar.adminPort} in each ${service.name} pod`,
       metrics: `http://<pod IP>:${mesh.sidecar.metricsPort}/stats/prometheus (pods labelled lucid.mesh/service=${service.name})`,
     };
@@ -203,7 +247,7 @@ export class KubernetesPlatform implements WorkloadPlatform {
           template: {
             metadata: { labels: { ...labels, ...selector } },
             spec: {
-              securityContext: restrictedPodSecurity(),
+              securityContext: restrictedPodSecurity(undefined, { fsGroup: ENVOY_GID }),
               automountServiceAccountToken: false,
               containers: [gatewayContainer],
               volumes: envoyVolumes(configMap.metadata.name),
@@ -219,6 +263,8 @@ export class KubernetesPlatform implements WorkloadPlatform {
         metadata: { name: "mesh-gateway", namespace, labels },
         spec: {
           type: "LoadBalancer",
+          // The reserved address other clusters' gateways dial, bound to this LoadBalancer.
+          ...boundAddress(cluster.gateway.wanAddress),
           selector,
           // Only the gateway port: the admin port is never published.
           ports: [{ name: "mesh", port: cluster.gateway.port, targetPort: cluster.gateway.port, protocol: "TCP" }],

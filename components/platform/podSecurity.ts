@@ -3,12 +3,25 @@
  * runs uses, so the namespace can enforce `restricted` and the policy pack's pod-security rule passes by design.
  */
 
-/** The pod level: non-root, RuntimeDefault seccomp, and the user and group the image's files belong to. */
-export function restrictedPodSecurity(user?: { uid: number; gid: number }) {
+/** The group Secret and ConfigMap files are given to, so a non-root user in it can read 0440 files. */
+export interface FileGroup {
+  readonly fsGroup: number;
+}
+
+/**
+ * The pod level: non-root, RuntimeDefault seccomp, and the user and group the image's files belong to.
+ *
+ * kubelet writes Secret files as root:root with the volume's mode and changes their group to `fsGroup` (adding
+ * group read) only when `fsGroup` is set (kubernetes/kubernetes pkg/volume/secret/secret.go SetUpAt, which calls
+ * pkg/volume/volume_linux.go SetVolumeOwnership). Without it a 0440 file is readable by root alone.
+ */
+export function restrictedPodSecurity(user?: { uid: number; gid: number }, files?: FileGroup) {
+  const fsGroup = files?.fsGroup ?? user?.gid;
   return {
     runAsNonRoot: true,
     seccompProfile: { type: "RuntimeDefault" },
-    ...(user ? { runAsUser: user.uid, runAsGroup: user.gid, fsGroup: user.gid } : {}),
+    ...(user ? { runAsUser: user.uid, runAsGroup: user.gid } : {}),
+    ...(fsGroup !== undefined ? { fsGroup } : {}),
   };
 }
 

@@ -45,6 +45,11 @@ export interface GatewayEndpoints {
 
 /** Runs sidecars and gateways on one cluster's platform. Created once per cluster. */
 export interface WorkloadPlatform {
+  /**
+   * Who registers the service instances in Consul: Pulumi (`consul.Service` per instance, Docker) or a process at
+   * run time (consul-k8s catalog sync, one registration per pod, Kubernetes).
+   */
+  readonly instanceRegistration: "pulumi" | "runtime";
   deploySidecar(name: string, spec: SidecarSpec, parent: pulumi.Resource): SidecarEndpoints;
   deployGateway(name: string, spec: GatewaySpec, parent: pulumi.Resource): GatewayEndpoints;
 }

@@ -1,7 +1,14 @@
 /** Kubernetes: the API server, kubelet, and the Kubernetes provider (pulumi/pulumi-kubernetes). */
+import { runtimeRegistrars } from "../catalog";
 import type { ModelArgs, ProviderModel } from "../recorder";
 import { digest, echo, stableUuid } from "../modelKit";
 import type { SystemModel } from "../system";
+import { catalogSyncRegistrations } from "./catalogSync";
+import { teamWorkloadsDestroyed } from "./destroy";
+import { undefinedVariables } from "./expansion";
+import { unreadableFiles } from "./fileAccess";
+import { unreachableAddresses } from "./reachability";
+import { autoReloadOnSymlinks } from "./serverReload";
 
 /** Kubernetes auto-names objects without metadata.name: name plus a suffix. */
 const kubernetesObject = echo((args: ModelArgs) => {
@@ -19,6 +26,14 @@ const kubernetesObject = echo((args: ModelArgs) => {
       ...spec,
       clusterIP: spec.clusterIP ?? `10.96.${parseInt(h.slice(0, 2), 16)}.${parseInt(h.slice(2, 4), 16) || 1}`,
     };
+    // A LoadBalancer gets the address bound through loadBalancerIP, else one the cloud picks (Pulumi waits for it).
+    if (spec.type === "LoadBalancer") {
+      const ip =
+        typeof spec.loadBalancerIP === "string"
+          ? spec.loadBalancerIP
+          : `203.0.113.${(parseInt(h.slice(4, 6), 16) % 254) + 1}`;
+      out.status = { loadBalancer: { ingress: [{ ip }] } };
+    }
   }
   return out;
 });
@@ -35,7 +50,21 @@ export const kubernetesProviderModels: Record<string, ProviderModel> = Object.fr
     "kubernetes:apps/v1:StatefulSet",
     "kubernetes:batch/v1:Job",
     "kubernetes:policy/v1:PodDisruptionBudget",
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
   ].map((type) => [type, kubernetesObject]),
 );
 
-export const kubernetesSystem: SystemModel = { system: "kubernetes" };
+export const kubernetesSystem: SystemModel = {
+  system: "kubernetes",
+  check: (deployment) => [
+    ...unreadableFiles(deployment.resources),
+    ...unreachableAddresses(deployment),
+    ...teamWorkloadsDestroyed(deployment.resources),
+    ...autoReloadOnSymlinks(deployment.resources),
+    ...undefinedVariables(deployment.resources),
+  ],
+};
+
+// consul-k8s catalog sync registers pods at run time; the Consul model reads them through simulate/catalog.ts.
+runtimeRegistrars.push(catalogSyncRegistrations);

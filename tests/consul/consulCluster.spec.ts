@@ -396,8 +396,9 @@ describe("ConsulCluster on Kubernetes (prod)", () => {
         count += 1;
       }
     }
-    // Namespace, ServiceAccount, 3 ConfigMaps, 4 Secrets, 3 Services, StatefulSet, PDB, Job, Deployment.
-    assert.equal(count, 16);
+    // Namespace, 2 ServiceAccounts, 3 ConfigMaps, 5 Secrets, 4 Services, StatefulSet, PDB, Job, 2 Deployments
+    // (consul-esm and consul-k8s catalog sync).
+    assert.equal(count, 20);
   });
 
   it("negative: the schema check catches a bad object", () => {
@@ -490,12 +491,13 @@ describe("ConsulCluster on Kubernetes (prod)", () => {
     });
     assert.deepEqual(get(peering.inputs, "metadata", "labels", "lucid.mesh/role"), "consul-server");
     assert.deepEqual(validateKubernetesResource(K8S.service, peering.inputs), []);
-    // The only LoadBalancer of Consul's: the API and DNS stay inside the cluster.
+    // Consul's only other LoadBalancer is the API's, for Pulumi (see the provider test); DNS stays inside.
     const balancers = eastObjects(K8S.service).filter((r) => get(r.inputs, "spec", "type") === "LoadBalancer");
     assert.deepEqual(
       balancers.map((r) => r.name),
-      ["east-consul-peering"],
+      ["east-consul-peering", "east-consul-api"],
     );
+    assert.equal(get(peering.inputs, "spec", "loadBalancerIP"), "198.51.100.11");
   });
 
   it("negative: the schema check catches a bad peering Service", () => {
@@ -531,15 +533,20 @@ describe("ConsulCluster on Kubernetes (prod)", () => {
     assert.ok(tls.secretInputs.includes("stringData"));
   });
 
-  it("uses the in-cluster API address for the provider", async () => {
-    assert.equal(await valueOf(eastConsul.apiAddress), "https://consul-server.lucid-mesh.svc:8501");
+  it("gives the provider the API LoadBalancer's reserved address, reachable from outside the cluster", async () => {
+    assert.equal(await valueOf(eastConsul.apiAddress), "https://10.10.0.50:8501");
+    const api = recorder.named(K8S.service, "east-consul-api");
+    assert.equal(get(api.inputs, "spec", "loadBalancerIP"), "10.10.0.50");
+    assert.deepEqual(get(api.inputs, "spec", "ports"), [
+      { name: "https", port: 8501, targetPort: 8501, protocol: "TCP" },
+    ]);
   });
 
   it("peers the clusters: east issues a token for west, west dials it", () => {
     const [token] = recorder.ofType("consul:index/peeringToken:PeeringToken");
     assert.equal(token?.inputs["peerName"], "west");
     // The servers' peering LoadBalancer on gRPC TLS, never the mesh gateway (which cannot route peering).
-    assert.deepEqual(token?.inputs["serverExternalAddresses"], ["consul-peering.east.lucid.example.com:8503"]);
+    assert.deepEqual(token?.inputs["serverExternalAddresses"], ["198.51.100.11:8503"]);
     assert.match(token?.provider ?? "", /east-consul-provider/);
     const [peering] = recorder.ofType("consul:index/peering:Peering");
     assert.equal(peering?.inputs["peerName"], "east");
@@ -560,6 +567,6 @@ describe("ConsulCluster on a single Kubernetes cluster", () => {
     new ConsulCluster("east-consul", { mesh, cluster: clusterOf(mesh, "east"), tls: FAKE_TLS }, { provider });
     await settle();
     const services = recorder.ofType(K8S.service).map((r) => r.name);
-    assert.deepEqual(services.sort(), ["east-consul-headless", "east-consul-service"]);
+    assert.deepEqual(services.sort(), ["east-consul-api", "east-consul-headless", "east-consul-service"]);
   });
 });

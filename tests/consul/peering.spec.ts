@@ -32,12 +32,8 @@ describe("consul/peering: where peers dial the servers", () => {
 
   it("prod (Kubernetes): the peering LoadBalancer's address, gRPC TLS port", () => {
     const prod = loadMesh("prod");
-    assert.deepEqual(peeringServerAddresses(prod, clusterOf(prod, "east")), [
-      "consul-peering.east.lucid.example.com:8503",
-    ]);
-    assert.deepEqual(peeringServerAddresses(prod, clusterOf(prod, "west")), [
-      "consul-peering.west.lucid.example.com:8503",
-    ]);
+    assert.deepEqual(peeringServerAddresses(prod, clusterOf(prod, "east")), ["198.51.100.11:8503"]);
+    assert.deepEqual(peeringServerAddresses(prod, clusterOf(prod, "west")), ["198.51.100.21:8503"]);
   });
 
   it("never points a peer at a mesh gateway", () => {

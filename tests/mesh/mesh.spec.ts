@@ -355,15 +355,17 @@ describe("mesh: the prod stack on Kubernetes", function () {
     for (const lb of lbs) assert.deepEqual(lbPorts(lb), [8443]);
   });
 
-  it("fronts each cluster's Consul servers with a peering LoadBalancer that publishes only gRPC TLS", () => {
+  it("fronts each cluster's Consul servers with a peering LoadBalancer (gRPC TLS) and an API one (HTTPS)", () => {
     const lbs = loadBalancers("consul-server");
-    assert.equal(lbs.length, mesh.clusters.length);
-    for (const lb of lbs) assert.deepEqual(lbPorts(lb), [8503]);
-    // Nothing else is published: gateways and peering are the only LoadBalancers.
+    assert.equal(lbs.length, 2 * mesh.clusters.length);
+    const lbName = (lb: RecordedResource) => (lb.inputs.metadata as { name: string }).name;
+    for (const lb of lbs.filter((l) => lbName(l) === "consul-server-peering")) assert.deepEqual(lbPorts(lb), [8503]);
+    for (const lb of lbs.filter((l) => lbName(l) === "consul-server-api")) assert.deepEqual(lbPorts(lb), [8501]);
+    // Nothing else is published: gateways, peering and the API are the only LoadBalancers.
     const all = stack.recorder
       .ofType("kubernetes:core/v1:Service")
       .filter((s) => (s.inputs.spec as { type?: string }).type === "LoadBalancer");
-    assert.equal(all.length, 2 * mesh.clusters.length);
+    assert.equal(all.length, 3 * mesh.clusters.length);
   });
 
   it("gives each cluster its own explicit Kubernetes provider and context", () => {

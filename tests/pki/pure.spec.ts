@@ -167,7 +167,8 @@ describe("pki (pure)", () => {
     it("names Consul servers as verify_server_hostname expects", () => {
       const sans = consulServerSans(prod, "east");
       assert.deepEqual(sans.dnsNames, ["server.east.consul", "localhost"]);
-      assert.deepEqual(sans.ipAddresses, ["127.0.0.1"]);
+      // The API LoadBalancer's reserved address, which the Consul provider dials and verifies.
+      assert.deepEqual(sans.ipAddresses, ["127.0.0.1", "10.10.0.50"]);
       const docker = consulServerSans(dev, "east");
       assert.deepEqual(docker.ipAddresses, ["127.0.0.1", ...findCluster(dev, "east").docker!.consulServerAddresses]);
     });

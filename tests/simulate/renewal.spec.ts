@@ -3,7 +3,9 @@ import { systemModels } from "../../simulate/providers";
 import type { RecordedResource } from "../../simulate/recorder";
 import {
   compareRuns,
+  isForbiddenRestart,
   MUST_NOT_RESTART,
+  type Restart,
   replayingTlsModels,
   restartOf,
   type RenewalReport,
@@ -77,6 +79,22 @@ describe("renewals (simulate/renewal.ts)", function () {
       reports.map((r) => r.kind),
       ["leaf", "consul-server", "intermediate", "root"],
     );
+  });
+
+  describe("which restarts a renewal may cause", () => {
+    const restart = (role: string, rolling: boolean): Restart => ({ urn: "u", name: "n", role, why: "", rolling });
+    it("never an Envoy, for any renewal", () => {
+      for (const kind of ["leaf", "consul-server", "intermediate", "root"] as const) {
+        assert.equal(isForbiddenRestart(kind, restart("sidecar", true)), true);
+        assert.equal(isForbiddenRestart(kind, restart("gateway", false)), true);
+      }
+    });
+    it("a Consul server only as a rolling restart, and never for a leaf renewal", () => {
+      assert.equal(isForbiddenRestart("leaf", restart("consul-server", true)), true);
+      assert.equal(isForbiddenRestart("consul-server", restart("consul-server", false)), true);
+      assert.equal(isForbiddenRestart("consul-server", restart("consul-server", true)), false);
+      assert.equal(isForbiddenRestart("root", restart("consul-config", false)), false);
+    });
   });
 
   describe("restarts", () => {
