@@ -109,13 +109,12 @@ export function registrations(mesh: Mesh, cluster: MeshCluster): RegistrationSpe
             service.meta["version"] ?? service.tags.find((t) => /^v\d/.test(t)) ?? "unversioned",
           [`${META_PREFIX}protocol`]: service.protocol,
         },
-        health:
-          service.protocol === "tcp"
-            ? { kind: "tcp", port: mesh.sidecar.healthPort }
-            : { kind: "http", port: mesh.sidecar.healthPort, path: service.healthCheckPath },
+        // HTTP for every service: a TCP service's health path is answered by Envoy's health_check filter from the
+        // app's active health check (envoy/listener/health.ts); a TCP connect would reach Envoy, never the app.
+        health: { kind: "http", port: mesh.sidecar.healthPort, path: service.healthCheckPath },
         check: {
           checkId: `service:${serviceId}`,
-          name: `${service.name} ${service.protocol === "tcp" ? "TCP" : "HTTP"} health`,
+          name: `${service.name} HTTP health`,
           interval: `${mesh.discovery.healthCheckIntervalSeconds}s`,
           timeout: `${mesh.discovery.healthCheckTimeoutSeconds}s`,
           deregisterCriticalServiceAfter: `${mesh.discovery.registryTtlSeconds}s`,

@@ -357,6 +357,19 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
     for (const d of duplicates(service.upstreams, (u) => u.service)) {
       add(`${at}.upstreams[${d.index}].service`, `upstream "${d.value}" is listed twice`, "list each upstream once");
     }
+    if (service.edge) {
+      const edgePort = service.edge.port;
+      const clash =
+        sidecarPorts.get(edgePort) ??
+        (edgePort === service.port ? "app port" : localPorts.has(edgePort) ? "upstream local port" : undefined);
+      if (clash) {
+        add(
+          `${at}.edge.port`,
+          `port ${edgePort} is already the ${clash}`,
+          "pick a port nothing else in the workload uses",
+        );
+      }
+    }
   });
 
   config.intentions.forEach((intention, i) => {

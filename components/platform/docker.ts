@@ -42,7 +42,7 @@ function envoyContainerBase(cluster: MeshCluster, memoryMb: number, cpus: number
     restart: "unless-stopped",
     user: `${ENVOY_UID}:${ENVOY_UID}`,
     entrypoints: ["/usr/local/bin/envoy"],
-    command: envoyCommand(`${envoyFiles.directory}/${envoyFiles.bootstrap}`),
+    command: envoyCommand(`${envoyFiles.directory}/${envoyFiles.bootstrap}`, cpus),
     memory: memoryMb,
     cpus: String(cpus),
     readOnly: true,

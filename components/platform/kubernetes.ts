@@ -42,7 +42,11 @@ function envoyContainer(
     image: sidecar.image,
     command: ["/usr/local/bin/envoy"],
     // The pod name becomes the node id, so replicas sharing one ConfigMap stay distinguishable in stats.
-    args: [...envoyCommand(`${envoyFiles.directory}/${envoyFiles.bootstrap}`), "--service-node", "$(POD_NAME)"],
+    args: [
+      ...envoyCommand(`${envoyFiles.directory}/${envoyFiles.bootstrap}`, sidecar.cpus),
+      "--service-node",
+      "$(POD_NAME)",
+    ],
     env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
     ports: [listenerPort, ...ports].map((containerPort) => ({ containerPort })),
     volumeMounts: [
