@@ -94,6 +94,7 @@ export interface CallPolicy {
 export interface MeshEdge {
   readonly port: number;
   readonly dnsNames: readonly string[];
+  readonly allowedClientCidrs: readonly string[];
   readonly rateLimit: RateLimit;
   readonly hostPort: number;
   readonly serviceType: EdgeConfig["serviceType"];
@@ -251,6 +252,7 @@ function resolveEdge(edge: EdgeConfig, serviceRateLimit: RateLimit): MeshEdge {
   return {
     port: edge.port,
     dnsNames: [...edge.dnsNames].sort(compareStrings),
+    allowedClientCidrs: [...edge.allowedClientCidrs],
     rateLimit: edge.rateLimit ?? serviceRateLimit,
     hostPort: edge.hostPort ?? edge.port,
     serviceType: edge.serviceType,

@@ -54,6 +54,8 @@ export const envoyNames = {
   inboundListener: "inbound",
   prometheusListener: "prometheus",
   healthListener: "health",
+  /** An edge service's public TLS listener. */
+  edgeListener: "edge",
   adminCluster: "self_admin",
   tracingCluster: "tracing_collector",
   /** SDS secret with the service's certificate chain and key. */

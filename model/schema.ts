@@ -244,6 +244,11 @@ export const edgeSchema = z.strictObject({
    * clients must trust the mesh root.
    */
   dnsNames: z.array(z.string().regex(DNS1123_SUBDOMAIN, "must be a lower-case DNS name")).min(1),
+  /** Client source ranges the edge's RBAC admits (CIDR). @default every IPv4 client */
+  allowedClientCidrs: z
+    .array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 203.0.113.0/24"))
+    .min(1)
+    .default(["0.0.0.0/0"]),
   /** Token bucket for edge requests, per sidecar. @default the service's rate limit */
   rateLimit: rateLimitSchema.optional(),
   /** Docker: publish the edge port on this 127.0.0.1 port. @default edge.port */

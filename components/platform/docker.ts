@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { envoyFiles, type MeshCluster } from "../../model";
 import { dockerLabels, meshLabels, secretFilesLabel } from "../labels";
+import { dockerEdgePorts } from "./edge";
 import {
   envoyCommand,
   envoyReadinessProbe,
@@ -75,6 +76,7 @@ export class DockerPlatform implements WorkloadPlatform {
             envs: Object.entries(service.env).map(([k, v]) => `${k}=${v}`),
             hostname: instance.name,
             networksAdvanced: [{ name: this.args.networkName, aliases: [service.name, instance.name] }],
+            ports: dockerEdgePorts(service),
             labels: dockerLabels(meshLabels("app", spec.cluster.name, service.name)),
             restart: "unless-stopped",
             capabilities: { drops: ["ALL"] },

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { envoyFiles, type MeshCluster, type SidecarConfig } from "../../model";
 import { meshLabels } from "../labels";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
+import { kubernetesEdgeService } from "./edge";
 import {
   envoyCommand,
   type GatewayEndpoints,
@@ -177,6 +178,7 @@ export class KubernetesPlatform implements WorkloadPlatform {
       },
       opts,
     );
+    kubernetesEdgeService(`${name}-edge`, service, cluster.name, namespace, opts);
     const clusterIp = meshService.spec.clusterIP;
     return {
       addresses: Object.fromEntries(spec.instances.map((i) => [i.name, clusterIp])),

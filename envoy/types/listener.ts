@@ -6,18 +6,24 @@ export interface Principal {
   authenticated: { principal_name: StringMatcher };
 }
 
-export interface RbacPolicy {
+/** The TCP peer's address, never a header: `direct_remote_ip`. */
+export interface AddressPrincipal {
+  direct_remote_ip: { address_prefix: string; prefix_len: number };
+}
+
+export interface RbacPolicy<P = Principal> {
   permissions: Array<{ any: true }>;
-  principals: Principal[];
+  principals: P[];
 }
 
-export interface RbacRules {
+/** Mesh RBAC matches SPIFFE IDs; the edge's matches client addresses (`AddressPrincipal`). */
+export interface RbacRules<P = Principal> {
   action: "ALLOW" | "DENY";
-  policies: Record<string, RbacPolicy>;
+  policies: Record<string, RbacPolicy<P>>;
 }
 
-export interface HttpRbac extends Any {
-  rules: RbacRules;
+export interface HttpRbac<P = Principal> extends Any {
+  rules: RbacRules<P>;
 }
 
 export interface NetworkRbac extends Any {

@@ -31,6 +31,12 @@ export interface DownstreamTlsContext extends Any {
   require_client_certificate: boolean;
 }
 
+/** The edge's server-only TLS: no client certificate, so no validation context. */
+export interface EdgeTlsContext extends Any {
+  common_tls_context: Omit<CommonTlsContext, "validation_context_sds_secret_config" | "combined_validation_context">;
+  require_client_certificate: false;
+}
+
 export interface UpstreamTlsContext extends Any {
   common_tls_context: CommonTlsContext;
   sni: string;
@@ -38,7 +44,7 @@ export interface UpstreamTlsContext extends Any {
 
 export interface TransportSocket {
   name: string;
-  typed_config: DownstreamTlsContext | UpstreamTlsContext;
+  typed_config: DownstreamTlsContext | UpstreamTlsContext | EdgeTlsContext;
 }
 
 /** An SDS resource in a file: `{resources: [Secret]}`. */
