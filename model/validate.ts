@@ -369,6 +369,9 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
           "pick a port nothing else in the workload uses",
         );
       }
+      if (service.protocol === "tcp") {
+        add(`${at}.edge`, "the edge speaks HTTP over TLS; a tcp service cannot have one", "remove edge, or use http");
+      }
     }
   });
 

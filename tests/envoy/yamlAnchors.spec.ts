@@ -347,7 +347,8 @@ describe("toEnvoyYaml anchors", () => {
       return best;
     };
 
-    it("anchors and flow style cut the largest sidecar of the 100-service synthetic mesh by 30% (to 23.6 KB)", () => {
+    // 24.3 KB since issue 18 added XFCC, WebSocket upgrades and validate_clusters to every listener it concerns.
+    it("anchors and flow style cut the largest sidecar of the 100-service synthetic mesh by 30% (to 24.3 KB)", () => {
       const { bytes: anchored } = largest();
       let plain = 0;
       for (const instance of allInstances(mesh)) {
@@ -358,7 +359,7 @@ describe("toEnvoyYaml anchors", () => {
         );
       }
       assert.ok(anchored <= 0.7 * plain, `${anchored} bytes with anchors and flow style, ${plain} without`);
-      assert.ok(anchored <= 23_700, `${anchored} bytes`);
+      assert.ok(anchored <= 24_300, `${anchored} bytes`);
     });
 
     // The issue's budget (8 KB + 2 KB x 5 upstreams = 18,432 bytes) is measured and judged by `npm run bench`, which
