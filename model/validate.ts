@@ -372,6 +372,22 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
       if (service.protocol === "tcp") {
         add(`${at}.edge`, "the edge speaks HTTP over TLS; a tcp service cannot have one", "remove edge, or use http");
       }
+      // Every Docker instance publishes the same host port, which dockerd binds once per host.
+      const hostPort = service.edge.hostPort ?? edgePort;
+      const perDockerHost = new Map<string, number>();
+      for (const name of service.clusters) {
+        const host = config.clusters.find((c) => c.name === name && c.platform === "docker")?.docker?.host;
+        if (host !== undefined) perDockerHost.set(host, (perDockerHost.get(host) ?? 0) + service.instances);
+      }
+      for (const [host, count] of perDockerHost) {
+        if (count > 1) {
+          add(
+            `${at}.edge`,
+            `${count} instances on Docker host ${host} would each publish 127.0.0.1:${hostPort}; dockerd refuses the second ("port is already allocated")`,
+            "run one instance of an edge service per Docker host",
+          );
+        }
+      }
     }
   });
 

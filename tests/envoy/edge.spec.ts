@@ -196,7 +196,7 @@ describe("issue 18 item 1: the edge", function () {
     }
   });
 
-  it("the model refuses an edge port the workload already uses, and an edge on a TCP service", () => {
+  it("the model refuses an edge port the workload already uses, an edge on a TCP service, and two on one Docker host", () => {
     const raw = rawMeshConfig("dev");
     const api = (raw.services as Array<Record<string, unknown>>).find((s) => s.name === "api-gateway")!;
     api.edge = { port: 15001, dnsNames: ["api.example.com"] };
@@ -205,6 +205,9 @@ describe("issue 18 item 1: the edge", function () {
     api.protocol = "tcp";
     assert.match(configError(raw), /services\[0\]\.edge: .*tcp/);
     api.protocol = "http";
+    api.instances = 2;
+    assert.match(configError(raw), /would each publish 127\.0\.0\.1:8443; dockerd refuses the second/);
+    api.instances = 1;
     const mesh: Mesh = parseMeshConfig(raw);
     assert.deepEqual(findService(mesh, "api-gateway").edge?.allowedClientCidrs, ["0.0.0.0/0"]);
   });
