@@ -94,6 +94,8 @@ export interface CallPolicy {
 export interface MeshEdge {
   readonly port: number;
   readonly dnsNames: readonly string[];
+  /** User-supplied server certificate; without it the mesh CA's leaf (with `dnsNames`) is served. */
+  readonly certificate?: { readonly kubernetesSecret?: string; readonly dockerHostPath?: string };
   readonly allowedClientCidrs: readonly string[];
   readonly rateLimit: RateLimit;
   readonly hostPort: number;
@@ -252,6 +254,7 @@ function resolveEdge(edge: EdgeConfig, serviceRateLimit: RateLimit): MeshEdge {
   return {
     port: edge.port,
     dnsNames: [...edge.dnsNames].sort(compareStrings),
+    ...(edge.certificate ? { certificate: { ...edge.certificate } } : {}),
     allowedClientCidrs: [...edge.allowedClientCidrs],
     rateLimit: edge.rateLimit ?? serviceRateLimit,
     hostPort: edge.hostPort ?? edge.port,

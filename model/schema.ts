@@ -240,10 +240,22 @@ export const edgeSchema = z.strictObject({
   /** The public listener's port inside the workload. */
   port: port.default(8443),
   /**
-   * DNS names clients use. The mesh CA adds them to the service's certificate, which the edge listener serves;
-   * clients must trust the mesh root.
+   * DNS names clients use. Without `certificate`, the mesh CA adds them to the service's certificate, which the edge
+   * listener serves (clients must trust the mesh root).
    */
-  dnsNames: z.array(z.string().regex(DNS1123_SUBDOMAIN, "must be a lower-case DNS name")).min(1),
+  dnsNames: z.array(z.string().regex(DNS1123_SUBDOMAIN, "must be a lower-case DNS name")).default([]),
+  /** A user-supplied server certificate (`tls.crt` and `tls.key`), instead of one from the mesh CA. */
+  certificate: z
+    .strictObject({
+      /** Kubernetes: a `kubernetes.io/tls` Secret in the mesh namespace. */
+      kubernetesSecret: z.string().max(253).regex(DNS1123_SUBDOMAIN, "must be a Secret name").optional(),
+      /** Docker: a host directory holding `tls.crt` and `tls.key`, mounted read-only. */
+      dockerHostPath: z
+        .string()
+        .regex(/^\/\S*$/, "must be an absolute path")
+        .optional(),
+    })
+    .optional(),
   /** Client source ranges the edge's RBAC admits (CIDR). @default every IPv4 client */
   allowedClientCidrs: z
     .array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 203.0.113.0/24"))

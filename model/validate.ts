@@ -372,6 +372,25 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
       if (service.protocol === "tcp") {
         add(`${at}.edge`, "the edge speaks HTTP over TLS; a tcp service cannot have one", "remove edge, or use http");
       }
+      const certificate = service.edge.certificate;
+      if (!certificate && service.edge.dnsNames.length === 0) {
+        add(
+          `${at}.edge.dnsNames`,
+          "the mesh CA needs the names clients use to issue the edge's certificate",
+          "list them under dnsNames, or supply edge.certificate",
+        );
+      }
+      for (const name of certificate ? service.clusters : []) {
+        const platform = config.clusters.find((c) => c.name === name)?.platform;
+        const key = platform === "kubernetes" ? "kubernetesSecret" : "dockerHostPath";
+        if (platform && certificate?.[key] === undefined) {
+          add(
+            `${at}.edge.certificate.${key}`,
+            `cluster ${name} runs on ${platform} and needs the certificate's ${platform === "kubernetes" ? "Secret" : "host directory"}`,
+            `set edge.certificate.${key}`,
+          );
+        }
+      }
       // Every Docker instance publishes the same host port, which dockerd binds once per host.
       const hostPort = service.edge.hostPort ?? edgePort;
       const perDockerHost = new Map<string, number>();

@@ -79,7 +79,9 @@ export function leafDnsNames(cluster: MeshCluster, service: string): string[] {
  */
 export function leafSans(mesh: Mesh, cluster: string, service: string): SubjectAltNames {
   const c = findCluster(mesh, cluster);
-  const edgeNames = mesh.services.find((s) => s.name === service)?.edge?.dnsNames ?? [];
+  const edge = mesh.services.find((s) => s.name === service)?.edge;
+  // Only when the edge serves this leaf: a user-supplied edge certificate carries its own names.
+  const edgeNames = edge && !edge.certificate ? edge.dnsNames : [];
   return {
     dnsNames: [...leafDnsNames(c, service), ...edgeNames.filter((n) => !leafDnsNames(c, service).includes(n))],
     ipAddresses: [],

@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { envoyFiles, type MeshCluster } from "../../model";
 import { dockerLabels, meshLabels, secretFilesLabel } from "../labels";
-import { dockerEdgePorts } from "./edge";
+import { dockerEdgeCertificateVolumes, dockerEdgePorts } from "./edge";
 import {
   envoyCommand,
   envoyReadinessProbe,
@@ -104,6 +104,7 @@ export class DockerPlatform implements WorkloadPlatform {
         image: this.args.image(mesh.sidecar.image),
         ...envoyContainerBase(spec.cluster, mesh.sidecar.memoryMb, mesh.sidecar.cpus),
         networkMode: `container:${instance.name}`,
+        volumes: dockerEdgeCertificateVolumes(service),
         uploads: pulumi
           .all([envoyUploads(spec.envoyFiles), secretUploads])
           .apply(([plain, secret]) => [...plain, ...secret]),

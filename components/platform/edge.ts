@@ -4,8 +4,8 @@
  */
 import type * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
-import type { MeshService } from "../../model";
+import * as pulumi from "@pulumi/pulumi";
+import { envoyFiles, type MeshService } from "../../model";
 import { meshLabels } from "../labels";
 
 /**
@@ -39,4 +39,31 @@ export function kubernetesEdgeService(
     },
     opts,
   );
+}
+
+const EDGE_CERTIFICATE_VOLUME = "edge-certificate";
+
+/** Docker: a user-supplied edge certificate's host directory, read-only where the edge SDS file points. */
+export function dockerEdgeCertificateVolumes(service: MeshService): docker.types.input.ContainerVolume[] {
+  const hostPath = service.edge?.certificate?.dockerHostPath;
+  if (!hostPath) return [];
+  return [{ hostPath, containerPath: envoyFiles.edgeCertificateDirectory, readOnly: true }];
+}
+
+/**
+ * Kubernetes: mounts a user-supplied edge certificate's `kubernetes.io/tls` Secret into the Envoy container where
+ * the edge SDS file points; the container and volumes are returned unchanged for any other service.
+ */
+export function withKubernetesEdgeCertificate(
+  service: MeshService,
+  envoy: k8s.types.input.core.v1.Container,
+  volumes: k8s.types.input.core.v1.Volume[],
+): { envoy: k8s.types.input.core.v1.Container; volumes: k8s.types.input.core.v1.Volume[] } {
+  const secretName = service.edge?.certificate?.kubernetesSecret;
+  if (!secretName) return { envoy, volumes };
+  const mount = { name: EDGE_CERTIFICATE_VOLUME, mountPath: envoyFiles.edgeCertificateDirectory, readOnly: true };
+  return {
+    envoy: { ...envoy, volumeMounts: pulumi.output(envoy.volumeMounts ?? []).apply((m) => [...(m ?? []), mount]) },
+    volumes: [...volumes, { name: EDGE_CERTIFICATE_VOLUME, secret: { secretName, defaultMode: 0o440 } }],
+  };
 }

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { envoyFiles, type MeshCluster, type SidecarConfig } from "../../model";
 import { meshLabels } from "../labels";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
-import { kubernetesEdgeService } from "./edge";
+import { kubernetesEdgeService, withKubernetesEdgeCertificate } from "./edge";
 import {
   envoyCommand,
   type GatewayEndpoints,
@@ -110,13 +110,11 @@ export class KubernetesPlatform implements WorkloadPlatform {
       },
       opts,
     );
-    const envoy = envoyContainer(
-      mesh.sidecar,
-      mesh.sidecar.proxyPort,
-      [mesh.sidecar.healthPort, mesh.sidecar.metricsPort],
-      true,
+    const { envoy, volumes } = withKubernetesEdgeCertificate(
+      service,
+      envoyContainer(mesh.sidecar, mesh.sidecar.proxyPort, [mesh.sidecar.healthPort, mesh.sidecar.metricsPort], true),
+      envoyVolumes(configMap.metadata.name, secret.metadata.name),
     );
-    const volumes = envoyVolumes(configMap.metadata.name, secret.metadata.name);
     const selector = { "app.kubernetes.io/name": service.name };
     const dependsOn = [configMap, secret];
     if (service.image) {

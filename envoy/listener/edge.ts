@@ -1,7 +1,7 @@
 /**
- * The edge: an edge service's public listener, for clients outside the mesh. It terminates TLS with the service's
- * certificate, which the mesh CA issues with the edge's DNS names beside the SPIFFE ID (pki/identity.ts), and asks
- * for no client certificate: these clients have none. In place of mTLS it is rate-limited, hardened like every
+ * The edge: an edge service's public listener, for clients outside the mesh. It terminates TLS with a user-supplied
+ * certificate or the service's own, which the mesh CA then issues with the edge's DNS names beside the SPIFFE ID
+ * (pki/identity.ts), and asks for no client certificate: these clients have none. In place of mTLS it is rate-limited, hardened like every
  * 0.0.0.0 listener, admits only the configured client ranges (RBAC on the TCP peer address), and routes to the
  * local app only.
  *
@@ -15,9 +15,18 @@ import { envoyNames } from "../../model/names";
 import { buildFilterChain, buildHttpConnectionManager, buildListener } from "../builders";
 import { configureIf, type Configurer } from "../configurer";
 import { ANY_ADDRESS } from "../common/address";
-import { certificateSecretConfig } from "../common/sdsConfig";
+import { certificateSecretConfig, edgeCertificateSecretConfig } from "../common/sdsConfig";
 import { extensionNames, typeUrls } from "../typeUrls";
-import type { AddressPrincipal, FilterChain, HttpConnectionManager, HttpRbac, Listener, RbacRules } from "../types";
+import type {
+  AddressPrincipal,
+  EdgeTlsContext,
+  FilterChain,
+  HttpConnectionManager,
+  HttpRbac,
+  Listener,
+  RbacRules,
+  SdsSecretConfig,
+} from "../types";
 import { httpConnectionManager } from "./filters";
 import { httpHardening } from "./hardening";
 import { bufferLimit, filterChains } from "./listenerOptions";
@@ -29,21 +38,28 @@ import { websocketUpgrades } from "./upgrades";
 
 export const EDGE_RBAC_POLICY = "edge_clients";
 
+/**
+ * The edge's server certificate: the user's, files in `envoyFiles.edgeCertificateDirectory` (a Kubernetes TLS
+ * Secret or a Docker host directory mounted there) named by the SDS file `edge-certificate.yaml`; or else the
+ * service's mesh leaf, which the CA then issues with the edge's DNS names.
+ */
+export function edgeCertificates(edge: MeshEdge): SdsSecretConfig[] {
+  return [edge.certificate ? edgeCertificateSecretConfig() : certificateSecretConfig()];
+}
+
 /** Server-side TLS only; ALPN offers h2 so browsers and gRPC clients multiplex. */
-export function edgeTls(): Configurer<FilterChain> {
+export function edgeTls(edge: MeshEdge): Configurer<FilterChain> {
+  const context: EdgeTlsContext = {
+    "@type": typeUrls.downstreamTls,
+    require_client_certificate: false,
+    common_tls_context: {
+      tls_params: { tls_minimum_protocol_version: "TLSv1_2" },
+      tls_certificate_sds_secret_configs: edgeCertificates(edge),
+      alpn_protocols: ["h2", "http/1.1"],
+    },
+  };
   return (chain) => {
-    chain.transport_socket = {
-      name: extensionNames.tls,
-      typed_config: {
-        "@type": typeUrls.downstreamTls,
-        require_client_certificate: false,
-        common_tls_context: {
-          tls_params: { tls_minimum_protocol_version: "TLSv1_2" },
-          tls_certificate_sds_secret_configs: [certificateSecretConfig()],
-          alpn_protocols: ["h2", "http/1.1"],
-        },
-      },
-    };
+    chain.transport_socket = { name: extensionNames.tls, typed_config: context };
   };
 }
 
@@ -83,7 +99,7 @@ export function edgeListener(mesh: Mesh, service: MeshService, edge: MeshEdge): 
     name,
     ANY_ADDRESS,
     edge.port,
-    filterChains(buildFilterChain(name, edgeTls(), httpConnectionManager(hcm))),
+    filterChains(buildFilterChain(name, edgeTls(edge), httpConnectionManager(hcm))),
     bufferLimit(),
   );
 }

@@ -31,9 +31,20 @@ export interface DownstreamTlsContext extends Any {
   require_client_certificate: boolean;
 }
 
+/** A certificate and key read from files, reloaded when their directory is swapped (Kubernetes Secret volumes). */
+export interface FileTlsCertificate {
+  certificate_chain: { filename: string };
+  private_key: { filename: string };
+  watched_directory: { path: string };
+}
+
 /** The edge's server-only TLS: no client certificate, so no validation context. */
 export interface EdgeTlsContext extends Any {
-  common_tls_context: Omit<CommonTlsContext, "validation_context_sds_secret_config" | "combined_validation_context">;
+  common_tls_context: {
+    tls_params: CommonTlsContext["tls_params"];
+    tls_certificate_sds_secret_configs: SdsSecretConfig[];
+    alpn_protocols: string[];
+  };
   require_client_certificate: false;
 }
 
@@ -50,6 +61,7 @@ export interface TransportSocket {
 /** An SDS resource in a file: `{resources: [Secret]}`. */
 export interface Secret extends Any {
   name: string;
-  tls_certificate?: { certificate_chain: { inline_string: string }; private_key: { filename: string } };
+  tls_certificate?:
+    { certificate_chain: { inline_string: string }; private_key: { filename: string } } | FileTlsCertificate;
   validation_context?: { trusted_ca: { inline_string: string } };
 }

@@ -6,7 +6,10 @@
 import { strict as assert } from "node:assert";
 import { X509Certificate } from "node:crypto";
 import { load } from "js-yaml";
-import { sidecarConfig } from "../../envoy";
+import { sdsFiles, sidecarConfig, sidecarFiles } from "../../envoy";
+import { validateConfigSetSync } from "../../envoy/validator";
+import { leafSans } from "../../pki";
+import { simulateMesh } from "../../simulate/stack";
 import type {
   AddressPrincipal,
   Bootstrap,
@@ -210,5 +213,98 @@ describe("issue 18 item 1: the edge", function () {
     api.instances = 1;
     const mesh: Mesh = parseMeshConfig(raw);
     assert.deepEqual(findService(mesh, "api-gateway").edge?.allowedClientCidrs, ["0.0.0.0/0"]);
+  });
+
+  describe("a user-supplied certificate", () => {
+    const withCertificate = (stack: "dev" | "prod"): Record<string, unknown> => {
+      const raw = rawMeshConfig(stack);
+      const api = (raw.services as Array<Record<string, unknown>>).find((s) => s.name === "api-gateway")!;
+      api.edge = {
+        port: 8443,
+        dnsNames: ["api.lucid.example.com"],
+        certificate: stack === "prod" ? { kubernetesSecret: "api-gateway-tls" } : { dockerHostPath: "/srv/api-tls" },
+      };
+      return raw;
+    };
+
+    it("the edge serves it over SDS from a file in the config directory, by path only, valid against Envoy's protos", () => {
+      const mesh = parseMeshConfig(withCertificate("prod"));
+      const instance = allInstances(mesh).find((i) => i.service === "api-gateway")!;
+      const edge = sidecarConfig(mesh, instance).listeners.resources.find((l) => l.name === "edge")!;
+      const tls = edge.filter_chains[0]!.transport_socket!.typed_config as DownstreamTlsContext;
+      assert.deepEqual(tls.common_tls_context.tls_certificate_sds_secret_configs, [
+        {
+          name: "edge_certificate",
+          sds_config: {
+            path_config_source: {
+              path: "/etc/envoy/edge-certificate.yaml",
+              watched_directory: { path: "/etc/envoy" },
+            },
+          },
+        },
+      ]);
+      const files = sidecarFiles(mesh, instance);
+      const sds = load(files["edge-certificate.yaml"]!) as { resources: Array<Record<string, unknown>> };
+      assert.deepEqual(sds.resources[0]!.tls_certificate, {
+        certificate_chain: { filename: "/etc/envoy-edge/tls.crt" },
+        private_key: { filename: "/etc/envoy-edge/tls.key" },
+        watched_directory: { path: "/etc/envoy-edge" },
+      });
+      assert.doesNotMatch(files["edge-certificate.yaml"]!, /BEGIN/);
+      const pems = sdsFiles({ certificateChainPem: "chain", trustBundlePem: "bundle" });
+      const set = [
+        ...Object.entries(files).map(([name, content]) => ({ path: `/etc/envoy/${name}`, content })),
+        ...Object.entries(pems).map(([name, content]) => ({ path: `/etc/envoy-secrets/${name}`, content })),
+      ];
+      assert.deepEqual(
+        validateConfigSetSync(set).filter((i) => i.severity === "error"),
+        [],
+      );
+      // The mesh leaf keeps only mesh names: the user's certificate carries the public ones.
+      assert.ok(!leafSans(mesh, instance.cluster, "api-gateway").dnsNames.includes("api.lucid.example.com"));
+    });
+
+    it("Kubernetes mounts the TLS Secret into the Envoy container; Docker the host directory, read-only", async () => {
+      const prod = await simulateMesh("prod", withCertificate("prod"));
+      const deployments = prod.recorder.resources.filter(
+        (r) => r.type === "kubernetes:apps/v1:Deployment" && r.urn.includes("api-gateway"),
+      );
+      assert.equal(deployments.length, 2);
+      for (const deployment of deployments) {
+        const pod = (
+          deployment.inputs.spec as {
+            template: {
+              spec: {
+                containers: Array<{ name: string; volumeMounts: Array<Record<string, unknown>> }>;
+                volumes: Array<Record<string, unknown>>;
+              };
+            };
+          }
+        ).template.spec;
+        const envoy = pod.containers.find((c) => c.name === "envoy")!;
+        assert.deepEqual(
+          envoy.volumeMounts.find((m) => m.mountPath === "/etc/envoy-edge"),
+          { name: "edge-certificate", mountPath: "/etc/envoy-edge", readOnly: true },
+        );
+        assert.deepEqual(
+          pod.volumes.find((v) => v.name === "edge-certificate"),
+          { name: "edge-certificate", secret: { secretName: "api-gateway-tls", defaultMode: 0o440 } },
+        );
+      }
+      const dev = await simulateMesh("dev", withCertificate("dev"));
+      const sidecar = dev.recorder.resources.find((r) => r.inputs.name === "east-api-gateway-1-sidecar")!;
+      assert.deepEqual(sidecar.inputs.volumes, [
+        { hostPath: "/srv/api-tls", containerPath: "/etc/envoy-edge", readOnly: true },
+      ]);
+    });
+
+    it("the model asks for the certificate's source on every platform the service runs on, or for dnsNames", () => {
+      const raw = withCertificate("prod");
+      const api = (raw.services as Array<Record<string, unknown>>).find((s) => s.name === "api-gateway")!;
+      api.edge = { certificate: { dockerHostPath: "/srv/api-tls" } };
+      assert.match(configError(raw), /edge\.certificate\.kubernetesSecret: cluster east runs on kubernetes/);
+      api.edge = { port: 8443 };
+      assert.match(configError(raw), /edge\.dnsNames: the mesh CA needs the names clients use/);
+    });
   });
 });
