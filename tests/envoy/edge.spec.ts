@@ -179,6 +179,9 @@ describe("issue 18 item 1: the edge", function () {
         assert.equal(hcm.set_current_client_cert_details, undefined);
         assert.equal(hcm.use_remote_address, true, "hardened like every 0.0.0.0 listener");
         assert.equal(hcm.common_http_protocol_options?.headers_with_underscores_action, "REJECT_REQUEST");
+        assert.equal(edge.per_connection_buffer_limit_bytes, 32768);
+        const runtime = sidecarConfig(mesh, instance).bootstrap.layered_runtime?.layers[0]?.static_layer;
+        assert.equal(runtime?.["envoy.resource_limits.listener.edge.connection_limit"], 10000);
       }
     }
   });
