@@ -138,15 +138,10 @@ export function registrations(mesh: Mesh, cluster: MeshCluster): RegistrationSpe
           [`${META_PREFIX}protocol`]: service.protocol,
           [APP_PORT_META]: String(service.port),
         },
-        health:
-          service.protocol === "tcp"
-            ? { kind: "tcp", port: mesh.sidecar.healthPort }
-            : { kind: "http", port: mesh.sidecar.healthPort, path: service.healthCheckPath },
-        check: checkSchedule(
-          mesh,
-          `service:${serviceId}`,
-          `${service.name} ${service.protocol === "tcp" ? "TCP" : "HTTP"} health`,
-        ),
+        // HTTP for every service: a TCP service's health path is answered by Envoy's health_check filter from the
+        // app's active health check (envoy/listener/health.ts); a TCP connect would reach Envoy, never the app.
+        health: { kind: "http", port: mesh.sidecar.healthPort, path: service.healthCheckPath },
+        check: checkSchedule(mesh, `service:${serviceId}`, `${service.name} HTTP health`),
       };
     }),
   );

@@ -45,8 +45,11 @@ export function buildFilterChain(name: string, ...configurers: Configurer<Filter
   if (!last || !TERMINAL.has(last)) fail(`filter chain ${name}`, "must end in http_connection_manager or tcp_proxy");
   if (names.slice(0, -1).some((n) => TERMINAL.has(n)))
     fail(`filter chain ${name}`, "only the last filter may be terminal");
+  // RBAC decides before anything else sees the connection; only the connection rate limit, which sheds floods
+  // whoever sends them, may run before it.
   const rbac = names.indexOf(extensionNames.networkRbac);
-  if (rbac > 0) fail(`filter chain ${name}`, "network rbac must be the first filter");
+  if (rbac > 0 && names.slice(0, rbac).some((n) => n !== extensionNames.networkLocalRateLimit))
+    fail(`filter chain ${name}`, "network rbac must be the first filter (after the connection rate limit)");
   return chain;
 }
 

@@ -38,6 +38,26 @@ export function trustBundleSecret(trustBundlePem: string): DiscoveryFile<Secret>
   ]);
 }
 
+/**
+ * A user-supplied edge certificate by file reference. Delivered over SDS because `watched_directory`, which reloads
+ * the pair when a Kubernetes Secret volume swaps its `..data` symlink, applies only to an SDS-delivered
+ * TlsCertificate (api/envoy/extensions/transport_sockets/tls/v3/common.proto, TlsCertificate.watched_directory).
+ */
+export function edgeCertificateSecret(): DiscoveryFile<Secret> {
+  const dir = envoyFiles.edgeCertificateDirectory;
+  return discoveryFile<Secret>([
+    {
+      "@type": typeUrls.secret,
+      name: envoyNames.edgeCertificateSecret,
+      tls_certificate: {
+        certificate_chain: { filename: `${dir}/${envoyFiles.edgeCertificatePem}` },
+        private_key: { filename: `${dir}/${envoyFiles.edgeKeyPem}` },
+        watched_directory: { path: dir },
+      },
+    },
+  ]);
+}
+
 /** certificate.yaml and trust-bundle.yaml, keyed by their names in `envoyFiles`. */
 export function sdsFiles(pems: SidecarPems): Record<string, string> {
   if (/PRIVATE KEY/.test(pems.certificateChainPem) || /PRIVATE KEY/.test(pems.trustBundlePem)) {

@@ -1,7 +1,8 @@
 /** Every file of one sidecar except SDS: its bytes depend only on its service, upstreams and intentions. */
-import type { Mesh, ServiceInstance } from "../model/mesh";
+import { findService, type Mesh, type ServiceInstance } from "../model/mesh";
 import { envoyFiles } from "../model/names";
-import type { Bootstrap, Cluster, Listener } from "./types";
+import type { Bootstrap, Cluster, Listener, Secret } from "./types";
+import { edgeCertificateSecret } from "./sds";
 import { sidecarBootstrap } from "./bootstrap/sidecar";
 import { sidecarListeners } from "./listener";
 import { upstreamClusters } from "./cluster/upstream";
@@ -12,6 +13,8 @@ export interface EnvoyConfigObjects {
   readonly bootstrap: Bootstrap;
   readonly listeners: DiscoveryFile<Listener>;
   readonly clusters: DiscoveryFile<Cluster>;
+  /** Edge services with a user-supplied certificate only: the SDS file naming it. */
+  readonly edgeCertificate?: DiscoveryFile<Secret>;
 }
 
 export function sidecarConfig(mesh: Mesh, instance: ServiceInstance): EnvoyConfigObjects {
@@ -19,6 +22,7 @@ export function sidecarConfig(mesh: Mesh, instance: ServiceInstance): EnvoyConfi
     bootstrap: sidecarBootstrap(mesh, instance),
     listeners: discoveryFile(sidecarListeners(mesh, instance)),
     clusters: discoveryFile(upstreamClusters(mesh, instance)),
+    ...(findService(mesh, instance.service).edge?.certificate ? { edgeCertificate: edgeCertificateSecret() } : {}),
   };
 }
 
@@ -27,6 +31,7 @@ export function configFiles(config: EnvoyConfigObjects): Record<string, string> 
     [envoyFiles.bootstrap]: toYaml(config.bootstrap),
     [envoyFiles.listeners]: toYaml(config.listeners),
     [envoyFiles.clusters]: toYaml(config.clusters),
+    ...(config.edgeCertificate ? { [envoyFiles.edgeCertificateSds]: toYaml(config.edgeCertificate) } : {}),
   };
 }
 

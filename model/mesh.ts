@@ -5,12 +5,14 @@
 import type {
   ClusterConfig,
   DiscoveryConfig,
+  EdgeConfig,
   IntentionConfig,
   MeshConfig,
   ObservabilityConfig,
   Platform,
   Protocol,
   RateLimit,
+  RetryPolicyConfig,
   SecurityConfig,
   ServiceConfig,
   SidecarConfig,
@@ -50,6 +52,8 @@ export interface MeshCluster {
     /** What other clusters dial to reach this cluster's gateway. */
     readonly wanAddress: string;
     readonly replicas: number;
+    /** Connect timeout to other clusters' gateways. */
+    readonly remoteConnectTimeoutSeconds: number;
   };
   /** Consul DNS servers (port 8600), which Envoy resolves upstreams through. */
   readonly consulDnsAddresses: readonly string[];
@@ -78,6 +82,29 @@ export interface MeshService {
   readonly deployment: string;
   /** Kubernetes: the namespace of the service's workload (a team's own, or the mesh's for a mesh-run image). */
   readonly kubernetesNamespace?: string;
+  /** Retries and route timeout its callers apply. */
+  readonly calls: CallPolicy;
+  /** Set on edge services only. */
+  readonly edge?: MeshEdge;
+}
+
+/** How callers' routes treat calls to a service: the mesh defaults with the service's overrides applied. */
+export interface CallPolicy {
+  readonly retries: RetryPolicyConfig;
+  /** Whole-request route timeout; 0 means none (gRPC streams by default). */
+  readonly requestTimeoutSeconds: number;
+}
+
+/** An edge service's public listener, with defaults resolved. */
+export interface MeshEdge {
+  readonly port: number;
+  readonly dnsNames: readonly string[];
+  /** User-supplied server certificate; without it the mesh CA's leaf (with `dnsNames`) is served. */
+  readonly certificate?: { readonly kubernetesSecret?: string; readonly dockerHostPath?: string };
+  readonly allowedClientCidrs: readonly string[];
+  readonly rateLimit: RateLimit;
+  readonly hostPort: number;
+  readonly serviceType: EdgeConfig["serviceType"];
 }
 
 export interface MeshIntention {
@@ -163,6 +190,7 @@ function resolveCluster(cluster: ClusterConfig, index: number): MeshCluster {
         port: cluster.gateway.port,
         wanAddress: cluster.gateway.wanAddress ?? dockerWanAddress(index),
         replicas: cluster.gateway.replicas,
+        remoteConnectTimeoutSeconds: cluster.gateway.remoteConnectTimeoutSeconds,
       },
       consulDnsAddresses: consulServerAddresses,
     };
@@ -188,6 +216,7 @@ function resolveCluster(cluster: ClusterConfig, index: number): MeshCluster {
       // Validation requires wanAddress on Kubernetes when there is more than one cluster.
       wanAddress: cluster.gateway.wanAddress ?? `mesh-gateway.${k8s.namespace}.svc`,
       replicas: cluster.gateway.replicas,
+      remoteConnectTimeoutSeconds: cluster.gateway.remoteConnectTimeoutSeconds,
     },
     consulDnsAddresses: [k8s.consulDnsIP],
   };
@@ -210,6 +239,39 @@ function resolveService(service: ServiceConfig, defaults: TrafficDefaults): Mesh
     upstreams: [...service.upstreams].sort((a, b) => compareStrings(a.service, b.service)),
     deployment: service.deployment ?? service.name,
     ...(service.kubernetesNamespace ? { kubernetesNamespace: service.kubernetesNamespace } : {}),
+    calls: callPolicy(service, defaults),
+    ...(service.edge ? { edge: resolveEdge(service.edge, service.rateLimit ?? defaults.rateLimit) } : {}),
+  };
+}
+
+/**
+ * gRPC calls are often long-lived streams, which a whole-request timeout cuts once the client has finished
+ * sending (Envoy's FAQ, "How do I configure timeouts?"), so they get none unless the service sets one.
+ */
+function callPolicy(service: ServiceConfig, defaults: TrafficDefaults): CallPolicy {
+  const own = service.traffic;
+  const retries = own?.retries ?? {};
+  const perTry = retries.perTryTimeoutSeconds ?? defaults.retries.perTryTimeoutSeconds;
+  return {
+    retries: {
+      attempts: retries.attempts ?? defaults.retries.attempts,
+      retryOn: [...(retries.retryOn ?? defaults.retries.retryOn)],
+      ...(perTry !== undefined ? { perTryTimeoutSeconds: perTry } : {}),
+    },
+    requestTimeoutSeconds:
+      own?.requestTimeoutSeconds ?? (service.protocol === "grpc" ? 0 : defaults.requestTimeoutSeconds),
+  };
+}
+
+function resolveEdge(edge: EdgeConfig, serviceRateLimit: RateLimit): MeshEdge {
+  return {
+    port: edge.port,
+    dnsNames: [...edge.dnsNames].sort(compareStrings),
+    ...(edge.certificate ? { certificate: { ...edge.certificate } } : {}),
+    allowedClientCidrs: [...edge.allowedClientCidrs],
+    rateLimit: edge.rateLimit ?? serviceRateLimit,
+    hostPort: edge.hostPort ?? edge.port,
+    serviceType: edge.serviceType,
   };
 }
 

@@ -54,12 +54,16 @@ export const envoyNames = {
   inboundListener: "inbound",
   prometheusListener: "prometheus",
   healthListener: "health",
+  /** An edge service's public TLS listener. */
+  edgeListener: "edge",
   adminCluster: "self_admin",
   tracingCluster: "tracing_collector",
   /** SDS secret with the service's certificate chain and key. */
   certificateSecret: "mesh_certificate",
   /** SDS secret with the trust bundle (the root CA). */
   trustBundleSecret: "mesh_trust_bundle",
+  /** SDS secret with a user-supplied edge certificate (file references only). */
+  edgeCertificateSecret: "edge_certificate",
   upstreamCluster: (service: string): string => `upstream_${service}`,
   outboundListener: (service: string): string => `outbound_${service}`,
   gatewayListener: "mesh_gateway",
@@ -85,6 +89,12 @@ export const envoyFiles = {
   certificatePem: "cert.pem",
   privateKeyPem: "key.pem",
   trustBundlePem: "ca.pem",
+  /** SDS for a user-supplied edge certificate: it names the files below, so it is plain config beside the rest. */
+  edgeCertificateSds: "edge-certificate.yaml",
+  /** A user-supplied edge certificate, in a Kubernetes TLS Secret's key names. */
+  edgeCertificateDirectory: "/etc/envoy-edge",
+  edgeCertificatePem: "tls.crt",
+  edgeKeyPem: "tls.key",
 } as const;
 
 /** Docker network shared by all clusters' mesh gateways. */

@@ -56,13 +56,44 @@ export const outlierDetectionSchema = z.strictObject({
   maxEjectionPercent: z.number().int().min(1).max(100).default(50),
 });
 
+/** Envoy `retry_on` conditions (source/common/router/retry_state_impl.cc, parseRetryOn). */
+const retryOn = z.enum([
+  "5xx",
+  "gateway-error",
+  "reset",
+  "reset-before-request",
+  "connect-failure",
+  "retriable-4xx",
+  "refused-stream",
+]);
+
+/**
+ * The default retries only what was never sent, so any method is safe to repeat: `gateway-error`, `5xx` and `reset`
+ * also retry after a per-try timeout or a reset mid-request (retry_state_impl.cc, wouldRetryFromReset).
+ */
+export const SAFE_RETRY_ON = ["connect-failure", "refused-stream", "reset-before-request"] as const;
+
 export const retrySchema = z.strictObject({
   attempts: z.number().int().min(0).max(10).default(2),
-  perTryTimeoutSeconds: positive.default(2),
+  /** No per-try timeout unless set: a timed-out try is reset, counts for outlier detection and may be retried. */
+  perTryTimeoutSeconds: positive.optional(),
   retryOn: z
-    .array(z.enum(["5xx", "gateway-error", "reset", "connect-failure", "retriable-4xx", "refused-stream"]))
+    .array(retryOn)
     .min(1)
-    .default(["connect-failure", "refused-stream", "gateway-error"]),
+    .default([...SAFE_RETRY_ON]),
+});
+
+/** Per-service overrides of `defaults.retries` and the route timeout, for calls to that service. */
+export const serviceTrafficSchema = z.strictObject({
+  retries: z
+    .strictObject({
+      attempts: z.number().int().min(0).max(10).optional(),
+      perTryTimeoutSeconds: positive.optional(),
+      retryOn: z.array(retryOn).min(1).optional(),
+    })
+    .optional(),
+  /** Whole-request timeout on routes to this service; 0 turns it off. @default defaults.requestTimeoutSeconds, none for gRPC */
+  requestTimeoutSeconds: z.number().min(0).max(3600).optional(),
 });
 
 export const trafficDefaultsSchema = z.strictObject({
@@ -71,7 +102,7 @@ export const trafficDefaultsSchema = z.strictObject({
   outlierDetection: outlierDetectionSchema.prefault({}),
   /** Seed: connect_timeout 0.25 s. */
   connectTimeoutSeconds: positive.max(60).default(0.25),
-  /** Whole-request timeout on routes. */
+  /** Whole-request timeout on routes to non-streaming services; gRPC routes have none (Envoy's FAQ on streaming). */
   requestTimeoutSeconds: positive.max(3600).default(15),
   retries: retrySchema.prefault({}),
 });
@@ -165,6 +196,8 @@ export const gatewaySchema = z.strictObject({
   /** The address other clusters dial. Docker: derived from the WAN network. Kubernetes: the LoadBalancer's reserved IP or name. */
   wanAddress: z.string().min(1).optional(),
   replicas: positiveInt.default(1),
+  /** Connect timeout from this gateway to other clusters' gateways: a WAN hop (Consul's default is 5 s). */
+  remoteConnectTimeoutSeconds: positive.max(60).default(5),
 });
 
 export const dockerPlatformSchema = z.strictObject({
@@ -210,6 +243,40 @@ export const upstreamSchema = z.strictObject({
   localPort: port,
 });
 
+/** A public entry point: a TLS listener (no client certificate) on the service's sidecar, routed to its app. */
+export const edgeSchema = z.strictObject({
+  /** The public listener's port inside the workload. */
+  port: port.default(8443),
+  /**
+   * DNS names clients use. Without `certificate`, the mesh CA adds them to the service's certificate, which the edge
+   * listener serves (clients must trust the mesh root).
+   */
+  dnsNames: z.array(z.string().regex(DNS1123_SUBDOMAIN, "must be a lower-case DNS name")).default([]),
+  /** A user-supplied server certificate (`tls.crt` and `tls.key`), instead of one from the mesh CA. */
+  certificate: z
+    .strictObject({
+      /** Kubernetes: a `kubernetes.io/tls` Secret in the mesh namespace. */
+      kubernetesSecret: z.string().max(253).regex(DNS1123_SUBDOMAIN, "must be a Secret name").optional(),
+      /** Docker: a host directory holding `tls.crt` and `tls.key`, mounted read-only. */
+      dockerHostPath: z
+        .string()
+        .regex(/^\/\S*$/, "must be an absolute path")
+        .optional(),
+    })
+    .optional(),
+  /** Client source ranges the edge's RBAC admits (CIDR). @default every IPv4 client */
+  allowedClientCidrs: z
+    .array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 203.0.113.0/24"))
+    .min(1)
+    .default(["0.0.0.0/0"]),
+  /** Token bucket for edge requests, per sidecar. @default the service's rate limit */
+  rateLimit: rateLimitSchema.optional(),
+  /** Docker: publish the edge port on this 127.0.0.1 port. @default edge.port */
+  hostPort: port.optional(),
+  /** Kubernetes: the type of the `<service>-edge` Service. */
+  serviceType: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("LoadBalancer"),
+});
+
 export const serviceSchema = z.strictObject({
   name: dnsLabel,
   port,
@@ -233,6 +300,10 @@ export const serviceSchema = z.strictObject({
   /** Overrides defaults.rateLimit for this service. */
   rateLimit: rateLimitSchema.optional(),
   upstreams: z.array(upstreamSchema).default([]),
+  /** Retries and timeout for calls to this service (its callers' routes). */
+  traffic: serviceTrafficSchema.optional(),
+  /** Makes this an edge service: clients outside the mesh reach it over TLS. */
+  edge: edgeSchema.optional(),
   /** Kubernetes: the team's existing Deployment to patch the sidecar into, when no image is given. @default the service name */
   deployment: dnsLabel.optional(),
   /**
@@ -284,4 +355,6 @@ export type SidecarConfig = MeshConfig["sidecar"];
 export type ObservabilityConfig = MeshConfig["observability"];
 export type DiscoveryConfig = MeshConfig["discovery"];
 export type Protocol = ServiceConfig["protocol"];
+export type RetryPolicyConfig = z.output<typeof retrySchema>;
+export type EdgeConfig = z.output<typeof edgeSchema>;
 export type Platform = ClusterConfig["platform"];

@@ -406,6 +406,57 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
     for (const d of duplicates(service.upstreams, (u) => u.service)) {
       add(`${at}.upstreams[${d.index}].service`, `upstream "${d.value}" is listed twice`, "list each upstream once");
     }
+    if (service.edge) {
+      const edgePort = service.edge.port;
+      const clash =
+        sidecarPorts.get(edgePort) ??
+        (edgePort === service.port ? "app port" : localPorts.has(edgePort) ? "upstream local port" : undefined);
+      if (clash) {
+        add(
+          `${at}.edge.port`,
+          `port ${edgePort} is already the ${clash}`,
+          "pick a port nothing else in the workload uses",
+        );
+      }
+      if (service.protocol === "tcp") {
+        add(`${at}.edge`, "the edge speaks HTTP over TLS; a tcp service cannot have one", "remove edge, or use http");
+      }
+      const certificate = service.edge.certificate;
+      if (!certificate && service.edge.dnsNames.length === 0) {
+        add(
+          `${at}.edge.dnsNames`,
+          "the mesh CA needs the names clients use to issue the edge's certificate",
+          "list them under dnsNames, or supply edge.certificate",
+        );
+      }
+      for (const name of certificate ? service.clusters : []) {
+        const platform = config.clusters.find((c) => c.name === name)?.platform;
+        const key = platform === "kubernetes" ? "kubernetesSecret" : "dockerHostPath";
+        if (platform && certificate?.[key] === undefined) {
+          add(
+            `${at}.edge.certificate.${key}`,
+            `cluster ${name} runs on ${platform} and needs the certificate's ${platform === "kubernetes" ? "Secret" : "host directory"}`,
+            `set edge.certificate.${key}`,
+          );
+        }
+      }
+      // Every Docker instance publishes the same host port, which dockerd binds once per host.
+      const hostPort = service.edge.hostPort ?? edgePort;
+      const perDockerHost = new Map<string, number>();
+      for (const name of service.clusters) {
+        const host = config.clusters.find((c) => c.name === name && c.platform === "docker")?.docker?.host;
+        if (host !== undefined) perDockerHost.set(host, (perDockerHost.get(host) ?? 0) + service.instances);
+      }
+      for (const [host, count] of perDockerHost) {
+        if (count > 1) {
+          add(
+            `${at}.edge`,
+            `${count} instances on Docker host ${host} would each publish 127.0.0.1:${hostPort}; dockerd refuses the second ("port is already allocated")`,
+            "run one instance of an edge service per Docker host",
+          );
+        }
+      }
+    }
   });
 
   config.intentions.forEach((intention, i) => {

@@ -72,11 +72,18 @@ export function leafDnsNames(cluster: MeshCluster, service: string): string[] {
   return names;
 }
 
-/** An X.509-SVID: exactly one URI SAN, the service's SPIFFE ID in this cluster's datacenter, plus DNS names. */
+/**
+ * An X.509-SVID: exactly one URI SAN, the service's SPIFFE ID in this cluster's datacenter, plus DNS names. An edge
+ * service's leaf also carries the edge's DNS names, since its edge listener serves it to outside clients; the
+ * X509-SVID spec allows other SAN types beside the one URI SAN.
+ */
 export function leafSans(mesh: Mesh, cluster: string, service: string): SubjectAltNames {
   const c = findCluster(mesh, cluster);
+  const edge = mesh.services.find((s) => s.name === service)?.edge;
+  // Only when the edge serves this leaf: a user-supplied edge certificate carries its own names.
+  const edgeNames = edge && !edge.certificate ? edge.dnsNames : [];
   return {
-    dnsNames: leafDnsNames(c, service),
+    dnsNames: [...leafDnsNames(c, service), ...edgeNames.filter((n) => !leafDnsNames(c, service).includes(n))],
     ipAddresses: [],
     uris: [serviceSpiffeId(mesh, service, c.datacenter)],
   };

@@ -14,6 +14,7 @@ import { envoyFiles, type MeshCluster } from "../../model";
 import { dockerLabels, meshLabels, secretFilesLabel } from "../labels";
 import { dockerCpus } from "./dockerCpus";
 import { fileWriter, type WrittenDirectory, type WrittenFile } from "./dockerFileWriter";
+import { dockerEdgeCertificateVolumes, dockerEdgePorts } from "./edge";
 import {
   envoyCommand,
   envoyReadinessProbe,
@@ -69,7 +70,7 @@ function envoyContainerBase(cluster: MeshCluster, memoryMb: number, cpus: number
     restart: "unless-stopped",
     user: `${ENVOY_UID}:${ENVOY_UID}`,
     entrypoints: ["/usr/local/bin/envoy"],
-    command: envoyCommand(`${envoyFiles.directory}/${envoyFiles.bootstrap}`),
+    command: envoyCommand(`${envoyFiles.directory}/${envoyFiles.bootstrap}`, cpus),
     memory: memoryMb,
     // Unset, dockerd stores twice the memory as swap and every `up` would update it (daemon_unix.go).
     memorySwap: memoryMb,
@@ -103,6 +104,8 @@ export class DockerPlatform implements WorkloadPlatform {
         image: this.args.image(PAUSE_IMAGE),
         hostname: instance.name,
         networksAdvanced: [{ name: this.args.networkName, aliases: [service.name, instance.name] }],
+        // The namespace holder owns the network namespace, so the edge listener is published here.
+        ...(service.edge ? { ports: dockerEdgePorts(service) } : {}),
         user: PAUSE_USER,
         readOnly: true,
         restart: "unless-stopped",
@@ -184,7 +187,7 @@ export class DockerPlatform implements WorkloadPlatform {
         image: this.args.image(mesh.sidecar.image),
         ...envoyContainerBase(spec.cluster, mesh.sidecar.memoryMb, mesh.sidecar.cpus),
         networkMode,
-        volumes: files.mounts,
+        volumes: [...files.mounts, ...dockerEdgeCertificateVolumes(service)],
         healthcheck: {
           tests: envoyReadinessProbe(mesh.sidecar.adminPort),
           interval: "10s",

@@ -6,6 +6,7 @@ import { envoyFiles, type MeshCluster, type MeshService, type SidecarConfig } fr
 import { catalogSyncAnnotations, meshServiceName } from "./catalogSync";
 import { meshLabels } from "../labels";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
+import { kubernetesEdgeService, withKubernetesEdgeCertificate } from "./edge";
 import {
   envoyCommand,
   type GatewayEndpoints,
@@ -47,7 +48,11 @@ function envoyContainer(
     image: sidecar.image,
     command: ["/usr/local/bin/envoy"],
     // The pod name becomes the node id, so replicas sharing one ConfigMap stay distinguishable in stats.
-    args: [...envoyCommand(`${envoyFiles.directory}/${envoyFiles.bootstrap}`), "--service-node", "$(POD_NAME)"],
+    args: [
+      ...envoyCommand(`${envoyFiles.directory}/${envoyFiles.bootstrap}`, sidecar.cpus),
+      "--service-node",
+      "$(POD_NAME)",
+    ],
     env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
     ports: [listenerPort, ...ports].map((containerPort) => ({ containerPort })),
     volumeMounts: [
@@ -129,16 +134,19 @@ export class KubernetesPlatform implements WorkloadPlatform {
       },
       opts,
     );
-    const envoy = envoyContainer(
-      mesh.sidecar,
-      mesh.sidecar.proxyPort,
-      [mesh.sidecar.healthPort, mesh.sidecar.metricsPort],
-      true,
-      sidecarReadiness(service, mesh.sidecar.healthPort),
+    const { envoy, volumes } = withKubernetesEdgeCertificate(
+      service,
+      envoyContainer(
+        mesh.sidecar,
+        mesh.sidecar.proxyPort,
+        [mesh.sidecar.healthPort, mesh.sidecar.metricsPort],
+        true,
+        sidecarReadiness(service, mesh.sidecar.healthPort),
+      ),
+      envoyVolumes(configMap.metadata.name, secret.metadata.name),
     );
     // fsGroup gives the Secret files to Envoy's group; without it they stay root:root 0440 and Envoy gets EACCES.
     const fileGroup = { fsGroup: ENVOY_GID };
-    const volumes = envoyVolumes(configMap.metadata.name, secret.metadata.name);
     const selector = { "app.kubernetes.io/name": service.name };
     const dependsOn = [configMap, secret];
     if (service.image) {
@@ -217,6 +225,7 @@ export class KubernetesPlatform implements WorkloadPlatform {
       },
       opts,
     );
+    kubernetesEdgeService(`${name}-edge`, service, cluster.name, namespace, opts);
     return {
       // Pod IPs, known only at run time: catalog sync registers them.
       addresses: {},

@@ -4,6 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Mesh, MeshCluster, MeshService, ServiceInstance } from "../../model";
+import { envoyConcurrency } from "../../envoy/concurrency";
 
 export interface SidecarSpec {
   readonly mesh: Mesh;
@@ -54,10 +55,19 @@ export interface WorkloadPlatform {
   deployGateway(name: string, spec: GatewaySpec, parent: pulumi.Resource): GatewayEndpoints;
 }
 
-/** Envoy's command line, the same on both platforms. */
-export function envoyCommand(configPath: string): string[] {
+/** Envoy's command line, the same on both platforms; worker threads follow the container's CPU limit. */
+export function envoyCommand(configPath: string, cpus: number): string[] {
   // Reject fields our protos don't know rather than ignoring them: a typo in a generated file fails loudly.
-  return ["-c", configPath, "--reject-unknown-dynamic-fields", "--log-format-escaped", "--drain-time-s", "20"];
+  return [
+    "-c",
+    configPath,
+    "--reject-unknown-dynamic-fields",
+    "--log-format-escaped",
+    "--drain-time-s",
+    "20",
+    "--concurrency",
+    String(envoyConcurrency(cpus)),
+  ];
 }
 
 /** Envoy's readiness, checked with bash's /dev/tcp because the Envoy image ships no HTTP client. */

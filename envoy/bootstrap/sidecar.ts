@@ -22,6 +22,10 @@ export function sidecarBootstrap(mesh: Mesh, instance: ServiceInstance): Bootstr
     fileDynamicResources(),
     staticClusters(clusters),
     overloadManager(mesh.sidecar.memoryMb),
-    layeredRuntime({ [envoyNames.inboundListener]: INBOUND_CONNECTION_LIMIT }),
+    // The edge faces clients outside the mesh: it gets the same per-listener connection cap as the inbound.
+    layeredRuntime({
+      [envoyNames.inboundListener]: INBOUND_CONNECTION_LIMIT,
+      ...(service.edge ? { [envoyNames.edgeListener]: INBOUND_CONNECTION_LIMIT } : {}),
+    }),
   );
 }

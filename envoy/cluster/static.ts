@@ -2,7 +2,8 @@
 import { findService, type Mesh, type ServiceInstance } from "../../model/mesh";
 import { envoyNames } from "../../model/names";
 import { buildCluster } from "../builders";
-import type { Configurer } from "../configurer";
+import { configureIf, type Configurer } from "../configurer";
+import { duration } from "../common/duration";
 import type { Cluster } from "../types";
 import { LOOPBACK, socketAddress } from "../common/address";
 import { discovery } from "./basics";
@@ -18,6 +19,24 @@ function singleEndpoint(host: string, port: number): Configurer<Cluster> {
   };
 }
 
+/**
+ * Active TCP health checking of the app, which the health listener's health_check filter reads for TCP services
+ * (listener/health.ts). Intervals follow Consul's check interval, so a down app shows within one Consul check.
+ */
+export function appTcpHealthCheck(intervalSeconds: number, timeoutSeconds: number): Configurer<Cluster> {
+  return (cluster) => {
+    cluster.health_checks = [
+      {
+        timeout: duration(timeoutSeconds),
+        interval: duration(intervalSeconds),
+        unhealthy_threshold: 1,
+        healthy_threshold: 1,
+        tcp_health_check: {},
+      },
+    ];
+  };
+}
+
 /** The app, in the same network namespace. */
 export function localAppCluster(mesh: Mesh, instance: ServiceInstance): Cluster {
   const service = findService(mesh, instance.service);
@@ -26,8 +45,13 @@ export function localAppCluster(mesh: Mesh, instance: ServiceInstance): Cluster 
     discovery("STATIC", mesh.defaults.connectTimeoutSeconds),
     http2(service.protocol),
     singleEndpoint(LOOPBACK, service.port),
+    configureIf(service.protocol === "tcp", appTcpHealthCheck(APP_HEALTH_INTERVAL_SECONDS, APP_HEALTH_TIMEOUT_SECONDS)),
   );
 }
+
+/** Loopback checks are cheap; a short interval keeps the health answer current between Consul's checks. */
+export const APP_HEALTH_INTERVAL_SECONDS = 5;
+export const APP_HEALTH_TIMEOUT_SECONDS = 1;
 
 /** Admin on loopback, for the prometheus listener's one route. */
 export function adminCluster(mesh: Mesh): Cluster {

@@ -14,6 +14,14 @@ export function certificateSecretConfig(): SdsSecretConfig {
   };
 }
 
+/** The user-supplied edge certificate's SDS file sits in the config directory: it holds no key, only paths. */
+export function edgeCertificateSecretConfig(): SdsSecretConfig {
+  return {
+    name: envoyNames.edgeCertificateSecret,
+    sds_config: pathConfigSource(envoyFiles.directory, envoyFiles.edgeCertificateSds),
+  };
+}
+
 export function trustBundleSecretConfig(): SdsSecretConfig {
   return {
     name: envoyNames.trustBundleSecret,

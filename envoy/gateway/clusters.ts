@@ -12,10 +12,17 @@ import { consulDns, dnsRefresh } from "../cluster/dns";
 import { loadAssignment } from "../cluster/loadAssignment";
 import { localRoutes, remoteRoutes } from "./routes";
 
-function dnsCluster(mesh: Mesh, name: string, host: string, port: number, ...extra: Configurer<Cluster>[]): Cluster {
+function dnsCluster(
+  mesh: Mesh,
+  name: string,
+  connectTimeoutSeconds: number,
+  host: string,
+  port: number,
+  ...extra: Configurer<Cluster>[]
+): Cluster {
   return buildCluster(
     name,
-    discovery("STRICT_DNS", mesh.defaults.connectTimeoutSeconds),
+    discovery("STRICT_DNS", connectTimeoutSeconds),
     dnsRefresh(),
     circuitBreakers(mesh.defaults.circuitBreaker),
     outlierDetection(mesh.defaults.outlierDetection),
@@ -31,6 +38,7 @@ export function gatewayClusters(mesh: Mesh, cluster: string): Cluster[] {
     dnsCluster(
       mesh,
       envoyNames.gatewayLocalCluster(r.service),
+      mesh.defaults.connectTimeoutSeconds,
       consulDnsName(r.service, own.datacenter),
       mesh.sidecar.proxyPort,
       consulDns(own),
@@ -38,7 +46,14 @@ export function gatewayClusters(mesh: Mesh, cluster: string): Cluster[] {
   );
   const remote = remoteRoutes(mesh, cluster).map((r) => {
     const peer = findCluster(mesh, r.cluster);
-    return dnsCluster(mesh, envoyNames.gatewayRemoteCluster(r.cluster), peer.gateway.wanAddress, peer.gateway.port);
+    // A WAN hop: the local 0.25 s connect timeout would fail a healthy peer across regions (Consul: 5 s).
+    return dnsCluster(
+      mesh,
+      envoyNames.gatewayRemoteCluster(r.cluster),
+      own.gateway.remoteConnectTimeoutSeconds,
+      peer.gateway.wanAddress,
+      peer.gateway.port,
+    );
   });
   return [...local, ...remote];
 }

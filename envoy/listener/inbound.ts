@@ -2,11 +2,14 @@
 import { allowedSourceSpiffeIds, findService, type Mesh, type ServiceInstance } from "../../model/mesh";
 import { envoyNames } from "../../model/names";
 import { buildFilterChain, buildHttpConnectionManager, buildListener } from "../builders";
-import { duration } from "../common/duration";
 import { ANY_ADDRESS } from "../common/address";
 import type { Listener } from "../types";
 import { downstreamTls } from "./tls";
-import { localRateLimit } from "./rateLimit";
+import { connectionRateLimit, localRateLimit } from "./rateLimit";
+import { routeTimeout } from "./outbound";
+import { forwardCallerIdentity } from "./clientCert";
+import { websocketUpgrades } from "./upgrades";
+import { configureIf } from "../configurer";
 import { httpRbac, networkRbac } from "./rbac";
 import { routeToCluster, router } from "./router";
 import { httpHardening } from "./hardening";
@@ -25,6 +28,8 @@ export function inboundListener(mesh: Mesh, instance: ServiceInstance): Listener
       ? buildFilterChain(
           name,
           downstreamTls({ alpnProtocols: [] }),
+          // Connections, not requests, are what a TCP service can be flooded with.
+          connectionRateLimit(`${name}_ratelimit`, service.rateLimit),
           networkRbac(`${name}_rbac`, allowed),
           tcpProxy(name, local),
         )
@@ -35,11 +40,13 @@ export function inboundListener(mesh: Mesh, instance: ServiceInstance): Listener
             buildHttpConnectionManager(
               name,
               httpHardening(),
+              forwardCallerIdentity(),
+              configureIf(service.protocol === "http", websocketUpgrades()),
               tracing(mesh, service.name),
               // Order matters and the builder enforces it: rate limit, then RBAC, then the router.
               localRateLimit(`${name}_ratelimit`, service.rateLimit),
               httpRbac(allowed),
-              router(name, [routeToCluster(local, { timeout: duration(mesh.defaults.requestTimeoutSeconds) })]),
+              router(name, [routeToCluster(local, { timeout: routeTimeout(service.calls) })]),
             ),
           ),
         );

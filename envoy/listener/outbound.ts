@@ -1,7 +1,7 @@
 /** One loopback listener per upstream: the app dials 127.0.0.1:<localPort> and the sidecar does the rest. */
 import { findService, type Mesh, type MeshUpstream, type ServiceInstance } from "../../model/mesh";
 import { envoyNames } from "../../model/names";
-import type { TrafficDefaults } from "../../model/schema";
+import type { CallPolicy } from "../../model/mesh";
 import { buildFilterChain, buildHttpConnectionManager, buildListener } from "../builders";
 import { duration } from "../common/duration";
 import { LOOPBACK } from "../common/address";
@@ -11,13 +11,29 @@ import { loopbackHttpOptions } from "./hardening";
 import { tracing } from "./tracing";
 import { httpConnectionManager, tcpProxy } from "./filters";
 import { filterChains } from "./listenerOptions";
+import { configureIf } from "../configurer";
+import { websocketUpgrades } from "./upgrades";
 
-export function retryPolicy(defaults: TrafficDefaults): RetryPolicy {
+/**
+ * Retries for calls to one service. The default `retry_on` (connect-failure, refused-stream, reset-before-request)
+ * retries only tries whose request never left: source/common/router/retry_state_impl.cc, wouldRetryFromReset,
+ * returns a retry for reset-before-request only while `!upstream_request_started`, whereas `reset`, `5xx` and
+ * `gateway-error` retry any reset, including the LocalReset that router.cc's onPerTryTimeoutCommon raises after a
+ * per-try timeout (which it also reports to outlier detection as LocalOriginTimeout). So there is no per-try timeout
+ * unless the service sets one.
+ */
+export function retryPolicy(calls: CallPolicy): RetryPolicy {
+  const { retries } = calls;
   return {
-    retry_on: defaults.retries.retryOn.join(","),
-    num_retries: defaults.retries.attempts,
-    per_try_timeout: duration(defaults.retries.perTryTimeoutSeconds),
+    retry_on: retries.retryOn.join(","),
+    num_retries: retries.attempts,
+    ...(retries.perTryTimeoutSeconds !== undefined ? { per_try_timeout: duration(retries.perTryTimeoutSeconds) } : {}),
   };
+}
+
+/** The route timeout for calls to a service: its own, the default, or "0s" (none: gRPC streams by default). */
+export function routeTimeout(calls: CallPolicy): string {
+  return duration(calls.requestTimeoutSeconds);
 }
 
 export function outboundListener(mesh: Mesh, instance: ServiceInstance, upstream: MeshUpstream): Listener {
@@ -34,11 +50,12 @@ export function outboundListener(mesh: Mesh, instance: ServiceInstance, upstream
             buildHttpConnectionManager(
               name,
               loopbackHttpOptions(),
+              configureIf(target.protocol === "http", websocketUpgrades()),
               tracing(mesh, instance.service),
               router(name, [
                 routeToCluster(cluster, {
-                  timeout: duration(mesh.defaults.requestTimeoutSeconds),
-                  retryPolicy: retryPolicy(mesh.defaults),
+                  timeout: routeTimeout(target.calls),
+                  retryPolicy: retryPolicy(target.calls),
                 }),
               ]),
             ),

@@ -63,4 +63,11 @@ export interface Cluster extends Any {
   dns_failure_refresh_rate?: { base_interval: Duration; max_interval: Duration };
   respect_dns_ttl?: boolean;
   per_connection_buffer_limit_bytes?: number;
+  health_checks?: Array<{
+    timeout: Duration;
+    interval: Duration;
+    unhealthy_threshold: number;
+    healthy_threshold: number;
+    tcp_health_check: Record<string, never>;
+  }>;
 }

@@ -6,18 +6,24 @@ export interface Principal {
   authenticated: { principal_name: StringMatcher };
 }
 
-export interface RbacPolicy {
+/** The TCP peer's address, never a header: `direct_remote_ip`. */
+export interface AddressPrincipal {
+  direct_remote_ip: { address_prefix: string; prefix_len: number };
+}
+
+export interface RbacPolicy<P = Principal> {
   permissions: Array<{ any: true }>;
-  principals: Principal[];
+  principals: P[];
 }
 
-export interface RbacRules {
+/** Mesh RBAC matches SPIFFE IDs; the edge's matches client addresses (`AddressPrincipal`). */
+export interface RbacRules<P = Principal> {
   action: "ALLOW" | "DENY";
-  policies: Record<string, RbacPolicy>;
+  policies: Record<string, RbacPolicy<P>>;
 }
 
-export interface HttpRbac extends Any {
-  rules: RbacRules;
+export interface HttpRbac<P = Principal> extends Any {
+  rules: RbacRules<P>;
 }
 
 export interface NetworkRbac extends Any {
@@ -32,10 +38,23 @@ export interface LocalRateLimit extends Any {
   filter_enforced: RuntimeFractionalPercent;
 }
 
+export interface NetworkLocalRateLimit extends Any {
+  stat_prefix: string;
+  token_bucket: { max_tokens: number; tokens_per_fill: number; fill_interval: Duration };
+  runtime_enabled: { default_value: boolean; runtime_key: string };
+}
+
+export interface HealthCheckFilter extends Any {
+  pass_through_mode: boolean;
+  headers: Array<{ name: string; string_match: { exact: string } }>;
+  cluster_min_healthy_percentages: Record<string, { value: number }>;
+}
+
 export interface RetryPolicy {
   retry_on: string;
   num_retries: number;
-  per_try_timeout: Duration;
+  /** Unset unless configured: a per-try timeout resets the try and counts for outlier detection. */
+  per_try_timeout?: Duration;
 }
 
 export interface Route {
@@ -46,6 +65,8 @@ export interface Route {
 
 export interface RouteConfiguration {
   name: string;
+  /** False on every inline route config: see router.ts for why reload order needs it. */
+  validate_clusters?: boolean;
   virtual_hosts: Array<{ name: string; domains: string[]; routes: Route[] }>;
 }
 
@@ -72,6 +93,9 @@ export interface HttpConnectionManager extends Any {
   merge_slashes?: boolean;
   path_with_escaped_slashes_action?: "UNESCAPE_AND_REDIRECT";
   tracing?: { provider: TypedExtensionConfig };
+  upgrade_configs?: Array<{ upgrade_type: string }>;
+  forward_client_cert_details?: "SANITIZE" | "SANITIZE_SET";
+  set_current_client_cert_details?: { uri: boolean };
 }
 
 export interface TcpProxy extends Any {
@@ -82,7 +106,7 @@ export interface TcpProxy extends Any {
 
 export interface NetworkFilter {
   name: string;
-  typed_config: HttpConnectionManager | TcpProxy | NetworkRbac;
+  typed_config: HttpConnectionManager | TcpProxy | NetworkRbac | NetworkLocalRateLimit;
 }
 
 export interface FilterChain {

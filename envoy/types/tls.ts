@@ -31,6 +31,23 @@ export interface DownstreamTlsContext extends Any {
   require_client_certificate: boolean;
 }
 
+/** A certificate and key read from files, reloaded when their directory is swapped (Kubernetes Secret volumes). */
+export interface FileTlsCertificate {
+  certificate_chain: { filename: string };
+  private_key: { filename: string };
+  watched_directory: { path: string };
+}
+
+/** The edge's server-only TLS: no client certificate, so no validation context. */
+export interface EdgeTlsContext extends Any {
+  common_tls_context: {
+    tls_params: CommonTlsContext["tls_params"];
+    tls_certificate_sds_secret_configs: SdsSecretConfig[];
+    alpn_protocols: string[];
+  };
+  require_client_certificate: false;
+}
+
 export interface UpstreamTlsContext extends Any {
   common_tls_context: CommonTlsContext;
   sni: string;
@@ -38,12 +55,13 @@ export interface UpstreamTlsContext extends Any {
 
 export interface TransportSocket {
   name: string;
-  typed_config: DownstreamTlsContext | UpstreamTlsContext;
+  typed_config: DownstreamTlsContext | UpstreamTlsContext | EdgeTlsContext;
 }
 
 /** An SDS resource in a file: `{resources: [Secret]}`. */
 export interface Secret extends Any {
   name: string;
-  tls_certificate?: { certificate_chain: { inline_string: string }; private_key: { filename: string } };
+  tls_certificate?:
+    { certificate_chain: { inline_string: string }; private_key: { filename: string } } | FileTlsCertificate;
   validation_context?: { trusted_ca: { inline_string: string } };
 }

@@ -2,6 +2,7 @@
 import type { Policies } from "@pulumi/policy";
 import { adminLoopback } from "./envoy/adminLoopback";
 import { mtlsRequired } from "./envoy/mtlsRequired";
+import { edgeOnly } from "./envoy/edgeOnly";
 import { rateLimitsSet } from "./envoy/rateLimitsSet";
 import { rbacDefaultDeny } from "./envoy/rbacDefaultDeny";
 import { rbacMatchesIntentions } from "./envoy/rbacMatchesIntentions";
@@ -20,6 +21,7 @@ import { noPlaintextSecrets } from "./secrets/noPlaintextSecrets";
 
 export * from "./envoy/adminLoopback";
 export * from "./envoy/mtlsRequired";
+export * from "./envoy/edgeOnly";
 export * from "./envoy/rateLimitsSet";
 export * from "./envoy/rbacDefaultDeny";
 export * from "./envoy/rbacMatchesIntentions";
@@ -38,6 +40,7 @@ export * from "./secrets/noPlaintextSecrets";
 
 export const allPolicies: Policies = [
   mtlsRequired,
+  edgeOnly,
   rbacDefaultDeny,
   rbacMatchesIntentions,
   rateLimitsSet,

@@ -162,12 +162,12 @@ describe("consul/registration", () => {
     });
   });
 
-  it("checks go through the sidecar's health listener: HTTP path for HTTP services, a connect for TCP ones", () => {
+  it("checks go through the sidecar's health listener over HTTP, TCP services included (Envoy answers from the app's health)", () => {
     const prod = loadMesh("prod");
     const recorder = registrations(prod, clusterOf(prod, "east")).find((r) => r.name === "session-recorder")!;
-    assert.deepEqual(recorder.health, { kind: "tcp", port: 15021 });
-    assert.equal((checkFor(recorder, "10.0.0.7") as { tcp: string }).tcp, "10.0.0.7:15021");
-    assert.equal(recorder.check.name, "session-recorder TCP health");
+    assert.deepEqual(recorder.health, { kind: "http", port: 15021, path: "/health" });
+    assert.equal((checkFor(recorder, "10.0.0.7") as { http: string }).http, "http://10.0.0.7:15021/health");
+    assert.equal(recorder.check.name, "session-recorder HTTP health");
   });
 
   it("prod: one registration per Kubernetes Service", () => {

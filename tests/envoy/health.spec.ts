@@ -37,11 +37,15 @@ describe("envoy: the health listener", () => {
     assert.doesNotMatch(text, /"path":"\/health"/);
   });
 
-  it("proxies a TCP connect for TCP services, so a TCP check sees the app", () => {
+  it("answers TCP services' health path from the app's active health check (a TCP connect would reach only Envoy)", () => {
     const listener = healthListener(findService(prod, "session-recorder"), prod.sidecar.healthPort);
     const [filter] = onlyChain(listener).filters;
-    assert.equal(filter!.name, "envoy.filters.network.tcp_proxy");
-    assert.equal(filter!.typed_config.cluster, "local_app");
+    assert.equal(filter!.name, "envoy.filters.network.http_connection_manager");
+    const httpFilters = (filter!.typed_config as { http_filters: Array<{ name: string }> }).http_filters;
+    assert.deepEqual(
+      httpFilters.map((f) => f.name),
+      ["envoy.filters.http.health_check", "envoy.filters.http.router"],
+    );
   });
 
   it("is plain text: mesh identities and RBAC stay on the mTLS listener", () => {

@@ -114,21 +114,21 @@ describe("envoy sidecar", () => {
     }
   });
 
-  it("a TCP service gets network rbac then tcp_proxy to local_app, with mTLS", () => {
+  it("a TCP service gets a connection rate limit, network rbac, then tcp_proxy to local_app, with mTLS", () => {
     const prod = stackMesh("prod");
     const l = listener(prod, instance(prod, "session-recorder"), "inbound");
     const filters = l.filter_chains[0]!.filters;
     assert.deepEqual(
       filters.map((f) => f.name),
-      ["envoy.filters.network.rbac", "envoy.filters.network.tcp_proxy"],
+      ["envoy.filters.network.local_ratelimit", "envoy.filters.network.rbac", "envoy.filters.network.tcp_proxy"],
     );
     assert.deepEqual(
-      (filters[0]!.typed_config as NetworkRbac).rules.policies.allowed_sources?.principals.map(
+      (filters[1]!.typed_config as NetworkRbac).rules.policies.allowed_sources?.principals.map(
         (p) => p.authenticated.principal_name.exact,
       ),
       allowedSourceSpiffeIds(prod, "session-recorder"),
     );
-    assert.equal((filters[1]!.typed_config as { cluster: string }).cluster, "local_app");
+    assert.equal((filters[2]!.typed_config as { cluster: string }).cluster, "local_app");
     assert.ok(l.filter_chains[0]!.transport_socket);
   });
 
@@ -209,10 +209,10 @@ describe("envoy sidecar", () => {
     assert.equal(l.address.socket_address.address, "127.0.0.1");
     assert.equal(l.address.socket_address.port_value, 9102);
     const route = hcmOf(l).route_config!.virtual_hosts[0]!.routes[0]!.route!;
+    // Only what was never sent is retried, and no per-try timeout (tests/envoy/dataplane.spec.ts, item 2).
     assert.deepEqual(route.retry_policy, {
-      retry_on: "connect-failure,refused-stream,gateway-error",
+      retry_on: "connect-failure,refused-stream,reset-before-request",
       num_retries: 2,
-      per_try_timeout: "2s",
     });
     assert.equal(hcmOf(l).route_config!.virtual_hosts[0]!.routes[0]!.route!.timeout, "15s");
   });

@@ -361,11 +361,23 @@ describe("mesh: the prod stack on Kubernetes", function () {
     const lbName = (lb: RecordedResource) => (lb.inputs.metadata as { name: string }).name;
     for (const lb of lbs.filter((l) => lbName(l) === "consul-server-peering")) assert.deepEqual(lbPorts(lb), [8503]);
     for (const lb of lbs.filter((l) => lbName(l) === "consul-server-api")) assert.deepEqual(lbPorts(lb), [8501]);
-    // Nothing else is published: gateways, peering and the API are the only LoadBalancers.
+    // Nothing else is published: gateways, peering, the API and the edge services' `<service>-edge` are the only
+    // LoadBalancers.
     const all = stack.recorder
       .ofType("kubernetes:core/v1:Service")
       .filter((s) => (s.inputs.spec as { type?: string }).type === "LoadBalancer");
-    assert.equal(all.length, 3 * mesh.clusters.length);
+    const edges = mesh.services
+      .filter((s) => s.edge?.serviceType === "LoadBalancer")
+      .reduce((n, s) => n + s.clusters.length, 0);
+    assert.equal(edges, 2, "api-gateway's edge in east and west");
+    assert.equal(all.length, 3 * mesh.clusters.length + edges);
+    assert.deepEqual(
+      all
+        .map((s) => (s.inputs.metadata as { name: string }).name)
+        .filter((n) => n.endsWith("-edge"))
+        .sort(),
+      ["api-gateway-edge", "api-gateway-edge"],
+    );
   });
 
   it("gives each cluster its own explicit Kubernetes provider and context", () => {

@@ -147,8 +147,16 @@ describe("pki (pure)", () => {
     });
 
     it("gives a Docker leaf one SPIFFE ID and its Consul DNS names", () => {
+      assert.deepEqual(leafSans(dev, "east", "blockchain-core"), {
+        dnsNames: ["blockchain-core", "blockchain-core.service.east.consul"],
+        ipAddresses: [],
+        uris: ["spiffe://lucid.mesh/ns/lucid/dc/east/svc/blockchain-core"],
+      });
+    });
+
+    it("adds an edge service's DNS names, which its edge listener serves to outside clients", () => {
       assert.deepEqual(leafSans(dev, "east", "api-gateway"), {
-        dnsNames: ["api-gateway", "api-gateway.service.east.consul"],
+        dnsNames: ["api-gateway", "api-gateway.service.east.consul", "api.lucid.localhost"],
         ipAddresses: [],
         uris: ["spiffe://lucid.mesh/ns/lucid/dc/east/svc/api-gateway"],
       });
