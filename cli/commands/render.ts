@@ -107,8 +107,9 @@ export const renderCommand: Command = {
         onProgress: progressReporter(io),
       });
     } catch (error) {
+      // Not bad input, but still no render: one line and exit 2 (exit 1 means "rendered, and the deploy would fail").
       io.err(internalError(error));
-      return 1;
+      return 2;
     }
     if (result.error !== undefined) io.err(`${result.error}\n`);
     if (flags.format === "json") io.out(jsonDocument(result));

@@ -27,6 +27,7 @@ import {
 import { checkEnvoySets, checkKubernetesObjects } from "./checks";
 import { planFromResources, planJsonPieces } from "./plan";
 import {
+  checkPolicyTrustDomain,
   defaultPolicyConfigFile,
   hasMandatory,
   loadPolicyConfig,
@@ -50,7 +51,14 @@ import type {
   RenderSummary,
   RenderTimings,
 } from "./types";
-import { commitOutputDir, discardOutputDir, OutputDirError, prepareOutputDir, writeFiles } from "./write";
+import {
+  checkOutputDir,
+  commitOutputDir,
+  discardOutputDir,
+  OutputDirError,
+  prepareOutputDir,
+  writeFiles,
+} from "./write";
 
 export * from "./types";
 export { planFromRecorder, planFromResources, planJson, planJsonPieces, parsePlan, PlanError } from "./plan";
@@ -74,6 +82,19 @@ export interface RenderOptions {
   readonly onProgress?: ProgressFn;
 }
 
+/** The program failed under simulation: a config value validation let through, or a bug. Names the resource. */
+export class SimulationError extends Error {
+  constructor(cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `the program failed while declaring the stack's resources: ${reason.replace(/\s+$/, "")}. ` +
+        "Fix: check the config values this resource is built from; if they look right, report it with the output of LUCID_MESH_DEBUG=1",
+    );
+    this.name = "SimulationError";
+    this.cause = cause;
+  }
+}
+
 /** Errors that mean bad input: exit 2 with their message alone. */
 export function isInputError(error: unknown): error is Error {
   return (
@@ -81,8 +102,33 @@ export function isInputError(error: unknown): error is Error {
     error instanceof MeshConfigError ||
     error instanceof PolicyConfigError ||
     error instanceof OutputDirError ||
+    error instanceof SimulationError ||
     error instanceof pulumi.RunError
   );
+}
+
+/** Once a simulation has failed, its program's remaining rejections are echoes of that failure: not crashes. */
+let ignoreEchoes = false;
+const ignoreEcho = (): void => {};
+
+/**
+ * Runs the simulation and turns any failure inside it into a SimulationError, including a rejection the program
+ * leaves unhandled (a failed resource registration surfaces that way from inside the SDK), which would otherwise
+ * end the process with a stack trace.
+ */
+async function simulateSafely<T>(run: () => Promise<T>): Promise<T> {
+  let onStray: (reason: unknown) => void = () => {};
+  const stray = new Promise<never>((_, reject) => (onStray = reject));
+  process.on("unhandledRejection", onStray);
+  try {
+    return await Promise.race([run(), stray]);
+  } catch (error) {
+    if (!ignoreEchoes) process.on("unhandledRejection", ignoreEcho);
+    ignoreEchoes = true;
+    throw error instanceof SimulationError ? error : new SimulationError(error);
+  } finally {
+    process.off("unhandledRejection", onStray);
+  }
 }
 
 function emptySummary(stack: string): RenderSummary {
@@ -182,23 +228,20 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
     mesh = parseMeshConfig(meshConfigValue(readStackFile(opts.projectDir, opts.stack, opts.configFile)));
     policyConfigFile = opts.policyConfigFile ?? defaultPolicyConfigFile(opts.projectDir, mesh.environment);
     policyConfig = loadPolicyConfig(policyConfigFile);
+    checkPolicyTrustDomain(policyConfig, displayPath(opts.projectDir, policyConfigFile), mesh.trustDomain);
+    // Checked again before the swap; here so a wrong --out fails before any work is done.
+    checkOutputDir(opts.outDir);
   } catch (error) {
     if (isInputError(error)) return fail(error);
     throw error;
   }
 
-  let tempDir: string;
-  try {
-    tempDir = prepareOutputDir(opts.outDir);
-  } catch (error) {
-    if (isInputError(error)) return fail(error);
-    throw error;
-  }
-
+  // Created just before the (synchronous) writes and removed on every path out of them.
+  let tempDir: string | undefined;
   try {
     let t = performance.now();
     progress(0, 1, "simulate");
-    const simulated = await simulateStack(opts.projectDir, opts.stack, opts.configFile);
+    const simulated = await simulateSafely(() => simulateStack(opts.projectDir, opts.stack, opts.configFile));
     const { recorder, outputs, stackFile } = simulated;
     const resources = recorder.resources;
     timings.simulate = Math.round(performance.now() - t);
@@ -245,6 +288,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
       drift: { secondUp: changes },
     });
     progress(0, files.length, "write");
+    tempDir = prepareOutputDir(opts.outDir);
     writeFiles(tempDir, files, omitted);
     commitOutputDir(tempDir, opts.outDir);
     timings.write = Math.round(performance.now() - t);
@@ -288,7 +332,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
       },
     };
   } catch (error) {
-    discardOutputDir(tempDir);
+    if (tempDir !== undefined) discardOutputDir(tempDir);
     if (isInputError(error)) return fail(error);
     throw error;
   }

@@ -105,3 +105,35 @@ export function policyResources(
     },
   ];
 }
+
+/** The trust domain a rule enforces under `config`: its own setting, else its schema's default; undefined if off. */
+function enforcedTrustDomain(config: PolicyPackConfig, policy: (typeof allPolicies)[number]): string | undefined {
+  const property = policy.configSchema?.properties?.trustDomain;
+  if (property === undefined) return undefined;
+  const entry = config[policy.name];
+  const level = typeof entry === "string" ? entry : entry?.enforcementLevel;
+  if (level === "disabled") return undefined;
+  const configured = typeof entry === "object" ? (entry as Record<string, unknown>).trustDomain : undefined;
+  const fallback = typeof property === "object" && "default" in property ? property.default : undefined;
+  const value = configured ?? fallback;
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * The policy config pins the mesh's trust domain (it is a security setting, so the render does not copy it from
+ * the stack under review). A stack with another trust domain would fail every leaf with "outside the trust
+ * domain"; this says instead which two settings disagree and what to change, before anything runs.
+ */
+export function checkPolicyTrustDomain(config: PolicyPackConfig, file: string, trustDomain: string): void {
+  const pinned = allPolicies
+    .map((policy) => ({ policy: policy.name, domain: enforcedTrustDomain(config, policy) }))
+    .filter((p): p is { policy: string; domain: string } => p.domain !== undefined && p.domain !== trustDomain);
+  if (pinned.length === 0) return;
+  const keys = pinned.map((p) => `"${p.policy}".trustDomain`).join(" and ");
+  const domains = [...new Set(pinned.map((p) => p.domain))].join(", ");
+  throw new PolicyConfigError(
+    `the stack's trustDomain is ${trustDomain}, but policy config ${file} enforces ${domains} (${keys}). ` +
+      `Fix: set ${keys} to "${trustDomain}" in ${file} (or pass --policy-config with a file that does), ` +
+      `or set trustDomain: ${domains} in the stack`,
+  );
+}

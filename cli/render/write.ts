@@ -96,24 +96,99 @@ function describe(error: unknown): string {
   return e.code ? `${e.code}: ${e.message.replace(/^[A-Z]+: /, "")}` : String(error);
 }
 
+/** Every path under `dir` (directories end in `/`), relative to it with `/` separators; symlinks are not followed. */
+function entriesUnder(dir: string, base = dir): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    const relative = path.relative(base, full).split(path.sep).join("/");
+    return e.isDirectory() ? [`${relative}/`, ...entriesUnder(full, base)] : [relative];
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /**
- * Creates the temporary directory the render is written into, beside `outDir`. Fails early with an
- * OutputDirError when the target cannot be written, before any work is done.
+ * Why `dir` is not a render this command may replace, or undefined when it is one: an empty directory, or a
+ * directory holding a manifest.json of this shape and nothing the manifest does not list. So a render is never
+ * written over a checkout, a home directory or a folder someone added files to.
+ */
+export function notAPreviousRender(dir: string): string | undefined {
+  if (fs.readdirSync(dir).length === 0) return undefined;
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), "utf8"));
+  } catch {
+    return `it is not empty and has no readable ${MANIFEST_FILE}, so it is not a previous render`;
+  }
+  if (
+    !isRecord(manifest) ||
+    typeof manifest.schemaVersion !== "number" ||
+    !Array.isArray(manifest.files) ||
+    !Array.isArray(manifest.omitted)
+  ) {
+    return `its ${MANIFEST_FILE} is not a render's manifest`;
+  }
+  const listed = new Set<string>([MANIFEST_FILE]);
+  for (const entry of manifest.files as unknown[]) {
+    const file = isRecord(entry) ? entry.path : undefined;
+    if (typeof file !== "string") return `its ${MANIFEST_FILE} is not a render's manifest`;
+    const parts = file.split("/");
+    parts.forEach((_, i) => listed.add(i < parts.length - 1 ? `${parts.slice(0, i + 1).join("/")}/` : file));
+  }
+  // Walked only once the manifest says this is a render: never a whole home directory or file system.
+  const unknown = entriesUnder(dir).find((e) => !listed.has(e));
+  return unknown === undefined ? undefined : `it holds ${unknown}, which no render wrote`;
+}
+
+/**
+ * Checks that `outDir` can be replaced by a render: absent, or a directory that is empty or a previous render.
+ * Throws an OutputDirError naming the directory and the fix; changes nothing.
+ */
+export function checkOutputDir(outDir: string): void {
+  const target = path.resolve(outDir);
+  let reason: string | undefined;
+  try {
+    const stat = fs.lstatSync(target, { throwIfNoEntry: false });
+    if (!stat) return;
+    if (stat.isSymbolicLink()) reason = "it is a symbolic link";
+    else if (!stat.isDirectory()) reason = "it exists and is not a directory";
+    else reason = notAPreviousRender(target);
+  } catch (error) {
+    throw new OutputDirError(
+      `cannot write output directory ${outDir} (${describe(error)}). Fix: pass a writable --out`,
+    );
+  }
+  if (reason !== undefined) {
+    throw new OutputDirError(
+      `refusing to replace output directory ${outDir}: ${reason}. Fix: pass a new or empty directory as --out (a render replaces only a previous render)`,
+    );
+  }
+}
+
+/** Temporary directories not yet committed or discarded: removed if the process is interrupted. */
+const pendingTempDirs = new Set<string>();
+
+/** Removes every temporary directory of a render still under way (for SIGINT and SIGTERM). */
+export function discardPendingOutputDirs(): void {
+  for (const dir of pendingTempDirs) discardOutputDir(dir);
+}
+
+/**
+ * Creates the temporary directory the render is written into, beside `outDir`. Fails with an OutputDirError when
+ * the target may not be replaced (see checkOutputDir) or cannot be written.
  */
 export function prepareOutputDir(outDir: string): string {
+  checkOutputDir(outDir);
   const target = path.resolve(outDir);
   const parent = path.dirname(target);
   try {
-    const stat = fs.statSync(target, { throwIfNoEntry: false });
-    if (stat && !stat.isDirectory()) {
-      throw new OutputDirError(
-        `cannot write output directory ${outDir}: it exists and is not a directory. Fix: pass another --out`,
-      );
-    }
     fs.mkdirSync(parent, { recursive: true });
-    return fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
+    const tempDir = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
+    pendingTempDirs.add(tempDir);
+    return tempDir;
   } catch (error) {
-    if (error instanceof OutputDirError) throw error;
     throw new OutputDirError(
       `cannot write output directory ${outDir} (${describe(error)}). Fix: pass a writable --out`,
     );
@@ -131,8 +206,12 @@ export function writeFiles(tempDir: string, files: readonly OutputFile[], omitte
   return manifest;
 }
 
-/** Replaces `outDir` with the finished render. A directory cannot be renamed over a non-empty one, hence the swap. */
+/**
+ * Replaces `outDir` with the finished render. A directory cannot be renamed over a non-empty one, hence the swap.
+ * The target is checked again here: only a previous render is ever removed.
+ */
 export function commitOutputDir(tempDir: string, outDir: string): void {
+  checkOutputDir(outDir);
   const target = path.resolve(outDir);
   let previous: string | undefined;
   if (fs.existsSync(target)) {
@@ -145,11 +224,13 @@ export function commitOutputDir(tempDir: string, outDir: string): void {
     if (previous) fs.renameSync(previous, target);
     throw new OutputDirError(`cannot replace ${outDir} (${describe(error)}). Fix: check its permissions`);
   }
+  pendingTempDirs.delete(tempDir);
   if (previous) fs.rmSync(previous, { recursive: true, force: true });
 }
 
 export function discardOutputDir(tempDir: string): void {
   fs.rmSync(tempDir, { recursive: true, force: true });
+  pendingTempDirs.delete(tempDir);
 }
 
 /** Writes a complete render to `outDir` atomically: temp dir, files, manifest, rename. */
