@@ -5,74 +5,14 @@
  * the whole program), in `before`, and each `it` checks one.
  */
 import { strict as assert } from "node:assert";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import * as yaml from "js-yaml";
-import { PROJECT_DIR, tempDir, walk } from "./helpers";
+import { assertOneMessage, pool, PROJECT_DIR, runNode, snapshot, tempDir, type ChildResult } from "./helpers";
 
-const TSX = pathToFileURL(path.join(PROJECT_DIR, "node_modules", "tsx", "dist", "loader.mjs")).href;
-const CLI = path.join(PROJECT_DIR, "cli", "index.ts");
 const DEV = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
 const PROD = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
-
-export interface ChildResult {
-  readonly status: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
-
-/** Runs `node --import tsx <script> ...args` in `cwd`; the script defaults to the CLI. */
-export function runNode(args: readonly string[], cwd: string, script = CLI): Promise<ChildResult> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", TSX, script, ...args], {
-      cwd,
-      env: { ...process.env, LUCID_MESH_DEBUG: "" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status, signal) =>
-      resolve({ status, signal, stdout, stderr, ms: Math.round(performance.now() - started) }),
-    );
-  });
-}
-
-/** Runs tasks with at most `limit` at a time. */
-async function pool<T>(tasks: ReadonlyArray<() => Promise<T>>, limit: number): Promise<T[]> {
-  const results: T[] = new Array<T>(tasks.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
-}
-
-/** One message: the first line, then only indented lines (a config error's list); no stack trace. */
-export function assertOneMessage(stderr: string): void {
-  assert.ok(stderr.length > 0, "no message on stderr");
-  assert.ok(!/\n\s+at /.test(stderr) && !/\.(ts|js|mjs|cjs):\d+/.test(stderr), `stack trace in: ${stderr}`);
-  const lines = stderr.trimEnd().split("\n");
-  assert.ok(
-    lines.slice(1).every((l) => l.startsWith("  ")),
-    `more than one message: ${stderr}`,
-  );
-}
-
-/** Every entry under `dir` with its content (files) so a test can show nothing changed. */
-function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(walk(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
-}
 
 function mutateStack(text: string, edit: (mesh: Record<string, unknown>) => void): string {
   const doc = yaml.load(text) as { config: Record<string, Record<string, unknown>> };
@@ -162,7 +102,10 @@ const cases: Case[] = [
       /^refusing to replace output directory \.: it is not empty and has no readable manifest\.json, so it is not a previous render\. Fix: pass a new or empty directory as --out/,
     check: (dir, before) => {
       assert.deepEqual(snapshot(dir), before);
-      const status = execFileSync("git", ["status", "--porcelain"], { cwd: path.join(dir, "checkout"), encoding: "utf8" });
+      const status = execFileSync("git", ["status", "--porcelain"], {
+        cwd: path.join(dir, "checkout"),
+        encoding: "utf8",
+      });
       assert.equal(status, "");
     },
   },
