@@ -44,6 +44,8 @@ interface Case {
   /** Prepares `dir` (the case's own directory) and returns the CLI arguments and the working directory. */
   readonly setup: (dir: string) => { args: string[]; cwd?: string; script?: string };
   readonly message: RegExp;
+  /** The exit status: 2 unless given. */
+  readonly status?: number;
   /** What `dir` holds afterwards (walk: files only), when not just what setup wrote. */
   readonly check?: (dir: string, before: Record<string, string>, result: ChildResult) => void;
 }
@@ -128,6 +130,18 @@ const cases: Case[] = [
     },
     message:
       /^the program failed while declaring the stack's resources: .*failed to register new resource east-consul-server-csr \[tls:index\/certRequest:CertRequest\]: simulated failure: Invalid IPv4 address part\. Fix: /,
+  },
+  {
+    name: "an interrupted render (SIGINT during the simulation) writes nothing and keeps the previous render",
+    setup: (dir) => {
+      fakeRender(path.join(dir, "out"));
+      return {
+        args: ["render", "--stack", "dev", "--out", "out"],
+        script: path.join(PROJECT_DIR, "tests", "cli", "fixtures", "interruptedRender.ts"),
+      };
+    },
+    status: 130,
+    message: /^interrupted \(SIGINT\): nothing was written\n$/,
   },
   {
     ...configCase(
@@ -236,9 +250,9 @@ describe("render through a real process: bad input never crashes and never destr
   after(() => fs.rmSync(root, { recursive: true, force: true }));
 
   for (const c of cases) {
-    it(`${c.name}: exit 2, one message, nothing written or removed`, () => {
+    it(`${c.name}: exit ${c.status ?? 2}, one message, nothing written or removed`, () => {
       const { dir, before, result } = results.get(c.name)!;
-      assert.equal(result.status, 2, `exit ${result.status} (${result.signal}): ${result.stderr}`);
+      assert.equal(result.status, c.status ?? 2, `exit ${result.status} (${result.signal}): ${result.stderr}`);
       assertOneMessage(result.stderr);
       assert.match(result.stderr, c.message);
       assert.equal(result.stdout, "");
