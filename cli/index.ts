@@ -3,7 +3,7 @@ import { internalError, processIo, type Command } from "./commands/command";
 import { envoyValidateCommand } from "./commands/envoyValidate";
 import { gateCommand } from "./commands/gate";
 import { renderCommand } from "./commands/render";
-import { discardPendingOutputDirs } from "./render/write";
+import { discardPendingOutputDirs } from "./render/outputDir";
 
 const commands: readonly Command[] = [renderCommand, gateCommand, envoyValidateCommand];
 

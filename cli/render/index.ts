@@ -2,12 +2,9 @@
  * The offline render: run the program for a stack under mocks, write what it would deploy, check it, and report.
  * `renderStack` is the whole pipeline (the CLI and the benchmark call it); the phases are exported for timing.
  */
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { envoyFileSets } from "../../artifacts/envoy";
 import { compareStrings, type Mesh } from "../../model/mesh";
-import { MeshConfigError, parseMeshConfig } from "../../model/validate";
-import { meshConfigValue, readStackFile, StackFileError } from "../../model/stackFile";
 import { fromRecorded } from "../../policies/lib/runner";
 import type { RecordedResource } from "../../simulate/recorder";
 import { simulateStack } from "../../simulate/stack";
@@ -26,17 +23,8 @@ import {
 } from "./artifacts";
 import { checkEnvoySets, checkKubernetesObjects } from "./checks";
 import { planFromResources, planJsonPieces } from "./plan";
-import {
-  checkPolicyTrustDomain,
-  defaultPolicyConfigFile,
-  hasMandatory,
-  loadPolicyConfig,
-  PolicyConfigError,
-  policyCount,
-  policyReport,
-  policyResources,
-  runPolicies,
-} from "./policy";
+import { displayPath, emptySummary, isBadInput, readRenderInput, type RenderInput } from "./input";
+import { hasMandatory, policyCount, policyReport, policyResources, runPolicies } from "./policy";
 import { hasPem } from "./redact";
 import { topologyMermaid } from "./topology";
 import type {
@@ -48,17 +36,9 @@ import type {
   PolicyReport,
   ProgressFn,
   RenderResult,
-  RenderSummary,
   RenderTimings,
 } from "./types";
-import {
-  checkOutputDir,
-  commitOutputDir,
-  discardOutputDir,
-  OutputDirError,
-  prepareOutputDir,
-  writeFiles,
-} from "./write";
+import { commitOutputDir, discardOutputDir, prepareOutputDir, writeFiles } from "./write";
 
 export * from "./types";
 export { planFromRecorder, planFromResources, planJson, planJsonPieces, parsePlan, PlanError } from "./plan";
@@ -97,14 +77,7 @@ export class SimulationError extends Error {
 
 /** Errors that mean bad input: exit 2 with their message alone. */
 export function isInputError(error: unknown): error is Error {
-  return (
-    error instanceof StackFileError ||
-    error instanceof MeshConfigError ||
-    error instanceof PolicyConfigError ||
-    error instanceof OutputDirError ||
-    error instanceof SimulationError ||
-    error instanceof pulumi.RunError
-  );
+  return isBadInput(error) || error instanceof SimulationError || error instanceof pulumi.RunError;
 }
 
 /** Once a simulation has failed, its program's remaining rejections are echoes of that failure: not crashes. */
@@ -129,23 +102,6 @@ async function simulateSafely<T>(run: () => Promise<T>): Promise<T> {
   } finally {
     process.off("unhandledRejection", onStray);
   }
-}
-
-function emptySummary(stack: string): RenderSummary {
-  return {
-    project: "",
-    stack,
-    environment: "",
-    resources: { total: 0, byType: {} },
-    envoy: { configSets: 0, files: 0, errors: 0, warnings: 0 },
-    kubernetes: { objects: 0, errors: 0 },
-    systems: { findings: 0, bySystem: {} },
-    secondUp: { updates: 0, replacements: 0 },
-    policy: { total: 0, mandatory: 0, byRule: {} },
-    issues: [],
-    files: 0,
-    timingsMs: { simulate: 0, write: 0, validate: 0, policy: 0, total: 0 },
-  };
 }
 
 function countBy(keys: readonly string[]): Record<string, number> {
@@ -203,11 +159,6 @@ export function renderFiles(input: RenderFilesInput): { files: OutputFile[]; omi
   };
 }
 
-function displayPath(projectDir: string, file: string): string {
-  const relative = path.relative(projectDir, file);
-  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative.split(path.sep).join("/");
-}
-
 /** Runs the whole render. Bad input returns exit code 2 with `error` set and writes nothing. */
 export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
   const progress: ProgressFn = opts.onProgress ?? (() => {});
@@ -221,20 +172,14 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
   });
 
   // Input first: a bad stack file or config fails before anything is simulated or written.
-  let mesh: Mesh;
-  let policyConfigFile: string;
-  let policyConfig: ReturnType<typeof loadPolicyConfig>;
+  let input: RenderInput;
   try {
-    mesh = parseMeshConfig(meshConfigValue(readStackFile(opts.projectDir, opts.stack, opts.configFile)));
-    policyConfigFile = opts.policyConfigFile ?? defaultPolicyConfigFile(opts.projectDir, mesh.environment);
-    policyConfig = loadPolicyConfig(policyConfigFile);
-    checkPolicyTrustDomain(policyConfig, displayPath(opts.projectDir, policyConfigFile), mesh.trustDomain);
-    // Checked again before the swap; here so a wrong --out fails before any work is done.
-    checkOutputDir(opts.outDir);
+    input = readRenderInput(opts);
   } catch (error) {
     if (isInputError(error)) return fail(error);
     throw error;
   }
+  const { mesh, policyConfigFile, policyConfig } = input;
 
   // Created just before the (synchronous) writes and removed on every path out of them.
   let tempDir: string | undefined;
