@@ -65,7 +65,10 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number | undefined {
 function readText(file: string): string {
   let bytes: Buffer;
   try {
-    const size = fs.statSync(file).size;
+    const stat = fs.statSync(file);
+    // Not a device or a pipe: /dev/zero would never end.
+    if (!stat.isFile()) throw new StackFileError(`${file} is not a regular file. Fix: pass the stack file itself`);
+    const size = stat.size;
     if (size > STACK_FILE_LIMITS.maxBytes) {
       throw new StackFileError(
         `${file} is ${size} bytes, more than the ${STACK_FILE_LIMITS.maxBytes} a stack file may have. Fix: check that it is the stack file you meant`,

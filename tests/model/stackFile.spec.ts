@@ -85,6 +85,11 @@ describe("model: reading a stack file", () => {
       refused(file, new RegExp(`big\\.yaml is ${STACK_FILE_LIMITS.maxBytes + 1} bytes, more than the`));
     });
 
+    it("refuses what is not a regular file, such as /dev/zero, without reading it", () => {
+      refused("/dev/zero", /\/dev\/zero is not a regular file\. Fix: pass the stack file itself/);
+      refused(dir, /is not a regular file/);
+    });
+
     it("refuses more aliases than the limit (js-yaml maxAliases)", () => {
       const aliases = Array.from({ length: STACK_FILE_LIMITS.maxAliases + 1 }, () => "*a").join(", ");
       refused(write("aliases.yaml", `config:\n  a: &a 1\n  b: [${aliases}]\n`), /aliases exceeded maxAliases/);
