@@ -1,8 +1,9 @@
 // lucid-mesh command dispatcher: `tsx cli/index.ts <command> [args...]`. Commands live in cli/commands/.
-import { processIo, type Command } from "./commands/command";
+import { internalError, processIo, type Command } from "./commands/command";
 import { envoyValidateCommand } from "./commands/envoyValidate";
 import { gateCommand } from "./commands/gate";
 import { renderCommand } from "./commands/render";
+import { discardPendingOutputDirs } from "./render/outputDir";
 
 const commands: readonly Command[] = [renderCommand, gateCommand, envoyValidateCommand];
 
@@ -25,12 +26,25 @@ async function main(argv: readonly string[]): Promise<number> {
   return command.run(rest, processIo);
 }
 
+// With a handler, an interrupt waits for the synchronous write-and-swap to finish, so it never leaves half a render
+// or a temporary directory: whatever is still pending is removed here.
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+] as const) {
+  process.once(signal, () => {
+    discardPendingOutputDirs();
+    processIo.err(`interrupted (${signal}): nothing was written\n`);
+    process.exit(code);
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    processIo.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    processIo.err(internalError(error));
+    process.exitCode = 2;
   },
 );

@@ -4,12 +4,44 @@
  *
  * Objects are strict, so a misspelled key is an error that names its path instead of a silently ignored setting.
  */
+import { isIPv4 } from "node:net";
 import { z } from "zod";
 
 /** DNS-1123 label: what Consul, Kubernetes and Docker all accept as a name. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** DNS-1123 subdomain, for the trust domain. */
 export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * Options for a refinement whose fix is more specific than "correct the value": validate.ts shows `params.fix`
+ * beside the message.
+ */
+function withFix(message: string, fix: string): { message: string; params: { fix: string } } {
+  return { message, params: { fix } };
+}
+
+/** A DNS name (letters, digits, '-', dots), or an IPv4 address: no scheme, port or path. */
+const DNS_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** An IPv4 address (node's isIPv4: four numbers 0-255, no leading zeros) or a DNS name that is not all digits. */
+export function isHost(value: string): boolean {
+  return isIPv4(value) || (DNS_NAME.test(value) && !/^[\d.]+$/.test(value));
+}
+
+/** A host other programs dial: given as a URL or with a port, it would be dialled as a name that does not exist. */
+function hostOnly(example: string, portKey: string) {
+  return z
+    .string()
+    .min(1)
+    .refine(
+      isHost,
+      withFix(
+        "must be a host alone (an IPv4 address or DNS name), without scheme, port or path",
+        `give only the host, such as ${example}; the port is ${portKey}`,
+      ),
+    );
+}
 
 const dnsLabel = z
   .string()
@@ -141,7 +173,7 @@ export const sidecarSchema = z.strictObject({
 export const tracingSchema = z.strictObject({
   enabled: z.boolean().default(false),
   /** An OpenTelemetry collector reachable from every sidecar. */
-  collectorHost: z.string().min(1).default("otel-collector"),
+  collectorHost: hostOnly("otel-collector", "observability.tracing.collectorPort").default("otel-collector"),
   collectorPort: port.default(4317),
 });
 
@@ -194,7 +226,7 @@ export const gatewaySchema = z.strictObject({
   /** The mesh gateway's listener port. */
   port: port.default(8443),
   /** The address other clusters dial. Docker: derived from the WAN network. Kubernetes: the LoadBalancer's reserved IP or name. */
-  wanAddress: z.string().min(1).optional(),
+  wanAddress: hostOnly("203.0.113.10", "gateway.port").optional(),
   replicas: positiveInt.default(1),
   /** Connect timeout from this gateway to other clusters' gateways: a WAN hop (Consul's default is 5 s). */
   remoteConnectTimeoutSeconds: positive.max(60).default(5),
@@ -204,7 +236,15 @@ export const dockerPlatformSchema = z.strictObject({
   /** Docker daemon. @default the local socket */
   host: z.string().min(1).default("unix:///var/run/docker.sock"),
   /** The cluster network's /24, so Consul DNS has a fixed address Envoy can resolve through. */
-  subnet: z.string().regex(/^(\d{1,3}\.){3}0\/24$/, "must be an IPv4 /24 such as 10.10.1.0/24"),
+  subnet: z
+    .string()
+    .refine(
+      (s) => s.endsWith(".0/24") && isIPv4(s.slice(0, -3)),
+      withFix(
+        "must be an IPv4 /24 such as 10.10.1.0/24: four numbers from 0 to 255, the last 0",
+        "correct the address; dockerd parses it with Go's net/netip, which refuses a number above 255",
+      ),
+    ),
 });
 
 export const kubernetesPlatformSchema = z.strictObject({
@@ -213,8 +253,19 @@ export const kubernetesPlatformSchema = z.strictObject({
   /** Path to a kubeconfig. @default the user's default kubeconfig */
   kubeconfig: z.string().min(1).optional(),
   namespace: dnsLabel.default("lucid-mesh"),
-  /** The ClusterIP reserved for the Consul DNS Service, which Envoy uses as its resolver. */
-  consulDnsIP: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, "must be an IPv4 address inside the cluster's service CIDR"),
+  /**
+   * The ClusterIP reserved for the Consul DNS Service, which Envoy uses as its resolver. Kubernetes refuses an
+   * address outside the cluster's Service CIDR (`--service-cluster-ip-range`); only the cluster knows that range.
+   */
+  consulDnsIP: z
+    .string()
+    .refine(
+      isIPv4,
+      withFix(
+        "must be an IPv4 address: four numbers from 0 to 255 without leading zeros",
+        "give a free address inside the cluster's Service CIDR (kube-apiserver --service-cluster-ip-range), such as 10.96.0.53",
+      ),
+    ),
   storageClass: z.string().min(1).optional(),
   /**
    * The address reserved for the `consul-server-api` LoadBalancer (bound through `loadBalancerIP`): where Pulumi
@@ -277,8 +328,21 @@ export const edgeSchema = z.strictObject({
   serviceType: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("LoadBalancer"),
 });
 
+/**
+ * Kubernetes Service names are DNS-1035 labels (k8s.io/apimachinery pkg/util/validation/validation.go,
+ * IsDNS1035Label: `[a-z]([-a-z0-9]*[a-z0-9])?`), stricter than DNS-1123 in that they start with a letter. Every
+ * service gets a Service on Kubernetes, so the rule holds on every platform and a dev mesh stays deployable to prod.
+ */
+const serviceName = dnsLabel.refine(
+  (name) => /^[a-z]/.test(name),
+  withFix(
+    "must be a DNS-1035 label: start with a letter, as Kubernetes requires of Service names",
+    "rename the service to start with a letter (api-v1, not 1-api), here and wherever it is named",
+  ),
+);
+
 export const serviceSchema = z.strictObject({
-  name: dnsLabel,
+  name: serviceName,
   port,
   protocol: z.enum(["http", "http2", "grpc", "tcp"]).default("http"),
   /** Clusters the service runs in. More than one gives cross-cluster failover. */
@@ -294,6 +358,15 @@ export const serviceSchema = z.strictObject({
   healthCheckPath: z
     .string()
     .regex(/^\/[^\s]*$/, "must be an absolute path such as /health")
+    // Envoy matches a route's `path` against :path with the query string removed (route_components.proto,
+    // RouteMatch.path), so the health route for "/health?deep=1" never matches and the check never passes.
+    .refine(
+      (path) => !/[?#]/.test(path),
+      withFix(
+        "must be a path alone, without a query string or fragment: Envoy matches routes on the path without the query",
+        "drop everything from the ? or #, such as /health",
+      ),
+    )
     .default("/health"),
   tags: z.array(z.string().min(1)).default([]),
   meta: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "must be a Consul meta key"), z.string()).default({}),
@@ -313,11 +386,24 @@ export const serviceSchema = z.strictObject({
   kubernetesNamespace: dnsLabel.optional(),
 });
 
+/** Consul: `len(src.Description) > metaValueMaxLength` (512, counted in bytes) refuses the config entry. */
+export const INTENTION_DESCRIPTION_MAX_BYTES = 512;
+
 export const intentionSchema = z.strictObject({
   source: z.union([dnsLabel, z.literal("*")]),
   destination: z.union([dnsLabel, z.literal("*")]),
   action: z.enum(["allow", "deny"]),
-  description: z.string().optional(),
+  /** Consul refuses a description over 512 bytes (agent/structs/config_entry_intentions.go, metaValueMaxLength). */
+  description: z
+    .string()
+    .refine(
+      (d) => Buffer.byteLength(d, "utf8") <= INTENTION_DESCRIPTION_MAX_BYTES,
+      withFix(
+        `must be at most ${INTENTION_DESCRIPTION_MAX_BYTES} bytes in UTF-8, Consul's limit`,
+        "shorten the description (non-ASCII characters take 2 to 4 bytes each)",
+      ),
+    )
+    .optional(),
 });
 
 export const meshConfigSchema = z.strictObject({

@@ -4,7 +4,8 @@
  */
 import type { z } from "zod";
 import { meshConfigSchema, type MeshConfig } from "./schema";
-import { dockerWanAddress, resolveMesh, type Mesh } from "./mesh";
+import { DOCKER_WAN_SUBNET, dockerWanAddress, resolveMesh, type Mesh } from "./mesh";
+import { instanceName } from "./names";
 import {
   DOCKER_MAX_INSTANCES_PER_CLUSTER,
   DOCKER_WAN_MAX_CLUSTERS,
@@ -55,6 +56,8 @@ function fixForIssue(issue: z.core.$ZodIssue): string {
       return "bring the value within the stated range";
     case "invalid_format":
       return "correct the value's format as described";
+    case "custom":
+      return typeof issue.params?.fix === "string" ? issue.params.fix : "correct the value as described";
     default:
       return "correct the value as described; see the README's config reference";
   }
@@ -145,6 +148,73 @@ function kubernetesProblems(config: MeshConfig, add: (path: string, message: str
       );
     }
   });
+}
+
+/**
+ * Linux's hostname limit, which dockerd enforces at create (moby daemon/daemon_unix.go,
+ * verifyPlatformContainerSettings: "hostname %q is too long (maximum %d bytes)", maxHostnameLen = 64).
+ */
+export const DOCKER_MAX_HOSTNAME = 64;
+
+/** What dockerd refuses in a config that passes the schema: hostnames, host ports, subnets. */
+function dockerProblems(config: MeshConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const dockerClusters = config.clusters.flatMap((cluster, index) =>
+    cluster.platform === "docker" && cluster.docker ? [{ cluster, index, docker: cluster.docker }] : [],
+  );
+
+  for (const { cluster, index } of dockerClusters) {
+    // Container hostnames: each server's node name (consul/names.ts consulServerNodeName) and each instance's name
+    // (names.ts instanceName), which the app container, or the team's container the sidecar joins, carries.
+    const server = `${cluster.name}-consul-${cluster.consul.servers - 1}`;
+    if (server.length > DOCKER_MAX_HOSTNAME) {
+      problems.push({
+        path: `clusters[${index}].name`,
+        message: `Consul server hostname "${server}" is ${server.length} bytes; dockerd refuses hostnames over ${DOCKER_MAX_HOSTNAME} bytes`,
+        fix: `shorten the cluster name to at most ${DOCKER_MAX_HOSTNAME - (server.length - cluster.name.length)} characters`,
+      });
+    }
+    config.services.forEach((service, s) => {
+      if (!service.clusters.includes(cluster.name)) return;
+      const longest = instanceName(cluster.name, service.name, service.instances);
+      if (longest.length > DOCKER_MAX_HOSTNAME) {
+        problems.push({
+          path: `services[${s}].name`,
+          message: `instance hostname "${longest}" (cluster-service-instance) is ${longest.length} bytes; dockerd refuses hostnames over ${DOCKER_MAX_HOSTNAME} bytes`,
+          fix: `shorten the service or cluster name by ${longest.length - DOCKER_MAX_HOSTNAME} characters`,
+        });
+      }
+    });
+    // Two bridge networks on one daemon may not share a range (moby daemon/libnetwork/ipamapi/contract.go,
+    // ErrPoolOverlap: "Pool overlaps with other one on this address space"); the WAN network is one of them.
+    if (cluster.docker?.subnet === DOCKER_WAN_SUBNET) {
+      problems.push({
+        path: `clusters[${index}].docker.subnet`,
+        message: `${DOCKER_WAN_SUBNET} is the shared WAN network's subnet; dockerd refuses a second network on it ("Pool overlaps with other one on this address space")`,
+        fix: "give the cluster another /24, such as 10.10.1.0/24",
+      });
+    }
+  }
+
+  // One daemon binds a host port once (moby daemon/libnetwork/portallocator/portallocator.go:
+  // "Bind for %s:%d failed: port is already allocated"). Clusters on different daemons may share a port.
+  const published = new Map<string, number>();
+  for (const { cluster, index, docker } of dockerClusters) {
+    const port = cluster.consul.publishApiPort;
+    if (port === undefined) continue;
+    const key = `${docker.host} ${port}`;
+    const earlier = published.get(key);
+    if (earlier !== undefined) {
+      problems.push({
+        path: `clusters[${index}].consul.publishApiPort`,
+        message: `port ${port} is already published by clusters[${earlier}] on the same Docker host; dockerd would refuse it ("Bind for 127.0.0.1:${port} failed: port is already allocated")`,
+        fix: `publish another port, such as ${port + 1}, or leave it unset`,
+      });
+    } else {
+      published.set(key, index);
+    }
+  }
+  return problems;
 }
 
 /** Cross-reference checks over a config that has passed the schema. */
@@ -267,6 +337,7 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
         "run some services in another cluster, or lower services[].instances",
       );
   });
+  problems.push(...dockerProblems(config));
 
   // A Docker gateway given its own WAN address must not take one of the Consul servers' addresses there.
   const serverWanAddresses = new Map<string, string>();

@@ -1,5 +1,4 @@
 /** `envoy-validate FILE...`: validates files as one proxy's config set (the validator lives in envoy/validator/). */
-import { runEnvoyValidate } from "../../envoy/validator/cli";
 import { processIo, type Command } from "./command";
 
 export const envoyValidateCommand: Command = {
@@ -8,7 +7,9 @@ export const envoyValidateCommand: Command = {
   positionals: "FILE...",
   options: {},
   async run(argv, io = processIo) {
-    // The validator's CLI reads its own arguments (FILE..., --help); it predates the shared flag parser.
+    // The validator's CLI reads its own arguments (FILE..., --help); it predates the shared flag parser. Loaded on
+    // use, as the protos are.
+    const { runEnvoyValidate } = await import("../../envoy/validator/cli");
     return runEnvoyValidate([...argv], (line) => io.out(`${line}\n`));
   },
 };

@@ -1,6 +1,6 @@
 /** `gate`: run the policy rules again over a plan.json (as rendered, or edited), with the render's exit codes. */
 import * as path from "node:path";
-import { gatePlan, type GateResult } from "../render/gate";
+import type { GateResult } from "../render/gate";
 import { formatGateSummary } from "../render/summary";
 import { internalError, readFlags, processIo, stringFlag, UsageError, type Command, type ParsedFlags } from "./command";
 
@@ -44,6 +44,8 @@ export const gateCommand: Command = {
     const { flags } = read;
     let result: GateResult;
     try {
+      // Loaded on use: the CLI starts without the policy runner unless this command runs.
+      const { gatePlan } = await import("../render/gate");
       result = await gatePlan({
         planFile: flags.planFile,
         projectDir: PROJECT_DIR,

@@ -1,6 +1,7 @@
 /** `render`: run a stack's program under mocks, write what it would deploy, validate it and run the policies. */
 import * as path from "node:path";
-import { renderStack, type ProgressFn, type RenderResult } from "../render";
+import type { ProgressFn, RenderResult } from "../render";
+import { emptySummary, isBadInput, readRenderInput } from "../render/input";
 import { formatRenderSummary } from "../render/summary";
 import {
   internalError,
@@ -96,19 +97,33 @@ export const renderCommand: Command = {
     const read = readFlags(this, argv, io, renderFlags);
     if ("exitCode" in read) return read.exitCode;
     const { flags } = read;
-    let result: RenderResult;
+    const input = {
+      projectDir: PROJECT_DIR,
+      stack: flags.stack,
+      outDir: flags.outDir,
+      ...(flags.configFile !== undefined ? { configFile: flags.configFile } : {}),
+      ...(flags.policyConfigFile !== undefined ? { policyConfigFile: flags.policyConfigFile } : {}),
+    };
+    let result: RenderResult | undefined;
     try {
-      result = await renderStack({
-        projectDir: PROJECT_DIR,
-        stack: flags.stack,
-        outDir: flags.outDir,
-        ...(flags.configFile !== undefined ? { configFile: flags.configFile } : {}),
-        ...(flags.policyConfigFile !== undefined ? { policyConfigFile: flags.policyConfigFile } : {}),
-        onProgress: progressReporter(io),
-      });
+      // Bad input is refused before the program and the SDK are loaded; renderStack checks the same again.
+      readRenderInput(input);
     } catch (error) {
+      if (!isBadInput(error)) {
+        io.err(internalError(error));
+        return 2;
+      }
+      result = { exitCode: 2, summary: emptySummary(flags.stack), outDir: flags.outDir, error: error.message };
+    }
+    try {
+      if (result === undefined) {
+        const { renderStack } = await import("../render");
+        result = await renderStack({ ...input, onProgress: progressReporter(io) });
+      }
+    } catch (error) {
+      // Not bad input, but still no render: one line and exit 2 (exit 1 means "rendered, and the deploy would fail").
       io.err(internalError(error));
-      return 1;
+      return 2;
     }
     if (result.error !== undefined) io.err(`${result.error}\n`);
     if (flags.format === "json") io.out(jsonDocument(result));

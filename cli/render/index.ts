@@ -2,12 +2,9 @@
  * The offline render: run the program for a stack under mocks, write what it would deploy, check it, and report.
  * `renderStack` is the whole pipeline (the CLI and the benchmark call it); the phases are exported for timing.
  */
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { envoyFileSets } from "../../artifacts/envoy";
 import { compareStrings, type Mesh } from "../../model/mesh";
-import { MeshConfigError, parseMeshConfig } from "../../model/validate";
-import { meshConfigValue, readStackFile, StackFileError } from "../../model/stackFile";
 import { fromRecorded } from "../../policies/lib/runner";
 import type { RecordedResource } from "../../simulate/recorder";
 import { simulateRenewals, simulateStack } from "../../simulate/stack";
@@ -35,16 +32,8 @@ import {
 } from "./artifacts";
 import { checkEnvoySets, checkKubernetesObjects } from "./checks";
 import { planFromResources, planJsonPieces } from "./plan";
-import {
-  defaultPolicyConfigFile,
-  hasMandatory,
-  loadPolicyConfig,
-  PolicyConfigError,
-  policyCount,
-  policyReport,
-  policyResources,
-  runPolicies,
-} from "./policy";
+import { displayPath, emptySummary, isBadInput, readRenderInput, type RenderInput } from "./input";
+import { hasMandatory, policyCount, policyReport, policyResources, runPolicies } from "./policy";
 import { hasPem } from "./redact";
 import { topologyMermaid } from "./topology";
 import type {
@@ -56,10 +45,9 @@ import type {
   PolicyReport,
   ProgressFn,
   RenderResult,
-  RenderSummary,
   RenderTimings,
 } from "./types";
-import { commitOutputDir, discardOutputDir, OutputDirError, prepareOutputDir, writeFiles } from "./write";
+import { commitOutputDir, discardOutputDir, prepareOutputDir, writeFiles } from "./write";
 
 export * from "./types";
 export { planFromRecorder, planFromResources, planJson, planJsonPieces, parsePlan, PlanError } from "./plan";
@@ -85,33 +73,46 @@ export interface RenderOptions {
   readonly renewals?: boolean;
 }
 
-/** Errors that mean bad input: exit 2 with their message alone. */
-export function isInputError(error: unknown): error is Error {
-  return (
-    error instanceof StackFileError ||
-    error instanceof MeshConfigError ||
-    error instanceof PolicyConfigError ||
-    error instanceof OutputDirError ||
-    error instanceof pulumi.RunError
-  );
+/** The program failed under simulation: a config value validation let through, or a bug. Names the resource. */
+export class SimulationError extends Error {
+  constructor(cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `the program failed while declaring the stack's resources: ${reason.replace(/\s+$/, "")}. ` +
+        "Fix: check the config values this resource is built from; if they look right, report it with the output of LUCID_MESH_DEBUG=1",
+    );
+    this.name = "SimulationError";
+    this.cause = cause;
+  }
 }
 
-function emptySummary(stack: string): RenderSummary {
-  return {
-    project: "",
-    stack,
-    environment: "",
-    resources: { total: 0, byType: {} },
-    envoy: { configSets: 0, files: 0, errors: 0, warnings: 0 },
-    kubernetes: { objects: 0, errors: 0 },
-    systems: { findings: 0, bySystem: {} },
-    secondUp: { updates: 0, replacements: 0 },
-    renewals: [],
-    policy: { total: 0, mandatory: 0, byRule: {} },
-    issues: [],
-    files: 0,
-    timingsMs: { simulate: 0, write: 0, validate: 0, policy: 0, total: 0 },
-  };
+/** Errors that mean bad input: exit 2 with their message alone. */
+export function isInputError(error: unknown): error is Error {
+  return isBadInput(error) || error instanceof SimulationError || error instanceof pulumi.RunError;
+}
+
+/** Once a simulation has failed, its program's remaining rejections are echoes of that failure: not crashes. */
+let ignoreEchoes = false;
+const ignoreEcho = (): void => {};
+
+/**
+ * Runs the simulation and turns any failure inside it into a SimulationError, including a rejection the program
+ * leaves unhandled (a failed resource registration surfaces that way from inside the SDK), which would otherwise
+ * end the process with a stack trace.
+ */
+async function simulateSafely<T>(run: () => Promise<T>): Promise<T> {
+  let onStray: (reason: unknown) => void = () => {};
+  const stray = new Promise<never>((_, reject) => (onStray = reject));
+  process.on("unhandledRejection", onStray);
+  try {
+    return await Promise.race([run(), stray]);
+  } catch (error) {
+    if (!ignoreEchoes) process.on("unhandledRejection", ignoreEcho);
+    ignoreEchoes = true;
+    throw error instanceof SimulationError ? error : new SimulationError(error);
+  } finally {
+    process.off("unhandledRejection", onStray);
+  }
 }
 
 function countBy(keys: readonly string[]): Record<string, number> {
@@ -178,11 +179,6 @@ export function renderFiles(input: RenderFilesInput): { files: OutputFile[]; omi
   };
 }
 
-function displayPath(projectDir: string, file: string): string {
-  const relative = path.relative(projectDir, file);
-  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative.split(path.sep).join("/");
-}
-
 /** Runs the whole render. Bad input returns exit code 2 with `error` set and writes nothing. */
 export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
   const progress: ProgressFn = opts.onProgress ?? (() => {});
@@ -196,40 +192,35 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
   });
 
   // Input first: a bad stack file or config fails before anything is simulated or written.
-  let mesh: Mesh;
-  let policyConfigFile: string;
-  let policyConfig: ReturnType<typeof loadPolicyConfig>;
+  let input: RenderInput;
   try {
-    mesh = parseMeshConfig(meshConfigValue(readStackFile(opts.projectDir, opts.stack, opts.configFile)));
-    policyConfigFile = opts.policyConfigFile ?? defaultPolicyConfigFile(opts.projectDir, mesh.environment);
-    policyConfig = loadPolicyConfig(policyConfigFile);
+    input = readRenderInput(opts);
   } catch (error) {
     if (isInputError(error)) return fail(error);
     throw error;
   }
+  const { mesh, policyConfigFile, policyConfig } = input;
 
-  let tempDir: string;
-  try {
-    tempDir = prepareOutputDir(opts.outDir);
-  } catch (error) {
-    if (isInputError(error)) return fail(error);
-    throw error;
-  }
-
+  // Created just before the (synchronous) writes and removed on every path out of them.
+  let tempDir: string | undefined;
   try {
     let t = performance.now();
     progress(0, 1, "simulate");
     const tlsResults: TlsResults = new Map();
-    const simulated = await simulateStack(opts.projectDir, opts.stack, opts.configFile, {
-      tlsModels: replayingTlsModels(tlsModels, tlsResults),
-    });
+    const simulated = await simulateSafely(() =>
+      simulateStack(opts.projectDir, opts.stack, opts.configFile, {
+        tlsModels: replayingTlsModels(tlsModels, tlsResults),
+      }),
+    );
     const { recorder, outputs, stackFile } = simulated;
     const resources = recorder.resources;
     progress(1, 1, "simulate");
     const renewals =
       opts.renewals === false
         ? []
-        : await simulateRenewals(opts.stack, stackMeshConfig(stackFile), { resources, tls: tlsResults });
+        : await simulateSafely(() =>
+            simulateRenewals(opts.stack, stackMeshConfig(stackFile), { resources, tls: tlsResults }),
+          );
     tlsResults.clear();
     timings.simulate = Math.round(performance.now() - t);
     collectGarbage();
@@ -274,6 +265,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
       drift: { secondUp: changes, renewals },
     });
     progress(0, files.length, "write");
+    tempDir = prepareOutputDir(opts.outDir);
     writeFiles(tempDir, files, omitted);
     commitOutputDir(tempDir, opts.outDir);
     timings.write = Math.round(performance.now() - t);
@@ -326,7 +318,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
       },
     };
   } catch (error) {
-    discardOutputDir(tempDir);
+    if (tempDir !== undefined) discardOutputDir(tempDir);
     if (isInputError(error)) return fail(error);
     throw error;
   }

@@ -2,42 +2,13 @@
  * Runs the policy pack over a set of resources (recorded, or rebuilt from plan.json) with a pack config file, and
  * turns the violations into policy-report.json.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { parsePackConfig } from "../../policies/lib/packConfig";
 import { optionsFromPackConfig, runPack, type ResourceUnderTest, type Violation } from "../../policies/lib/runner";
 import { allPolicies } from "../../policies/rules";
 import { compareStrings } from "../../model/mesh";
 import type { PolicyReport, PolicyViolationRecord } from "./types";
 
-/** A policy config file that cannot be used. */
-export class PolicyConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PolicyConfigError";
-  }
-}
-
-/** policies/config/dev.json for a dev mesh, prod.json for anything else (stricter when in doubt). */
-export function defaultPolicyConfigFile(projectDir: string, environment: string): string {
-  return path.join(projectDir, "policies", "config", environment === "dev" ? "dev.json" : "prod.json");
-}
-
-export function loadPolicyConfig(file: string): PolicyPackConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    throw new PolicyConfigError(`cannot read policy config ${file}. Fix: check the --policy-config path`);
-  }
-  try {
-    return parsePackConfig(JSON.parse(text));
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new PolicyConfigError(`policy config ${file}: ${reason}. Fix: use the shape of policies/config/dev.json`);
-  }
-}
+export { checkPolicyTrustDomain, defaultPolicyConfigFile, loadPolicyConfig, PolicyConfigError } from "./input";
 
 export function policyCount(): number {
   return allPolicies.length;

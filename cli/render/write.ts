@@ -8,8 +8,24 @@ import * as path from "node:path";
 import { compareStrings } from "../../model/mesh";
 import { hasPem, withoutPems } from "./redact";
 import type { OmittedFile, OutputFile } from "./types";
+import {
+  checkOutputDir,
+  describeError,
+  discardOutputDir,
+  MANIFEST_FILE,
+  OutputDirError,
+  trackTempDir,
+  untrackTempDir,
+} from "./outputDir";
 
-export const MANIFEST_FILE = "manifest.json";
+export {
+  checkOutputDir,
+  discardOutputDir,
+  discardPendingOutputDirs,
+  MANIFEST_FILE,
+  notAPreviousRender,
+  OutputDirError,
+} from "./outputDir";
 
 export interface ManifestEntry {
   readonly path: string;
@@ -25,14 +41,6 @@ export interface Manifest {
   readonly files: readonly ManifestEntry[];
   /** Files that exist in the deployment but not in the render (private keys, secrets.json). */
   readonly omitted: readonly OmittedFile[];
-}
-
-/** A target that cannot be written; the message names the directory and the fix. */
-export class OutputDirError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "OutputDirError";
-  }
 }
 
 export function buildManifest(entries: readonly ManifestEntry[], omitted: readonly OmittedFile[]): Manifest {
@@ -91,31 +99,22 @@ function checkPaths(files: readonly OutputFile[]): void {
   }
 }
 
-function describe(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  return e.code ? `${e.code}: ${e.message.replace(/^[A-Z]+: /, "")}` : String(error);
-}
-
 /**
- * Creates the temporary directory the render is written into, beside `outDir`. Fails early with an
- * OutputDirError when the target cannot be written, before any work is done.
+ * Creates the temporary directory the render is written into, beside `outDir`. Fails with an OutputDirError when
+ * the target may not be replaced (see checkOutputDir) or cannot be written.
  */
 export function prepareOutputDir(outDir: string): string {
+  checkOutputDir(outDir);
   const target = path.resolve(outDir);
   const parent = path.dirname(target);
   try {
-    const stat = fs.statSync(target, { throwIfNoEntry: false });
-    if (stat && !stat.isDirectory()) {
-      throw new OutputDirError(
-        `cannot write output directory ${outDir}: it exists and is not a directory. Fix: pass another --out`,
-      );
-    }
     fs.mkdirSync(parent, { recursive: true });
-    return fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
+    const tempDir = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
+    trackTempDir(tempDir);
+    return tempDir;
   } catch (error) {
-    if (error instanceof OutputDirError) throw error;
     throw new OutputDirError(
-      `cannot write output directory ${outDir} (${describe(error)}). Fix: pass a writable --out`,
+      `cannot write output directory ${outDir} (${describeError(error)}). Fix: pass a writable --out`,
     );
   }
 }
@@ -131,8 +130,12 @@ export function writeFiles(tempDir: string, files: readonly OutputFile[], omitte
   return manifest;
 }
 
-/** Replaces `outDir` with the finished render. A directory cannot be renamed over a non-empty one, hence the swap. */
+/**
+ * Replaces `outDir` with the finished render. A directory cannot be renamed over a non-empty one, hence the swap.
+ * The target is checked again here: only a previous render is ever removed.
+ */
 export function commitOutputDir(tempDir: string, outDir: string): void {
+  checkOutputDir(outDir);
   const target = path.resolve(outDir);
   let previous: string | undefined;
   if (fs.existsSync(target)) {
@@ -143,13 +146,10 @@ export function commitOutputDir(tempDir: string, outDir: string): void {
     fs.renameSync(tempDir, target);
   } catch (error) {
     if (previous) fs.renameSync(previous, target);
-    throw new OutputDirError(`cannot replace ${outDir} (${describe(error)}). Fix: check its permissions`);
+    throw new OutputDirError(`cannot replace ${outDir} (${describeError(error)}). Fix: check its permissions`);
   }
+  untrackTempDir(tempDir);
   if (previous) fs.rmSync(previous, { recursive: true, force: true });
-}
-
-export function discardOutputDir(tempDir: string): void {
-  fs.rmSync(tempDir, { recursive: true, force: true });
 }
 
 /** Writes a complete render to `outDir` atomically: temp dir, files, manifest, rename. */
