@@ -306,6 +306,30 @@ describe("Docker conformance: the dev render on a real dockerd", function () {
       assert.deepEqual(mismatches, []);
     });
 
+    it("stores the other inputs the provider reads back exactly as declared (resourceDockerContainerRead)", async () => {
+      const drift: string[] = [];
+      for (const r of containers) {
+        const c = containerInputs(r);
+        const s = await inspect(c.name);
+        const h = s.HostConfig;
+        const pairs: Array<[string, unknown, unknown]> = [
+          ["restart", c.restart ?? "no", h.RestartPolicy.Name],
+          ["readOnly", c.readOnly ?? false, h.ReadonlyRootfs],
+          ["tmpfs", c.tmpfs ?? {}, h.Tmpfs ?? {}],
+          ["capabilities.adds", c.capabilities?.adds ?? [], h.CapAdd ?? []],
+          ["capabilities.drops", c.capabilities?.drops ?? [], h.CapDrop ?? []],
+          ["securityOpts", c.securityOpts ?? [], h.SecurityOpt ?? []],
+          ["user", c.user ?? "", s.Config.User],
+          ["init", c.init ?? false, h.Init ?? false],
+          ["privileged", c.privileged ?? false, h.Privileged],
+        ];
+        for (const [key, declared, stored] of pairs)
+          if (JSON.stringify(declared) !== JSON.stringify(stored))
+            drift.push(`${c.name} ${key}: declared ${JSON.stringify(declared)}, stored ${JSON.stringify(stored)}`);
+      }
+      assert.deepEqual(drift, []);
+    });
+
     it("reads back the same as declared: a second up changes nothing", async () => {
       for (const r of containers) {
         const c = containerInputs(r) as ContainerInputs & { mustRun?: boolean };

@@ -216,8 +216,24 @@ export interface ContainerState {
   Id: string;
   Name: string;
   State: { Running: boolean; Status: string; ExitCode: number; StartedAt: string; Health?: { Status: string } };
-  HostConfig: { NetworkMode: string; Memory: number; MemorySwap: number; NanoCpus: number; ReadonlyRootfs: boolean };
-  Config: { Healthcheck?: { Test: string[]; Interval: number; Timeout: number; StartPeriod: number; Retries: number } };
+  HostConfig: {
+    NetworkMode: string;
+    Memory: number;
+    MemorySwap: number;
+    NanoCpus: number;
+    ReadonlyRootfs: boolean;
+    RestartPolicy: { Name: string };
+    Tmpfs?: Record<string, string> | null;
+    CapAdd?: string[] | null;
+    CapDrop?: string[] | null;
+    SecurityOpt?: string[] | null;
+    Init?: boolean | null;
+    Privileged: boolean;
+  };
+  Config: {
+    User: string;
+    Healthcheck?: { Test: string[]; Interval: number; Timeout: number; StartPeriod: number; Retries: number };
+  };
   NetworkSettings: { Networks: Record<string, { IPAddress: string }> };
 }
 

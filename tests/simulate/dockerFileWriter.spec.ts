@@ -1,0 +1,71 @@
+import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { WRITER_DONE_FILE, writerMount, writerScript } from "../../components/platform/dockerFileWriter";
+
+/** The writer's script with its container paths moved under `root`, without the idle loop: runnable here. */
+function runnable(script: string, root: string): string {
+  return script
+    .split("\n")
+    .filter((l) => !l.startsWith("trap ") && !l.startsWith("while :"))
+    .join("\n")
+    .replaceAll("/lucid-out/", `${root}/out/`)
+    .replaceAll(WRITER_DONE_FILE, `${root}/done`)
+    .replaceAll("'/staged/", `'${root}/staged/`);
+}
+
+describe("Docker file writer (components/platform/dockerFileWriter.ts)", () => {
+  const files = [
+    { path: "/staged/secrets/key.pem", content: "key", mode: "0400" as const },
+    { path: "/staged/secrets/cert.pem", content: "cert", mode: "0444" as const },
+    { path: "/staged/secrets/certificate.yaml", content: "sds", mode: "0444" as const },
+  ];
+  const directories = [{ directory: "/staged/secrets", volume: "v", files }];
+  let root: string;
+  const owner = `${os.userInfo().uid}:${os.userInfo().gid}`;
+
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), "writer-"));
+    mkdirSync(path.join(root, "staged/secrets"), { recursive: true });
+    mkdirSync(path.join(root, "out/0"), { recursive: true });
+    for (const f of files) writeFileSync(path.join(root, f.path), f.content);
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const run = (script: string) => execFileSync("sh", ["-c", runnable(script, root)], { stdio: "pipe" });
+  const target = (name: string) => path.join(root, "out/0", name);
+
+  it("writes each file in order (key, certificate, then the SDS file naming them), one command a line", () => {
+    const script = writerScript(directories, "101:101");
+    assert.match(script, /^set -eu$/m);
+    assert.ok(script.indexOf("key.pem") < script.indexOf("cert.pem"));
+    assert.ok(script.indexOf("cert.pem") < script.indexOf("certificate.yaml"));
+    assert.doesNotMatch(script, /&&/); // `set -e` ignores failures inside an && list
+    assert.ok(script.indexOf(`chmod 0400 '${writerMount(0)}/.next/key.pem'`) < script.indexOf("chown 101:101"));
+  });
+
+  it("moves complete files into the volume with their modes, and marks itself done", () => {
+    run(writerScript(directories, owner));
+    assert.equal(readFileSync(target("cert.pem"), "utf8"), "cert");
+    assert.equal(statSync(target("key.pem")).mode & 0o777, 0o400);
+    assert.ok(existsSync(path.join(root, "done")));
+  });
+
+  it("moves only changed files: an unchanged certificate keeps its inode (no spurious reload)", () => {
+    run(writerScript(directories, owner));
+    const [cert, sds] = [statSync(target("cert.pem")).ino, statSync(target("certificate.yaml")).ino];
+    writeFileSync(path.join(root, "staged/secrets/certificate.yaml"), "renewed sds");
+    run(writerScript(directories, owner));
+    assert.equal(statSync(target("cert.pem")).ino, cert);
+    assert.notEqual(statSync(target("certificate.yaml")).ino, sds);
+    assert.equal(readFileSync(target("certificate.yaml"), "utf8"), "renewed sds");
+  });
+
+  it("stops at the first failure, before the done file and before any half-written file moves in", () => {
+    assert.throws(() => run(writerScript(directories, "no-such-user-here:no-such-group")));
+    assert.ok(!existsSync(path.join(root, "done")));
+    assert.ok(!existsSync(target("key.pem")));
+  });
+});
