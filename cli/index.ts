@@ -1,10 +1,11 @@
 // lucid-mesh command dispatcher: `tsx cli/index.ts <command> [args...]`. Commands live in cli/commands/.
 import { processIo, type Command } from "./commands/command";
+import { diffCommand } from "./commands/diff";
 import { envoyValidateCommand } from "./commands/envoyValidate";
 import { gateCommand } from "./commands/gate";
 import { renderCommand } from "./commands/render";
 
-const commands: readonly Command[] = [renderCommand, gateCommand, envoyValidateCommand];
+const commands: readonly Command[] = [renderCommand, gateCommand, diffCommand, envoyValidateCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
