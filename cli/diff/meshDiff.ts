@@ -3,8 +3,9 @@
  * Pure functions over `RenderFolder`s; the `diff` command reads the folders and prints the result.
  *
  * Certificates and private keys differ between any two renders (the simulated tls provider issues fresh ones), so
- * every comparison masks PEM blocks and issuance fields (`withoutPems`), and a resource's certificate-bearing inputs
- * count as changed only when a resource they depend on is replaced or new: the engine's own cascade.
+ * every comparison masks PEM blocks and issuance fields (`withoutPems`), and a resource's certificate- or
+ * secret-bearing inputs count as changed only when a tls or random resource it depends on is replaced or new: the
+ * engine's own cascade, since only those issue new material.
  */
 import { load } from "js-yaml";
 import { createTwoFilesPatch } from "diff";
@@ -228,6 +229,11 @@ function materialKeys(resource: PlanResource): string[] {
   });
 }
 
+/** Resources whose replacement issues new certificate material or secrets (keys, certificates, random values). */
+function issuesMaterial(resource: PlanResource): boolean {
+  return resource.type.startsWith("tls:") || resource.type.startsWith("random:");
+}
+
 function asRecorded(resource: PlanResource): RecordedResource {
   const inputs = JSON.parse(masked(resource.inputs)) as Record<string, unknown>;
   return { ...resource, inputs, secretInputs: [], secretPaths: [], redactedInputs: inputs };
@@ -244,7 +250,8 @@ export function plannedChanges(
 ): PlannedChange[] {
   const before = new Map(base.plan.resources.map((r) => [r.urn, r]));
   const common = head.plan.resources.filter((r) => r.custom && before.has(r.urn));
-  const fresh = new Set(head.plan.resources.filter((r) => !before.has(r.urn)).map((r) => r.urn));
+  const issuers = new Set(head.plan.resources.filter(issuesMaterial).map((r) => r.urn));
+  const fresh = new Set(head.plan.resources.filter((r) => !before.has(r.urn) && issuesMaterial(r)).map((r) => r.urn));
   const visible = new Map<string, string[]>();
   for (const r of common) {
     const old = before.get(r.urn);
@@ -261,7 +268,7 @@ export function plannedChanges(
     grew = false;
     const replaced = new Set([
       ...fresh,
-      ...[...changes.values()].filter((c) => c.action === "replace").map((c) => c.urn),
+      ...[...changes.values()].filter((c) => c.action === "replace" && issuers.has(c.urn)).map((c) => c.urn),
     ]);
     for (const r of common) {
       const keys = new Set(visible.get(r.urn) ?? []);
