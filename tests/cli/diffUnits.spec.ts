@@ -1,0 +1,95 @@
+/**
+ * The mesh diff's rules on hand-made render folders (no render): policy violations new and resolved, Kubernetes
+ * workloads that roll when their pod template changes (simulate/renewal.ts restartOf), and secret updates that do
+ * not restart anything.
+ */
+import { strict as assert } from "node:assert";
+import { diffLines, meshDiff } from "../../cli/diff/meshDiff";
+import type { RenderFolder } from "../../cli/diff/read";
+import type { PlanResource, PolicyViolationRecord } from "../../cli/render/types";
+import { systemModels } from "../../simulate/providers";
+
+function folder(label: string, resources: PlanResource[], violations: PolicyViolationRecord[] = []): RenderFolder {
+  return {
+    label,
+    plan: { schemaVersion: 1, project: "lucid-mesh", stack: "prod", environment: "prod", outputs: {}, resources },
+    manifest: { schemaVersion: 1, files: [], omitted: [] },
+    policy: {
+      policyConfig: "policies/config/prod.json",
+      total: violations.length,
+      byLevel: {},
+      byRule: {},
+      violations,
+    },
+    files: [],
+    read: () => {
+      throw new Error("no files");
+    },
+  };
+}
+
+const urn = (type: string, name: string): string => `urn:pulumi:prod::lucid-mesh::${type}::${name}`;
+
+function resource(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  dependencies: string[] = [],
+): PlanResource {
+  return { urn: urn(type, name), type, name, custom: true, dependencies, inputs };
+}
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const SECRET = "kubernetes:core/v1:Secret";
+const LEAF = "tls:index/locallySignedCert:LocallySignedCert";
+
+function deployment(image: string): PlanResource {
+  return resource(DEPLOYMENT, "east-ledger", {
+    metadata: { name: "ledger", labels: { "lucid.mesh/role": "app" } },
+    spec: { replicas: 2, template: { spec: { containers: [{ name: "ledger", image }] } } },
+  });
+}
+
+describe("mesh diff rules (hand-made folders)", () => {
+  it("reports policy violations new and resolved", () => {
+    const old: PolicyViolationRecord = {
+      policy: "pinned-images",
+      level: "mandatory",
+      name: "ledger",
+      message: "not pinned",
+    };
+    const now: PolicyViolationRecord = { policy: "rate-limits", level: "advisory", name: "api", message: "no limit" };
+    const lines = diffLines(meshDiff(systemModels, folder("base", [], [old]), folder("head", [], [now])));
+    assert.deepEqual(lines, [
+      "+ violation [advisory] rate-limits api: no limit",
+      "- violation [mandatory] pinned-images ledger: not pinned",
+    ]);
+  });
+
+  it("a Deployment whose pod template changed rolls its pods; a replicas change alone does not", () => {
+    const base = folder("base", [deployment("ledger:1")]);
+    assert.deepEqual(diffLines(meshDiff(systemModels, base, folder("head", [deployment("ledger:2")]))), [
+      "~ restart east-ledger (app): pod template changed: a rolling restart",
+    ]);
+    const scaled = deployment("ledger:1");
+    const replicas = {
+      ...scaled,
+      inputs: { ...scaled.inputs, spec: { ...(scaled.inputs.spec as object), replicas: 3 } },
+    };
+    assert.deepEqual(diffLines(meshDiff(systemModels, base, folder("head", [replicas]))), []);
+  });
+
+  it("a reissued certificate updates the Secret that holds it, and restarts nothing", () => {
+    const leaf = (hours: number): PlanResource =>
+      resource(LEAF, "east-ledger-leaf", {
+        validityPeriodHours: hours,
+        certRequestPem: "-----BEGIN CERTIFICATE REQUEST-----\nA\n-----END CERTIFICATE REQUEST-----\n",
+      });
+    const secret = resource(SECRET, "east-ledger-certs", { stringData: { "cert.pem": "[secret]" } }, [
+      urn(LEAF, "east-ledger-leaf"),
+    ]);
+    const found = meshDiff(systemModels, folder("base", [leaf(2160), secret]), folder("head", [leaf(1440), secret]));
+    assert.deepEqual(diffLines(found), ["~ certificate east-ledger-leaf reissued: validityPeriodHours"]);
+    assert.deepEqual(found.restarts, []);
+  });
+});
