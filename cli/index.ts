@@ -5,7 +5,7 @@ import { envoyValidateCommand } from "./commands/envoyValidate";
 import { gateCommand } from "./commands/gate";
 import { renderCommand } from "./commands/render";
 
-const commands: readonly Command[] = [renderCommand, gateCommand, diffCommand, envoyValidateCommand];
+const commands: readonly Command[] = [renderCommand, gateCommand, envoyValidateCommand, diffCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
