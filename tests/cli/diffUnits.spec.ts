@@ -9,7 +9,12 @@ import type { RenderFolder } from "../../cli/diff/read";
 import type { PlanResource, PolicyViolationRecord } from "../../cli/render/types";
 import { systemModels } from "../../simulate/providers";
 
-function folder(label: string, resources: PlanResource[], violations: PolicyViolationRecord[] = []): RenderFolder {
+function folder(
+  label: string,
+  resources: PlanResource[],
+  violations: PolicyViolationRecord[] = [],
+  texts: Record<string, string> = {},
+): RenderFolder {
   return {
     label,
     plan: { schemaVersion: 1, project: "lucid-mesh", stack: "prod", environment: "prod", outputs: {}, resources },
@@ -21,9 +26,11 @@ function folder(label: string, resources: PlanResource[], violations: PolicyViol
       byRule: {},
       violations,
     },
-    files: [],
-    read: () => {
-      throw new Error("no files");
+    files: Object.keys(texts).sort(),
+    read: (file) => {
+      const text = texts[file];
+      if (text === undefined) throw new Error(`no ${file}`);
+      return text;
     },
   };
 }
@@ -50,7 +57,69 @@ function deployment(image: string): PlanResource {
   });
 }
 
+const INTENTIONS = "consul/west/config-entries/service-intentions/ledger.json";
+const BOOTSTRAP = "envoy/west/ledger/envoy/bootstrap.yaml";
+const LISTENER = "envoy/west/ledger/envoy/listener.yaml";
+
+function listener(action: string, principals: string): string {
+  return [
+    "resources:",
+    "- filter_chains:",
+    "  - filters:",
+    "    - typed_config:",
+    "        http_filters:",
+    "        - name: envoy.filters.http.rbac",
+    "          typed_config:",
+    "            '@type': type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC",
+    "            rules:",
+    `              action: ${action}`,
+    "              policies:",
+    "                allowed_sources:",
+    "                  permissions:",
+    "                  - any: true",
+    "                  principals:",
+    principals,
+    "",
+  ].join("\n");
+}
+
+const SPIFFE = (dc: string, svc: string): string =>
+  `                  - authenticated:\n                      principal_name:\n                        exact: spiffe://lucid.mesh/ns/lucid/dc/${dc}/svc/${svc}`;
+
 describe("mesh diff rules (hand-made folders)", () => {
+  it("edges: allow and L7 intentions count, deny does not; only an ALLOW RBAC filter's principals count", () => {
+    const intentions = JSON.stringify({
+      Sources: [
+        { Name: "api", Peer: "east", Action: "allow" },
+        { Name: "batch", Action: "deny" },
+        { Name: "reports", Permissions: [{ Action: "allow", HTTP: { PathPrefix: "/read" } }] },
+      ],
+    });
+    const bootstrap = "node:\n  cluster: ledger\n  id: west-ledger-1\n  metadata:\n    cluster: west\n";
+    const empty = folder("base", []);
+    const head = folder("head", [], [], {
+      [INTENTIONS]: intentions,
+      [BOOTSTRAP]: bootstrap,
+      [LISTENER]: listener("ALLOW", SPIFFE("east", "api")),
+    });
+    assert.deepEqual(diffLines(meshDiff(systemModels, empty, head)), [
+      "+ service west/ledger",
+      "+ edge east/api -> west/ledger (intention)",
+      "+ edge east/api -> west/ledger (rbac)",
+      "+ edge west/reports -> west/ledger (intention)",
+      `+ envoy ${BOOTSTRAP}`,
+      `+ envoy ${LISTENER}`,
+    ]);
+    const denying = folder("head", [], [], {
+      [BOOTSTRAP]: bootstrap,
+      [LISTENER]: listener("DENY", SPIFFE("east", "api")),
+    });
+    assert.deepEqual(
+      diffLines(meshDiff(systemModels, empty, denying)).filter((l) => l.startsWith("+ edge")),
+      [],
+    );
+  });
+
   it("reports policy violations new and resolved", () => {
     const old: PolicyViolationRecord = {
       policy: "pinned-images",
