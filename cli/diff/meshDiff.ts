@@ -121,11 +121,37 @@ function registrations(folder: RenderFolder): { service: string; instance: strin
     });
 }
 
+const KUBERNETES_WORKLOADS = new Set(["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"]);
+
+/**
+ * Kubernetes workloads of a mesh service (label `lucid.mesh/service`): their pods are the instances, which Consul
+ * learns at run time (catalog sync), so the plan holds only the workload and its replica count.
+ */
+function kubernetesWorkloads(folder: RenderFolder): { service: string; instance: string }[] {
+  return folder.plan.resources
+    .filter((r) => KUBERNETES_WORKLOADS.has(r.type))
+    .flatMap((r) => {
+      const metadata = isRecord(r.inputs.metadata) ? r.inputs.metadata : {};
+      const labels = isRecord(metadata.labels) ? metadata.labels : {};
+      const service = labels["lucid.mesh/service"];
+      const cluster = labels["lucid.mesh/cluster"];
+      if (typeof service !== "string" || typeof cluster !== "string") return [];
+      const replicas =
+        isRecord(r.inputs.spec) && typeof r.inputs.spec.replicas === "number" ? r.inputs.spec.replicas : 1;
+      const kind = r.type.split(":").pop() ?? r.type;
+      return [{ service: `${cluster}/${service}`, instance: `${cluster}/${service}: ${kind} ${r.name} x${replicas}` }];
+    });
+}
+
+function instances(folder: RenderFolder): string[] {
+  return sorted([...registrations(folder), ...kubernetesWorkloads(folder)].map((r) => r.instance));
+}
+
 function services(folder: RenderFolder): string[] {
   const fromEnvoy = envoySets(folder)
     .filter((s) => s.node.service !== "mesh-gateway")
     .map((s) => `${s.node.cluster}/${s.node.service}`);
-  return sorted([...fromEnvoy, ...registrations(folder).map((r) => r.service)]);
+  return sorted([...fromEnvoy, ...[...registrations(folder), ...kubernetesWorkloads(folder)].map((r) => r.service)]);
 }
 
 // --- allowed edges ----------------------------------------------------------------------------------------------
@@ -316,10 +342,7 @@ export function meshDiff(models: readonly SystemModel[], base: RenderFolder, hea
     base: base.label,
     head: head.label,
     services: addedRemoved(services(base), services(head)),
-    instances: addedRemoved(
-      registrations(base).map((r) => r.instance),
-      registrations(head).map((r) => r.instance),
-    ),
+    instances: addedRemoved(instances(base), instances(head)),
     edges: {
       added: edgeChanges.added.flatMap((k) => headEdges.get(k) ?? []),
       removed: edgeChanges.removed.flatMap((k) => baseEdges.get(k) ?? []),

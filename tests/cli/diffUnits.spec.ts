@@ -148,6 +148,25 @@ describe("mesh diff rules (hand-made folders)", () => {
     assert.deepEqual(diffLines(meshDiff(systemModels, base, folder("head", [replicas]))), []);
   });
 
+  it("Kubernetes pods are instances of their workload: a replica change is one instance line out and one in", () => {
+    const workload = (replicas: number): PlanResource =>
+      resource(DEPLOYMENT, "east-api", {
+        metadata: {
+          name: "api",
+          labels: { "lucid.mesh/service": "api", "lucid.mesh/cluster": "east", "lucid.mesh/role": "sidecar" },
+        },
+        spec: { replicas, template: { spec: { containers: [{ name: "api", image: "api:1" }] } } },
+      });
+    assert.deepEqual(diffLines(meshDiff(systemModels, folder("base", [workload(2)]), folder("head", [workload(3)]))), [
+      "+ instance east/api: Deployment east-api x3",
+      "- instance east/api: Deployment east-api x2",
+    ]);
+    assert.deepEqual(diffLines(meshDiff(systemModels, folder("base", []), folder("head", [workload(2)]))), [
+      "+ service east/api",
+      "+ instance east/api: Deployment east-api x2",
+    ]);
+  });
+
   it("a reissued certificate updates the Secret that holds it, and restarts nothing", () => {
     const leaf = (hours: number): PlanResource =>
       resource(LEAF, "east-ledger-leaf", {
