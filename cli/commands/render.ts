@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import type { ProgressFn, RenderResult } from "../render";
 import { emptySummary, isBadInput, readRenderInput } from "../render/input";
+import { renderMarkdown } from "../render/markdown";
 import { formatRenderSummary } from "../render/summary";
 import {
   internalError,
@@ -25,7 +26,11 @@ export interface RenderFlags {
   readonly configFile?: string;
   readonly outDir: string;
   readonly policyConfigFile?: string;
-  readonly format: "text" | "json";
+  readonly format: "text" | "json" | "markdown";
+}
+
+function formatFlag(value: string | undefined): RenderFlags["format"] {
+  return value === "json" || value === "markdown" ? value : "text";
 }
 
 /** Checks required and conflicting flags: pure, so every case is a table row in the tests. */
@@ -50,7 +55,7 @@ export function renderFlags(flags: ParsedFlags): RenderFlags {
   return {
     stack,
     outDir: out ?? path.join("out", stack),
-    format: stringFlag(flags, "format") === "json" ? "json" : "text",
+    format: formatFlag(stringFlag(flags, "format")),
     ...(configFile !== undefined ? { configFile } : {}),
     ...(policyConfigFile !== undefined ? { policyConfigFile } : {}),
   };
@@ -90,7 +95,12 @@ export const renderCommand: Command = {
       value: "<file>",
       describe: "policy pack config (default policies/config/<dev|prod>.json by environment)",
     },
-    format: { type: "string", choices: ["text", "json"], default: "text", describe: "summary format on stdout" },
+    format: {
+      type: "string",
+      choices: ["text", "json", "markdown"],
+      default: "text",
+      describe: "summary format on stdout (markdown: the review summary for a pull request)",
+    },
     help: { type: "boolean", describe: "show this help" },
   },
   async run(argv, io = processIo) {
@@ -127,6 +137,7 @@ export const renderCommand: Command = {
     }
     if (result.error !== undefined) io.err(`${result.error}\n`);
     if (flags.format === "json") io.out(jsonDocument(result));
+    else if (flags.format === "markdown" && result.error === undefined) io.out(renderMarkdown(result));
     else if (result.error === undefined)
       io.out(formatRenderSummary(result.summary, result.outDir, result.exitCode, result.policy));
     return result.exitCode;

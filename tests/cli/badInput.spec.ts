@@ -69,7 +69,7 @@ describe("render: bad input", function () {
     {
       name: "a bad --format",
       args: () => ["--stack", "dev", "--format", "xml"],
-      message: /^render: --format must be one of text, json \(got "xml"\)/,
+      message: /^render: --format must be one of text, json, markdown \(got "xml"\)/,
     },
     {
       name: "a missing --stack",
