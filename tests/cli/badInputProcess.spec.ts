@@ -202,7 +202,7 @@ const cases: Case[] = [
   configCase(
     "a custom trustDomain the prod policy config does not allow",
     mutateStack(PROD, (m) => void (m.trustDomain = "acme.internal")),
-    /^the stack's trustDomain is acme\.internal, but policy config policies\/config\/prod\.json enforces lucid\.mesh \("lucid-envoy-rbac-default-deny"\.trustDomain and "lucid-pki-spiffe-identity"\.trustDomain\)\. Fix: set .* to "acme\.internal" in policies\/config\/prod\.json/,
+    /^the stack's trustDomain is acme\.internal, but policy config policies\/config\/prod\.json enforces lucid\.mesh \("lucid-envoy-mtls-required"\.trustDomain and "lucid-envoy-rbac-default-deny"\.trustDomain and "lucid-envoy-rbac-matches-intentions"\.trustDomain and "lucid-pki-spiffe-identity"\.trustDomain\)\. Fix: set .* to "acme\.internal" in policies\/config\/prod\.json/,
   ),
   configCase(
     "a Docker container hostname over 64 bytes",

@@ -16,25 +16,27 @@ describe("render input: the policy config's trust domain against the stack's", (
     assert.doesNotThrow(() => checkPolicyTrustDomain(PROD, "prod.json", "lucid.mesh"));
   });
 
-  it("names both rules, both values and the two ways out", () => {
+  it("names every rule that pins it, both values and the two ways out", () => {
     assert.throws(
       () => checkPolicyTrustDomain(PROD, "policies/config/prod.json", "acme.internal"),
       (e: unknown) =>
         e instanceof PolicyConfigError &&
         e.message ===
-          'the stack\'s trustDomain is acme.internal, but policy config policies/config/prod.json enforces lucid.mesh ("lucid-envoy-rbac-default-deny".trustDomain and "lucid-pki-spiffe-identity".trustDomain). ' +
-            'Fix: set "lucid-envoy-rbac-default-deny".trustDomain and "lucid-pki-spiffe-identity".trustDomain to "acme.internal" in policies/config/prod.json (or pass --policy-config with a file that does), or set trustDomain: lucid.mesh in the stack',
+          'the stack\'s trustDomain is acme.internal, but policy config policies/config/prod.json enforces lucid.mesh ("lucid-envoy-mtls-required".trustDomain and "lucid-envoy-rbac-default-deny".trustDomain and "lucid-envoy-rbac-matches-intentions".trustDomain and "lucid-pki-spiffe-identity".trustDomain). ' +
+            'Fix: set "lucid-envoy-mtls-required".trustDomain and "lucid-envoy-rbac-default-deny".trustDomain and "lucid-envoy-rbac-matches-intentions".trustDomain and "lucid-pki-spiffe-identity".trustDomain to "acme.internal" in policies/config/prod.json (or pass --policy-config with a file that does), or set trustDomain: lucid.mesh in the stack',
     );
   });
 
   it("uses a rule's default when the config omits the setting, and skips a disabled rule", () => {
     assert.throws(
       () => checkPolicyTrustDomain({ "lucid-pki-spiffe-identity": "mandatory" }, "x.json", "acme.internal"),
-      /enforces lucid\.mesh \("lucid-pki-spiffe-identity"\.trustDomain and "lucid-envoy-rbac-default-deny"\.trustDomain\)|enforces lucid\.mesh \("lucid-envoy-rbac-default-deny"\.trustDomain and "lucid-pki-spiffe-identity"\.trustDomain\)/,
+      /enforces lucid\.mesh \("lucid-envoy-mtls-required"\.trustDomain and "lucid-envoy-rbac-default-deny"\.trustDomain and "lucid-envoy-rbac-matches-intentions"\.trustDomain and "lucid-pki-spiffe-identity"\.trustDomain\)/,
     );
     const matching = {
       "lucid-pki-spiffe-identity": { enforcementLevel: "mandatory" as const, trustDomain: "acme.internal" },
       "lucid-envoy-rbac-default-deny": "disabled" as const,
+      "lucid-envoy-mtls-required": "disabled" as const,
+      "lucid-envoy-rbac-matches-intentions": { enforcementLevel: "advisory" as const, trustDomain: "acme.internal" },
     };
     assert.doesNotThrow(() => checkPolicyTrustDomain(matching, "x.json", "acme.internal"));
   });

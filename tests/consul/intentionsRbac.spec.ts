@@ -14,7 +14,10 @@ import type { RecordedResource } from "../../simulate/recorder";
 import { simulateMesh } from "../../simulate/stack";
 import { rawStackConfig } from "./fixtures";
 
-/** Every exact principal of the ALLOW policies of a listener file's RBAC filters. */
+/**
+ * Every exact principal of the ALLOW policies of the RBAC filters of a listener file's mesh listeners. The edge
+ * listener (issue 18) admits clients by address, not by identity, and intentions do not govern it.
+ */
 function rbacPrincipals(listenerYaml: string): { exact: Set<string>; other: unknown[] } {
   const exact = new Set<string>();
   const other: unknown[] = [];
@@ -38,7 +41,10 @@ function rbacPrincipals(listenerYaml: string): { exact: Set<string>; other: unkn
     }
     Object.values(record).forEach(visit);
   };
-  visit(yaml.load(listenerYaml));
+  const listeners = ((yaml.load(listenerYaml) as { resources?: Array<{ name?: string }> }).resources ?? []).filter(
+    (l) => l.name !== "edge" && !String(l.name).startsWith("edge_"),
+  );
+  visit(listeners);
   return { exact, other };
 }
 

@@ -44,8 +44,9 @@ function parseFiles(files: Record<string, string>): SidecarFiles {
   return { listeners, bootstrap, ...(chain ? { certificateChainPem: chain } : {}) };
 }
 
-function dockerSidecarFiles(sidecar: RecordedResource): SidecarFiles {
-  const uploads = sidecar.inputs.uploads as Array<{ file: string; content: string }>;
+/** A Docker sidecar's files, as its writer (role envoy-config) uploads them into the volumes the sidecar mounts. */
+function dockerSidecarFiles(writer: RecordedResource): SidecarFiles {
+  const uploads = writer.inputs.uploads as Array<{ file: string; content: string }>;
   return parseFiles(Object.fromEntries(uploads.map((u) => [u.file.split("/").pop()!, u.content])));
 }
 
@@ -116,12 +117,15 @@ describe("issue 18 item 1: the edge", function () {
     const containers = devResources.filter((r) => r.type === "docker:index/container:Container");
     const sidecar = containers.find((c) => c.inputs.name === "east-api-gateway-1-sidecar");
     assert.ok(sidecar);
-    // The sidecar listens in the namespace of the container named in its networkMode, which publishes the port.
-    const holder = containers.find((c) => `container:${String(c.inputs.name)}` === sidecar.inputs.networkMode);
+    // The sidecar joins the namespace holder (by ID: networkMode is `container:<holder id>`), which publishes the port.
+    const holder = containers.find((c) => c.inputs.name === "east-api-gateway-1-netns");
     assert.ok(holder, "the container holding the sidecar's network namespace");
+    assert.match(String(sidecar.inputs.networkMode), /^container:east-api-gateway-1-.*netns/);
     const ports = holder.inputs.ports as Array<{ internal: number; external: number; ip: string }>;
     assert.deepEqual(ports, [{ internal: edge.port, external: 8443, ip: "127.0.0.1", protocol: "tcp" }]);
-    const files = dockerSidecarFiles(sidecar);
+    const writer = containers.find((c) => c.inputs.name === "east-api-gateway-1-envoy-files");
+    assert.ok(writer, "the writer of the sidecar's files");
+    const files = dockerSidecarFiles(writer);
     const walk = walkRequest(files, ports[0]!.internal, "172.17.0.1", "/orders/42");
     assert.equal(walk.listener.name, "edge");
     assert.equal(walk.upstream, "local_app");
@@ -296,9 +300,12 @@ describe("issue 18 item 1: the edge", function () {
       }
       const dev = await simulateMesh("dev", withCertificate("dev"));
       const sidecar = dev.recorder.resources.find((r) => r.inputs.name === "east-api-gateway-1-sidecar")!;
-      assert.deepEqual(sidecar.inputs.volumes, [
-        { hostPath: "/srv/api-tls", containerPath: "/etc/envoy-edge", readOnly: true },
-      ]);
+      assert.deepEqual(
+        (sidecar.inputs.volumes as Array<{ containerPath: string }>).filter(
+          (v) => v.containerPath === "/etc/envoy-edge",
+        ),
+        [{ hostPath: "/srv/api-tls", containerPath: "/etc/envoy-edge", readOnly: true }],
+      );
     });
 
     it("the model asks for the certificate's source on every platform the service runs on, or for dnsNames", () => {
