@@ -1,4 +1,5 @@
 /** The simulated Consul's rules one by one, each with the case the real system refuses. */
+import { recordedResource } from "../helpers/recorded";
 import { strict as assert } from "node:assert";
 import { intentionPrecedence } from "../../consul/configEntries";
 import { goDurationSeconds } from "../../consul/goDuration";
@@ -169,17 +170,7 @@ describe("simulated Consul: config entry validation (agent/structs/config_entry*
 describe("simulated Consul: what the provider reads back", () => {
   function entry(kind: string, name: string, config: unknown): RecordedResource {
     const inputs = { kind, name, configJson: JSON.stringify(config) };
-    return {
-      urn: `urn:x::${name}`,
-      type: "consul:index/configEntry:ConfigEntry",
-      name,
-      custom: true,
-      dependencies: [],
-      inputs,
-      secretInputs: [],
-      secretPaths: [],
-      redactedInputs: inputs,
-    };
+    return recordedResource("consul:index/configEntry:ConfigEntry", name, inputs, `urn:x::${name}`);
   }
   const read = consulReadBack["consul:index/configEntry:ConfigEntry"]!;
   const deployment = { resources: [], outputsOf: () => undefined };

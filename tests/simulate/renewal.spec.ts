@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { recordedResource } from "../helpers/recorded";
 import { systemModels } from "../../simulate/providers";
 import type { RecordedResource } from "../../simulate/recorder";
 import {
@@ -16,19 +17,7 @@ import { classifyChange } from "../../simulate/system";
 import { tlsModels } from "../../simulate/tls";
 import { rawMeshConfig } from "../helpers/stacks";
 
-function resource(type: string, name: string, inputs: Record<string, unknown>): RecordedResource {
-  return {
-    urn: `urn:pulumi:t::p::${type}::${name}`,
-    type,
-    name,
-    custom: true,
-    dependencies: [],
-    inputs,
-    secretInputs: [],
-    secretPaths: [],
-    redactedInputs: inputs,
-  };
-}
+const resource = recordedResource;
 
 describe("renewals (simulate/renewal.ts)", function () {
   this.timeout(180_000);

@@ -1,20 +1,9 @@
 import { strict as assert } from "node:assert";
+import { recordedResource } from "../helpers/recorded";
 import type { RecordedResource } from "../../simulate/recorder";
 import { checkSystems, secondUp, type Deployment, type SystemModel } from "../../simulate/system";
 
-function resource(type: string, name: string, inputs: Record<string, unknown>): RecordedResource {
-  return {
-    urn: `urn:pulumi:t::p::${type}::${name}`,
-    type,
-    name,
-    custom: true,
-    dependencies: [],
-    inputs,
-    secretInputs: [],
-    secretPaths: [],
-    redactedInputs: inputs,
-  };
-}
+const resource = recordedResource;
 
 const CONTAINER = "docker:index/container:Container";
 
