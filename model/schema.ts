@@ -157,7 +157,7 @@ export const securitySchema = z.strictObject({
 });
 
 export const sidecarSchema = z.strictObject({
-  /** Pinned to the Envoy API our protos describe (see envoy/README). */
+  /** Pinned to the Envoy v3 API the validator checks: the protos @grpc/grpc-js-xds vendors (envoy/validator/protos.ts). */
   image: imageRef.default("envoyproxy/envoy:v1.31.10"),
   /** Ports: see SIDECAR_PORT_DEFAULTS. The admin port is bound to loopback only. */
   adminPort: port.default(SIDECAR_PORT_DEFAULTS.adminPort),

@@ -619,8 +619,3 @@ class Walker {
 export function walkMessage(type: protobuf.Type, value: unknown, path: string, ctx: WalkContext): void {
   new Walker(ctx).message(type, value, path);
 }
-
-/** Validates an object that is itself an Any (has "@type"). */
-export function walkAny(value: unknown, path: string, ctx: WalkContext): void {
-  new Walker(ctx).any(value, path, { required: true });
-}
