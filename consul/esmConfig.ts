@@ -4,7 +4,7 @@ import { consulServerTlsName } from "../model";
 import type { JsonObject } from "./agentConfig";
 import { ESM_KV_PREFIX, ESM_SERVICE } from "./acl";
 import { consulApiHost, consulPorts, esmPaths } from "./names";
-import { CONSUL_ESM_METRICS_PORT } from "../observability/layout";
+import { CONSUL_ESM_METRICS_PORT } from "../model/names";
 
 /**
  * consul-esm serves `/metrics` only when `client_address` is set and `telemetry.prometheus_retention_time` is

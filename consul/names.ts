@@ -4,14 +4,8 @@
  */
 import type { MeshCluster } from "../model";
 
-/** Server ports. Plaintext HTTP and plaintext gRPC are off: every API caller uses TLS. */
-export const consulPorts = {
-  dns: 8600,
-  https: 8501,
-  grpcTls: 8503,
-  serfLan: 8301,
-  server: 8300,
-} as const;
+/** Defined in the model, beside the other cross-component contracts. */
+export { consulPorts } from "../model/names";
 
 /** Paths inside a server container (the official image's layout). */
 export const consulPaths = {

@@ -5,3 +5,4 @@ export * from "./mesh";
 export * from "./wan";
 export * from "./intentions";
 export * from "./validate";
+export * from "./editDistance";

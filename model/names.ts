@@ -100,8 +100,54 @@ export const envoyFiles = {
 /** Docker network shared by all clusters' mesh gateways. */
 export const DOCKER_WAN_NETWORK = "lucid-mesh-wan";
 
-/** Consul's DNS port on every agent and server; Envoy resolves upstreams through it. */
-export const CONSUL_DNS_PORT = 8600;
+/**
+ * Consul server ports: the one definition every component, the Prometheus files and the Envoy DNS resolver read.
+ * Plaintext HTTP and plaintext gRPC are off: every API caller uses TLS. `dns` is where Envoy resolves upstreams;
+ * `https` also serves `/v1/agent/metrics`.
+ */
+export const consulPorts = {
+  dns: 8600,
+  https: 8501,
+  grpcTls: 8503,
+  serfLan: 8301,
+  server: 8300,
+} as const;
+
+/**
+ * consul-esm serves `/metrics` (Prometheus format) on its `client_address` when `telemetry.prometheus_retention_time`
+ * is above zero (hashicorp/consul-esm config.go). consul/esmConfig.ts binds it here; the Kubernetes pod declares it.
+ */
+export const CONSUL_ESM_METRICS_PORT = 8080;
+
+/** Sidecar port defaults of the stack schema; the policy pack seeds its config from the same values. */
+export const SIDECAR_PORT_DEFAULTS = {
+  /** Seed: ENVOY_ADMIN_PORT=15000. Bound to loopback only. */
+  adminPort: 15000,
+  /** Seed: proxy_port 15001. The inbound mTLS listener. */
+  proxyPort: 15001,
+  /** Serves only /stats/prometheus. */
+  metricsPort: 15090,
+  /** Plain HTTP serving only each service's health check path (TCP services: a TCP connect), for Consul's checks. */
+  healthPort: 15021,
+} as const;
+
+/** The stack's default SPIFFE trust domain; the policy pack's default too. */
+export const DEFAULT_TRUST_DOMAIN = "lucid.mesh";
+
+/** Prefix of every label lucid-mesh sets on containers and Kubernetes objects. */
+export const LABEL_PREFIX = "lucid.mesh";
+
+/** Label keys the components write and the policy pack and render read. */
+export const meshLabelKeys = {
+  role: `${LABEL_PREFIX}/role`,
+  cluster: `${LABEL_PREFIX}/cluster`,
+  service: `${LABEL_PREFIX}/service`,
+  /**
+   * Docker uploads are one property, so Pulumi marks all of them secret when one file is. This label names the
+   * files that really are secret, so a plan can show the rest for review and redact exactly these.
+   */
+  secretFiles: `${LABEL_PREFIX}/secret-files`,
+} as const;
 
 /** Envoy node ID of a cluster's mesh gateway. Replicas share it: they load identical files. */
 export function gatewayNodeId(cluster: string): string {

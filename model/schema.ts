@@ -6,6 +6,7 @@
  */
 import { isIPv4 } from "node:net";
 import { z } from "zod";
+import { DEFAULT_TRUST_DOMAIN, SIDECAR_PORT_DEFAULTS } from "./names";
 
 /** DNS-1123 label: what Consul, Kubernetes and Docker all accept as a name. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -156,16 +157,13 @@ export const securitySchema = z.strictObject({
 });
 
 export const sidecarSchema = z.strictObject({
-  /** Pinned to the Envoy API our protos describe (see envoy/README). */
+  /** Pinned to the Envoy v3 API the validator checks: the protos @grpc/grpc-js-xds vendors (envoy/validator/protos.ts). */
   image: imageRef.default("envoyproxy/envoy:v1.31.10"),
-  /** Seed: ENVOY_ADMIN_PORT=15000. Bound to loopback only. */
-  adminPort: port.default(15000),
-  /** Seed: proxy_port 15001. The inbound mTLS listener. */
-  proxyPort: port.default(15001),
-  /** Serves only /stats/prometheus. */
-  metricsPort: port.default(15090),
-  /** Plain HTTP serving only each service's health check path (TCP services: a TCP connect), for Consul's checks. */
-  healthPort: port.default(15021),
+  /** Ports: see SIDECAR_PORT_DEFAULTS. The admin port is bound to loopback only. */
+  adminPort: port.default(SIDECAR_PORT_DEFAULTS.adminPort),
+  proxyPort: port.default(SIDECAR_PORT_DEFAULTS.proxyPort),
+  metricsPort: port.default(SIDECAR_PORT_DEFAULTS.metricsPort),
+  healthPort: port.default(SIDECAR_PORT_DEFAULTS.healthPort),
   cpus: positive.default(0.5),
   memoryMb: positiveInt.default(256),
 });
@@ -414,7 +412,7 @@ export const meshConfigSchema = z.strictObject({
     .string()
     .max(253)
     .regex(DNS1123_SUBDOMAIN, "must be a lower-case DNS name such as lucid.mesh")
-    .default("lucid.mesh"),
+    .default(DEFAULT_TRUST_DOMAIN),
   /** Seed: namespace "lucid". Part of every SPIFFE ID. */
   namespace: dnsLabel.default("lucid"),
   clusters: z.array(clusterSchema).min(1, "must declare at least one cluster"),

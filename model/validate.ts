@@ -3,7 +3,7 @@
  * collected and reported in one error, each with the config path and what to do about it.
  */
 import type { z } from "zod";
-import { meshConfigSchema, type MeshConfig } from "./schema";
+import { meshConfigSchema, type ClusterConfig, type MeshConfig, type ServiceConfig } from "./schema";
 import { DOCKER_WAN_SUBNET, dockerWanAddress, resolveMesh, type Mesh } from "./mesh";
 import { instanceName } from "./names";
 import {
@@ -14,6 +14,7 @@ import {
   dockerWanClusterIndex,
 } from "./wan";
 import { intentionAllows } from "./intentions";
+import { editDistance } from "./editDistance";
 
 export const CONFIG_KEY = "lucid-mesh:mesh";
 
@@ -75,21 +76,6 @@ function schemaProblems(error: z.ZodError): ConfigProblem[] {
   });
 }
 
-/** Levenshtein distance, for did-you-mean suggestions. */
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previousDiagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const saved = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previousDiagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previousDiagonal = saved;
-    }
-  }
-  return row[b.length]!;
-}
-
 /** The closest known name within a small edit distance, if any. */
 export function didYouMean(name: string, known: readonly string[]): string | undefined {
   let best: { name: string; distance: number } | undefined;
@@ -107,11 +93,14 @@ function unknownName(kind: string, name: string, known: readonly string[]): stri
   return `unknown ${kind} "${name}"${suggestion ? `. Did you mean "${suggestion}"?` : ""}`;
 }
 
-function duplicates<T>(items: readonly T[], key: (item: T) => string): Array<{ index: number; value: string }> {
+function duplicates<T>(
+  items: readonly T[],
+  key: (item: T, index: number) => string,
+): Array<{ index: number; value: string }> {
   const seen = new Set<string>();
   const found: Array<{ index: number; value: string }> = [];
   items.forEach((item, index) => {
-    const value = key(item);
+    const value = key(item, index);
     if (seen.has(value)) found.push({ index, value });
     seen.add(value);
   });
@@ -122,7 +111,9 @@ function duplicates<T>(items: readonly T[], key: (item: T) => string): Array<{ i
  * Kubernetes: each cluster's Consul API address is its own (Pulumi keeps one provider per cluster), and a team's
  * Deployment is patched in the team's own namespace, never the mesh's (destroying the mesh deletes its namespace).
  */
-function kubernetesProblems(config: MeshConfig, add: (path: string, message: string, fix: string) => void): void {
+function kubernetesProblems(config: MeshConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: string, message: string, fix: string): void => void problems.push(problem(path, message, fix));
   for (const d of duplicates(config.clusters, (c) => c.kubernetes?.consulApiAddress ?? `#${c.name}`)) {
     add(
       `clusters[${d.index}].kubernetes.consulApiAddress`,
@@ -148,6 +139,7 @@ function kubernetesProblems(config: MeshConfig, add: (path: string, message: str
       );
     }
   });
+  return problems;
 }
 
 /**
@@ -217,129 +209,197 @@ function dockerProblems(config: MeshConfig): ConfigProblem[] {
   return problems;
 }
 
-/** Cross-reference checks over a config that has passed the schema. */
-export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const add = (path: string, message: string, fix: string): void => void problems.push({ path, message, fix });
+/** A check over the whole config; each returns its own problems, in config order. */
+type ConfigCheck = (config: MeshConfig) => ConfigProblem[];
 
-  const clusterNames = config.clusters.map((c) => c.name);
-  const serviceNames = config.services.map((s) => s.name);
-  const sidecarPorts = new Map<number, string>([
+function problem(path: string, message: string, fix: string): ConfigProblem {
+  return { path, message, fix };
+}
+
+function problemIf(condition: boolean, path: string, message: string, fix: string): ConfigProblem[] {
+  return condition ? [problem(path, message, fix)] : [];
+}
+
+/** The four sidecar ports by number, named by their config key; the app and upstreams must avoid them. */
+function sidecarPortNames(config: MeshConfig): Map<number, string> {
+  return new Map<number, string>([
     [config.sidecar.adminPort, "sidecar.adminPort"],
     [config.sidecar.proxyPort, "sidecar.proxyPort"],
     [config.sidecar.metricsPort, "sidecar.metricsPort"],
     [config.sidecar.healthPort, "sidecar.healthPort"],
   ]);
-  if (sidecarPorts.size !== 4) {
-    add(
-      "sidecar",
-      "adminPort, proxyPort, metricsPort and healthPort must be four different ports",
-      "give each sidecar port its own number",
-    );
-  }
+}
 
-  for (const d of duplicates(config.clusters, (c) => c.name)) {
-    add(`clusters[${d.index}].name`, `duplicate cluster "${d.value}"`, "give every cluster a unique name");
-  }
-  for (const d of duplicates(config.clusters, (c) => c.datacenter ?? c.name)) {
-    add(
-      `clusters[${d.index}].datacenter`,
-      `duplicate datacenter "${d.value}"`,
-      "give every cluster its own Consul datacenter",
-    );
-  }
-  for (const d of duplicates(
-    config.clusters.filter((c) => c.docker),
-    (c) => c.docker?.subnet ?? "",
-  )) {
-    add(
-      `clusters[${d.index}].docker.subnet`,
-      `subnet ${d.value} is used by another cluster`,
-      "give every Docker cluster its own /24",
-    );
-  }
+function sidecarPortProblems(config: MeshConfig): ConfigProblem[] {
+  return sidecarPortNames(config).size === 4
+    ? []
+    : [
+        problem(
+          "sidecar",
+          "adminPort, proxyPort, metricsPort and healthPort must be four different ports",
+          "give each sidecar port its own number",
+        ),
+      ];
+}
 
-  config.clusters.forEach((cluster, i) => {
-    const at = `clusters[${i}]`;
-    if (cluster.platform === "docker" && !cluster.docker) {
-      add(`${at}.docker`, "a docker cluster needs its docker settings", 'add docker: { subnet: "10.10.1.0/24" }');
-    }
-    if (cluster.platform === "kubernetes" && !cluster.kubernetes) {
-      add(
-        `${at}.kubernetes`,
-        "a kubernetes cluster needs its kubernetes settings",
-        "add kubernetes: { context, consulDnsIP }",
-      );
-    }
-    if (cluster.platform === "docker" && cluster.kubernetes) {
-      add(`${at}.kubernetes`, "kubernetes settings on a docker cluster", "remove them, or set platform: kubernetes");
-    }
-    if (cluster.platform === "kubernetes" && cluster.docker) {
-      add(`${at}.docker`, "docker settings on a kubernetes cluster", "remove them, or set platform: docker");
-    }
-    const servers = cluster.consul.servers;
-    if (servers % 2 === 0) {
-      add(
+/** Cluster names, datacenters and Docker subnets are each unique; paths index `clusters` itself. */
+function clusterUniquenessProblems(config: MeshConfig): ConfigProblem[] {
+  return [
+    ...duplicates(config.clusters, (c) => c.name).map((d) =>
+      problem(`clusters[${d.index}].name`, `duplicate cluster "${d.value}"`, "give every cluster a unique name"),
+    ),
+    ...duplicates(config.clusters, (c) => c.datacenter ?? c.name).map((d) =>
+      problem(
+        `clusters[${d.index}].datacenter`,
+        `duplicate datacenter "${d.value}"`,
+        "give every cluster its own Consul datacenter",
+      ),
+    ),
+    ...duplicates(config.clusters, (c, index) => c.docker?.subnet ?? `#${index}`).map((d) =>
+      problem(
+        `clusters[${d.index}].docker.subnet`,
+        `subnet ${d.value} is used by another cluster`,
+        "give every Docker cluster its own /24",
+      ),
+    ),
+  ];
+}
+
+/** A check of one cluster; `at` is its config path. */
+type ClusterCheck = (cluster: ClusterConfig, at: string, config: MeshConfig) => ConfigProblem[];
+
+/** Each platform has its own settings block, and only its own. */
+const platformSettings: ClusterCheck = (cluster, at) => {
+  const docker = cluster.platform === "docker";
+  return [
+    ...problemIf(
+      docker && !cluster.docker,
+      `${at}.docker`,
+      "a docker cluster needs its docker settings",
+      'add docker: { subnet: "10.10.1.0/24" }',
+    ),
+    ...problemIf(
+      !docker && !cluster.kubernetes,
+      `${at}.kubernetes`,
+      "a kubernetes cluster needs its kubernetes settings",
+      "add kubernetes: { context, consulDnsIP }",
+    ),
+    ...problemIf(
+      docker && cluster.kubernetes !== undefined,
+      `${at}.kubernetes`,
+      "kubernetes settings on a docker cluster",
+      "remove them, or set platform: kubernetes",
+    ),
+    ...problemIf(
+      !docker && cluster.docker !== undefined,
+      `${at}.docker`,
+      "docker settings on a kubernetes cluster",
+      "remove them, or set platform: docker",
+    ),
+  ];
+};
+
+const consulServerCount: ClusterCheck = (cluster, at, config) => {
+  const servers = cluster.consul.servers;
+  const problems: ConfigProblem[] = [];
+  if (servers % 2 === 0) {
+    problems.push(
+      problem(
         `${at}.consul.servers`,
         `${servers} servers is an even count, which tolerates no more failures than ${servers - 1}`,
         "use an odd count: 3 or 5 (1 in dev)",
-      );
-    } else if (servers === 1 && config.environment !== "dev") {
-      add(
+      ),
+    );
+  } else if (servers === 1 && config.environment !== "dev") {
+    problems.push(
+      problem(
         `${at}.consul.servers`,
         `a single Consul server in ${config.environment} has no fault tolerance`,
         "use 3 or 5 servers; one server is allowed only with environment: dev",
-      );
-    }
-    if (servers > 7) add(`${at}.consul.servers`, `${servers} servers slows Raft down`, "use 3 or 5 servers");
-    if (cluster.platform === "kubernetes" && config.clusters.length > 1 && !cluster.gateway.wanAddress) {
-      add(
-        `${at}.gateway.wanAddress`,
-        "other clusters cannot reach this cluster's mesh gateway",
-        "reserve a LoadBalancer IP or DNS name and set it here",
-      );
-    }
-    // Peering: servers dial each other's gRPC TLS port directly (see consul/peering.ts).
-    if (cluster.platform === "kubernetes" && config.clusters.length > 1 && !cluster.consul.peeringAddress) {
-      add(
-        `${at}.consul.peeringAddress`,
-        "other clusters' Consul servers cannot reach this cluster's servers to peer",
-        "reserve an IP or DNS name for the consul-server-peering LoadBalancer and set it here",
-      );
-    }
-    if (cluster.platform === "docker" && cluster.consul.peeringAddress) {
-      add(
-        `${at}.consul.peeringAddress`,
-        "Docker servers are dialled at their fixed addresses on the WAN network",
-        "remove it; it applies to Kubernetes clusters only",
-      );
-    }
-    if (cluster.platform === "docker" && dockerWanClusterIndex(clusterNames, cluster.name) >= DOCKER_WAN_MAX_CLUSTERS) {
-      add(
-        at,
-        `the Docker WAN network has Consul server addresses for ${DOCKER_WAN_MAX_CLUSTERS} clusters only`,
-        `declare at most ${DOCKER_WAN_MAX_CLUSTERS} clusters when any runs on Docker`,
-      );
-    }
-  });
+      ),
+    );
+  }
+  if (servers > 7)
+    problems.push(problem(`${at}.consul.servers`, `${servers} servers slows Raft down`, "use 3 or 5 servers"));
+  return problems;
+};
 
-  // Each instance on a Docker cluster takes an address from the network's dynamic range (model/wan.ts).
-  config.clusters.forEach((cluster, i) => {
-    if (cluster.platform !== "docker") return;
+/** Other clusters reach a Kubernetes cluster's gateway and, to peer, its servers (consul/peering.ts) at fixed addresses. */
+const crossClusterAddresses: ClusterCheck = (cluster, at, config) => {
+  const reachedFromOthers = cluster.platform === "kubernetes" && config.clusters.length > 1;
+  return [
+    ...problemIf(
+      reachedFromOthers && !cluster.gateway.wanAddress,
+      `${at}.gateway.wanAddress`,
+      "other clusters cannot reach this cluster's mesh gateway",
+      "reserve a LoadBalancer IP or DNS name and set it here",
+    ),
+    ...problemIf(
+      reachedFromOthers && !cluster.consul.peeringAddress,
+      `${at}.consul.peeringAddress`,
+      "other clusters' Consul servers cannot reach this cluster's servers to peer",
+      "reserve an IP or DNS name for the consul-server-peering LoadBalancer and set it here",
+    ),
+    ...problemIf(
+      cluster.platform === "docker" && cluster.consul.peeringAddress !== undefined,
+      `${at}.consul.peeringAddress`,
+      "Docker servers are dialled at their fixed addresses on the WAN network",
+      "remove it; it applies to Kubernetes clusters only",
+    ),
+  ];
+};
+
+const dockerWanCapacity: ClusterCheck = (cluster, at, config) =>
+  cluster.platform === "docker" &&
+  dockerWanClusterIndex(
+    config.clusters.map((c) => c.name),
+    cluster.name,
+  ) >= DOCKER_WAN_MAX_CLUSTERS
+    ? [
+        problem(
+          at,
+          `the Docker WAN network has Consul server addresses for ${DOCKER_WAN_MAX_CLUSTERS} clusters only`,
+          `declare at most ${DOCKER_WAN_MAX_CLUSTERS} clusters when any runs on Docker`,
+        ),
+      ]
+    : [];
+
+const CLUSTER_CHECKS: readonly ClusterCheck[] = [
+  platformSettings,
+  consulServerCount,
+  crossClusterAddresses,
+  dockerWanCapacity,
+];
+
+function clusterProblems(config: MeshConfig): ConfigProblem[] {
+  return config.clusters.flatMap((cluster, i) =>
+    CLUSTER_CHECKS.flatMap((check) => check(cluster, `clusters[${i}]`, config)),
+  );
+}
+
+/** Each instance on a Docker cluster takes an address from the network's dynamic range (model/wan.ts). */
+function dockerAddressCapacityProblems(config: MeshConfig): ConfigProblem[] {
+  return config.clusters.flatMap((cluster, i) => {
+    if (cluster.platform !== "docker") return [];
     const instances = config.services
       .filter((s) => s.clusters.includes(cluster.name))
       .reduce((sum, s) => sum + s.instances, 0);
-    if (instances > DOCKER_MAX_INSTANCES_PER_CLUSTER)
-      add(
-        `clusters[${i}]`,
-        `cluster ${cluster.name} runs ${instances} service instances, but its Docker network hands out addresses to ` +
-          `at most ${DOCKER_MAX_INSTANCES_PER_CLUSTER} (the .128/25 of its /24, less consul-esm and the ACL bootstrap)`,
-        "run some services in another cluster, or lower services[].instances",
-      );
+    return instances > DOCKER_MAX_INSTANCES_PER_CLUSTER
+      ? [
+          problem(
+            `clusters[${i}]`,
+            `cluster ${cluster.name} runs ${instances} service instances, but its Docker network hands out addresses to ` +
+              `at most ${DOCKER_MAX_INSTANCES_PER_CLUSTER} (the .128/25 of its /24, less consul-esm and the ACL bootstrap)`,
+            "run some services in another cluster, or lower services[].instances",
+          ),
+        ]
+      : [];
   });
-  problems.push(...dockerProblems(config));
+}
 
-  // A Docker gateway given its own WAN address must not take one of the Consul servers' addresses there.
+/** A Docker gateway given its own WAN address must not take one of the Consul servers' addresses there. */
+function gatewayWanAddressProblems(config: MeshConfig): ConfigProblem[] {
+  const clusterNames = config.clusters.map((c) => c.name);
   const serverWanAddresses = new Map<string, string>();
   config.clusters.forEach((cluster, i) => {
     const wanIndex = dockerWanClusterIndex(clusterNames, cluster.name);
@@ -348,205 +408,316 @@ export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
       serverWanAddresses.set(dockerServerWanAddress(wanIndex, s), `clusters[${i}]'s Consul server ${s}`);
     }
   });
-  config.clusters.forEach((cluster, i) => {
+  return config.clusters.flatMap((cluster, i) => {
     const owner =
       cluster.platform === "docker" && cluster.gateway.wanAddress
         ? serverWanAddresses.get(cluster.gateway.wanAddress)
         : undefined;
-    if (owner) {
-      add(
-        `clusters[${i}].gateway.wanAddress`,
-        `${cluster.gateway.wanAddress} is ${owner}'s address on the Docker WAN network`,
-        `leave it unset (the gateway then gets ${dockerWanAddress(dockerWanClusterIndex(clusterNames, cluster.name))}) or pick an address below .100`,
-      );
-    }
+    return owner
+      ? [
+          problem(
+            `clusters[${i}].gateway.wanAddress`,
+            `${cluster.gateway.wanAddress} is ${owner}'s address on the Docker WAN network`,
+            `leave it unset (the gateway then gets ${dockerWanAddress(dockerWanClusterIndex(clusterNames, cluster.name))}) or pick an address below .100`,
+          ),
+        ]
+      : [];
   });
+}
 
+function certificateValidityProblems(config: MeshConfig): ConfigProblem[] {
   const security = config.security;
+  const problems: ConfigProblem[] = [];
   if (security.intermediateValidityDays < 3 * security.certValidityDays) {
-    add(
-      "security.intermediateValidityDays",
-      `${security.intermediateValidityDays} days is less than 3 × certValidityDays (${3 * security.certValidityDays})`,
-      `set it to at least ${3 * security.certValidityDays}`,
+    problems.push(
+      problem(
+        "security.intermediateValidityDays",
+        `${security.intermediateValidityDays} days is less than 3 × certValidityDays (${3 * security.certValidityDays})`,
+        `set it to at least ${3 * security.certValidityDays}`,
+      ),
     );
   }
   if (security.rootValidityDays < security.intermediateValidityDays) {
-    add(
-      "security.rootValidityDays",
-      `${security.rootValidityDays} days is less than intermediateValidityDays (${security.intermediateValidityDays})`,
-      "make the root outlive the intermediates",
+    problems.push(
+      problem(
+        "security.rootValidityDays",
+        `${security.rootValidityDays} days is less than intermediateValidityDays (${security.intermediateValidityDays})`,
+        "make the root outlive the intermediates",
+      ),
     );
   }
   if (security.earlyRenewalDays !== undefined && security.earlyRenewalDays >= security.certValidityDays) {
-    add(
-      "security.earlyRenewalDays",
-      `${security.earlyRenewalDays} days is not shorter than the validity (${security.certValidityDays})`,
-      "renew within the validity, a third of it by default",
+    problems.push(
+      problem(
+        "security.earlyRenewalDays",
+        `${security.earlyRenewalDays} days is not shorter than the validity (${security.certValidityDays})`,
+        "renew within the validity, a third of it by default",
+      ),
     );
   }
+  return problems;
+}
 
-  const rateLimitChecks: Array<[string, { requestsPerSecond: number; burst: number } | undefined]> = [
+function rateLimitProblems(config: MeshConfig): ConfigProblem[] {
+  const limits: Array<[string, { requestsPerSecond: number; burst: number } | undefined]> = [
     ["defaults.rateLimit", config.defaults.rateLimit],
     ...config.services.map((s, i): [string, typeof s.rateLimit] => [`services[${i}].rateLimit`, s.rateLimit]),
   ];
-  for (const [path, limit] of rateLimitChecks) {
-    if (limit && limit.burst < limit.requestsPerSecond) {
-      add(
-        `${path}.burst`,
-        `burst ${limit.burst} is below requestsPerSecond ${limit.requestsPerSecond}`,
-        "set burst to at least requestsPerSecond (the seed uses 2 ×)",
-      );
-    }
-  }
+  return limits.flatMap(([path, limit]) =>
+    limit && limit.burst < limit.requestsPerSecond
+      ? [
+          problem(
+            `${path}.burst`,
+            `burst ${limit.burst} is below requestsPerSecond ${limit.requestsPerSecond}`,
+            "set burst to at least requestsPerSecond (the seed uses 2 ×)",
+          ),
+        ]
+      : [],
+  );
+}
 
-  kubernetesProblems(config, add);
-  for (const d of duplicates(config.services, (s) => s.name)) {
-    add(
+function duplicateServiceProblems(config: MeshConfig): ConfigProblem[] {
+  return duplicates(config.services, (s) => s.name).map((d) =>
+    problem(
       `services[${d.index}].name`,
       `duplicate service "${d.value}"`,
       "declare each service once; list several clusters under its clusters",
-    );
-  }
+    ),
+  );
+}
 
-  config.services.forEach((service, i) => {
-    const at = `services[${i}]`;
-    service.clusters.forEach((cluster, j) => {
-      if (!clusterNames.includes(cluster)) {
-        add(
-          `${at}.clusters[${j}]`,
-          unknownName("cluster", cluster, clusterNames),
-          "name a cluster declared under clusters",
-        );
-      }
-    });
-    for (const d of duplicates(service.clusters, (c) => c)) {
-      add(`${at}.clusters[${d.index}]`, `cluster "${d.value}" is listed twice`, "list each cluster once");
-    }
-    const reserved = sidecarPorts.get(service.port);
-    if (reserved) {
-      add(
-        `${at}.port`,
-        `port ${service.port} is the sidecar's ${reserved}`,
-        "move the app to another port; the sidecar shares its network namespace",
-      );
-    }
-    const localPorts = new Map<number, number>();
-    service.upstreams.forEach((upstream, j) => {
-      const upAt = `${at}.upstreams[${j}]`;
-      if (upstream.service === service.name) {
-        add(`${upAt}.service`, "a service cannot be its own upstream", "remove this upstream");
-      } else if (!serviceNames.includes(upstream.service)) {
-        add(
+/** A check of one service; `at` is its config path. */
+type ServiceCheck = (service: ServiceConfig, at: string, config: MeshConfig) => ConfigProblem[];
+
+const serviceClusters: ServiceCheck = (service, at, config) => {
+  const clusterNames = config.clusters.map((c) => c.name);
+  return [
+    ...service.clusters.flatMap((cluster, j) =>
+      clusterNames.includes(cluster)
+        ? []
+        : [
+            problem(
+              `${at}.clusters[${j}]`,
+              unknownName("cluster", cluster, clusterNames),
+              "name a cluster declared under clusters",
+            ),
+          ],
+    ),
+    ...duplicates(service.clusters, (c) => c).map((d) =>
+      problem(`${at}.clusters[${d.index}]`, `cluster "${d.value}" is listed twice`, "list each cluster once"),
+    ),
+  ];
+};
+
+const appPort: ServiceCheck = (service, at, config) => {
+  const reserved = sidecarPortNames(config).get(service.port);
+  return reserved
+    ? [
+        problem(
+          `${at}.port`,
+          `port ${service.port} is the sidecar's ${reserved}`,
+          "move the app to another port; the sidecar shares its network namespace",
+        ),
+      ]
+    : [];
+};
+
+/** Each upstream names another declared service an intention allows, on a local port of its own. */
+const upstreams: ServiceCheck = (service, at, config) => {
+  const serviceNames = config.services.map((s) => s.name);
+  const sidecarPorts = sidecarPortNames(config);
+  const security = config.security;
+  const problems: ConfigProblem[] = [];
+  const localPorts = new Map<number, number>();
+  service.upstreams.forEach((upstream, j) => {
+    const upAt = `${at}.upstreams[${j}]`;
+    if (upstream.service === service.name) {
+      problems.push(problem(`${upAt}.service`, "a service cannot be its own upstream", "remove this upstream"));
+    } else if (!serviceNames.includes(upstream.service)) {
+      problems.push(
+        problem(
           `${upAt}.service`,
           unknownName("service", upstream.service, serviceNames),
           "name a service declared under services",
-        );
-      } else if (
-        security.defaultIntention === "deny" &&
-        !intentionAllows(config.intentions, security.defaultIntention, service.name, upstream.service)
-      ) {
-        add(
+        ),
+      );
+    } else if (
+      security.defaultIntention === "deny" &&
+      !intentionAllows(config.intentions, security.defaultIntention, service.name, upstream.service)
+    ) {
+      problems.push(
+        problem(
           `${upAt}.service`,
           `no intention allows ${service.name} → ${upstream.service}, and intentions default to deny`,
           `add intentions: [{ source: ${service.name}, destination: ${upstream.service}, action: allow }]`,
-        );
-      }
-      const reservedBy = sidecarPorts.get(upstream.localPort);
-      const earlier = localPorts.get(upstream.localPort);
-      if (reservedBy) {
-        add(
+        ),
+      );
+    }
+    const reservedBy = sidecarPorts.get(upstream.localPort);
+    const earlier = localPorts.get(upstream.localPort);
+    if (reservedBy) {
+      problems.push(
+        problem(
           `${upAt}.localPort`,
           `port ${upstream.localPort} is the sidecar's ${reservedBy}`,
           "pick a free local port, such as 9001 and up",
-        );
-      } else if (upstream.localPort === service.port) {
-        add(
+        ),
+      );
+    } else if (upstream.localPort === service.port) {
+      problems.push(
+        problem(
           `${upAt}.localPort`,
           `port ${upstream.localPort} is the service's own port`,
           "pick a local port the app does not listen on",
-        );
-      } else if (earlier !== undefined) {
-        add(
+        ),
+      );
+    } else if (earlier !== undefined) {
+      problems.push(
+        problem(
           `${upAt}.localPort`,
           `port ${upstream.localPort} is already used by upstreams[${earlier}]`,
           "give each upstream its own local port",
-        );
-      }
-      localPorts.set(upstream.localPort, j);
-    });
-    for (const d of duplicates(service.upstreams, (u) => u.service)) {
-      add(`${at}.upstreams[${d.index}].service`, `upstream "${d.value}" is listed twice`, "list each upstream once");
+        ),
+      );
     }
-    if (service.edge) {
-      const edgePort = service.edge.port;
-      const clash =
-        sidecarPorts.get(edgePort) ??
-        (edgePort === service.port ? "app port" : localPorts.has(edgePort) ? "upstream local port" : undefined);
-      if (clash) {
-        add(
-          `${at}.edge.port`,
-          `port ${edgePort} is already the ${clash}`,
-          "pick a port nothing else in the workload uses",
-        );
-      }
-      if (service.protocol === "tcp") {
-        add(`${at}.edge`, "the edge speaks HTTP over TLS; a tcp service cannot have one", "remove edge, or use http");
-      }
-      const certificate = service.edge.certificate;
-      if (!certificate && service.edge.dnsNames.length === 0) {
-        add(
-          `${at}.edge.dnsNames`,
-          "the mesh CA needs the names clients use to issue the edge's certificate",
-          "list them under dnsNames, or supply edge.certificate",
-        );
-      }
-      for (const name of certificate ? service.clusters : []) {
-        const platform = config.clusters.find((c) => c.name === name)?.platform;
-        const key = platform === "kubernetes" ? "kubernetesSecret" : "dockerHostPath";
-        if (platform && certificate?.[key] === undefined) {
-          add(
-            `${at}.edge.certificate.${key}`,
-            `cluster ${name} runs on ${platform} and needs the certificate's ${platform === "kubernetes" ? "Secret" : "host directory"}`,
-            `set edge.certificate.${key}`,
-          );
-        }
-      }
-      // Every Docker instance publishes the same host port, which dockerd binds once per host.
-      const hostPort = service.edge.hostPort ?? edgePort;
-      const perDockerHost = new Map<string, number>();
-      for (const name of service.clusters) {
-        const host = config.clusters.find((c) => c.name === name && c.platform === "docker")?.docker?.host;
-        if (host !== undefined) perDockerHost.set(host, (perDockerHost.get(host) ?? 0) + service.instances);
-      }
-      for (const [host, count] of perDockerHost) {
-        if (count > 1) {
-          add(
-            `${at}.edge`,
-            `${count} instances on Docker host ${host} would each publish 127.0.0.1:${hostPort}; dockerd refuses the second ("port is already allocated")`,
-            "run one instance of an edge service per Docker host",
-          );
-        }
-      }
-    }
+    localPorts.set(upstream.localPort, j);
   });
-
-  config.intentions.forEach((intention, i) => {
-    for (const side of ["source", "destination"] as const) {
-      const name = intention[side];
-      if (name !== "*" && !serviceNames.includes(name)) {
-        add(
-          `intentions[${i}].${side}`,
-          unknownName("service", name, serviceNames),
-          "name a service declared under services, or *",
-        );
-      }
-    }
-  });
-  for (const d of duplicates(config.intentions, (x) => `${x.source} → ${x.destination}`)) {
-    add(`intentions[${d.index}]`, `a second intention for ${d.value}`, "keep one intention per source and destination");
+  for (const d of duplicates(service.upstreams, (u) => u.service)) {
+    problems.push(
+      problem(
+        `${at}.upstreams[${d.index}].service`,
+        `upstream "${d.value}" is listed twice`,
+        "list each upstream once",
+      ),
+    );
   }
-
   return problems;
+};
+
+/** The edge: a free port, HTTP, names or a certificate for every platform, one instance per Docker host. */
+const edge: ServiceCheck = (service, at, config) => {
+  if (!service.edge) return [];
+  const problems: ConfigProblem[] = [];
+  const edgePort = service.edge.port;
+  const clash =
+    sidecarPortNames(config).get(edgePort) ??
+    (edgePort === service.port
+      ? "app port"
+      : service.upstreams.some((u) => u.localPort === edgePort)
+        ? "upstream local port"
+        : undefined);
+  if (clash) {
+    problems.push(
+      problem(
+        `${at}.edge.port`,
+        `port ${edgePort} is already the ${clash}`,
+        "pick a port nothing else in the workload uses",
+      ),
+    );
+  }
+  if (service.protocol === "tcp") {
+    problems.push(
+      problem(`${at}.edge`, "the edge speaks HTTP over TLS; a tcp service cannot have one", "remove edge, or use http"),
+    );
+  }
+  const certificate = service.edge.certificate;
+  if (!certificate && service.edge.dnsNames.length === 0) {
+    problems.push(
+      problem(
+        `${at}.edge.dnsNames`,
+        "the mesh CA needs the names clients use to issue the edge's certificate",
+        "list them under dnsNames, or supply edge.certificate",
+      ),
+    );
+  }
+  for (const name of certificate ? service.clusters : []) {
+    const platform = config.clusters.find((c) => c.name === name)?.platform;
+    const key = platform === "kubernetes" ? "kubernetesSecret" : "dockerHostPath";
+    if (platform && certificate?.[key] === undefined) {
+      problems.push(
+        problem(
+          `${at}.edge.certificate.${key}`,
+          `cluster ${name} runs on ${platform} and needs the certificate's ${platform === "kubernetes" ? "Secret" : "host directory"}`,
+          `set edge.certificate.${key}`,
+        ),
+      );
+    }
+  }
+  // Every Docker instance publishes the same host port, which dockerd binds once per host.
+  const hostPort = service.edge.hostPort ?? edgePort;
+  const perDockerHost = new Map<string, number>();
+  for (const name of service.clusters) {
+    const host = config.clusters.find((c) => c.name === name && c.platform === "docker")?.docker?.host;
+    if (host !== undefined) perDockerHost.set(host, (perDockerHost.get(host) ?? 0) + service.instances);
+  }
+  for (const [host, count] of perDockerHost) {
+    if (count > 1) {
+      problems.push(
+        problem(
+          `${at}.edge`,
+          `${count} instances on Docker host ${host} would each publish 127.0.0.1:${hostPort}; dockerd refuses the second ("port is already allocated")`,
+          "run one instance of an edge service per Docker host",
+        ),
+      );
+    }
+  }
+  return problems;
+};
+
+const SERVICE_CHECKS: readonly ServiceCheck[] = [serviceClusters, appPort, upstreams, edge];
+
+function serviceProblems(config: MeshConfig): ConfigProblem[] {
+  return config.services.flatMap((service, i) =>
+    SERVICE_CHECKS.flatMap((check) => check(service, `services[${i}]`, config)),
+  );
+}
+
+function intentionProblems(config: MeshConfig): ConfigProblem[] {
+  const serviceNames = config.services.map((s) => s.name);
+  return [
+    ...config.intentions.flatMap((intention, i) =>
+      (["source", "destination"] as const).flatMap((side) => {
+        const name = intention[side];
+        return name === "*" || serviceNames.includes(name)
+          ? []
+          : [
+              problem(
+                `intentions[${i}].${side}`,
+                unknownName("service", name, serviceNames),
+                "name a service declared under services, or *",
+              ),
+            ];
+      }),
+    ),
+    ...duplicates(config.intentions, (x) => `${x.source} → ${x.destination}`).map((d) =>
+      problem(
+        `intentions[${d.index}]`,
+        `a second intention for ${d.value}`,
+        "keep one intention per source and destination",
+      ),
+    ),
+  ];
+}
+
+/** The cross-reference checks, one per concern, in the order their problems are reported. */
+const CROSS_REFERENCE_CHECKS: readonly ConfigCheck[] = [
+  sidecarPortProblems,
+  clusterUniquenessProblems,
+  clusterProblems,
+  dockerAddressCapacityProblems,
+  dockerProblems,
+  gatewayWanAddressProblems,
+  certificateValidityProblems,
+  rateLimitProblems,
+  kubernetesProblems,
+  duplicateServiceProblems,
+  serviceProblems,
+  intentionProblems,
+];
+
+/** Cross-reference checks over a config that has passed the schema. */
+export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
+  return CROSS_REFERENCE_CHECKS.flatMap((check) => check(config));
 }
 
 /**

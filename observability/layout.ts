@@ -20,14 +20,7 @@ export const JOB_SERVICE_LABEL = {
   consulEsm: "consul-esm",
 } as const;
 
-/** Consul's HTTPS API port (Consul's default `ports.https`), where `/v1/agent/metrics` is served. */
-export const CONSUL_HTTPS_PORT = 8501;
-/**
- * consul-esm serves `/metrics` (Prometheus format) on its `client_address` when `telemetry.prometheus_retention_time`
- * is above zero (consul-esm README, "Configuration"). The Consul component must set `client_address = "0.0.0.0:8080"`
- * and a retention time, and (Kubernetes) declare containerPort 8080 on the consul-esm container.
- */
-export const CONSUL_ESM_METRICS_PORT = 8080;
+/** consul-esm's metrics path; its port is `CONSUL_ESM_METRICS_PORT` in model/names.ts. */
 export const CONSUL_ESM_METRICS_PATH = "/metrics";
 
 /** Prometheus's own listener. */

@@ -15,12 +15,10 @@
 import type { Mesh, MeshCluster } from "../model/mesh";
 import type { Platform } from "../model/schema";
 import { instancesInCluster, servicesInCluster } from "../model/mesh";
-import { consulServerTlsName, envoyNames } from "../model/names";
+import { CONSUL_ESM_METRICS_PORT, consulPorts, consulServerTlsName, envoyNames } from "../model/names";
 import {
   CLUSTER_LABEL,
   CONSUL_ESM_METRICS_PATH,
-  CONSUL_ESM_METRICS_PORT,
-  CONSUL_HTTPS_PORT,
   JOB_SERVICE_LABEL,
   JOBS,
   PROMETHEUS_PATHS,
@@ -177,7 +175,7 @@ function dockerScrapeConfigs(mesh: Mesh, clusters: readonly MeshCluster[]): Scra
     ...consulServerJob(cluster),
     static_configs: [
       {
-        targets: (cluster.docker?.consulServerAddresses ?? []).map((a) => `${a}:${CONSUL_HTTPS_PORT}`),
+        targets: (cluster.docker?.consulServerAddresses ?? []).map((a) => `${a}:${consulPorts.https}`),
         labels: clusterLabels(cluster, JOB_SERVICE_LABEL.consulServer),
       },
     ],
@@ -248,7 +246,7 @@ function kubernetesScrapeConfigs(mesh: Mesh, cluster: MeshCluster): ScrapeConfig
       ...consulServerJob(cluster),
       kubernetes_sd_configs: sd,
       relabel_configs: [
-        ...podRelabeling(cluster, "consul-server", CONSUL_HTTPS_PORT, JOB_SERVICE_LABEL.consulServer),
+        ...podRelabeling(cluster, "consul-server", consulPorts.https, JOB_SERVICE_LABEL.consulServer),
         sameJobLabel,
       ],
     },

@@ -19,7 +19,7 @@ import {
 } from "../../consul/names";
 import { deployCatalogSync } from "./catalogSync";
 import type { ConsulPlatform, RenderedFile } from "./consulTypes";
-import { CONSUL_ESM_METRICS_PORT } from "../../observability/layout";
+import { CONSUL_ESM_METRICS_PORT } from "../../model/names";
 import { boundAddress } from "./kubernetes";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 

@@ -3,7 +3,7 @@
  * so a short refresh makes DNS health-aware; Envoy asks the cluster's Consul DNS directly, not the host resolver.
  */
 import type { MeshCluster } from "../../model/mesh";
-import { CONSUL_DNS_PORT } from "../../model/names";
+import { consulPorts } from "../../model/names";
 import type { Configurer } from "../configurer";
 import { extensionNames, typeUrls } from "../typeUrls";
 import type { Any, Address, Cluster } from "../types";
@@ -27,7 +27,7 @@ export function dnsRefresh(): Configurer<Cluster> {
 export function consulDns(cluster: MeshCluster): Configurer<Cluster> {
   const config: CaresDnsResolverConfig = {
     "@type": typeUrls.caresResolver,
-    resolvers: cluster.consulDnsAddresses.map((address) => socketAddress(address, CONSUL_DNS_PORT)),
+    resolvers: cluster.consulDnsAddresses.map((address) => socketAddress(address, consulPorts.dns)),
     // `.consul` names are absolute; a search domain would only add failed lookups.
     dns_resolver_options: { no_default_search_domain: true },
   };

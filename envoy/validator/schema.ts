@@ -1,6 +1,7 @@
 // Structural validation of a JSON/YAML value against a protobufjs message Type, following the
 // protobuf JSON mapping as Envoy's parser applies it, plus the protoc-gen-validate rules.
 import * as protobuf from "protobufjs";
+import { editDistance } from "../../model/editDistance";
 import { isUnloadableType, lookupMessage } from "./protos";
 import type { Report, Rules } from "./rules";
 import { checkBytes, checkDuration, checkEnum, checkNumber, checkString, collectOption } from "./rules";
@@ -110,20 +111,6 @@ function compileType(type: protobuf.Type): CompiledType {
     });
   }
   return ct;
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0] as number;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j] as number;
-      dp[j] = Math.min((dp[j] as number) + 1, (dp[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length] as number;
 }
 
 function suggest(ct: CompiledType, key: string): string {
@@ -631,9 +618,4 @@ class Walker {
 /** Walks `value` as message `type` and appends issues to ctx.issues. */
 export function walkMessage(type: protobuf.Type, value: unknown, path: string, ctx: WalkContext): void {
   new Walker(ctx).message(type, value, path);
-}
-
-/** Validates an object that is itself an Any (has "@type"). */
-export function walkAny(value: unknown, path: string, ctx: WalkContext): void {
-  new Walker(ctx).any(value, path, { required: true });
 }

@@ -2,6 +2,7 @@
  * Small type guards over policy props. @pulumi/policy hands rules `Record<string, any>`; every rule reads through
  * these instead, so nothing downstream sees `any`.
  */
+import { meshLabelKeys } from "../../model/names";
 
 export type Json = Record<string, unknown>;
 
@@ -61,7 +62,7 @@ export function labelsOf(props: unknown): Record<string, string> {
   return out;
 }
 
-export const LABEL_PREFIX = "lucid.mesh/";
-export const roleLabel = `${LABEL_PREFIX}role`;
-export const serviceLabel = `${LABEL_PREFIX}service`;
-export const clusterLabel = `${LABEL_PREFIX}cluster`;
+/** The label keys the components write (model/names.ts). */
+export const roleLabel = meshLabelKeys.role;
+export const serviceLabel = meshLabelKeys.service;
+export const clusterLabel = meshLabelKeys.cluster;

@@ -152,7 +152,7 @@ export async function runResourcePolicy(
     stackTags: new Map(),
     isType: () => false,
     asType: () => undefined,
-    // The SDK types getConfig as generic; the harness hands back the merged config it built above.
+    // The SDK types getConfig as generic; the runner hands back the merged config it built above.
     getConfig: <T extends object>() => config as T,
     notApplicable: throwNotApplicable,
   };

@@ -11,8 +11,8 @@ import type { PackEnvironment } from "../lib/packConfig";
 import type { Json } from "../lib/props";
 import { simulateStack } from "../../simulate/stack";
 import { editEnvoy, named } from "./fixtures/mesh";
-import type { ResourceUnderTest } from "./harness";
-import { fromRecorded, runPack } from "./harness";
+import type { ResourceUnderTest } from "../lib/runner";
+import { fromRecorded, runPack } from "../lib/runner";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 

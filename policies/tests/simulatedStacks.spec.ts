@@ -7,8 +7,8 @@ import * as path from "node:path";
 import { packConfigFor } from "../lib/packConfig";
 import type { PackEnvironment } from "../lib/packConfig";
 import { simulateStack } from "../../simulate/stack";
-import type { HarnessOptions, ResourceUnderTest, Violation } from "./harness";
-import { fromRecorded, runPack } from "./harness";
+import type { HarnessOptions, ResourceUnderTest, Violation } from "../lib/runner";
+import { fromRecorded, runPack } from "../lib/runner";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { esmConfig } from "../../consul/esmConfig";
-import { CONSUL_ESM_METRICS_PORT } from "../../observability/layout";
+import { CONSUL_ESM_METRICS_PORT } from "../../model/names";
 import { parseGoDuration } from "../../simulate/consul/goDuration";
 import { clusterOf, loadMesh } from "./fixtures";
 

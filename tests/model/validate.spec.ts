@@ -397,6 +397,17 @@ describe("model: stack config validation", () => {
       assert.match(configError(raw), /docker\.subnet: subnet 10\.10\.1\.0\/24 is used by another cluster/);
     });
 
+    it("names the cluster that reuses a subnet by its index among all clusters, Kubernetes ones included", () => {
+      const raw = rawMeshConfig("dev");
+      const prod = rawMeshConfig("prod");
+      // A Kubernetes cluster first: the Docker clusters are then clusters[1] and clusters[2].
+      clusters(raw).unshift({ ...clusters(prod)[0]!, name: "north", datacenter: "north" });
+      (clusters(raw)[2]!.docker as Json).subnet = (clusters(raw)[1]!.docker as Json).subnet;
+      const message = configError(raw);
+      assert.match(message, /clusters\[2\]\.docker\.subnet: subnet 10\.10\.1\.0\/24 is used by another cluster/);
+      assert.doesNotMatch(message, /clusters\[1\]\.docker\.subnet/);
+    });
+
     it("rejects an intermediate CA shorter than three leaf lifetimes", () => {
       const raw = rawMeshConfig("dev");
       raw.security = { certValidityDays: 90, intermediateValidityDays: 200 };

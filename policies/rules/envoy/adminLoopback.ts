@@ -1,5 +1,5 @@
 import { resourceRule } from "../../lib/policy";
-import { envoyFiles } from "../../../model/names";
+import { envoyFiles, SIDECAR_PORT_DEFAULTS } from "../../../model/names";
 import type { Json } from "../../lib/props";
 import { asNumber, asRecord, asRecords, asString, at } from "../../lib/props";
 import type { EnvoyConfig } from "../../lib/envoyArtifacts";
@@ -21,7 +21,7 @@ import { types } from "../../lib/types";
 
 export const adminLoopbackDefaults = {
   /** Seed: ENVOY_ADMIN_PORT=15000. Used where the bootstrap is not in the same resource (Kubernetes Services). */
-  adminPort: 15000,
+  adminPort: SIDECAR_PORT_DEFAULTS.adminPort,
   /** Admin paths a public listener may route to, comma-separated: the Prometheus endpoint only. */
   publicAdminPaths: "/stats/prometheus",
 };

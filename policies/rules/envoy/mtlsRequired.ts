@@ -1,7 +1,7 @@
 import { resourceRule } from "../../lib/policy";
 import type { Json } from "../../lib/props";
 import { asArray, asRecord, asRecords, asString, at, isRecord } from "../../lib/props";
-import { envoyFiles, envoyNames } from "../../../model/names";
+import { DEFAULT_TRUST_DOMAIN, envoyFiles, envoyNames, SIDECAR_PORT_DEFAULTS } from "../../../model/names";
 import {
   DOWNSTREAM_TLS,
   EDGE_LISTENER_PREFIX,
@@ -31,12 +31,12 @@ import { types } from "../../lib/types";
 
 export const mtlsRequiredDefaults = {
   /** The sidecar's inbound listener port (seed: proxy_port 15001). */
-  proxyPort: 15001,
+  proxyPort: SIDECAR_PORT_DEFAULTS.proxyPort,
   minTlsVersion: "TLSv1_2",
   /** The trust domain upstream SAN matchers must pin. */
-  trustDomain: "lucid.mesh",
+  trustDomain: DEFAULT_TRUST_DOMAIN,
   /** The sidecar's health listener port (model sidecar.healthPort). */
-  healthPort: 15021,
+  healthPort: SIDECAR_PORT_DEFAULTS.healthPort,
 };
 export type MtlsRequiredConfig = typeof mtlsRequiredDefaults;
 

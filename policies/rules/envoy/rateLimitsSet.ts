@@ -1,7 +1,7 @@
 import { resourceRule } from "../../lib/policy";
 import type { Json } from "../../lib/props";
 import { asNumber, asRecord, asRecords, asString, at } from "../../lib/props";
-import { envoyNames } from "../../../model/names";
+import { envoyNames, SIDECAR_PORT_DEFAULTS } from "../../../model/names";
 import {
   LOCAL_RATE_LIMIT,
   ROUTER,
@@ -17,7 +17,7 @@ import type { ResourceInput } from "../../lib/types";
 import { types } from "../../lib/types";
 
 export const rateLimitsSetDefaults = {
-  proxyPort: 15001,
+  proxyPort: SIDECAR_PORT_DEFAULTS.proxyPort,
   /** Below this the limit starves health checks and retries. */
   minRequestsPerSecond: 10,
   /** Seed: 1000 rps; 5x headroom before a limit stops protecting anything. */

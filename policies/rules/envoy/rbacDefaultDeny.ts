@@ -1,7 +1,7 @@
 import { resourceRule } from "../../lib/policy";
 import type { Json } from "../../lib/props";
 import { asRecord, asRecords, asString, at } from "../../lib/props";
-import { envoyNames } from "../../../model/names";
+import { DEFAULT_TRUST_DOMAIN, envoyNames, SIDECAR_PORT_DEFAULTS } from "../../../model/names";
 import {
   HTTP_CONNECTION_MANAGER,
   filterChains,
@@ -14,8 +14,8 @@ import type { ResourceInput } from "../../lib/types";
 import { types } from "../../lib/types";
 
 export const rbacDefaultDenyDefaults = {
-  proxyPort: 15001,
-  trustDomain: "lucid.mesh",
+  proxyPort: SIDECAR_PORT_DEFAULTS.proxyPort,
+  trustDomain: DEFAULT_TRUST_DOMAIN,
 };
 export type RbacDefaultDenyConfig = typeof rbacDefaultDenyDefaults;
 

@@ -6,7 +6,7 @@
  */
 import { intentionAllows } from "../../../model/intentions";
 import type { IntentionRule } from "../../../model/intentions";
-import { envoyNames } from "../../../model/names";
+import { DEFAULT_TRUST_DOMAIN, envoyNames, SIDECAR_PORT_DEFAULTS } from "../../../model/names";
 import type { IntentionEntry } from "../../lib/consulArtifacts";
 import { intentionEntries } from "../../lib/consulArtifacts";
 import {
@@ -21,8 +21,8 @@ import { parseWorkloadId } from "../../lib/spiffe";
 import type { StackResource, StackViolation } from "../../lib/types";
 
 export const rbacMatchesIntentionsDefaults = {
-  proxyPort: 15001,
-  trustDomain: "lucid.mesh",
+  proxyPort: SIDECAR_PORT_DEFAULTS.proxyPort,
+  trustDomain: DEFAULT_TRUST_DOMAIN,
 };
 export type RbacMatchesIntentionsConfig = typeof rbacMatchesIntentionsDefaults;
 

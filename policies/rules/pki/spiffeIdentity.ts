@@ -1,11 +1,11 @@
-import { trustDomainId } from "../../../model/names";
+import { DEFAULT_TRUST_DOMAIN, trustDomainId } from "../../../model/names";
 import { resourceRule } from "../../lib/policy";
 import { asArray, at } from "../../lib/props";
 import type { ResourceInput } from "../../lib/types";
 import { types } from "../../lib/types";
 
 export const spiffeIdentityDefaults = {
-  trustDomain: "lucid.mesh",
+  trustDomain: DEFAULT_TRUST_DOMAIN,
 };
 export type SpiffeIdentityConfig = typeof spiffeIdentityDefaults;
 

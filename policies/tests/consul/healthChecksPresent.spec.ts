@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { checkHealthChecksPresent, healthChecksPresent } from "../../rules/consul/healthChecksPresent";
-import { runResourcePolicy } from "../harness";
+import { runResourcePolicy } from "../../lib/runner";
 
 const goodCheck = {
   checkId: "api-gateway-1-http",

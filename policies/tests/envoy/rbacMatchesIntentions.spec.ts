@@ -5,7 +5,7 @@ import type { Json } from "../../lib/props";
 import { toStackResource } from "../../lib/runner";
 import { checkRbacMatchesIntentions, rbacMatchesIntentionsDefaults } from "../../rules/envoy/rbacMatchesIntentions";
 import { editEnvoy, intentionEntriesFor, mesh, named } from "../fixtures/mesh";
-import type { ResourceUnderTest } from "../harness";
+import type { ResourceUnderTest } from "../../lib/runner";
 
 /** East's blockchain-core sidecar, which api-gateway may call. */
 function coreSidecar(): ResourceUnderTest {

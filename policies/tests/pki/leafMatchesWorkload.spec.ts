@@ -4,8 +4,8 @@ import * as path from "node:path";
 import { toStackResource } from "../../lib/runner";
 import { checkLeafMatchesWorkload } from "../../rules/pki/leafMatchesWorkload";
 import { simulateStack } from "../../../simulate/stack";
-import type { ResourceUnderTest } from "../harness";
-import { fromRecorded } from "../harness";
+import type { ResourceUnderTest } from "../../lib/runner";
+import { fromRecorded } from "../../lib/runner";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..", "..");
 
