@@ -242,7 +242,8 @@ export function envoyView(set: EnvoyFileSet): EnvoyView {
   });
   const clusters = new Map<string, EnvoyCluster>();
   const bootstrap = obj(yaml.load(file(envoyFiles.bootstrap) ?? "") ?? {});
-  for (const c of arr(obj(bootstrap.static_resources).clusters)) clusters.set(String(obj(c).name), parseCluster(obj(c)));
+  for (const c of arr(obj(bootstrap.static_resources).clusters))
+    clusters.set(String(obj(c).name), parseCluster(obj(c)));
   for (const c of resourcesOf(file(envoyFiles.clusters))) clusters.set(String(c.name), parseCluster(c));
   const sds = new Map<string, string[]>();
   for (const [path, text] of Object.entries(set.files)) {

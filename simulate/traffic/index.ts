@@ -78,7 +78,10 @@ interface IntentionSource {
   readonly destination: string;
 }
 
-function intentionSources(deployment: Deployment, datacenterOf: (r: Deployment["resources"][number]) => string | undefined): Map<string, IntentionSource[]> {
+function intentionSources(
+  deployment: Deployment,
+  datacenterOf: (r: Deployment["resources"][number]) => string | undefined,
+): Map<string, IntentionSource[]> {
   const byDc = new Map<string, IntentionSource[]>();
   for (const r of deployment.resources) {
     if (r.type !== CONSUL_TYPES.configEntry || r.inputs.kind !== "service-intentions") continue;
@@ -117,7 +120,14 @@ export function trafficWorld(deployment: Deployment): World {
     if (set.workload === "mesh-gateway") gateways.set(set.cluster, view);
     else if (!sidecars.has(`${set.cluster}/${set.workload}`)) sidecars.set(`${set.cluster}/${set.workload}`, view);
   }
-  return { sidecars, gateways, consul, catalog, book: addressBook(deployment, clusterOfDatacenter), clusterOfDatacenter };
+  return {
+    sidecars,
+    gateways,
+    consul,
+    catalog,
+    book: addressBook(deployment, clusterOfDatacenter),
+    clusterOfDatacenter,
+  };
 }
 
 function scenarioPair(p: PairWalk): ScenarioPair {
@@ -149,7 +159,8 @@ export function trafficReport(deployment: Deployment): TrafficReport {
     if (f.name !== "server.json") continue;
     try {
       const config = JSON.parse(f.content) as { datacenter?: string; acl?: { default_policy?: string } };
-      if (config.datacenter) defaultAction.set(config.datacenter, config.acl?.default_policy === "allow" ? "allow" : "deny");
+      if (config.datacenter)
+        defaultAction.set(config.datacenter, config.acl?.default_policy === "allow" ? "allow" : "deny");
     } catch {
       /* an unreadable server.json is the Consul model's finding, not the walk's */
     }
@@ -165,7 +176,9 @@ export function trafficReport(deployment: Deployment): TrafficReport {
   const intentionFor = (p: PairWalk): "allow" | "deny" => {
     const [callerCluster = "", callerService = ""] = p.from.split("/");
     const callerDc = datacenterOfCluster(callerCluster);
-    const servingDc = p.servedBy ? datacenterOfCluster(p.servedBy.split("/")[0] ?? "") : (p.intendedDatacenter ?? callerDc);
+    const servingDc = p.servedBy
+      ? datacenterOfCluster(p.servedBy.split("/")[0] ?? "")
+      : (p.intendedDatacenter ?? callerDc);
     const rules: IntentionRule[] = (intentions.get(servingDc) ?? [])
       .filter((s) => (servingDc === callerDc ? s.peer === undefined : s.peer === callerDc))
       .map((s) => ({ source: s.source, destination: s.destination, action: s.action }));
@@ -220,7 +233,9 @@ export function trafficReport(deployment: Deployment): TrafficReport {
     const [cluster = "", service = ""] = id.split("/");
     const walks = walkAll({ down: new Set([id]), dnsFrozen: new Set() });
     const failover = walks
-      .filter((p) => p.to === service && p.from.startsWith(`${cluster}/`) && p.verdict !== "no route" && promisesFailover(p))
+      .filter(
+        (p) => p.to === service && p.from.startsWith(`${cluster}/`) && p.verdict !== "no route" && promisesFailover(p),
+      )
       .map(scenarioPair);
     for (const f of failover) {
       const before = baselineOf.get(`${f.from}→${f.to}`);
@@ -245,7 +260,13 @@ export function trafficReport(deployment: Deployment): TrafficReport {
 
   for (const cluster of [...world.gateways.keys()].sort(compareStrings)) {
     const walks = walkAll({ down: new Set([`${cluster}/mesh-gateway`]), dnsFrozen: new Set() });
-    scenarios.push({ kind: "gateway-down", down: `${cluster}/mesh-gateway`, notes: [], changed: changedFrom(walks), failover: [] });
+    scenarios.push({
+      kind: "gateway-down",
+      down: `${cluster}/mesh-gateway`,
+      notes: [],
+      changed: changedFrom(walks),
+      failover: [],
+    });
   }
 
   for (const dc of [...consul.datacenters].sort((a, b) => compareStrings(a.cluster, b.cluster))) {
@@ -271,7 +292,13 @@ export function trafficReport(deployment: Deployment): TrafficReport {
         : `DNS still answers in ${dc.cluster} (${answering.join(", ") || "no resolvers used"})`,
     ];
     const walks = walkAll({ down: new Set(), dnsFrozen: frozen ? new Set([dc.cluster]) : new Set() });
-    scenarios.push({ kind: "consul-server-down", down: `${dc.cluster}/${node}`, notes, changed: changedFrom(walks), failover: [] });
+    scenarios.push({
+      kind: "consul-server-down",
+      down: `${dc.cluster}/${node}`,
+      notes,
+      changed: changedFrom(walks),
+      failover: [],
+    });
   }
 
   const withUpstream = pairs.filter((p) => p.verdict !== "no route");

@@ -226,7 +226,10 @@ function atHost(
   if (!workload) return blocked("workload", `no container or pod has address ${host} (seen from ${fromCluster})`);
   if (w.failure.down.has(key(workload))) return blocked("workload", `${workload.subject} at ${host} is down`);
   if (workload.portMap.size > 0 && !workload.portMap.has(port)) {
-    return blocked("workload", `${workload.subject} exposes no port ${port} (ports: ${[...workload.portMap.keys()].join(", ")})`);
+    return blocked(
+      "workload",
+      `${workload.subject} exposes no port ${port} (ports: ${[...workload.portMap.keys()].join(", ")})`,
+    );
   }
   const listenPort = workload.portMap.get(port) ?? port;
   const view = workload.role === "gateway" ? world.gateways.get(workload.cluster) : world.sidecars.get(key(workload));
@@ -248,7 +251,8 @@ function atHost(
       return blocked(gatewayHop, `${workload.subject} has no filter chain for SNI ${sni ?? "(none)"}`);
     }
     const cluster = chain.cluster !== undefined ? view.clusters.get(chain.cluster) : undefined;
-    if (!cluster) return blocked(gatewayHop, `${workload.subject} routes SNI ${sni} to undefined cluster ${chain.cluster}`);
+    if (!cluster)
+      return blocked(gatewayHop, `${workload.subject} routes SNI ${sni} to undefined cluster ${chain.cluster}`);
     w.hops.push(`${gatewayHop}: ${workload.subject} SNI ${sni} → ${cluster.name}`);
     // The gateway passes TLS through: the caller's SNI and SAN checks still apply at the end.
     return throughCluster(w, cluster, workload.cluster, tls, depth + 1, gatewayHop);
@@ -284,19 +288,22 @@ function atSidecar(
   const { caller } = w;
   const callerBundle = caller.sds.get(tls.trustBundleSds ?? "") ?? [];
   const serverProblem = chainProblem(serverChain, callerBundle);
-  if (serverProblem) return blocked("tls-chain", `the caller cannot verify ${workload.subject}'s chain: ${serverProblem}`);
+  if (serverProblem)
+    return blocked("tls-chain", `the caller cannot verify ${workload.subject}'s chain: ${serverProblem}`);
   const clientChain = caller.sds.get(tls.certificateSds ?? "") ?? [];
   const identity = uriSans(clientChain[0])[0];
   if (downstream.requireClientCertificate) {
     const bundle = view.sds.get(downstream.trustBundleSds ?? "") ?? [];
     const clientProblem = chainProblem(clientChain, bundle);
-    if (clientProblem) return blocked("tls-chain", `${workload.subject} cannot verify the caller's chain: ${clientProblem}`);
+    if (clientProblem)
+      return blocked("tls-chain", `${workload.subject} cannot verify the caller's chain: ${clientProblem}`);
   }
   w.hops.push("tls-chain: both chains verify against the trust bundles");
   if (chain.rbac) {
     const matched = chain.rbac.policies.find((p) =>
       p.principals.some(
-        (x) => x.kind === "any" || (x.kind === "authenticated" && identity !== undefined && sanMatches(x.matcher, identity)),
+        (x) =>
+          x.kind === "any" || (x.kind === "authenticated" && identity !== undefined && sanMatches(x.matcher, identity)),
       ),
     );
     const allow = chain.rbac.action === "ALLOW" ? matched !== undefined : matched === undefined;
@@ -318,7 +325,10 @@ function atSidecar(
   const target = app.endpoints[0];
   if (!target) return blocked("app", `cluster ${app.name} has no endpoint`);
   if (workload.appPort !== undefined && target.port !== workload.appPort) {
-    return blocked("app", `${app.name} sends to ${target.address}:${target.port} but the app listens on ${workload.appPort}`);
+    return blocked(
+      "app",
+      `${app.name} sends to ${target.address}:${target.port} but the app listens on ${workload.appPort}`,
+    );
   }
   w.hops.push(`app: ${app.name} → ${target.address}:${target.port}`);
   return { ok: true, servedBy: key(workload), viaGateway: false };
@@ -352,7 +362,13 @@ export function walkPair(world: World, caller: EnvoyView, callee: string, failur
       return cluster ? targetsCallee(cluster, callee) : listener.name === `outbound_${callee}`;
     });
   if (!outbound) {
-    return { ...base, verdict: "no route", blockedAt: "outbound-listener", reason: `${from} has no outbound listener for ${callee}`, hops: [] };
+    return {
+      ...base,
+      verdict: "no route",
+      blockedAt: "outbound-listener",
+      reason: `${from} has no outbound listener for ${callee}`,
+      hops: [],
+    };
   }
   const { listener, clusterName } = outbound;
   const upstream = { listener: listener.name, port: listener.port, cluster: clusterName ?? "" };

@@ -128,7 +128,8 @@ function kubernetesEntries(deployment: Deployment, clusterOfDatacenter: (dc: str
     if (!w) return undefined;
     const labels = { ...labelsOf(w), ...podTemplate(w).labels };
     const cluster = labels["lucid.mesh/cluster"] ?? labelsOf(svc)["lucid.mesh/cluster"] ?? "";
-    const role = labels["lucid.mesh/role"] === "gateway" ? "gateway" : labels["lucid.mesh/service"] ? "sidecar" : "other";
+    const role =
+      labels["lucid.mesh/role"] === "gateway" ? "gateway" : labels["lucid.mesh/service"] ? "sidecar" : "other";
     const portMap = new Map<number, number>();
     for (const p of (spec.ports ?? []) as ServicePort[]) {
       if (typeof p.port === "number") portMap.set(p.port, typeof p.targetPort === "number" ? p.targetPort : p.port);
