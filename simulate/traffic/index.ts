@@ -145,6 +145,7 @@ function scenarioPair(p: PairWalk): ScenarioPair {
 /** Raft needs a majority of the configured servers (hashicorp/raft: quorum = voters/2 + 1). */
 function quorumNote(servers: number): string {
   const quorum = Math.floor(servers / 2) + 1;
+  if (servers <= 1) return "the only server is down: no leader, no catalog writes and no DNS answers from it";
   return servers - 1 >= quorum
     ? `${servers - 1} of ${servers} servers keep quorum (${quorum}): the catalog stays writable`
     : `${servers - 1} of ${servers} servers is below quorum (${quorum}): no leader, no catalog writes; DNS answers only stale reads (dns_config.allow_stale)`;
