@@ -99,7 +99,7 @@ export async function gatePlan(opts: GateOptions): Promise<GateResult> {
     resources,
     displayPath(opts.projectDir, configFile),
   );
-  const rendered = renderedFileProblems(opts.planFile);
+  const rendered = renderedFileProblems(opts.planFile, plan);
   return {
     exitCode: hasMandatory(report) || rendered.length > 0 ? 1 : 0,
     resources: plan.resources.length,

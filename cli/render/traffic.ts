@@ -7,16 +7,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { isForbiddenRestart, type RenewalReport } from "../../simulate/renewal";
 import type { PlannedChange } from "../../simulate/system";
-import type { TrafficReport, TrafficViolation } from "../../simulate/traffic";
-import type { ArtifactIssue, OutputFile } from "./types";
+import { trafficInputDigest, type TrafficReport, type TrafficViolation } from "../../simulate/traffic";
+import type { ArtifactIssue, OutputFile, Plan } from "./types";
 
 export const TRAFFIC_FILE = "traffic.json";
 export const DRIFT_FILE = "drift.json";
 export const TRAFFIC_SCHEMA_VERSION = 1;
 
-export function trafficFile(report: TrafficReport): OutputFile {
+/** `inputDigest`: `trafficInputDigest` of the resources walked, so the gate can tell a plan edited since. */
+export function trafficFile(report: TrafficReport, inputDigest: string): OutputFile {
   const { counts, matrix, violations, pairs, scenarios } = report;
-  const content = `${JSON.stringify({ schemaVersion: TRAFFIC_SCHEMA_VERSION, counts, matrix, violations, pairs, scenarios }, null, 2)}\n`;
+  const content = `${JSON.stringify({ schemaVersion: TRAFFIC_SCHEMA_VERSION, inputDigest, counts, matrix, violations, pairs, scenarios }, null, 2)}\n`;
   return { path: TRAFFIC_FILE, content, certificateMaterial: false };
 }
 
@@ -74,8 +75,11 @@ export function driftProblems(drift: unknown): string[] {
   ];
 }
 
-/** The gate's checks of traffic.json and drift.json in the plan's folder (absent files are not checked). */
-export function renderedFileProblems(planFile: string): GateProblem[] {
+/**
+ * The gate's checks of traffic.json and drift.json in the plan's folder (absent files are not checked). With the
+ * plan, traffic.json must also have been walked over the plan's own Envoy files and intentions.
+ */
+export function renderedFileProblems(planFile: string, plan?: Plan): GateProblem[] {
   const dir = path.dirname(planFile);
   const problems: GateProblem[] = [];
   for (const [name, check] of [
@@ -86,6 +90,13 @@ export function renderedFileProblems(planFile: string): GateProblem[] {
     const { value, error } = readJson(file);
     if (error) problems.push({ file, message: error });
     else if (value !== undefined) problems.push(...check(value).map((message) => ({ file, message })));
+    if (name === TRAFFIC_FILE && plan && isRecord(value) && value.inputDigest !== trafficInputDigest(plan.resources)) {
+      problems.push({
+        file,
+        message:
+          "traffic.json was walked over other Envoy files or intentions than this plan's (edited since the render?). Fix: re-render to walk this plan",
+      });
+    }
   }
   return problems;
 }

@@ -8,7 +8,10 @@
  * agent/structs/config_entry_intentions.go `SourceIntention.Peer`). With no match, the ACL `default_policy` decides
  * (agent/consul/intention_endpoint.go uses the authorizer's default when no intention matches).
  */
+import { createHash } from "node:crypto";
 import { envoyFileSets } from "../../artifacts/envoy";
+import { envoyFiles } from "../../model/names";
+import type { RecordedResource } from "../recorder";
 import { compareStrings } from "../../model/mesh";
 import { intentionAllows, type IntentionRule } from "../../model/intentions";
 import { registeredCatalog, runChecks } from "../consul/catalog";
@@ -318,4 +321,40 @@ export function trafficReport(deployment: Deployment): TrafficReport {
       violations: violations.length,
     },
   };
+}
+
+/** The parts of a resource the digest reads: a plan.json resource has them too. */
+export type DigestedResource = Pick<RecordedResource, "type" | "name" | "inputs">;
+
+/**
+ * A digest of what the walk read that plan.json also carries in the clear: every Envoy config file (`/etc/envoy/`,
+ * never the secrets directory) and every service-intentions config entry. The gate recomputes it from the plan, so
+ * a plan edited after the render (a SAN matcher, an RBAC principal, an intention) no longer matches its traffic.json.
+ */
+export function trafficInputDigest(resources: readonly DigestedResource[]): string {
+  const hash = createHash("sha256");
+  const asRecorded = resources.map(
+    (r) =>
+      ({
+        ...r,
+        urn: "",
+        custom: true,
+        dependencies: [],
+        secretInputs: [],
+        secretPaths: [],
+        redactedInputs: r.inputs,
+      }) as RecordedResource,
+  );
+  for (const set of envoyFileSets(asRecorded)) {
+    for (const [file, content] of Object.entries(set.files).sort(([a], [b]) => compareStrings(a, b))) {
+      if (file.startsWith(`${envoyFiles.directory}/`))
+        hash.update(`${set.cluster}\0${set.source}\0${file}\0${content}\0`);
+    }
+  }
+  for (const r of resources) {
+    if (r.type === CONSUL_TYPES.configEntry && r.inputs.kind === "service-intentions") {
+      hash.update(`${String(r.name)}\0${String(r.inputs.configJson ?? "")}\0`);
+    }
+  }
+  return hash.digest("hex");
 }

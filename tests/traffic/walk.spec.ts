@@ -10,6 +10,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { gatePlan, renderStack } from "../../cli/render";
 import { driftProblems, renderedFileProblems, trafficProblems } from "../../cli/render/traffic";
 import "../../simulate/providers";
 import type { RecordedResource } from "../../simulate/recorder";
@@ -279,6 +280,60 @@ describe("traffic walk (issue 21: traffic.json)", function () {
         assert.match(renderedFileProblems(plan)[0]?.message ?? "", /drift\.json: not valid JSON/);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("the gate over a dev render (cli/render/gate.ts)", () => {
+    let dir: string;
+    before(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "traffic-render-"));
+      const result = await renderStack({ projectDir: PROJECT_DIR, stack: "dev", outDir: dir, renewals: false });
+      assert.equal(result.exitCode, 0, JSON.stringify(result.summary.issues));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const gate = (): ReturnType<typeof gatePlan> =>
+      gatePlan({ planFile: path.join(dir, "plan.json"), projectDir: PROJECT_DIR });
+
+    it("passes the render as written", async () => {
+      const result = await gate();
+      assert.deepEqual(result.rendered, []);
+      assert.equal(result.exitCode, 0);
+    });
+
+    it("fails a plan whose SAN matcher was edited to name the wrong service (traffic.json no longer describes it)", async () => {
+      const planFile = path.join(dir, "plan.json");
+      const original = fs.readFileSync(planFile, "utf8");
+      try {
+        const edited = original.replace(
+          "exact: spiffe://lucid.mesh/ns/lucid/dc/east/svc/blockchain-core",
+          "exact: spiffe://lucid.mesh/ns/lucid/dc/east/svc/session-api",
+        );
+        assert.notEqual(edited, original);
+        fs.writeFileSync(planFile, edited);
+        const result = await gate();
+        assert.equal(result.exitCode, 1);
+        assert.match(result.rendered?.[0]?.message ?? "", /traffic\.json was walked over other Envoy files/);
+      } finally {
+        fs.writeFileSync(planFile, original);
+      }
+    });
+
+    it("fails when traffic.json shows an allowed edge blocked", async () => {
+      const file = path.join(dir, "traffic.json");
+      const original = fs.readFileSync(file, "utf8");
+      try {
+        const traffic = JSON.parse(original) as { pairs: Array<Record<string, unknown>> };
+        const edge = traffic.pairs.find((p) => p.verdict === "reachable");
+        assert.ok(edge);
+        Object.assign(edge, { verdict: "blocked", blockedAt: "rbac", reason: "403" });
+        fs.writeFileSync(file, JSON.stringify(traffic));
+        const result = await gate();
+        assert.equal(result.exitCode, 1);
+        assert.match(result.rendered?.[0]?.message ?? "", /intentions allow .* but it is blocked at rbac: 403/);
+      } finally {
+        fs.writeFileSync(file, original);
       }
     });
   });
