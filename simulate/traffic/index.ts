@@ -58,6 +58,7 @@ export interface TrafficViolation {
 }
 
 export interface TrafficReport {
+  /** Every (caller, callee) with an outbound listener for the callee, walked. */
   readonly pairs: readonly PairEntry[];
   /** from (`<cluster>/<service>`) → callee → verdict, for every pair. */
   readonly matrix: Readonly<Record<string, Readonly<Record<string, Verdict>>>>;
@@ -189,10 +190,15 @@ export function trafficReport(deployment: Deployment): TrafficReport {
     return intentionAllows(rules, defaultAction.get(servingDc) ?? "deny", callerService, p.to) ? "allow" : "deny";
   };
 
-  const walkAll = (failure: Failure): PairWalk[] =>
-    callers.flatMap((caller) => callees.map((callee) => walkPair(world, caller, callee, failure)));
-  const baseline = walkAll(NO_FAILURE);
-  const pairs: PairEntry[] = baseline.map((p) => ({ ...p, intention: intentionFor(p) }));
+  const baseline = callers.flatMap((caller) => callees.map((callee) => walkPair(world, caller, callee, NO_FAILURE)));
+  const routed = baseline.filter((p) => p.verdict !== "no route");
+  /** Walks again, under `failure`, the pairs with an upstream that `only` keeps (a failure cannot open a route). */
+  const walkAll = (failure: Failure, only: (p: PairWalk) => boolean = () => true): PairWalk[] =>
+    routed.filter(only).map((p) => walkPair(world, world.sidecars.get(p.from)!, p.to, failure));
+  // Pairs with an upstream carry their walk; every pair is in the matrix ("no route" without an upstream).
+  const pairs: PairEntry[] = baseline
+    .filter((p) => p.verdict !== "no route")
+    .map((p) => ({ ...p, intention: intentionFor(p) }));
   const matrix: Record<string, Record<string, Verdict>> = {};
   for (const p of baseline) (matrix[p.from] ??= {})[p.to] = p.verdict;
 
@@ -235,7 +241,7 @@ export function trafficReport(deployment: Deployment): TrafficReport {
   // Each local instance down: callers in its cluster must fail over through the gateways where the config promises.
   for (const [id] of [...world.sidecars].sort(([a], [b]) => compareStrings(a, b))) {
     const [cluster = "", service = ""] = id.split("/");
-    const walks = walkAll({ down: new Set([id]), dnsFrozen: new Set() });
+    const walks = walkAll({ down: new Set([id]), dnsFrozen: new Set() }, (p) => p.to === service);
     const failover = walks
       .filter(
         (p) => p.to === service && p.from.startsWith(`${cluster}/`) && p.verdict !== "no route" && promisesFailover(p),
@@ -295,7 +301,8 @@ export function trafficReport(deployment: Deployment): TrafficReport {
         ? `no DNS resolver answers in ${dc.cluster} (${[...resolvers].join(", ")}): Envoy keeps the hosts of its last answer, so traffic continues but no failover or new instance is seen`
         : `DNS still answers in ${dc.cluster} (${answering.join(", ") || "no resolvers used"})`,
     ];
-    const walks = walkAll({ down: new Set(), dnsFrozen: frozen ? new Set([dc.cluster]) : new Set() });
+    // DNS that still answers changes nothing; frozen DNS keeps the last answer, which is the baseline's.
+    const walks = frozen ? walkAll({ down: new Set(), dnsFrozen: new Set([dc.cluster]) }) : [];
     scenarios.push({
       kind: "consul-server-down",
       down: `${dc.cluster}/${node}`,
@@ -305,18 +312,17 @@ export function trafficReport(deployment: Deployment): TrafficReport {
     });
   }
 
-  const withUpstream = pairs.filter((p) => p.verdict !== "no route");
   return {
     pairs,
     matrix,
     scenarios,
     violations,
     counts: {
-      pairs: pairs.length,
-      withUpstream: withUpstream.length,
+      pairs: baseline.length,
+      withUpstream: pairs.length,
       reachable: pairs.filter((p) => p.verdict === "reachable").length,
       blocked: pairs.filter((p) => p.verdict === "blocked").length,
-      noRoute: pairs.filter((p) => p.verdict === "no route").length,
+      noRoute: baseline.length - pairs.length,
       scenarios: scenarios.length,
       violations: violations.length,
     },

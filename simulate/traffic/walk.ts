@@ -334,10 +334,35 @@ function atSidecar(
   return { ok: true, servedBy: key(workload), viaGateway: false };
 }
 
-function targetsCallee(cluster: EnvoyCluster, callee: string): boolean {
-  return cluster.endpoints.some(
-    (e) => CONSUL_NAME.exec(e.address)?.[1] === callee || (e.tls?.sni ?? "").split(".")[0] === callee,
-  );
+interface Outbound {
+  readonly listener: EnvoyView["listeners"][number];
+  readonly clusterName: string | undefined;
+}
+
+/** Callee → outbound listener of a caller, built once per caller: a big mesh walks every (caller, callee). */
+const outboundCache = new WeakMap<EnvoyView, Map<string, Outbound>>();
+
+/**
+ * A plain (no TLS) listener whose route goes to a cluster for the callee — by the endpoint's Consul name or the
+ * SNI's first label — or, when its route names no defined cluster, one named `outbound_<callee>`.
+ */
+function outboundListeners(caller: EnvoyView): Map<string, Outbound> {
+  let map = outboundCache.get(caller);
+  if (map) return map;
+  map = new Map();
+  for (const listener of caller.listeners) {
+    if (listener.chains.length === 0 || listener.chains.some((c) => c.downstreamTls)) continue;
+    const clusterName = listener.chains[0]!.cluster;
+    const cluster = clusterName !== undefined ? caller.clusters.get(clusterName) : undefined;
+    const callees = cluster
+      ? cluster.endpoints.flatMap((e) => [CONSUL_NAME.exec(e.address)?.[1], (e.tls?.sni ?? "").split(".")[0]])
+      : [/^outbound_(.+)$/.exec(listener.name)?.[1]];
+    for (const callee of callees) {
+      if (callee && callee !== "mesh-gateway" && !map.has(callee)) map.set(callee, { listener, clusterName });
+    }
+  }
+  outboundCache.set(caller, map);
+  return map;
 }
 
 function intendedDatacenter(cluster: EnvoyCluster): string | undefined {
@@ -354,13 +379,7 @@ export function walkPair(world: World, caller: EnvoyView, callee: string, failur
   const base = { from, to: callee };
   // The outbound listener: a plain (no TLS) listener whose route goes to a cluster for the callee, or one named
   // for it whose route is broken.
-  const outbound = caller.listeners
-    .filter((l) => l.chains.length > 0 && l.chains.every((c) => !c.downstreamTls))
-    .map((l) => ({ listener: l, clusterName: l.chains[0]!.cluster }))
-    .find(({ listener, clusterName }) => {
-      const cluster = clusterName !== undefined ? caller.clusters.get(clusterName) : undefined;
-      return cluster ? targetsCallee(cluster, callee) : listener.name === `outbound_${callee}`;
-    });
+  const outbound = outboundListeners(caller).get(callee);
   if (!outbound) {
     return {
       ...base,

@@ -178,12 +178,12 @@ function kubernetesEntries(deployment: Deployment, clusterOfDatacenter: (dc: str
 /** `clusterOfDatacenter`: the cluster whose Consul serves a datacenter (from the Consul model's view). */
 export function addressBook(deployment: Deployment, clusterOfDatacenter: (dc: string) => string): AddressBook {
   const entries = [...dockerEntries(deployment), ...kubernetesEntries(deployment, clusterOfDatacenter)];
+  const index = new Map<string, Workload>();
+  // The first entry wins, as a lookup in order would.
+  for (const e of entries)
+    if (!index.has(`${e.cluster}|${e.address}`)) index.set(`${e.cluster}|${e.address}`, e.workload);
   return {
     entries,
-    at: (address, fromCluster) =>
-      (
-        entries.find((e) => e.address === address && e.cluster === fromCluster) ??
-        entries.find((e) => e.address === address && e.cluster === "")
-      )?.workload,
+    at: (address, fromCluster) => index.get(`${fromCluster}|${address}`) ?? index.get(`|${address}`),
   };
 }
