@@ -58,10 +58,11 @@ export const gateCommand: Command = {
     if (result.error !== undefined) io.err(`${result.error}\n`);
     if (flags.format === "json") {
       io.out(
-        `${JSON.stringify({ exitCode: result.exitCode, ...(result.error !== undefined ? { error: result.error } : {}), resources: result.resources, report: result.report }, null, 2)}\n`,
+        `${JSON.stringify({ exitCode: result.exitCode, ...(result.error !== undefined ? { error: result.error } : {}), resources: result.resources, report: result.report, rendered: result.rendered ?? [] }, null, 2)}\n`,
       );
     } else if (result.report) {
       io.out(formatGateSummary(flags.planFile, result.resources, result.report, result.exitCode));
+      for (const p of result.rendered ?? []) io.out(`  ${path.basename(p.file)}: ${p.message}\n`);
     }
     return result.exitCode;
   },

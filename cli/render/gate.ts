@@ -15,6 +15,7 @@ import {
   policyResources,
   runPolicies,
 } from "./policy";
+import { renderedFileProblems, type GateProblem } from "./traffic";
 import type { ExitCode, Plan, PolicyReport } from "./types";
 
 export interface GateOptions {
@@ -30,6 +31,8 @@ export interface GateResult {
   readonly error?: string;
   readonly resources: number;
   readonly report?: PolicyReport;
+  /** What traffic.json and drift.json beside the plan say is wrong (either fails the gate). */
+  readonly rendered?: readonly GateProblem[];
 }
 
 function displayPath(projectDir: string, file: string): string {
@@ -96,5 +99,11 @@ export async function gatePlan(opts: GateOptions): Promise<GateResult> {
     resources,
     displayPath(opts.projectDir, configFile),
   );
-  return { exitCode: hasMandatory(report) ? 1 : 0, resources: plan.resources.length, report };
+  const rendered = renderedFileProblems(opts.planFile, plan);
+  return {
+    exitCode: hasMandatory(report) || rendered.length > 0 ? 1 : 0,
+    resources: plan.resources.length,
+    report,
+    rendered,
+  };
 }

@@ -19,6 +19,8 @@ import { tlsModels } from "../../simulate/tls";
 import { meshConfigValue as stackMeshConfig } from "../../model/stackFile";
 import { systemModels } from "../../simulate/providers";
 import { checkSystems, secondUp, type PlannedChange, type SystemFinding } from "../../simulate/system";
+import { trafficInputDigest, trafficReport, type TrafficReport } from "../../simulate/traffic";
+import { trafficFile, trafficIssue } from "./traffic";
 import { collectGarbage } from "./memory";
 import {
   clusterResolver,
@@ -154,6 +156,8 @@ export interface RenderFilesInput {
   readonly report: PolicyReport;
   /** The simulated second `up` (and, later, renewals), written to drift.json. */
   readonly drift: { readonly secondUp: readonly PlannedChange[]; readonly renewals: readonly RenewalReport[] };
+  /** The traffic walk, written to traffic.json. */
+  readonly traffic?: TrafficReport;
 }
 
 /** Every file of the render except manifest.json, and the files deliberately left out. */
@@ -173,6 +177,7 @@ export function renderFiles(input: RenderFilesInput): { files: OutputFile[]; omi
       { path: "policy-report.json", content: report, certificateMaterial: hasPem(report) },
       { path: "topology.mmd", content: topologyMermaid(input.mesh), certificateMaterial: false },
       { path: "drift.json", content: `${JSON.stringify(input.drift, null, 2)}\n`, certificateMaterial: false },
+      ...(input.traffic ? [trafficFile(input.traffic, trafficInputDigest(input.resources))] : []),
       ...parts.flatMap((p) => p.files),
     ],
     omitted: parts.flatMap((p) => p.omitted),
@@ -236,6 +241,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
     const deployment = { resources, outputsOf: (urn: string) => recorder.outputs.get(urn) };
     const findings = checkSystems(systemModels, deployment);
     const changes = secondUp(systemModels, deployment);
+    const traffic = trafficReport(deployment);
     timings.validate = Math.round(performance.now() - t);
     progress(validateTotal, validateTotal, "validate");
     collectGarbage();
@@ -263,6 +269,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
       outputsOf: (urn) => recorder.outputs.get(urn),
       report,
       drift: { secondUp: changes, renewals },
+      traffic,
     });
     progress(0, files.length, "write");
     tempDir = prepareOutputDir(opts.outDir);
@@ -278,6 +285,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
       ...findings.map(findingIssue),
       ...changes.map(changeIssue),
       ...renewals.flatMap(restartIssues),
+      ...traffic.violations.map(trafficIssue),
     ];
     const mandatory = report.byLevel.mandatory ?? 0;
     const exitCode: ExitCode = issues.length > 0 || hasMandatory(report) ? 1 : 0;

@@ -126,12 +126,16 @@ function renewalLines(summary: RenderSummary): string[] {
   ];
 }
 
+const VERDICT_MARKS: Readonly<Record<string, string>> = { reachable: "✅", blocked: "❌", "no route": "·" };
+
 /**
- * The traffic matrix of traffic.json (written by the traffic walk, when present): rows are sources, columns
- * destinations. Reads `{ matrix: { <from>: { <to>: <verdict> } } }` or a list of `{ from, to, allowed|result }`.
+ * The traffic matrix of traffic.json (written by the traffic walk, simulate/traffic/): rows are callers, columns
+ * callees. Reads `{ matrix: { <from>: { <to>: "reachable" | "blocked" | "no route" } } }` (booleans are read too),
+ * or a list of `{ from, to, allowed|result }`.
  */
 export function trafficMatrix(traffic: unknown): Record<string, Record<string, string>> | undefined {
-  const verdictOf = (v: unknown): string => (v === true ? "✅" : v === false ? "❌" : String(v));
+  const verdictOf = (v: unknown): string =>
+    v === true ? "✅" : v === false ? "❌" : (VERDICT_MARKS[String(v)] ?? String(v));
   const matrix: Record<string, Record<string, string>> = {};
   if (isRecord(traffic) && isRecord(traffic.matrix)) {
     for (const [from, row] of Object.entries(traffic.matrix)) {
@@ -153,6 +157,49 @@ export function trafficMatrix(traffic: unknown): Record<string, Record<string, s
   return matrix;
 }
 
+/** The blocked edges, failure scenarios and violations of a traffic.json of the walk's own shape. */
+function trafficDetailLines(traffic: unknown): string[] {
+  if (!isRecord(traffic)) return [];
+  const lines: string[] = [];
+  const pairs = (Array.isArray(traffic.pairs) ? traffic.pairs : []).filter(isRecord);
+  const blocked = pairs.filter((p) => p.verdict === "blocked");
+  if (blocked.length > 0) {
+    lines.push(
+      "",
+      "Blocked edges:",
+      "",
+      ...table(
+        ["from", "to", "hop", "reason"],
+        blocked.map((p) => [p.from, p.to, p.blockedAt, p.reason]),
+      ),
+    );
+  }
+  const scenarios = (Array.isArray(traffic.scenarios) ? traffic.scenarios : []).filter(isRecord);
+  if (scenarios.length > 0) {
+    const outcome = (c: Record<string, unknown>): string =>
+      c.verdict === "reachable"
+        ? `${String(c.from)} → ${String(c.to)} via ${String(c.servedBy)}`
+        : `${String(c.from)} → ${String(c.to)} blocked at ${String(c.blockedAt)}`;
+    lines.push(
+      "",
+      "Failure scenarios:",
+      "",
+      ...table(
+        ["down", "what changes"],
+        scenarios.map((s) => {
+          const changed = (Array.isArray(s.changed) ? s.changed : []).filter(isRecord);
+          const notes = (Array.isArray(s.notes) ? s.notes : []).map(String);
+          return [`${String(s.kind)} ${String(s.down)}`, [...changed.map(outcome), ...notes].join("; ") || "nothing"];
+        }),
+      ),
+    );
+  }
+  const violations = (Array.isArray(traffic.violations) ? traffic.violations : []).filter(isRecord);
+  lines.push("", violations.length === 0 ? "Traffic equals the intentions, failover included." : "Violations:");
+  for (const v of violations) lines.push(`- ${cell(v.message)}`);
+  return lines;
+}
+
 function trafficLines(traffic: unknown): string[] {
   if (traffic === undefined) return [];
   const matrix = trafficMatrix(traffic);
@@ -167,6 +214,13 @@ function trafficLines(traffic: unknown): string[] {
       ["from \\ to", ...destinations],
       sources.map((s) => [s, ...destinations.map((d) => matrix[s]?.[d] ?? "")]),
     ),
+    ...(isRecord(traffic) && Array.isArray(traffic.pairs)
+      ? [
+          "",
+          "✅ reachable · ❌ blocked · `·` no outbound listener (no upstream declared)",
+          ...trafficDetailLines(traffic),
+        ]
+      : []),
   ];
 }
 

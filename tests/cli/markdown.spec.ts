@@ -57,7 +57,15 @@ describe("review summary in Markdown", function () {
     assert.match(printed, /^## lucid-mesh render: stack `dev` \(environment dev\)\n/);
     assert.ok(printed.includes("\n```mermaid\nflowchart LR\n"), "topology as a Mermaid block");
     assert.ok(printed.includes("| Real systems' models | Consul, Docker, Kubernetes, tls | 0 refusals |"));
-    assert.ok(!printed.includes("Traffic matrix"), "no traffic.json in this render: no section");
+    // The render writes traffic.json (simulate/traffic/): its matrix, failure scenarios and verdict are drawn.
+    assert.ok(printed.includes("### Traffic matrix\n"), "traffic.json is drawn");
+    assert.ok(printed.includes("| east/api-gateway | · | · | ✅ |"), "a reachable edge and edges without an upstream");
+    assert.ok(
+      printed.includes(
+        "| instance-down east/blockchain-core | east/api-gateway → blockchain-core via west/blockchain-core",
+      ),
+    );
+    assert.ok(printed.includes("Traffic equals the intentions, failover included."));
     assert.equal(fs.readFileSync(DOC, "utf8"), printed, `docs/review-summary.md is stale: ${REGENERATE}`);
   });
 
@@ -80,6 +88,13 @@ describe("review summary in Markdown", function () {
     ];
     assert.deepEqual(trafficMatrix(walks), { api: { ledger: "✅" }, ledger: { api: "❌" } });
     assert.deepEqual(trafficMatrix({ matrix: { api: { ledger: true } } }), { api: { ledger: "✅" } });
+    // The walk's own verdicts (traffic.json written by the render).
+    assert.deepEqual(
+      trafficMatrix({ matrix: { "east/api": { ledger: "reachable", db: "blocked", api: "no route" } } }),
+      {
+        "east/api": { ledger: "✅", db: "❌", api: "·" },
+      },
+    );
     const text = formatRenderMarkdown(summary(), 0, REPORT, { traffic: walks, topology: "flowchart LR\n" });
     assert.ok(
       text.includes(

@@ -1,0 +1,424 @@
+/**
+ * The traffic walk: one request from a caller's sidecar to a callee service, hop by hop through the rendered Envoy
+ * files and the provider models (Consul catalog and DNS, Docker/Kubernetes addresses) — never through the mesh
+ * model, so it checks what the generators wrote instead of restating them.
+ *
+ * What each hop does follows the real systems:
+ * - the outbound listener's HTTP route (or TCP proxy) names a cluster (envoy api/envoy/config/route/v3);
+ * - a STRICT_DNS cluster resolves each endpoint name and dials the port written beside it; lower priorities take
+ *   all traffic while they have healthy hosts, then the next priority does (envoy source/common/upstream/
+ *   load_balancer_impl.cc, priority spillover) — that is the failover through the gateways;
+ * - Consul DNS answers with `dnsLookup` (simulate/consul/catalog.ts: only_passing, the DNS token's ACL);
+ * - a mesh gateway routes by SNI alone (`filter_chain_match.server_names`, TCP proxy; TLS passes through);
+ * - the sidecar's inbound listener terminates TLS: the caller checks the server leaf's URI SAN against its
+ *   `match_typed_subject_alt_names` and both sides verify the peer chain against their trust bundle
+ *   (envoy source/common/tls/cert_validator/default_validator.cc); HTTP RBAC then matches the caller's leaf URI
+ *   SAN (`authenticated.principal_name`, envoy source/extensions/filters/common/rbac/matchers.cc); the inbound
+ *   route sends to `local_app`, which must be where the app listens.
+ */
+import { X509Certificate } from "node:crypto";
+import type { CatalogInstance } from "../consul/catalog";
+import { dnsLookup } from "../consul/catalog";
+import type { ConsulView } from "../consul/deployed";
+import type { AddressBook, Workload } from "./workloads";
+import { sanMatches, type EnvoyCluster, type EnvoyView, type UpstreamTls } from "./envoyView";
+
+export type HopName =
+  | "outbound-listener"
+  | "route"
+  | "cluster"
+  | "dns"
+  | "workload"
+  | "listener"
+  | "local-gateway"
+  | "remote-gateway"
+  | "tls-sni"
+  | "tls-san"
+  | "tls-chain"
+  | "rbac"
+  | "app";
+
+export type Verdict = "reachable" | "blocked" | "no route";
+
+export interface PairWalk {
+  /** `<cluster>/<service>` of the caller's sidecar. */
+  readonly from: string;
+  /** The callee service. */
+  readonly to: string;
+  readonly verdict: Verdict;
+  readonly blockedAt?: HopName;
+  readonly reason?: string;
+  /** The caller's outbound listener for the callee, when it has one. */
+  readonly upstream?: { readonly listener: string; readonly port: number; readonly cluster: string };
+  /** `<cluster>/<service>` of the sidecar that answered. */
+  readonly servedBy?: string;
+  readonly via?: "direct" | "gateways";
+  /** The datacenter the caller's cluster sends to first (priority 0), from the endpoint name or SNI. */
+  readonly intendedDatacenter?: string;
+  readonly hops: readonly string[];
+}
+
+/** What is down in a failure scenario. */
+export interface Failure {
+  /** `<cluster>/<workload>` of instances (sidecar workloads or `mesh-gateway`) that are down. */
+  readonly down: ReadonlySet<string>;
+  /** Clusters whose Envoys get no DNS answer (every resolver down): Envoy keeps its last answer. */
+  readonly dnsFrozen: ReadonlySet<string>;
+}
+
+export const NO_FAILURE: Failure = { down: new Set(), dnsFrozen: new Set() };
+
+export interface World {
+  readonly sidecars: ReadonlyMap<string, EnvoyView>;
+  readonly gateways: ReadonlyMap<string, EnvoyView>;
+  readonly consul: ConsulView;
+  /** The catalog after the checks ran, with everything up. */
+  readonly catalog: readonly CatalogInstance[];
+  readonly book: AddressBook;
+  readonly clusterOfDatacenter: (dc: string) => string;
+}
+
+const CONSUL_NAME = /^([^.]+)\.service\.([^.]+)\.consul\.?$/;
+
+const key = (w: Pick<Workload, "cluster" | "workload">): string => `${w.cluster}/${w.workload}`;
+
+/** The catalog as Consul's health sees it with `failure`: a down instance's checks are critical. */
+export function catalogUnder(world: World, failure: Failure): CatalogInstance[] {
+  if (failure.down.size === 0) return [...world.catalog];
+  return world.catalog.map((i) => {
+    const w = world.book.at(i.address, world.clusterOfDatacenter(i.datacenter));
+    if (!w || !failure.down.has(key(w))) return i;
+    return { ...i, checks: i.checks.map((c) => ({ ...c, status: "critical" as const })) };
+  });
+}
+
+interface Blocked {
+  readonly ok: false;
+  readonly hop: HopName;
+  readonly reason: string;
+}
+interface Served {
+  readonly ok: true;
+  readonly servedBy: string;
+  readonly viaGateway: boolean;
+}
+type Outcome = Blocked | Served;
+
+const blocked = (hop: HopName, reason: string): Blocked => ({ ok: false, hop, reason });
+
+function uriSans(pem: string | undefined): string[] {
+  if (!pem) return [];
+  try {
+    return (new X509Certificate(pem).subjectAltName ?? "")
+      .split(/,\s*/)
+      .filter((s) => s.startsWith("URI:"))
+      .map((s) => s.slice(4));
+  } catch {
+    return [];
+  }
+}
+
+/** Verifies `chain` (leaf first) up to one of `roots`; returns why not, or undefined when it chains. */
+export function chainProblem(chain: readonly string[], roots: readonly string[]): string | undefined {
+  if (chain.length === 0) return "no certificate";
+  if (roots.length === 0) return "no trust bundle";
+  let certs: X509Certificate[];
+  let anchors: X509Certificate[];
+  try {
+    certs = chain.map((p) => new X509Certificate(p));
+    anchors = roots.map((p) => new X509Certificate(p));
+  } catch (error) {
+    return `unparseable certificate (${error instanceof Error ? error.message : String(error)})`;
+  }
+  let current = certs[0]!;
+  for (let depth = 0; depth < 8; depth++) {
+    const anchor = anchors.find((a) => current.checkIssued(a) && current.verify(a.publicKey));
+    if (anchor) return undefined;
+    const next = certs.find((c) => c !== current && current.checkIssued(c) && current.verify(c.publicKey));
+    if (!next) return `"${current.subject.replace(/\n/g, ", ")}" is not signed by the trust bundle or the chain`;
+    current = next;
+  }
+  return "chain too long";
+}
+
+function describeTargets(cluster: EnvoyCluster): string {
+  return cluster.endpoints.map((e) => `${e.address}:${e.port} (priority ${e.priority})`).join(", ");
+}
+
+interface Walker {
+  readonly world: World;
+  readonly failure: Failure;
+  readonly catalog: readonly CatalogInstance[];
+  readonly hops: string[];
+  readonly caller: EnvoyView;
+}
+
+/** The hosts one endpoint stands for: Consul DNS answers for a Consul name, else the address itself. */
+function hostsOf(
+  w: Walker,
+  address: string,
+  fromCluster: string,
+): { hosts: string[]; problem?: string; datacenter?: string } {
+  const m = CONSUL_NAME.exec(address);
+  if (!m) return { hosts: [address] };
+  const [, service, datacenter] = m as unknown as [string, string, string];
+  const dc = w.world.consul.byDatacenter(datacenter);
+  if (!dc) return { hosts: [], problem: `no Consul datacenter "${datacenter}" answers ${address}`, datacenter };
+  // With every resolver down Envoy keeps the hosts of its last answer (strict DNS leaves hosts on a failed
+  // resolution, envoy source/extensions/clusters/strict_dns/strict_dns_cluster.cc): the catalog before the failure.
+  const catalog = w.failure.dnsFrozen.has(fromCluster) ? w.world.catalog : w.catalog;
+  const answers = dnsLookup(catalog, dc, service);
+  const hosts = answers.flatMap((a) => (a.ipv4 ? [a.ipv4] : []));
+  if (hosts.length > 0) return { hosts, datacenter };
+  const registered = catalog.filter((i) => i.datacenter === datacenter && i.name === service);
+  const problem =
+    registered.length === 0
+      ? `Consul DNS answers NXDOMAIN for ${address}: no "${service}" is registered in ${datacenter}`
+      : `Consul DNS answers no address for ${address}: ${registered.length} registered, none passing` +
+        `${dc.onlyPassing ? " (only_passing)" : ""} and readable by the DNS token`;
+  return { hosts: [], problem, datacenter };
+}
+
+/** Sends through a cluster: the lowest priority with any host takes the request (priority spillover). */
+function throughCluster(
+  w: Walker,
+  cluster: EnvoyCluster,
+  fromCluster: string,
+  sniOverride: UpstreamTls | undefined,
+  depth: number,
+  hop: HopName,
+): Outcome {
+  const priorities = [...new Set(cluster.endpoints.map((e) => e.priority))].sort((a, b) => a - b);
+  const problems: string[] = [];
+  for (const priority of priorities) {
+    const targets = cluster.endpoints
+      .filter((e) => e.priority === priority)
+      .flatMap((e) => {
+        const { hosts, problem } = hostsOf(w, e.address, fromCluster);
+        if (problem) problems.push(problem);
+        return hosts.map((h) => ({ host: h, endpoint: e }));
+      });
+    if (targets.length === 0) continue;
+    if (priority > 0) w.hops.push(`${hop}: ${cluster.name} fails over to priority ${priority}`);
+    let first: Outcome | undefined;
+    for (const { host, endpoint } of targets) {
+      w.hops.push(`${hop}: ${cluster.name} → ${endpoint.address}:${endpoint.port} → ${host}`);
+      const outcome = atHost(w, host, endpoint.port, sniOverride ?? endpoint.tls, fromCluster, depth);
+      if (!outcome.ok) return outcome;
+      first ??= outcome;
+    }
+    return first!;
+  }
+  if (cluster.endpoints.length === 0) return blocked("cluster", `cluster ${cluster.name} has no endpoints`);
+  return blocked("dns", problems[0] ?? `no host for cluster ${cluster.name} (${describeTargets(cluster)})`);
+}
+
+function atHost(
+  w: Walker,
+  host: string,
+  port: number,
+  tls: UpstreamTls | undefined,
+  fromCluster: string,
+  depth: number,
+): Outcome {
+  const { world } = w;
+  const workload = world.book.at(host, fromCluster);
+  if (!workload) return blocked("workload", `no container or pod has address ${host} (seen from ${fromCluster})`);
+  if (w.failure.down.has(key(workload))) return blocked("workload", `${workload.subject} at ${host} is down`);
+  if (workload.portMap.size > 0 && !workload.portMap.has(port)) {
+    return blocked(
+      "workload",
+      `${workload.subject} exposes no port ${port} (ports: ${[...workload.portMap.keys()].join(", ")})`,
+    );
+  }
+  const listenPort = workload.portMap.get(port) ?? port;
+  const view = workload.role === "gateway" ? world.gateways.get(workload.cluster) : world.sidecars.get(key(workload));
+  if (!view) return blocked("workload", `${workload.subject} at ${host} runs no Envoy with rendered files`);
+  const listener = view.listeners.find((l) => l.port === listenPort);
+  const gatewayHop: HopName = depth === 0 ? "local-gateway" : "remote-gateway";
+  if (!listener) {
+    const ports = view.listeners.map((l) => `${l.name}:${l.port}`).join(", ");
+    return blocked(
+      workload.role === "gateway" ? gatewayHop : "listener",
+      `${workload.subject} has no listener on port ${listenPort} (listeners: ${ports})`,
+    );
+  }
+  const sni = tls?.sni;
+  if (workload.role === "gateway") {
+    if (depth >= 2) return blocked(gatewayHop, `more than two gateways on the way (at ${workload.subject})`);
+    const chain = listener.chains.find((c) => sni !== undefined && c.serverNames.includes(sni));
+    if (!chain) {
+      return blocked(gatewayHop, `${workload.subject} has no filter chain for SNI ${sni ?? "(none)"}`);
+    }
+    const cluster = chain.cluster !== undefined ? view.clusters.get(chain.cluster) : undefined;
+    if (!cluster)
+      return blocked(gatewayHop, `${workload.subject} routes SNI ${sni} to undefined cluster ${chain.cluster}`);
+    w.hops.push(`${gatewayHop}: ${workload.subject} SNI ${sni} → ${cluster.name}`);
+    // The gateway passes TLS through: the caller's SNI and SAN checks still apply at the end.
+    return throughCluster(w, cluster, workload.cluster, tls, depth + 1, gatewayHop);
+  }
+  return atSidecar(w, view, workload, listener.chains, listenPort, tls);
+}
+
+function atSidecar(
+  w: Walker,
+  view: EnvoyView,
+  workload: Workload,
+  chains: EnvoyView["listeners"][number]["chains"],
+  port: number,
+  tls: UpstreamTls | undefined,
+): Outcome {
+  const sni = tls?.sni;
+  const chain = chains.find((c) => c.serverNames.length === 0 || (sni !== undefined && c.serverNames.includes(sni)));
+  if (!chain) return blocked("tls-sni", `${workload.subject}:${port} has no filter chain for SNI ${sni ?? "(none)"}`);
+  w.hops.push(`listener: ${workload.subject}:${port}${sni ? ` (SNI ${sni})` : ""}`);
+  if (!tls) return blocked("tls-chain", `the caller dials ${workload.subject}:${port} without TLS`);
+  const downstream = chain.downstreamTls;
+  if (!downstream) return blocked("tls-chain", `${workload.subject}:${port} does not terminate TLS`);
+  const serverChain = view.sds.get(downstream.certificateSds ?? "") ?? [];
+  const serverSans = uriSans(serverChain[0]);
+  if (tls.sanMatchers.length > 0 && !tls.sanMatchers.some((m) => serverSans.some((s) => sanMatches(m, s)))) {
+    return blocked(
+      "tls-san",
+      `the caller accepts only ${tls.sanMatchers.map((m) => `${m.kind} ${m.value}`).join(" or ")}; ` +
+        `${workload.subject}'s leaf presents ${serverSans.join(", ") || "no URI SAN"}`,
+    );
+  }
+  w.hops.push(`tls-san: ${serverSans.join(", ")}`);
+  const { caller } = w;
+  const callerBundle = caller.sds.get(tls.trustBundleSds ?? "") ?? [];
+  const serverProblem = chainProblem(serverChain, callerBundle);
+  if (serverProblem)
+    return blocked("tls-chain", `the caller cannot verify ${workload.subject}'s chain: ${serverProblem}`);
+  const clientChain = caller.sds.get(tls.certificateSds ?? "") ?? [];
+  const identity = uriSans(clientChain[0])[0];
+  if (downstream.requireClientCertificate) {
+    const bundle = view.sds.get(downstream.trustBundleSds ?? "") ?? [];
+    const clientProblem = chainProblem(clientChain, bundle);
+    if (clientProblem)
+      return blocked("tls-chain", `${workload.subject} cannot verify the caller's chain: ${clientProblem}`);
+  }
+  w.hops.push("tls-chain: both chains verify against the trust bundles");
+  if (chain.rbac) {
+    const matched = chain.rbac.policies.find((p) =>
+      p.principals.some(
+        (x) =>
+          x.kind === "any" || (x.kind === "authenticated" && identity !== undefined && sanMatches(x.matcher, identity)),
+      ),
+    );
+    const allow = chain.rbac.action === "ALLOW" ? matched !== undefined : matched === undefined;
+    if (!allow) {
+      const principals = chain.rbac.policies
+        .flatMap((p) => p.principals.map((x) => (x.kind === "authenticated" ? x.matcher.value : x.kind)))
+        .join(", ");
+      return blocked(
+        "rbac",
+        chain.rbac.action === "ALLOW"
+          ? `RBAC admits no principal ${identity ?? "(no URI SAN)"} (principals: ${principals || "none"}): 403`
+          : `RBAC policy ${matched?.name} denies ${identity}: 403`,
+      );
+    }
+    w.hops.push(`rbac: ${identity} admitted${matched ? ` by ${matched.name}` : ""}`);
+  }
+  const app = chain.cluster !== undefined ? view.clusters.get(chain.cluster) : undefined;
+  if (!app) return blocked("app", `the inbound route names cluster ${chain.cluster ?? "(none)"}, which is not defined`);
+  const target = app.endpoints[0];
+  if (!target) return blocked("app", `cluster ${app.name} has no endpoint`);
+  if (workload.appPort !== undefined && target.port !== workload.appPort) {
+    return blocked(
+      "app",
+      `${app.name} sends to ${target.address}:${target.port} but the app listens on ${workload.appPort}`,
+    );
+  }
+  w.hops.push(`app: ${app.name} → ${target.address}:${target.port}`);
+  return { ok: true, servedBy: key(workload), viaGateway: false };
+}
+
+interface Outbound {
+  readonly listener: EnvoyView["listeners"][number];
+  readonly clusterName: string | undefined;
+}
+
+/** Callee → outbound listener of a caller, built once per caller: a big mesh walks every (caller, callee). */
+const outboundCache = new WeakMap<EnvoyView, Map<string, Outbound>>();
+
+/**
+ * A plain (no TLS) listener whose route goes to a cluster for the callee — by the endpoint's Consul name or the
+ * SNI's first label — or, when its route names no defined cluster, one named `outbound_<callee>`.
+ */
+function outboundListeners(caller: EnvoyView): Map<string, Outbound> {
+  let map = outboundCache.get(caller);
+  if (map) return map;
+  map = new Map();
+  for (const listener of caller.listeners) {
+    if (listener.chains.length === 0 || listener.chains.some((c) => c.downstreamTls)) continue;
+    const clusterName = listener.chains[0]!.cluster;
+    const cluster = clusterName !== undefined ? caller.clusters.get(clusterName) : undefined;
+    const callees = cluster
+      ? cluster.endpoints.flatMap((e) => [CONSUL_NAME.exec(e.address)?.[1], (e.tls?.sni ?? "").split(".")[0]])
+      : [/^outbound_(.+)$/.exec(listener.name)?.[1]];
+    for (const callee of callees) {
+      if (callee && callee !== "mesh-gateway" && !map.has(callee)) map.set(callee, { listener, clusterName });
+    }
+  }
+  outboundCache.set(caller, map);
+  return map;
+}
+
+function intendedDatacenter(cluster: EnvoyCluster): string | undefined {
+  const first = [...cluster.endpoints].sort((a, b) => a.priority - b.priority)[0];
+  if (!first) return undefined;
+  const name = CONSUL_NAME.exec(first.address);
+  // The SNI reads <service>.<namespace>.<datacenter>.internal.<trust domain>.
+  return name && name[1] !== "mesh-gateway" ? name[2] : first.tls?.sni?.split(".")[2];
+}
+
+/** Walks one request from `caller` (a sidecar's files) to `callee`. */
+export function walkPair(world: World, caller: EnvoyView, callee: string, failure: Failure = NO_FAILURE): PairWalk {
+  const from = `${caller.set.cluster}/${caller.set.workload}`;
+  const base = { from, to: callee };
+  // The outbound listener: a plain (no TLS) listener whose route goes to a cluster for the callee, or one named
+  // for it whose route is broken.
+  const outbound = outboundListeners(caller).get(callee);
+  if (!outbound) {
+    return {
+      ...base,
+      verdict: "no route",
+      blockedAt: "outbound-listener",
+      reason: `${from} has no outbound listener for ${callee}`,
+      hops: [],
+    };
+  }
+  const { listener, clusterName } = outbound;
+  const upstream = { listener: listener.name, port: listener.port, cluster: clusterName ?? "" };
+  const hops = [`outbound-listener: ${listener.name} ${listener.address}:${listener.port}`];
+  const cluster = clusterName !== undefined ? caller.clusters.get(clusterName) : undefined;
+  if (!cluster) {
+    return {
+      ...base,
+      upstream,
+      verdict: "blocked",
+      blockedAt: "route",
+      reason: `route of ${listener.name} names cluster ${clusterName ?? "(none)"}, which cluster.yaml does not define`,
+      hops,
+    };
+  }
+  hops.push(`route: ${listener.name} → ${cluster.name}`);
+  const walker = { world, failure, catalog: catalogUnder(world, failure), hops, caller };
+  const outcome = throughCluster(walker, cluster, caller.set.cluster, undefined, 0, "cluster");
+  const dc = intendedDatacenter(cluster);
+  const intended = dc !== undefined ? { intendedDatacenter: dc } : {};
+  if (!outcome.ok) {
+    return { ...base, upstream, ...intended, verdict: "blocked", blockedAt: outcome.hop, reason: outcome.reason, hops };
+  }
+  const viaGateway = hops.some((h) => h.startsWith("local-gateway:") || h.startsWith("remote-gateway:"));
+  return {
+    ...base,
+    upstream,
+    ...intended,
+    verdict: "reachable",
+    servedBy: outcome.servedBy,
+    via: viaGateway ? "gateways" : "direct",
+    hops,
+  };
+}

@@ -1,0 +1,340 @@
+/**
+ * The traffic walk (issue 21 part 1, simulate/traffic/): over the dev and prod stacks every edge with an upstream
+ * equals the intentions, failover included; a mutated artifact stops the request at the hop the real system would
+ * stop it, with a reason that names it. Hop rules follow envoyproxy/envoy (priority spillover in
+ * source/common/upstream/load_balancer_impl.cc, SAN matching in source/common/tls/cert_validator/default_validator.cc,
+ * RBAC principals in source/extensions/filters/common/rbac/matchers.cc) and hashicorp/consul (DNS only_passing in
+ * agent/dns.go, intention precedence in agent/consul/state/intention.go).
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { gatePlan, renderStack } from "../../cli/render";
+import { driftProblems, renderedFileProblems, trafficProblems } from "../../cli/render/traffic";
+import "../../simulate/providers";
+import type { RecordedResource } from "../../simulate/recorder";
+import { simulateStack } from "../../simulate/stack";
+import type { Deployment } from "../../simulate/system";
+import { trafficReport, type PairEntry, type TrafficReport } from "../../simulate/traffic";
+import { PROJECT_DIR } from "../helpers/stacks";
+
+const CONTAINER = "docker:index/container:Container";
+const CONFIG_ENTRY = "consul:index/configEntry:ConfigEntry";
+
+async function deploymentOf(stack: string): Promise<Deployment> {
+  const { recorder } = await simulateStack(PROJECT_DIR, stack);
+  return { resources: recorder.resources, outputsOf: (urn) => recorder.outputs.get(urn) };
+}
+
+function labels(r: RecordedResource): Record<string, string> {
+  const list = (r.inputs.labels ?? []) as Array<{ label: string; value: string }>;
+  return Object.fromEntries(list.map((l) => [l.label, l.value]));
+}
+
+/** A copy of the deployment with one file of a Docker Envoy writer (cluster + service, or the gateway) rewritten. */
+function withEnvoyFile(
+  deployment: Deployment,
+  cluster: string,
+  workload: string,
+  file: string,
+  edit: (content: string) => string,
+): Deployment {
+  let hits = 0;
+  const resources = deployment.resources.map((r) => {
+    const l = r.type === CONTAINER ? labels(r) : {};
+    const role = l["lucid.mesh/role"];
+    const isWriter =
+      l["lucid.mesh/cluster"] === cluster &&
+      (workload === "mesh-gateway"
+        ? role === "gateway" && l["lucid.mesh/service"] === undefined
+        : role === "envoy-config" && l["lucid.mesh/service"] === workload);
+    const uploads = (r.inputs.uploads ?? []) as Array<{ file: string; content: string }>;
+    if (!isWriter || !uploads.some((u) => u.file === file)) return r;
+    hits++;
+    const inputs = structuredClone(r.inputs);
+    const upload = (inputs.uploads as Array<{ file: string; content: string }>).find((u) => u.file === file)!;
+    const before = upload.content;
+    upload.content = edit(before);
+    assert.notEqual(upload.content, before, `the edit changed nothing in ${cluster}/${workload} ${file}`);
+    return { ...r, inputs, redactedInputs: inputs };
+  });
+  assert.equal(hits, 1, `expected one writer for ${cluster}/${workload} ${file}`);
+  return { resources, outputsOf: deployment.outputsOf };
+}
+
+function pair(report: TrafficReport, from: string, to: string): PairEntry {
+  const found = report.pairs.find((p) => p.from === from && p.to === to);
+  assert.ok(found, `no pair ${from} → ${to}`);
+  return found;
+}
+
+describe("traffic walk (issue 21: traffic.json)", function () {
+  this.timeout(300_000);
+  let dev: Deployment;
+  let devReport: TrafficReport;
+  let prodReport: TrafficReport;
+
+  before(async () => {
+    dev = await deploymentOf("dev");
+    devReport = trafficReport(dev);
+    prodReport = trafficReport(await deploymentOf("prod"));
+  });
+
+  for (const stack of ["dev", "prod"] as const) {
+    describe(stack, () => {
+      const report = (): TrafficReport => (stack === "dev" ? devReport : prodReport);
+
+      it("every edge with an upstream is reachable exactly when the intentions allow it", () => {
+        const withUpstream = report().pairs.filter((p) => p.verdict !== "no route");
+        assert.ok(withUpstream.length >= 10, `only ${withUpstream.length} edges with an upstream`);
+        for (const p of withUpstream) {
+          assert.equal(p.verdict === "reachable", p.intention === "allow", `${p.from} → ${p.to}: ${p.reason ?? ""}`);
+        }
+        assert.deepEqual(report().violations, []);
+      });
+
+      it("crosses the gateways for a callee served only in the other cluster, and walks every hop", () => {
+        const p = pair(report(), "east/blockchain-core", "blockchain-anchor");
+        assert.equal(p.verdict, "reachable");
+        assert.equal(p.servedBy, "west/blockchain-anchor");
+        assert.equal(p.via, "gateways");
+        for (const hop of [
+          "outbound-listener",
+          "route",
+          "local-gateway",
+          "remote-gateway",
+          "tls-san",
+          "tls-chain",
+          "rbac",
+          "app",
+        ]) {
+          assert.ok(
+            p.hops.some((h) => h.startsWith(`${hop}:`)),
+            `no ${hop} hop in ${p.hops.join(" | ")}`,
+          );
+        }
+      });
+
+      it("pairs without an upstream are 'no route' in the matrix, which has every pair", () => {
+        assert.equal(report().matrix["east/session-recorder"]?.["api-gateway"], "no route");
+        assert.ok(!report().pairs.some((p) => p.from === "east/session-recorder"), "no walk kept without an upstream");
+        assert.equal(report().counts.pairs, Object.values(report().matrix).flatMap((row) => Object.keys(row)).length);
+      });
+
+      it("fails over through the gateways when the local instance is down, and a gateway down stops cross-cluster edges", () => {
+        const down = report().scenarios.find((s) => s.kind === "instance-down" && s.down === "east/blockchain-core");
+        assert.ok(down);
+        const failover = down.failover.find((f) => f.from === "east/api-gateway" && f.to === "blockchain-core");
+        assert.equal(failover?.verdict, "reachable");
+        assert.equal(failover?.servedBy, "west/blockchain-core");
+        assert.equal(failover?.via, "gateways");
+
+        const gateway = report().scenarios.find((s) => s.kind === "gateway-down" && s.down === "west/mesh-gateway");
+        const cut = gateway?.changed.find((c) => c.from === "east/blockchain-core" && c.to === "blockchain-anchor");
+        assert.equal(cut?.verdict, "blocked");
+        assert.match(cut?.reason ?? "", /is down/);
+        assert.ok(report().scenarios.some((s) => s.kind === "consul-server-down"));
+      });
+    });
+  }
+
+  it("prod: one Consul server of three down keeps quorum and DNS", () => {
+    const s = prodReport.scenarios.find((x) => x.kind === "consul-server-down");
+    assert.match(s?.notes.join(" ") ?? "", /2 of 3 servers keep quorum/);
+    assert.deepEqual(s?.changed, []);
+  });
+
+  describe("mutated artifacts stop at the right hop (dev)", () => {
+    it("a SAN matcher naming the wrong service: blocked at tls-san, and the gate's violation", () => {
+      const mutated = withEnvoyFile(dev, "east", "api-gateway", "/etc/envoy/cluster.yaml", (c) =>
+        c.replace(
+          "exact: spiffe://lucid.mesh/ns/lucid/dc/east/svc/blockchain-core",
+          "exact: spiffe://lucid.mesh/ns/lucid/dc/east/svc/session-api",
+        ),
+      );
+      const report = trafficReport(mutated);
+      const p = pair(report, "east/api-gateway", "blockchain-core");
+      assert.equal(p.blockedAt, "tls-san");
+      assert.match(p.reason ?? "", /accepts only exact spiffe:\/\/lucid\.mesh\/ns\/lucid\/dc\/east\/svc\/session-api/);
+      assert.match(p.reason ?? "", /presents spiffe:\/\/lucid\.mesh\/ns\/lucid\/dc\/east\/svc\/blockchain-core/);
+      assert.ok(report.violations.some((v) => v.kind === "allowed-unreachable" && v.to === "blockchain-core"));
+    });
+
+    it("an RBAC policy missing the caller's principal: blocked at rbac", () => {
+      const mutated = withEnvoyFile(dev, "west", "blockchain-anchor", "/etc/envoy/listener.yaml", (c) =>
+        c.replace(
+          /\s+- authenticated:\n\s+principal_name:\n\s+exact: spiffe:\/\/lucid\.mesh\/ns\/lucid\/dc\/west\/svc\/blockchain-core/,
+          "",
+        ),
+      );
+      const report = trafficReport(mutated);
+      const p = pair(report, "west/blockchain-core", "blockchain-anchor");
+      assert.equal(p.blockedAt, "rbac");
+      assert.match(
+        p.reason ?? "",
+        /admits no principal spiffe:\/\/lucid\.mesh\/ns\/lucid\/dc\/west\/svc\/blockchain-core/,
+      );
+      // The east caller's principal is still there.
+      assert.equal(pair(report, "east/blockchain-core", "blockchain-anchor").verdict, "reachable");
+    });
+
+    it("a wrong endpoint port: blocked at the listener, naming the port and the listeners there", () => {
+      const mutated = withEnvoyFile(dev, "east", "session-api", "/etc/envoy/cluster.yaml", (c) =>
+        c.replace(/(address: session-recorder\.service\.east\.consul\n\s+port_value:) 15001/, "$1 15002"),
+      );
+      const p = pair(trafficReport(mutated), "east/session-api", "session-recorder");
+      assert.equal(p.blockedAt, "listener");
+      assert.match(p.reason ?? "", /has no listener on port 15002 \(listeners: .*inbound:15001/);
+    });
+
+    it("an unregistered name: blocked at dns with Consul's NXDOMAIN", () => {
+      const mutated = withEnvoyFile(dev, "east", "session-api", "/etc/envoy/cluster.yaml", (c) =>
+        c.replace("address: session-recorder.service.east.consul", "address: session-recordr.service.east.consul"),
+      );
+      const p = pair(trafficReport(mutated), "east/session-api", "session-recorder");
+      assert.equal(p.blockedAt, "dns");
+      assert.match(
+        p.reason ?? "",
+        /NXDOMAIN for session-recordr\.service\.east\.consul: no "session-recordr" is registered in east/,
+      );
+    });
+
+    it("local_app pointing at another port than the app listens on: blocked at app", () => {
+      const mutated = withEnvoyFile(dev, "east", "session-recorder", "/etc/envoy/bootstrap.yaml", (c) =>
+        c.replace(
+          /(cluster_name: local_app\n[\s\S]*?port_value:) (\d+)/,
+          (_m, head: string, port: string) => `${head} ${Number(port) + 1}`,
+        ),
+      );
+      const p = pair(trafficReport(mutated), "east/session-api", "session-recorder");
+      assert.equal(p.blockedAt, "app");
+      assert.match(p.reason ?? "", /but the app listens on \d+/);
+    });
+
+    it("a remote gateway without the SNI route: the promised failover does not happen (a violation)", () => {
+      const mutated = withEnvoyFile(dev, "west", "mesh-gateway", "/etc/envoy/listener.yaml", (c) =>
+        c.replace("- blockchain-core.lucid.west.internal.lucid.mesh", "- nothing.lucid.west.internal.lucid.mesh"),
+      );
+      const report = trafficReport(mutated);
+      const v = report.violations.find((x) => x.kind === "failover-missing" && x.from === "east/api-gateway");
+      assert.ok(v, JSON.stringify(report.violations));
+      assert.match(
+        v.message,
+        /remote-gateway: .*no filter chain for SNI blockchain-core\.lucid\.west\.internal\.lucid\.mesh/,
+      );
+    });
+
+    it("an intention that denies an edge the artifacts still open: denied-reachable", () => {
+      let hits = 0;
+      const resources = dev.resources.map((r) => {
+        const json = String(r.inputs.configJson ?? "");
+        if (r.type !== CONFIG_ENTRY || r.inputs.name !== "session-recorder") return r;
+        hits++;
+        const inputs = { ...r.inputs, configJson: json.replace(/"Action":"allow"/g, '"Action":"deny"') };
+        return { ...r, inputs, redactedInputs: inputs };
+      });
+      assert.equal(hits, 1);
+      const report = trafficReport({ resources, outputsOf: dev.outputsOf });
+      assert.equal(pair(report, "east/session-api", "session-recorder").intention, "deny");
+      assert.ok(report.violations.some((v) => v.kind === "denied-reachable" && v.from === "east/session-api"));
+    });
+  });
+
+  describe("the gate's reading of traffic.json and drift.json", () => {
+    it("refuses an allowed edge blocked, a denied edge reachable, a missing failover, and drift", () => {
+      const traffic = {
+        pairs: [
+          { from: "a/x", to: "y", verdict: "blocked", intention: "allow", blockedAt: "rbac", reason: "403" },
+          { from: "a/x", to: "z", verdict: "reachable", intention: "deny", servedBy: "a/z" },
+          { from: "a/x", to: "w", verdict: "no route", intention: "allow" },
+        ],
+        violations: [{ kind: "failover-missing", message: "with a/y down, a/x → y is blocked" }],
+      };
+      assert.deepEqual(trafficProblems(traffic), [
+        "intentions allow a/x → y but it is blocked at rbac: 403",
+        "intentions deny a/x → z but it is reachable (served by a/z)",
+        "with a/y down, a/x → y is blocked",
+      ]);
+      const drift = {
+        secondUp: [{ urn: "urn:x", action: "update", properties: ["envs"] }],
+        renewals: [
+          { kind: "leaf", certificate: "c", restarts: [{ urn: "urn:e", name: "e", role: "sidecar", why: "uploads" }] },
+        ],
+      };
+      assert.deepEqual(driftProblems(drift), [
+        "a second up would update urn:x: envs",
+        "a leaf renewal (c) restarts urn:e (sidecar): uploads",
+      ]);
+      assert.deepEqual(driftProblems({ secondUp: [], renewals: [] }), []);
+    });
+
+    it("reads both files beside the plan", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "traffic-gate-"));
+      try {
+        const plan = path.join(dir, "plan.json");
+        fs.writeFileSync(path.join(dir, "traffic.json"), JSON.stringify({ pairs: [], violations: [] }));
+        fs.writeFileSync(path.join(dir, "drift.json"), JSON.stringify({ secondUp: [], renewals: [] }));
+        assert.deepEqual(renderedFileProblems(plan), []);
+        fs.writeFileSync(path.join(dir, "drift.json"), "{");
+        assert.match(renderedFileProblems(plan)[0]?.message ?? "", /drift\.json: not valid JSON/);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("the gate over a dev render (cli/render/gate.ts)", () => {
+    let dir: string;
+    before(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "traffic-render-"));
+      const result = await renderStack({ projectDir: PROJECT_DIR, stack: "dev", outDir: dir, renewals: false });
+      assert.equal(result.exitCode, 0, JSON.stringify(result.summary.issues));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const gate = (): ReturnType<typeof gatePlan> =>
+      gatePlan({ planFile: path.join(dir, "plan.json"), projectDir: PROJECT_DIR });
+
+    it("passes the render as written", async () => {
+      const result = await gate();
+      assert.deepEqual(result.rendered, []);
+      assert.equal(result.exitCode, 0);
+    });
+
+    it("fails a plan whose SAN matcher was edited to name the wrong service (traffic.json no longer describes it)", async () => {
+      const planFile = path.join(dir, "plan.json");
+      const original = fs.readFileSync(planFile, "utf8");
+      try {
+        const edited = original.replace(
+          "exact: spiffe://lucid.mesh/ns/lucid/dc/east/svc/blockchain-core",
+          "exact: spiffe://lucid.mesh/ns/lucid/dc/east/svc/session-api",
+        );
+        assert.notEqual(edited, original);
+        fs.writeFileSync(planFile, edited);
+        const result = await gate();
+        assert.equal(result.exitCode, 1);
+        assert.match(result.rendered?.[0]?.message ?? "", /traffic\.json was walked over other Envoy files/);
+      } finally {
+        fs.writeFileSync(planFile, original);
+      }
+    });
+
+    it("fails when traffic.json shows an allowed edge blocked", async () => {
+      const file = path.join(dir, "traffic.json");
+      const original = fs.readFileSync(file, "utf8");
+      try {
+        const traffic = JSON.parse(original) as { pairs: Array<Record<string, unknown>> };
+        const edge = traffic.pairs.find((p) => p.verdict === "reachable");
+        assert.ok(edge);
+        Object.assign(edge, { verdict: "blocked", blockedAt: "rbac", reason: "403" });
+        fs.writeFileSync(file, JSON.stringify(traffic));
+        const result = await gate();
+        assert.equal(result.exitCode, 1);
+        assert.match(result.rendered?.[0]?.message ?? "", /intentions allow .* but it is blocked at rbac: 403/);
+      } finally {
+        fs.writeFileSync(file, original);
+      }
+    });
+  });
+});
