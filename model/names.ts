@@ -115,7 +115,7 @@ export const consulPorts = {
 
 /**
  * consul-esm serves `/metrics` (Prometheus format) on its `client_address` when `telemetry.prometheus_retention_time`
- * is above zero (hashicorp/consul-esm config.go). consul/esmConfig.ts binds it here; the Kubernetes pod declares it.
+ * is above zero (consul-esm README, "Configuration"). consul/esmConfig.ts binds it here; the Kubernetes pod declares it.
  */
 export const CONSUL_ESM_METRICS_PORT = 8080;
 
