@@ -61,8 +61,10 @@ export const gateCommand: Command = {
         `${JSON.stringify({ exitCode: result.exitCode, ...(result.error !== undefined ? { error: result.error } : {}), resources: result.resources, report: result.report, rendered: result.rendered ?? [] }, null, 2)}\n`,
       );
     } else if (result.report) {
-      io.out(formatGateSummary(flags.planFile, result.resources, result.report, result.exitCode));
-      for (const p of result.rendered ?? []) io.out(`  ${path.basename(p.file)}: ${p.message}\n`);
+      const summary = formatGateSummary(flags.planFile, result.resources, result.report, result.exitCode);
+      // traffic.json and drift.json problems go above the result line.
+      const rendered = (result.rendered ?? []).map((p) => `${path.basename(p.file)}: ${p.message}\n`).join("");
+      io.out(rendered === "" ? summary : summary.replace(/(result: [^\n]*\n?)$/, `${rendered}$1`));
     }
     return result.exitCode;
   },
