@@ -84,10 +84,11 @@ export const consulDocker: ConsulPlatform = (inputs, opts) => {
   const wanAddresses = consulServerWanAddresses(inputs.mesh, cluster);
   const servers = settings.consulServerAddresses.map((address, i) => {
     const node = consulServerNodeName(cluster, i);
+    // Raft state and the ACL bootstrap live here: a destroy or a rename must not lose them unnoticed.
     const volume = new docker.Volume(
       `${name}-data-${i}`,
       { name: `${node}-data`, labels: labelList(serverLabels) },
-      opts,
+      { ...opts, protect: true },
     );
     const serverConfig = inputs.serverConfig(i);
     // The server keeps a read-only rootfs: its files come through volumes a writer fills, so a renewed server

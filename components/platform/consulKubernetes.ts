@@ -269,6 +269,8 @@ export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
             ],
           },
         },
+        // Raft state survives deleting or scaling down the StatefulSet (the default, written out so a review sees it).
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
         volumeClaimTemplates: [
           {
             metadata: { name: "data", labels: serverLabels },

@@ -297,6 +297,31 @@ describe("render (renderStack over the repo's stacks)", function () {
     }
   });
 
+  it("protects what a destroy must not lose: the root CA key and Consul's data (issue 21)", () => {
+    const devPlan = readJson<Plan>(path.join(dev.dir, "plan.json"));
+    assert.deepEqual(
+      devPlan.resources
+        .filter((r) => r.protect)
+        .map((r) => `${r.type.split(":").pop()} ${r.name}`)
+        .sort(),
+      ["PrivateKey lucid-root-key", "Volume east-consul-data-0", "Volume west-consul-data-0"],
+    );
+    const prodPlan = readJson<Plan>(path.join(prod.dir, "plan.json"));
+    assert.deepEqual(
+      prodPlan.resources.filter((r) => r.protect).map((r) => r.name),
+      ["lucid-root-key"],
+    );
+    // On Kubernetes the data lives in the StatefulSet's claims, which it keeps when deleted or scaled down.
+    for (const r of prodPlan.resources.filter((x) => x.type === "kubernetes:apps/v1:StatefulSet"))
+      assert.deepEqual(
+        (r.inputs.spec as { persistentVolumeClaimRetentionPolicy?: unknown }).persistentVolumeClaimRetentionPolicy,
+        {
+          whenDeleted: "Retain",
+          whenScaled: "Retain",
+        },
+      );
+  });
+
   it("never writes a secret: no private key, token or gossip key anywhere in the output", () => {
     for (const { dir, result } of [dev, prod]) {
       const secrets = secretValues(result.resources ?? []);
