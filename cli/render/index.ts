@@ -307,6 +307,13 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
         },
         kubernetes: { objects: kubernetes.objects, errors: kubernetes.errors.length },
         systems: { findings: findings.length, bySystem: countBy(findings.map((f) => f.system)) },
+        traffic: {
+          withUpstream: traffic.counts.withUpstream,
+          reachable: traffic.counts.reachable,
+          blocked: traffic.counts.blocked,
+          scenarios: traffic.counts.scenarios,
+          violations: traffic.counts.violations,
+        },
         renewals: renewals.map((r) => ({
           kind: r.kind,
           certificate: r.certificate,

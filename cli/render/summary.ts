@@ -51,6 +51,13 @@ export function formatRenderSummary(
     `systems: ${summary.systems.findings} refusals by the real systems' models${Object.entries(summary.systems.bySystem)
       .map(([system, n]) => `, ${n} ${system}`)
       .join("")}`,
+    ...(summary.traffic
+      ? [
+          `traffic: ${summary.traffic.withUpstream} calls walked, ${summary.traffic.reachable} reachable, ` +
+            `${summary.traffic.blocked} blocked; ${summary.traffic.scenarios} failure scenarios; ` +
+            `${summary.traffic.violations} disagreements with the intentions`,
+        ]
+      : []),
     `second up: ${summary.secondUp.updates} updates, ${summary.secondUp.replacements} replacements`,
     ...summary.renewals.map(
       (r) =>

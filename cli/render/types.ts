@@ -104,6 +104,14 @@ export interface RenderSummary {
   readonly kubernetes: { readonly objects: number; readonly errors: number };
   /** What the provider models of the real systems refuse (simulate/system.ts), with their own messages. */
   readonly systems: { readonly findings: number; readonly bySystem: Record<string, number> };
+  /** The traffic walk's counts (traffic.json); absent when the render did not get that far. */
+  readonly traffic?: {
+    readonly withUpstream: number;
+    readonly reachable: number;
+    readonly blocked: number;
+    readonly scenarios: number;
+    readonly violations: number;
+  };
   /** The simulated second `up` with the same config: resources it would update or replace (expected: none). */
   readonly secondUp: { readonly updates: number; readonly replacements: number };
   /** Each simulated certificate renewal: how many resources it replaces and updates, and how many it restarts. */

@@ -286,6 +286,9 @@ describe("render (renderStack over the repo's stacks)", function () {
         ["leaf", "consul-server", "intermediate", "root"],
       );
       assert.deepEqual(result.summary.secondUp, { updates: 0, replacements: 0 });
+      const traffic = result.summary.traffic!;
+      assert.ok(traffic.withUpstream > 0 && traffic.reachable === traffic.withUpstream, JSON.stringify(traffic));
+      assert.equal(traffic.violations, 0);
       const leaf = result.summary.renewals.find((r) => r.kind === "leaf")!;
       assert.equal(leaf.envoyOrConsulRestarts, 0, "a leaf renewal restarts no Envoy and no Consul server");
       for (const r of drift.renewals as RenewalReport[])
