@@ -4,6 +4,7 @@
  */
 import { envoyFiles } from "../model/names";
 import type { RecordedResource } from "../simulate/recorder";
+import { resourceLabels } from "./labels";
 
 export interface EnvoyFileSet {
   readonly cluster: string;
@@ -15,23 +16,12 @@ export interface EnvoyFileSet {
   readonly files: Readonly<Record<string, string>>;
 }
 
-type Labels = Record<string, string>;
-
-function dockerLabels(inputs: Record<string, unknown>): Labels {
-  const labels = (inputs.labels ?? []) as Array<{ label: string; value: string }>;
-  return Object.fromEntries(labels.map((l) => [l.label, l.value]));
-}
-
-function k8sLabels(inputs: Record<string, unknown>): Labels {
-  return ((inputs.metadata as { labels?: Labels } | undefined)?.labels ?? {}) as Labels;
-}
-
 // Docker: the files are uploaded to the writer that fills the Envoy container's volumes (role envoy-config, or the
 // gateway's); the Envoy container itself carries none and is skipped.
 const ENVOY_ROLES = new Set(["sidecar", "gateway", "envoy-config"]);
 
 function fromDocker(resource: RecordedResource): EnvoyFileSet | undefined {
-  const labels = dockerLabels(resource.inputs);
+  const labels = resourceLabels(resource);
   if (!ENVOY_ROLES.has(labels["lucid.mesh/role"] ?? "")) return undefined;
   const uploads = (resource.inputs.uploads ?? []) as Array<{ file: string; content?: string }>;
   const files = Object.fromEntries(
@@ -69,14 +59,14 @@ export function envoyFileSets(resources: readonly RecordedResource[]): EnvoyFile
   const secrets = resources.filter((r) => r.type === "kubernetes:core/v1:Secret");
   for (const r of resources) {
     if (r.type !== "kubernetes:core/v1:ConfigMap") continue;
-    const labels = k8sLabels(r.inputs);
+    const labels = resourceLabels(r);
     const role = labels["lucid.mesh/role"];
     if (role !== "envoy-config" && role !== "gateway") continue;
     const cluster = labels["lucid.mesh/cluster"] ?? "";
     const service = labels["lucid.mesh/service"];
     const secret = service
       ? secrets.find((s) => {
-          const l = k8sLabels(s.inputs);
+          const l = resourceLabels(s);
           return (
             l["lucid.mesh/role"] === "sidecar" &&
             l["lucid.mesh/service"] === service &&

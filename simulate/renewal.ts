@@ -5,6 +5,7 @@
  * Each difference is an update or a replacement by its provider's ForceNew rules; a replaced container, or a
  * Kubernetes workload whose pod template changed, is a restart.
  */
+import { resourceRole } from "../artifacts/labels";
 import * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "node:util";
 import type { ModelArgs, ModelResult, ProviderModel, RecordedResource } from "./recorder";
@@ -121,19 +122,6 @@ const KUBERNETES_WORKLOADS = new Set([
   "kubernetes:apps/v1:DaemonSet",
 ]);
 
-export function roleOf(resource: RecordedResource): string {
-  const inputs = resource.inputs;
-  const dockerLabels = inputs.labels;
-  if (Array.isArray(dockerLabels)) {
-    const found = (dockerLabels as Array<{ label?: string; value?: string }>).find(
-      (l) => l.label === "lucid.mesh/role",
-    );
-    if (found?.value) return found.value;
-  }
-  const metadata = inputs.metadata as { labels?: Record<string, string> } | undefined;
-  return metadata?.labels?.["lucid.mesh/role"] ?? "";
-}
-
 /**
  * Whether a change restarts running processes: a replaced Docker container is a new container; a Kubernetes
  * workload whose pod template changed rolls its pods (a Secret or ConfigMap update alone does not: kubelet
@@ -144,7 +132,7 @@ export function restartOf(
   before: RecordedResource,
   after: RecordedResource,
 ): Restart | undefined {
-  const role = roleOf(after);
+  const role = resourceRole(after);
   if (change.type === "docker:index/container:Container" && change.action === "replace")
     return {
       urn: change.urn,

@@ -2,6 +2,7 @@
  * Every file of a render except plan.json, policy-report.json and manifest.json: pure functions from the recorded
  * resources (and the mesh) to `TextFile`s. Nothing here writes to disk.
  */
+import { resourceLabels } from "../../artifacts/labels";
 import { envoyFileSets, type EnvoyFileSet } from "../../artifacts/envoy";
 import { isKubernetesType, toManifest } from "../../artifacts/kubernetes";
 import { toYaml } from "../../model/yaml";
@@ -44,17 +45,6 @@ function segment(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, "_") || "_";
 }
 
-function labelsOf(resource: RecordedResource): Record<string, string> {
-  const inputs = resource.inputs;
-  if (Array.isArray(inputs.labels)) {
-    return Object.fromEntries(
-      inputs.labels.filter(isRecord).map((l) => [String(l.label), String(l.value)] as [string, string]),
-    );
-  }
-  const metadata = isRecord(inputs.metadata) ? inputs.metadata : {};
-  return isRecord(metadata.labels) ? (metadata.labels as Record<string, string>) : {};
-}
-
 /**
  * Which cluster a resource belongs to: its explicit provider (`<cluster>-kubernetes`, `<cluster>-docker`,
  * `<cluster>-consul-provider`), else its `lucid.mesh/cluster` label, else mesh-wide.
@@ -76,7 +66,7 @@ export function clusterResolver(
       const cluster = providerCluster.get(urn);
       if (cluster) return cluster;
     }
-    return labelsOf(resource)[CLUSTER_LABEL] ?? MESH_WIDE;
+    return resourceLabels(resource)[CLUSTER_LABEL] ?? MESH_WIDE;
   };
 }
 

@@ -4,6 +4,7 @@
  * files, and the `consul:index/*` resources with their provider. Docker uploads and Kubernetes ConfigMaps/Secrets
  * look the same here: files by cluster, role and base name.
  */
+import { resourceLabels } from "../../artifacts/labels";
 import * as path from "node:path";
 import type { RecordedResource } from "../recorder";
 import type { Deployment } from "../system";
@@ -36,20 +37,11 @@ export interface DeployedFile {
  */
 const CONSUL_FILE_ROLES: ReadonlySet<string> = new Set(["consul-server", "consul-config", "consul-acl-init"]);
 
-function labelsOf(resource: RecordedResource): Record<string, string> {
-  if (resource.type === "docker:index/container:Container") {
-    const labels = (resource.inputs.labels ?? []) as Array<{ label: string; value: string }>;
-    return Object.fromEntries(labels.map((l) => [l.label, l.value]));
-  }
-  const metadata = resource.inputs.metadata as { labels?: Record<string, string> } | undefined;
-  return metadata?.labels ?? {};
-}
-
 /** Every file a container or a ConfigMap/Secret carries, with its cluster and role labels. */
 export function deployedFiles(resources: readonly RecordedResource[]): DeployedFile[] {
   const files: DeployedFile[] = [];
   for (const r of resources) {
-    const labels = labelsOf(r);
+    const labels = resourceLabels(r);
     const cluster = labels["lucid.mesh/cluster"] ?? "";
     const role = labels["lucid.mesh/role"] ?? "";
     const add = (file: string, content: unknown): void => {
@@ -117,7 +109,7 @@ export interface ConsulView {
 function serverNodes(resources: readonly RecordedResource[], cluster: string): string[] {
   const nodes: string[] = [];
   for (const r of resources) {
-    const labels = labelsOf(r);
+    const labels = resourceLabels(r);
     if (labels["lucid.mesh/role"] !== "consul-server" || labels["lucid.mesh/cluster"] !== cluster) continue;
     if (r.type === "docker:index/container:Container") {
       if (typeof r.inputs.hostname === "string") nodes.push(r.inputs.hostname);

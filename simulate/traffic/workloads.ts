@@ -7,6 +7,7 @@
  * - Kubernetes: a Service's cluster IP and load-balancer ingress (Kubernetes model outputs) reach the workloads its
  *   selector matches; a catalog-sync registration (simulate/catalog.ts) is a pod address of the Service it came from.
  */
+import { resourceLabels } from "../../artifacts/labels";
 import type { RecordedResource } from "../recorder";
 import type { Deployment } from "../system";
 import { runtimeRegistrations } from "../catalog";
@@ -41,11 +42,6 @@ export interface AddressBook {
   readonly entries: readonly AddressEntry[];
 }
 
-function dockerLabels(r: RecordedResource): Record<string, string> {
-  const labels = (r.inputs.labels ?? []) as Array<{ label: string; value: string }>;
-  return Object.fromEntries(labels.map((l) => [l.label, l.value]));
-}
-
 const LISTEN_FLAG = /^--?listen=(?:[^:]*:)?(\d+)$/;
 
 function listenPort(args: unknown): number | undefined {
@@ -60,7 +56,7 @@ function dockerEntries(deployment: Deployment): AddressEntry[] {
   const containers = deployment.resources.filter((r) => r.type === CONTAINER);
   const entries: AddressEntry[] = [];
   for (const r of containers) {
-    const labels = dockerLabels(r);
+    const labels = resourceLabels(r);
     const cluster = labels["lucid.mesh/cluster"] ?? "";
     const roleLabel = labels["lucid.mesh/role"] ?? "";
     const holder = labels["lucid.mesh/netns"];
@@ -68,7 +64,7 @@ function dockerEntries(deployment: Deployment): AddressEntry[] {
     // The app in this holder's namespace: its `-listen` flag is where local_app must point.
     const app = holder
       ? containers.find((c) => {
-          const l = dockerLabels(c);
+          const l = resourceLabels(c);
           return (
             l["lucid.mesh/role"] === "app" &&
             l["lucid.mesh/cluster"] === cluster &&
