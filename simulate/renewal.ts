@@ -86,15 +86,13 @@ export function renewalTarget(resources: readonly RecordedResource[], kind: Rene
 export const MUST_NOT_RESTART: ReadonlySet<string> = new Set(["sidecar", "gateway", "consul-server"]);
 
 /**
- * Whether a renewal's restart breaks the promise: Envoy never restarts, and Consul servers never restart for a leaf
- * renewal nor all at once. On Kubernetes a server certificate (and so an intermediate or root) renewal rolls the
- * servers one at a time within their disruption budget, because Consul's auto_reload_config refuses the symlinks
- * kubelet mounts Secret files as (hashicorp/consul agent/config/file_watcher.go); that cost is reported, not refused.
+ * Whether a renewal's restart breaks the promise: no renewal of any kind restarts an Envoy or a Consul server, not
+ * even one at a time. Envoy reloads its SDS files in place; Docker's Consul reloads its TLS files through
+ * auto_reload_config, and so does Kubernetes' once a copier puts them in an emptyDir as regular files (kubelet's
+ * symlinks are refused: simulate/kubernetes/serverReload.ts). A rolling restart is a restart.
  */
-export function isForbiddenRestart(kind: RenewalKind, restart: Restart): boolean {
-  if (!MUST_NOT_RESTART.has(restart.role)) return false;
-  if (restart.role !== "consul-server") return true;
-  return kind === "leaf" || !restart.rolling;
+export function isForbiddenRestart(_kind: RenewalKind, restart: Restart): boolean {
+  return MUST_NOT_RESTART.has(restart.role);
 }
 
 export interface Restart {
