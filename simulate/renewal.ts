@@ -95,6 +95,11 @@ export function isForbiddenRestart(_kind: RenewalKind, restart: Restart): boolea
   return MUST_NOT_RESTART.has(restart.role);
 }
 
+/** What the render and the gate say of a server left on the old certificate. */
+export function staleMessage(report: Pick<RenewalReport, "kind" | "certificate">, server: string): string {
+  return `a ${report.kind} renewal (${report.certificate}) leaves ${server} on the old certificate: its Secret changes and nothing reloads it`;
+}
+
 export interface Restart {
   readonly urn: string;
   readonly name: string;
@@ -111,6 +116,8 @@ export interface RenewalReport {
   readonly replaced: readonly string[];
   readonly updated: readonly string[];
   readonly restarts: readonly Restart[];
+  /** Servers that keep serving the old certificate: their Secret changed and nothing reloads it. */
+  readonly stale: readonly string[];
 }
 
 const KUBERNETES_WORKLOADS = new Set([
@@ -183,6 +190,7 @@ export function renewalReport(
   kind: RenewalKind,
   certificate: string,
   compared: { changes: PlannedChange[]; restarts: Restart[] },
+  stale: readonly string[] = [],
 ): RenewalReport {
   const names = (action: PlannedChange["action"]): string[] =>
     compared.changes
@@ -195,5 +203,6 @@ export function renewalReport(
     replaced: names("replace"),
     updated: names("update"),
     restarts: [...compared.restarts].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)),
+    stale: [...stale].sort(),
   };
 }

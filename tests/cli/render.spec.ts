@@ -305,6 +305,8 @@ describe("render (renderStack over the repo's stacks)", function () {
     const server = drift.renewals.find((r) => r.kind === "consul-server")!;
     assert.ok(server.updated.includes("Secret east-consul-tls"), server.updated.join(", "));
     assert.deepEqual(server.restarts, []);
+    // ... and the servers do take the new certificate: none is left serving the old one.
+    for (const r of drift.renewals) assert.deepEqual(r.stale, [], r.kind);
     assert.equal(prod.result.summary.renewals.find((r) => r.kind === "consul-server")!.envoyOrConsulRestarts, 0);
     for (const r of drift.renewals)
       assert.deepEqual(
