@@ -30,8 +30,6 @@ import {
 import type { ConsulPlatform, RenderedFile } from "./consulTypes";
 import { boundAddress } from "./kubernetes";
 
-export { CONFIG_CHECKSUM_ANNOTATION, configChecksum, restartChecksum } from "./consulKubernetesObjects";
-
 function fileMap(files: readonly RenderedFile[]): Record<string, pulumi.Input<string>> {
   return Object.fromEntries(files.map((f) => [f.name, f.content]));
 }

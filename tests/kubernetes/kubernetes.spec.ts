@@ -26,7 +26,6 @@ import {
   serversAfterChange,
   tlsFilesNeverWritten,
 } from "../../simulate/kubernetes/serverReload";
-import { restartChecksum } from "../../components/platform/consulKubernetesObjects";
 import { kubernetesSystem } from "../../simulate/kubernetes";
 import type { RecordedResource } from "../../simulate/recorder";
 import { planFromResources } from "../../cli/render/plan";
@@ -483,15 +482,6 @@ describe("kubernetes model: the prod stack", function () {
       // A start-only key with the template unchanged: nothing applies it.
       const bootstrap = changeConfig((c) => (c.bootstrap_expect = 5));
       assert.deepEqual(serversAfterChange(stack.recorder.resources, bootstrap), { east: "stale", west: "unchanged" });
-    });
-
-    it("the rendered checksum ignores log_level and follows every start-only key", () => {
-      const json = JSON.stringify({ log_level: "INFO", bootstrap_expect: 3 });
-      assert.equal(restartChecksum(json), restartChecksum(JSON.stringify({ log_level: "DEBUG", bootstrap_expect: 3 })));
-      assert.notEqual(
-        restartChecksum(json),
-        restartChecksum(JSON.stringify({ log_level: "INFO", bootstrap_expect: 5 })),
-      );
     });
   });
 
