@@ -25,6 +25,13 @@ export function consulTlsFiles(): { caFile: string; certFile: string; keyFile: s
   };
 }
 
+/**
+ * Top-level `server.json` keys a running server applies on a reload (hashicorp/consul agent/agent.go
+ * reloadConfigInternal: `a.logger.SetLevel(newCfg.Logging.LogLevel)`). The rest of this file is read at start only
+ * (ports, addresses, datacenter, Raft and ACL settings; the TLS paths, whose files reload on their own).
+ */
+export const RELOADED_SERVER_KEYS: readonly string[] = ["log_level"];
+
 /** The non-secret half of a server's agent config (`server.json`). */
 export function consulServerConfig(mesh: Mesh, cluster: MeshCluster, opts: ServerConfigOptions): JsonObject {
   const tls = consulTlsFiles();

@@ -16,6 +16,8 @@ export const consulPaths = {
   serverConfig: "server.json",
   /** Gossip key and agent tokens: a Secret key on Kubernetes, a secret upload on Docker. */
   secretsConfig: "secrets.json",
+  /** `auto_reload_config`: Consul reloads its config directory and TLS files when they change. */
+  autoReloadConfig: "auto-reload.json",
   caFile: "ca.pem",
   certFile: "server.pem",
   keyFile: "server-key.pem",

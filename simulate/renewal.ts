@@ -86,15 +86,18 @@ export function renewalTarget(resources: readonly RecordedResource[], kind: Rene
 export const MUST_NOT_RESTART: ReadonlySet<string> = new Set(["sidecar", "gateway", "consul-server"]);
 
 /**
- * Whether a renewal's restart breaks the promise: Envoy never restarts, and Consul servers never restart for a leaf
- * renewal nor all at once. On Kubernetes a server certificate (and so an intermediate or root) renewal rolls the
- * servers one at a time within their disruption budget, because Consul's auto_reload_config refuses the symlinks
- * kubelet mounts Secret files as (hashicorp/consul agent/config/file_watcher.go); that cost is reported, not refused.
+ * Whether a renewal's restart breaks the promise: no renewal of any kind restarts an Envoy or a Consul server, not
+ * even one at a time. Envoy reloads its SDS files in place; Docker's Consul reloads its TLS files through
+ * auto_reload_config, and so does Kubernetes' once a copier puts them in an emptyDir as regular files (kubelet's
+ * symlinks are refused: simulate/kubernetes/serverReload.ts). A rolling restart is a restart.
  */
-export function isForbiddenRestart(kind: RenewalKind, restart: Restart): boolean {
-  if (!MUST_NOT_RESTART.has(restart.role)) return false;
-  if (restart.role !== "consul-server") return true;
-  return kind === "leaf" || !restart.rolling;
+export function isForbiddenRestart(_kind: RenewalKind, restart: Restart): boolean {
+  return MUST_NOT_RESTART.has(restart.role);
+}
+
+/** What the render and the gate say of a server left on the old certificate. */
+export function staleMessage(report: Pick<RenewalReport, "kind" | "certificate">, server: string): string {
+  return `a ${report.kind} renewal (${report.certificate}) leaves ${server} on the old certificate: its Secret changes and nothing reloads it`;
 }
 
 export interface Restart {
@@ -113,6 +116,8 @@ export interface RenewalReport {
   readonly replaced: readonly string[];
   readonly updated: readonly string[];
   readonly restarts: readonly Restart[];
+  /** Servers that keep serving the old certificate: their Secret changed and nothing reloads it. */
+  readonly stale: readonly string[];
 }
 
 const KUBERNETES_WORKLOADS = new Set([
@@ -185,6 +190,7 @@ export function renewalReport(
   kind: RenewalKind,
   certificate: string,
   compared: { changes: PlannedChange[]; restarts: Restart[] },
+  stale: readonly string[] = [],
 ): RenewalReport {
   const names = (action: PlannedChange["action"]): string[] =>
     compared.changes
@@ -197,5 +203,6 @@ export function renewalReport(
     replaced: names("replace"),
     updated: names("update"),
     restarts: [...compared.restarts].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)),
+    stale: [...stale].sort(),
   };
 }

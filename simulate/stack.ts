@@ -17,6 +17,7 @@ import {
 } from "./renewal";
 import { withoutSdkDebugAids } from "./sdkDebugAids";
 import { tlsModels } from "./tls";
+import { serversAfterChange } from "./kubernetes/serverReload";
 
 export interface SimulatedStack {
   readonly recorder: ResourceRecorder;
@@ -104,8 +105,13 @@ export async function simulateRenewals(
     const run = await simulateMesh(stack, meshConfig, {
       tlsModels: replayingTlsModels(tlsModels, new Map(), baseline.tls, renewed),
     });
+    const after = run.recorder.resources;
+    // Kubernetes Consul servers reload their files or serve the old certificate (simulate/kubernetes/serverReload.ts).
+    const stale = Object.entries(serversAfterChange(baseline.resources, after))
+      .filter(([, pickUp]) => pickUp === "stale")
+      .map(([cluster]) => `consul-server ${cluster}`);
     reports.push(
-      renewalReport(kind, certificate, compareRuns(systemModels, baseline.resources, run.recorder.resources, renewed)),
+      renewalReport(kind, certificate, compareRuns(systemModels, baseline.resources, after, renewed), stale),
     );
   }
   return reports;

@@ -11,6 +11,7 @@ import { simulateRenewals, simulateStack } from "../../simulate/stack";
 import {
   isForbiddenRestart,
   MUST_NOT_RESTART,
+  staleMessage,
   replayingTlsModels,
   type RenewalReport,
   type TlsResults,
@@ -133,12 +134,15 @@ function findingIssue(f: SystemFinding): ArtifactIssue {
 }
 
 function restartIssues(report: RenewalReport): ArtifactIssue[] {
-  return report.restarts
-    .filter((r) => isForbiddenRestart(report.kind, r))
-    .map((r) => ({
-      subject: r.urn,
-      message: `a ${report.kind} renewal (${report.certificate}) restarts this ${r.role}: ${r.why}`,
-    }));
+  return [
+    ...report.restarts
+      .filter((r) => isForbiddenRestart(report.kind, r))
+      .map((r) => ({
+        subject: r.urn,
+        message: `a ${report.kind} renewal (${report.certificate}) restarts this ${r.role}: ${r.why}`,
+      })),
+    ...report.stale.map((s) => ({ subject: s, message: staleMessage(report, s) })),
+  ];
 }
 
 function changeIssue(c: PlannedChange): ArtifactIssue {

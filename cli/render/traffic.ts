@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isForbiddenRestart, type RenewalReport } from "../../simulate/renewal";
+import { isForbiddenRestart, staleMessage, type RenewalReport } from "../../simulate/renewal";
 import type { PlannedChange } from "../../simulate/system";
 import { trafficInputDigest, type TrafficReport, type TrafficViolation } from "../../simulate/traffic";
 import type { ArtifactIssue, OutputFile, Plan } from "./types";
@@ -72,6 +72,7 @@ export function driftProblems(drift: unknown): string[] {
         .filter((x) => isForbiddenRestart(r.kind, x))
         .map((x) => `a ${r.kind} renewal (${r.certificate}) restarts ${x.urn} (${x.role}): ${x.why}`),
     ),
+    ...renewals.flatMap((r) => (Array.isArray(r.stale) ? r.stale : []).map((s) => staleMessage(r, s))),
   ];
 }
 

@@ -24,7 +24,7 @@ import { RESTART_DIGEST_LABEL } from "./docker";
 import { fileWriter } from "./dockerFileWriter";
 
 /** Consul watches its config and certificate files and reloads them (agent/agent.go, AutoReloadConfig). */
-export const AUTO_RELOAD_FILE = "auto-reload.json";
+export const AUTO_RELOAD_FILE = consulPaths.autoReloadConfig;
 const AUTO_RELOAD_CONFIG = `${JSON.stringify({ auto_reload_config: true })}\n`;
 
 function keyFirst(files: readonly RenderedFile[]): RenderedFile[] {

@@ -8,7 +8,7 @@ import { teamWorkloadsDestroyed } from "./destroy";
 import { undefinedVariables } from "./expansion";
 import { unreadableFiles } from "./fileAccess";
 import { unreachableAddresses } from "./reachability";
-import { autoReloadOnSymlinks } from "./serverReload";
+import { autoReloadOnSymlinks, tlsFilesNeverWritten } from "./serverReload";
 
 /** Kubernetes auto-names objects without metadata.name: name plus a suffix. */
 const kubernetesObject = echo((args: ModelArgs) => {
@@ -62,6 +62,7 @@ export const kubernetesSystem: SystemModel = {
     ...unreachableAddresses(deployment),
     ...teamWorkloadsDestroyed(deployment.resources),
     ...autoReloadOnSymlinks(deployment.resources),
+    ...tlsFilesNeverWritten(deployment.resources),
     ...undefinedVariables(deployment.resources),
   ],
 };

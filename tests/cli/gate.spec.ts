@@ -65,6 +65,44 @@ describe("gate", function () {
     );
   });
 
+  it("fails a prod plan whose drift.json has a renewal restarting a Consul server, even one at a time (issue 21)", async () => {
+    const dir = path.join(root, "prod-drift");
+    fs.mkdirSync(dir);
+    const file = path.join(dir, "plan.json");
+    fs.writeFileSync(file, JSON.stringify(prodPlan));
+    const drift = readJson<{ renewals: Array<{ kind: string; restarts: unknown[] }> }>(
+      path.join(root, "prod", "drift.json"),
+    );
+    const gateDir = async () => {
+      const io = captureIo();
+      const code = await gateCommand.run([file], io);
+      return { code, stdout: io.stdout() + io.stderr() };
+    };
+    fs.writeFileSync(path.join(dir, "drift.json"), JSON.stringify(drift));
+    const clean = await gateDir();
+    assert.equal(clean.code, 0, clean.stdout);
+    // What the render reported before the servers reloaded their certificate: the StatefulSet rolled.
+    const statefulSet = prodPlan!.resources.find(
+      (r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name === "east-consul-statefulset",
+    )!;
+    drift.renewals
+      .find((r) => r.kind === "consul-server")!
+      .restarts.push({
+        urn: statefulSet.urn,
+        name: statefulSet.name,
+        role: "consul-server",
+        why: "pod template changed: a rolling restart",
+        rolling: true,
+      });
+    fs.writeFileSync(path.join(dir, "drift.json"), JSON.stringify(drift));
+    const failed = await gateDir();
+    assert.equal(failed.code, 1, failed.stdout);
+    assert.match(
+      failed.stdout,
+      /a consul-server renewal \(east-consul-server\) restarts .*east-consul-statefulset \(consul-server\): pod template changed/,
+    );
+  });
+
   it("fails mtls-required when a dev sidecar's listener (in its config writer) stops requiring client certificates", async () => {
     // (Removing the RBAC filter instead is not caught: no rule of the pack checks RBAC yet.)
     const plan = structuredClone(devPlan) as Plan;

@@ -300,6 +300,22 @@ describe("render (renderStack over the repo's stacks)", function () {
     }
   });
 
+  it("prod: a Consul server certificate renewal updates the TLS Secret and restarts no Consul server (issue 21)", () => {
+    const drift = readJson<{ renewals: RenewalReport[] }>(path.join(prod.dir, "drift.json"));
+    const server = drift.renewals.find((r) => r.kind === "consul-server")!;
+    assert.ok(server.updated.includes("Secret east-consul-tls"), server.updated.join(", "));
+    assert.deepEqual(server.restarts, []);
+    // ... and the servers do take the new certificate: none is left serving the old one.
+    for (const r of drift.renewals) assert.deepEqual(r.stale, [], r.kind);
+    assert.equal(prod.result.summary.renewals.find((r) => r.kind === "consul-server")!.envoyOrConsulRestarts, 0);
+    for (const r of drift.renewals)
+      assert.deepEqual(
+        r.restarts.filter((x) => x.role === "consul-server"),
+        [],
+        r.kind,
+      );
+  });
+
   it("protects what a destroy must not lose: the root CA key and Consul's data (issue 21)", () => {
     const devPlan = readJson<Plan>(path.join(dev.dir, "plan.json"));
     assert.deepEqual(

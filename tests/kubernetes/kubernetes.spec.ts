@@ -24,6 +24,7 @@ import {
   aclBootstrapAfterChange,
   autoReloadOnSymlinks,
   serversAfterChange,
+  tlsFilesNeverWritten,
 } from "../../simulate/kubernetes/serverReload";
 import { kubernetesSystem } from "../../simulate/kubernetes";
 import type { RecordedResource } from "../../simulate/recorder";
@@ -343,42 +344,144 @@ describe("kubernetes model: the prod stack", function () {
       assert.match(findings[0]!.message, /\$\(POD_IP\) in "-advertise=\$\(POD_IP\)" is not defined/);
     });
 
-    it("refuses auto_reload_config: Consul's file watcher rejects the symlinks kubelet mounts Secret files as", () => {
+    const consulContainer = (inputs: Obj): Obj =>
+      inputs.spec.template.spec.containers.find((c: Obj) => c.name === "consul");
+
+    it("watches regular files: auto_reload_config is on and the TLS files come from an emptyDir, not the Secret", () => {
+      assert.deepEqual(autoReloadOnSymlinks(stack.recorder.resources), []);
+      assert.deepEqual(tlsFilesNeverWritten(stack.recorder.resources), []);
+      for (const s of stack.recorder.ofType(STATEFUL_SET)) {
+        const spec = (s.inputs.spec as Obj).template.spec;
+        const tls = consulContainer(s.inputs).volumeMounts.find((m: Obj) => m.mountPath === "/consul/tls");
+        assert.deepEqual(spec.volumes.find((v: Obj) => v.name === tls.name).emptyDir, {
+          medium: "Memory",
+          sizeLimit: "1Mi",
+        });
+        assert.deepEqual(
+          spec.initContainers.map((c: Obj) => c.name),
+          ["tls-copy-init"],
+        );
+      }
+      const config = stack.recorder.ofType(CONFIG_MAP).filter((r) => nameOf(r) === "consul-server-config");
+      assert.equal(config.length, mesh.clusters.length);
+      for (const c of config)
+        assert.deepEqual(JSON.parse((c.inputs.data as Obj)["auto-reload.json"]), { auto_reload_config: true });
+    });
+
+    it("refuses auto_reload_config on the Secret's own files: Consul's watcher rejects kubelet's symlinks", () => {
+      // The old pod: Consul mounts the TLS Secret itself at /consul/tls.
       const old = edited(
         stack.recorder.resources,
-        (r) => r.type === CONFIG_MAP && nameOf(r) === "consul-server-config",
+        (r) => r.type === STATEFUL_SET,
         (inputs) => {
-          inputs.data["server.json"] = JSON.stringify({
-            ...JSON.parse(inputs.data["server.json"]),
-            auto_reload_config: true,
-          });
+          const tls = consulContainer(inputs).volumeMounts.find((m: Obj) => m.mountPath === "/consul/tls");
+          tls.name = "tls-source";
         },
       );
       const findings = autoReloadOnSymlinks(old);
-      assert.ok(findings.some((f) => f.message === "symbolic link are not supported /consul/tls/server.pem"));
-      assert.deepEqual(autoReloadOnSymlinks(stack.recorder.resources), []);
+      assert.deepEqual(findings.map((f) => f.message).sort(), [
+        "symbolic link are not supported /consul/tls/server-key.pem",
+        "symbolic link are not supported /consul/tls/server-key.pem",
+        "symbolic link are not supported /consul/tls/server.pem",
+        "symbolic link are not supported /consul/tls/server.pem",
+      ]);
+      assert.ok(findings.every((f) => f.source.includes("agent/config/file_watcher.go")));
     });
 
-    it("pick up a renewed server certificate: the StatefulSet rolls them one at a time", async function () {
+    it("accepts the config directory mounted whole: the mount point is a directory, not one of kubelet's links", () => {
+      const command = consulContainer(stack.recorder.ofType(STATEFUL_SET)[0]!.inputs).command as string[];
+      assert.ok(command.includes("-config-dir=/consul/config"));
+      // The same directory given as a file below a projected volume is a symlink, and refused.
+      const old = edited(
+        stack.recorder.resources,
+        (r) => r.type === STATEFUL_SET,
+        (inputs) => {
+          const c = consulContainer(inputs);
+          c.command = [...c.command, "-config-file=/consul/config/server.json"];
+        },
+      );
+      assert.ok(
+        autoReloadOnSymlinks(old).some(
+          (f) => f.message === "symbolic link are not supported /consul/config/server.json",
+        ),
+      );
+    });
+
+    it("refuses an emptyDir no init container fills: Consul cannot open its certificate at start", () => {
+      const old = edited(
+        stack.recorder.resources,
+        (r) => r.type === STATEFUL_SET,
+        (inputs) => delete inputs.spec.template.spec.initContainers,
+      );
+      const findings = tlsFilesNeverWritten(old);
+      assert.equal(findings.length, 2 * mesh.clusters.length);
+      assert.match(findings[0]!.message, /^open \/consul\/tls\/server-key\.pem: no such file or directory/);
+    });
+
+    it("pick up a renewed server certificate by reloading, with no pod restarted", async function () {
       this.timeout(120_000);
       // A second run issues new keys and certificates, as a renewal does.
       const renewed = await simulateStack(PROJECT_DIR, "prod");
-      const outcome = serversAfterChange(stack.recorder.resources, renewed.recorder.resources);
-      assert.deepEqual(outcome, { east: "rolling-restart", west: "rolling-restart" });
+      assert.deepEqual(serversAfterChange(stack.recorder.resources, renewed.recorder.resources), {
+        east: "reload",
+        west: "reload",
+      });
       for (const s of renewed.recorder.ofType(STATEFUL_SET)) {
-        assert.equal((s.inputs.spec as Obj).updateStrategy.type, "RollingUpdate");
+        const before = stack.recorder.resources.find((r) => r.urn === s.urn)!;
+        assert.deepEqual((s.inputs.spec as Obj).template, (before.inputs.spec as Obj).template, "same pod template");
       }
-      // Without the checksum annotation (the old template), kubelet refreshes the files and nothing reloads them.
-      const strip = (rs: readonly RecordedResource[]) =>
+      // Without the copier beside Consul the init container's copies never change: stale.
+      const noFollower = (rs: readonly RecordedResource[]) =>
         edited(
           rs,
           (r) => r.type === STATEFUL_SET,
-          (inputs) => delete inputs.spec.template.metadata.annotations,
+          (inputs) => {
+            const spec = inputs.spec.template.spec;
+            spec.containers = spec.containers.filter((c: Obj) => c.name !== "tls-copy");
+          },
         );
-      assert.deepEqual(serversAfterChange(strip(stack.recorder.resources), strip(renewed.recorder.resources)), {
-        east: "stale",
-        west: "stale",
-      });
+      assert.deepEqual(
+        serversAfterChange(noFollower(stack.recorder.resources), noFollower(renewed.recorder.resources)),
+        {
+          east: "stale",
+          west: "stale",
+        },
+      );
+      // A template that still carries the certificate (the old checksum) rolls the servers: a restart.
+      const withCertificate = (rs: readonly RecordedResource[], pem: string) =>
+        edited(
+          rs,
+          (r) => r.type === STATEFUL_SET,
+          (inputs) => (inputs.spec.template.metadata.annotations["lucid.mesh/config-checksum"] = pem),
+        );
+      assert.deepEqual(
+        serversAfterChange(
+          withCertificate(stack.recorder.resources, "old"),
+          withCertificate(renewed.recorder.resources, "new"),
+        ),
+        { east: "rolling-restart", west: "rolling-restart" },
+      );
+    });
+
+    it("reloads a log_level change; a start-only change under an unchanged template is stale", () => {
+      const changeConfig = (change: (config: Obj) => void) =>
+        edited(
+          stack.recorder.resources,
+          (r) =>
+            r.type === CONFIG_MAP &&
+            nameOf(r) === "consul-server-config" &&
+            labelOf(r, "lucid.mesh/cluster") === "east",
+          (inputs) => {
+            const config = JSON.parse(inputs.data["server.json"]);
+            change(config);
+            inputs.data["server.json"] = JSON.stringify(config);
+          },
+        );
+      const debug = changeConfig((c) => (c.log_level = "DEBUG"));
+      assert.deepEqual(serversAfterChange(stack.recorder.resources, debug), { east: "reload", west: "unchanged" });
+      // A start-only key with the template unchanged: nothing applies it.
+      const bootstrap = changeConfig((c) => (c.bootstrap_expect = 5));
+      assert.deepEqual(serversAfterChange(stack.recorder.resources, bootstrap), { east: "stale", west: "unchanged" });
     });
   });
 

@@ -78,11 +78,12 @@ describe("renewals (simulate/renewal.ts)", function () {
         assert.equal(isForbiddenRestart(kind, restart("gateway", false)), true);
       }
     });
-    it("a Consul server only as a rolling restart, and never for a leaf renewal", () => {
-      assert.equal(isForbiddenRestart("leaf", restart("consul-server", true)), true);
-      assert.equal(isForbiddenRestart("consul-server", restart("consul-server", false)), true);
-      assert.equal(isForbiddenRestart("consul-server", restart("consul-server", true)), false);
-      assert.equal(isForbiddenRestart("root", restart("consul-config", false)), false);
+    it("never a Consul server either, not even one at a time; writers and one-shots may go", () => {
+      for (const kind of ["leaf", "consul-server", "intermediate", "root"] as const) {
+        assert.equal(isForbiddenRestart(kind, restart("consul-server", true)), true, kind);
+        assert.equal(isForbiddenRestart(kind, restart("consul-server", false)), true, kind);
+        assert.equal(isForbiddenRestart(kind, restart("consul-config", false)), false, kind);
+      }
     });
   });
 

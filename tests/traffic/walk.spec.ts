@@ -260,11 +260,13 @@ describe("traffic walk (issue 21: traffic.json)", function () {
         secondUp: [{ urn: "urn:x", action: "update", properties: ["envs"] }],
         renewals: [
           { kind: "leaf", certificate: "c", restarts: [{ urn: "urn:e", name: "e", role: "sidecar", why: "uploads" }] },
+          { kind: "consul-server", certificate: "s", restarts: [], stale: ["consul-server east"] },
         ],
       };
       assert.deepEqual(driftProblems(drift), [
         "a second up would update urn:x: envs",
         "a leaf renewal (c) restarts urn:e (sidecar): uploads",
+        "a consul-server renewal (s) leaves consul-server east on the old certificate: its Secret changes and nothing reloads it",
       ]);
       assert.deepEqual(driftProblems({ secondUp: [], renewals: [] }), []);
     });
