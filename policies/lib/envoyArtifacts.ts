@@ -3,7 +3,7 @@
  * container's `uploads` under /etc/envoy, or a Kubernetes ConfigMap's `data` keys, parsed with js-yaml.
  */
 import { load } from "js-yaml";
-import { envoyFiles, envoyNames } from "../../model/names";
+import { envoyFiles, envoyNames } from "../vendor/model/names";
 import type { Json } from "./props";
 import { asRecord, asRecords, asString, at, isRecord, labelsOf, roleLabel } from "./props";
 import type { ResourceInput } from "./types";

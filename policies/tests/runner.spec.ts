@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { readOnly, runPack, runResourcePolicy } from "../lib/runner";
+import { readOnly, runPack, runResourcePolicy } from "../../simulate/policyRunner";
 import { allPolicies } from "../rules";
 
 describe("policy runner: props are shared read-only, not cloned per policy", () => {

@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from "node:crypto";
 import { load } from "js-yaml";
-import { envoyFiles } from "../../../model/names";
+import { envoyFiles } from "../../vendor/model/names";
 import { secretValue } from "../../lib/consulArtifacts";
 import { uploadsOf } from "../../lib/envoyArtifacts";
 import { stackRule } from "../../lib/policy";

@@ -1,4 +1,4 @@
-import { envoyFiles } from "../../../model/names";
+import { envoyFiles } from "../../vendor/model/names";
 import { parseJson } from "../../lib/consulArtifacts";
 import { uploadsOf } from "../../lib/envoyArtifacts";
 import { stackRule } from "../../lib/policy";
