@@ -1,8 +1,12 @@
 /**
  * The Envoy files exactly as they would be deployed, read back from the registered resources: Docker container
  * uploads, or Kubernetes ConfigMaps and Secrets. Render, tests and the benchmark check these, not the generator.
+ *
+ * Which file a resource holds, and at which path, is read by the policy pack's `envoyFilesOf`: the pack must stand
+ * alone (it is published from policies/ by itself), so the one reader of the resource contract lives there and the
+ * render uses it too. This module only groups the files by workload.
  */
-import { envoyFiles } from "../model/names";
+import { envoyFilesOf } from "../policies/lib/envoyArtifacts";
 import type { RecordedResource } from "../simulate/recorder";
 import { resourceLabels } from "./labels";
 
@@ -23,14 +27,7 @@ const ENVOY_ROLES = new Set(["sidecar", "gateway", "envoy-config"]);
 function fromDocker(resource: RecordedResource): EnvoyFileSet | undefined {
   const labels = resourceLabels(resource);
   if (!ENVOY_ROLES.has(labels["lucid.mesh/role"] ?? "")) return undefined;
-  const uploads = (resource.inputs.uploads ?? []) as Array<{ file: string; content?: string }>;
-  const files = Object.fromEntries(
-    uploads
-      .filter(
-        (u) => u.file.startsWith(`${envoyFiles.directory}/`) || u.file.startsWith(`${envoyFiles.secretsDirectory}/`),
-      )
-      .map((u) => [u.file, u.content ?? ""]),
-  );
+  const files = Object.fromEntries(filesOf(resource));
   if (Object.keys(files).length === 0) return undefined;
   return {
     cluster: labels["lucid.mesh/cluster"] ?? "",
@@ -40,10 +37,8 @@ function fromDocker(resource: RecordedResource): EnvoyFileSet | undefined {
   };
 }
 
-function withDirectory(directory: string, data: unknown): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries((data ?? {}) as Record<string, string>).map(([k, v]) => [`${directory}/${k}`, v]),
-  );
+function filesOf(resource: RecordedResource): Map<string, string> {
+  return envoyFilesOf({ type: resource.type, props: resource.inputs });
 }
 
 /** Every Envoy file set in a recorded program run, in a stable order. */
@@ -78,10 +73,7 @@ export function envoyFileSets(resources: readonly RecordedResource[]): EnvoyFile
       cluster,
       workload: service ?? "mesh-gateway",
       source: String((r.inputs.metadata as { name?: string } | undefined)?.name ?? r.name),
-      files: {
-        ...withDirectory(envoyFiles.directory, r.inputs.data),
-        ...(secret ? withDirectory(envoyFiles.secretsDirectory, secret.inputs.stringData) : {}),
-      },
+      files: Object.fromEntries([...filesOf(r), ...(secret ? filesOf(secret) : [])]),
     });
   }
   return sets.sort((a, b) => (a.cluster + a.source < b.cluster + b.source ? -1 : 1));
