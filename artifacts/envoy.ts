@@ -7,6 +7,7 @@
  * render uses it too. This module only groups the files by workload.
  */
 import { envoyFilesOf } from "../policies/lib/envoyArtifacts";
+import { MESH_GATEWAY_SERVICE, meshLabelKeys } from "../model/names";
 import type { RecordedResource } from "../simulate/recorder";
 import { resourceLabels } from "./labels";
 
@@ -26,12 +27,12 @@ const ENVOY_ROLES = new Set(["sidecar", "gateway", "envoy-config"]);
 
 function fromDocker(resource: RecordedResource): EnvoyFileSet | undefined {
   const labels = resourceLabels(resource);
-  if (!ENVOY_ROLES.has(labels["lucid.mesh/role"] ?? "")) return undefined;
+  if (!ENVOY_ROLES.has(labels[meshLabelKeys.role] ?? "")) return undefined;
   const files = Object.fromEntries(filesOf(resource));
   if (Object.keys(files).length === 0) return undefined;
   return {
-    cluster: labels["lucid.mesh/cluster"] ?? "",
-    workload: labels["lucid.mesh/service"] ?? "mesh-gateway",
+    cluster: labels[meshLabelKeys.cluster] ?? "",
+    workload: labels[meshLabelKeys.service] ?? MESH_GATEWAY_SERVICE,
     source: String(resource.inputs.name ?? resource.name),
     files,
   };
@@ -55,23 +56,23 @@ export function envoyFileSets(resources: readonly RecordedResource[]): EnvoyFile
   for (const r of resources) {
     if (r.type !== "kubernetes:core/v1:ConfigMap") continue;
     const labels = resourceLabels(r);
-    const role = labels["lucid.mesh/role"];
+    const role = labels[meshLabelKeys.role];
     if (role !== "envoy-config" && role !== "gateway") continue;
-    const cluster = labels["lucid.mesh/cluster"] ?? "";
-    const service = labels["lucid.mesh/service"];
+    const cluster = labels[meshLabelKeys.cluster] ?? "";
+    const service = labels[meshLabelKeys.service];
     const secret = service
       ? secrets.find((s) => {
           const l = resourceLabels(s);
           return (
-            l["lucid.mesh/role"] === "sidecar" &&
-            l["lucid.mesh/service"] === service &&
-            l["lucid.mesh/cluster"] === cluster
+            l[meshLabelKeys.role] === "sidecar" &&
+            l[meshLabelKeys.service] === service &&
+            l[meshLabelKeys.cluster] === cluster
           );
         })
       : undefined;
     sets.push({
       cluster,
-      workload: service ?? "mesh-gateway",
+      workload: service ?? MESH_GATEWAY_SERVICE,
       source: String((r.inputs.metadata as { name?: string } | undefined)?.name ?? r.name),
       files: Object.fromEntries([...filesOf(r), ...(secret ? filesOf(secret) : [])]),
     });
