@@ -42,8 +42,19 @@ const INSTALL_TIMEOUT_MS = 180_000;
 
 /** `npm pack` of policies/, unpacked and installed in a new temporary folder; returns the installed pack's folder. */
 function installPackedPack(work: string): string {
+  // Under `npm test`, npm exports the running script's package (npm_package_*, npm_config_local_prefix): not ours.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !/^npm_(package_|lifecycle_|config_local_prefix$)/.test(key) && key !== "INIT_CWD",
+    ),
+  );
   const npm = (args: string[], cwd: string): string =>
-    execFileSync("npm", [...args, "--loglevel=error"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    execFileSync("npm", [...args, "--loglevel=error"], {
+      cwd,
+      env,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   const tarball = npm(["pack", "--pack-destination", work], PACK_SOURCE).trim().split("\n").pop()!;
   execFileSync("tar", ["xzf", path.join(work, tarball)], { cwd: work });
   const installed = path.join(work, "package");
