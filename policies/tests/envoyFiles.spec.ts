@@ -1,24 +1,11 @@
 import { strict as assert } from "node:assert";
 import { envoyFileSets } from "../../artifacts/envoy";
 import type { RecordedResource } from "../../simulate/recorder";
+import { recordedResource as recorded } from "../../tests/helpers/recorded";
 import { envoyDocuments, envoyFilesOf, sdsDocuments } from "../lib/envoyArtifacts";
 import { types } from "../lib/types";
 
 const base64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
-
-function recorded(type: string, name: string, inputs: Record<string, unknown>): RecordedResource {
-  return {
-    urn: `urn:pulumi:test::lucid-mesh::${type}::${name}`,
-    type,
-    name,
-    custom: true,
-    dependencies: [],
-    inputs,
-    secretInputs: [],
-    secretPaths: [],
-    redactedInputs: inputs,
-  };
-}
 
 // The one reader of the resource contract's Envoy files (docs/ARCHITECTURE.md, "Envoy files").
 describe("policy pack: envoyFilesOf reads the resource contract", () => {
