@@ -1,8 +1,13 @@
 /**
  * The Envoy files exactly as they would be deployed, read back from the registered resources: Docker container
  * uploads, or Kubernetes ConfigMaps and Secrets. Render, tests and the benchmark check these, not the generator.
+ *
+ * Which file a resource holds, and at which path, is read by the policy pack's `envoyFilesOf`: the pack must stand
+ * alone (it is published from policies/ by itself), so the one reader of the resource contract lives there and the
+ * render uses it too. This module only groups the files by workload.
  */
-import { envoyFiles } from "../model/names";
+import { envoyFilesOf } from "../policies/lib/envoyArtifacts";
+import { MESH_GATEWAY_SERVICE, meshLabelKeys } from "../model/names";
 import type { RecordedResource } from "../simulate/recorder";
 import { resourceLabels } from "./labels";
 
@@ -22,28 +27,19 @@ const ENVOY_ROLES = new Set(["sidecar", "gateway", "envoy-config"]);
 
 function fromDocker(resource: RecordedResource): EnvoyFileSet | undefined {
   const labels = resourceLabels(resource);
-  if (!ENVOY_ROLES.has(labels["lucid.mesh/role"] ?? "")) return undefined;
-  const uploads = (resource.inputs.uploads ?? []) as Array<{ file: string; content?: string }>;
-  const files = Object.fromEntries(
-    uploads
-      .filter(
-        (u) => u.file.startsWith(`${envoyFiles.directory}/`) || u.file.startsWith(`${envoyFiles.secretsDirectory}/`),
-      )
-      .map((u) => [u.file, u.content ?? ""]),
-  );
+  if (!ENVOY_ROLES.has(labels[meshLabelKeys.role] ?? "")) return undefined;
+  const files = Object.fromEntries(filesOf(resource));
   if (Object.keys(files).length === 0) return undefined;
   return {
-    cluster: labels["lucid.mesh/cluster"] ?? "",
-    workload: labels["lucid.mesh/service"] ?? "mesh-gateway",
+    cluster: labels[meshLabelKeys.cluster] ?? "",
+    workload: labels[meshLabelKeys.service] ?? MESH_GATEWAY_SERVICE,
     source: String(resource.inputs.name ?? resource.name),
     files,
   };
 }
 
-function withDirectory(directory: string, data: unknown): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries((data ?? {}) as Record<string, string>).map(([k, v]) => [`${directory}/${k}`, v]),
-  );
+function filesOf(resource: RecordedResource): Map<string, string> {
+  return envoyFilesOf({ type: resource.type, props: resource.inputs });
 }
 
 /** Every Envoy file set in a recorded program run, in a stable order. */
@@ -60,28 +56,25 @@ export function envoyFileSets(resources: readonly RecordedResource[]): EnvoyFile
   for (const r of resources) {
     if (r.type !== "kubernetes:core/v1:ConfigMap") continue;
     const labels = resourceLabels(r);
-    const role = labels["lucid.mesh/role"];
+    const role = labels[meshLabelKeys.role];
     if (role !== "envoy-config" && role !== "gateway") continue;
-    const cluster = labels["lucid.mesh/cluster"] ?? "";
-    const service = labels["lucid.mesh/service"];
+    const cluster = labels[meshLabelKeys.cluster] ?? "";
+    const service = labels[meshLabelKeys.service];
     const secret = service
       ? secrets.find((s) => {
           const l = resourceLabels(s);
           return (
-            l["lucid.mesh/role"] === "sidecar" &&
-            l["lucid.mesh/service"] === service &&
-            l["lucid.mesh/cluster"] === cluster
+            l[meshLabelKeys.role] === "sidecar" &&
+            l[meshLabelKeys.service] === service &&
+            l[meshLabelKeys.cluster] === cluster
           );
         })
       : undefined;
     sets.push({
       cluster,
-      workload: service ?? "mesh-gateway",
+      workload: service ?? MESH_GATEWAY_SERVICE,
       source: String((r.inputs.metadata as { name?: string } | undefined)?.name ?? r.name),
-      files: {
-        ...withDirectory(envoyFiles.directory, r.inputs.data),
-        ...(secret ? withDirectory(envoyFiles.secretsDirectory, secret.inputs.stringData) : {}),
-      },
+      files: Object.fromEntries([...filesOf(r), ...(secret ? filesOf(secret) : [])]),
     });
   }
   return sets.sort((a, b) => (a.cluster + a.source < b.cluster + b.source ? -1 : 1));

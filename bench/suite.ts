@@ -30,7 +30,7 @@ import {
 } from "../cli/render";
 import { envoySetDirectories } from "../cli/render/artifacts";
 import { collectGarbage } from "../cli/render/memory";
-import { fromRecorded } from "../policies/lib/runner";
+import { fromRecorded } from "../simulate/policyRunner";
 import { PROJECT, type RecordedResource } from "../simulate/recorder";
 import { simulateMesh } from "../simulate/stack";
 import { measureReplayFloor, type ReplayFloor } from "./replayFloor";

@@ -156,8 +156,21 @@ export const securitySchema = z.strictObject({
   defaultIntention: z.enum(["deny", "allow"]).default("deny"),
 });
 
+/**
+ * The Envoy v3 API the offline validator checks (envoy/validator/protos.ts loads the protos @grpc/grpc-js-xds vendors),
+ * recorded beside the image pinned to it: @grpc/grpc-js-xds 1.14.1's deps/envoy-api submodule (grpc/grpc-node) is
+ * envoyproxy/data-plane-api f8b75d1e, mirrored from envoyproxy/envoy main @ 799e3e2c on 2024-07-19, the day Envoy
+ * v1.31.0 was released. tests/envoy-validator/apiVersion.spec.ts checks the installed protos are these.
+ */
+export const ENVOY_VALIDATOR_API = {
+  protos: "@grpc/grpc-js-xds@1.14.1",
+  dataPlaneApiCommit: "f8b75d1efa92bbf534596a013d9ca5873f79dd30",
+  envoyCommit: "799e3e2cb6b4058912538e920b22a76edd55e283",
+  envoyRelease: "1.31",
+} as const;
+
 export const sidecarSchema = z.strictObject({
-  /** Pinned to the Envoy v3 API the validator checks: the protos @grpc/grpc-js-xds vendors (envoy/validator/protos.ts). */
+  /** Envoy 1.31, the release whose API the validator checks (ENVOY_VALIDATOR_API). */
   image: imageRef.default("envoyproxy/envoy:v1.31.10"),
   /** Ports: see SIDECAR_PORT_DEFAULTS. The admin port is bound to loopback only. */
   adminPort: port.default(SIDECAR_PORT_DEFAULTS.adminPort),

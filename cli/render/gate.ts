@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ResourceUnderTest } from "../../policies/lib/runner";
+import type { ResourceUnderTest } from "../../simulate/policyRunner";
 import { danglingLinks, parsePlan, PlanError } from "./plan";
 import {
   defaultPolicyConfigFile,

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { envoyFileSets } from "../../artifacts/envoy";
 import { compareStrings, type Mesh } from "../../model/mesh";
-import { fromRecorded } from "../../policies/lib/runner";
+import { fromRecorded } from "../../simulate/policyRunner";
 import type { RecordedResource } from "../../simulate/recorder";
 import { simulateRenewals, simulateStack } from "../../simulate/stack";
 import {

@@ -3,7 +3,7 @@
  * turns the violations into policy-report.json.
  */
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { optionsFromPackConfig, runPack, type ResourceUnderTest, type Violation } from "../../policies/lib/runner";
+import { optionsFromPackConfig, runPack, type ResourceUnderTest, type Violation } from "../../simulate/policyRunner";
 import { allPolicies } from "../../policies/rules";
 import { compareStrings } from "../../model/mesh";
 import type { PolicyReport, PolicyViolationRecord } from "./types";

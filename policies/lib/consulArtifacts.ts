@@ -4,7 +4,7 @@
  */
 import type { Json } from "./props";
 import { asRecord, asRecords, asString, at, clusterLabel, labelsOf } from "./props";
-import { uploadsOf } from "./envoyArtifacts";
+import { secretValue, uploadsOf } from "./files";
 import type { StackResource } from "./types";
 import { types } from "./types";
 
@@ -27,14 +27,6 @@ export interface AgentConfig {
   /** secrets.json, when found (same container, or a Secret in the same cluster). */
   readonly secrets?: Json;
   readonly errors: readonly string[];
-}
-
-/** A Kubernetes Secret's value: `stringData`, or base64 `data` (what the provider reports in outputs). */
-export function secretValue(props: unknown, key: string): string | undefined {
-  const plain = asString(at(props, "stringData", key));
-  if (plain !== undefined) return plain;
-  const encoded = asString(at(props, "data", key));
-  return encoded === undefined ? undefined : Buffer.from(encoded, "base64").toString("utf8");
 }
 
 function parsedRecord(text: string | undefined, file: string, errors: string[]): Json | undefined {

@@ -3,9 +3,10 @@
  * container's `uploads` under /etc/envoy, or a Kubernetes ConfigMap's `data` keys, parsed with js-yaml.
  */
 import { load } from "js-yaml";
-import { envoyFiles, envoyNames } from "../../model/names";
+import { envoyFiles, envoyNames } from "../vendor/model/names";
 import type { Json } from "./props";
 import { asRecord, asRecords, asString, at, isRecord, labelsOf, roleLabel } from "./props";
+import { secretValue, uploadsOf } from "./files";
 import type { ResourceInput } from "./types";
 import { types } from "./types";
 
@@ -21,45 +22,56 @@ export interface EnvoyConfig {
 }
 
 const ENVOY_DOCUMENTS: readonly string[] = [envoyFiles.bootstrap, envoyFiles.listeners, envoyFiles.clusters];
+const ENVOY_DIRECTORIES: readonly string[] = [envoyFiles.directory, envoyFiles.secretsDirectory];
 
 function basename(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-/** Text of a Docker upload: `content`, or `contentBase64` decoded. */
-export function uploadText(upload: Json): string | undefined {
-  const content = asString(upload.content);
-  if (content !== undefined) return content;
-  const base64 = asString(upload.contentBase64);
-  return base64 === undefined ? undefined : Buffer.from(base64, "base64").toString("utf8");
+/**
+ * Every file a resource places in Envoy's directories under the resource contract (docs/ARCHITECTURE.md, "Envoy
+ * files"), by its path inside the proxy: a Docker container's uploads under /etc/envoy or /etc/envoy-secrets, a
+ * Kubernetes ConfigMap's `data` (mounted at /etc/envoy), a Secret's values (mounted at /etc/envoy-secrets).
+ *
+ * The one reader of that contract: the rules and the render's file sets (artifacts/envoy.ts) both read through it,
+ * so a change to where the components put Envoy's files is made here once. Which resources Envoy mounts (role
+ * labels) is the caller's question.
+ */
+export function envoyFilesOf(input: Pick<ResourceInput, "type" | "props">): Map<string, string> {
+  const files = new Map<string, string>();
+  if (input.type === types.dockerContainer) {
+    for (const [file, text] of uploadsOf(input.props)) {
+      if (ENVOY_DIRECTORIES.some((directory) => file.startsWith(`${directory}/`))) files.set(file, text);
+    }
+  } else if (input.type === types.configMap) {
+    for (const [key, value] of Object.entries(asRecord(at(input.props, "data")) ?? {})) {
+      if (typeof value === "string") files.set(`${envoyFiles.directory}/${key}`, value);
+    }
+  } else if (input.type === types.secret) {
+    const keys = new Set([
+      ...Object.keys(asRecord(at(input.props, "stringData")) ?? {}),
+      ...Object.keys(asRecord(at(input.props, "data")) ?? {}),
+    ]);
+    for (const key of keys) {
+      const text = secretValue(input.props, key);
+      if (text !== undefined) files.set(`${envoyFiles.secretsDirectory}/${key}`, text);
+    }
+  }
+  return files;
 }
 
-/** Docker uploads as `[path, text]` pairs. */
-export function uploadsOf(props: unknown): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const upload of asRecords(at(props, "uploads"))) {
-    const file = asString(upload.file);
-    const text = uploadText(upload);
-    if (file !== undefined && text !== undefined) out.push([file, text]);
+/** The files of `envoyFilesOf` in `directory` whose name is one of `names`, by name. */
+function filesNamed(input: ResourceInput, directory: string, names: readonly string[]): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const [path, text] of envoyFilesOf(input)) {
+    if (path.startsWith(`${directory}/`) && names.includes(basename(path))) found.set(basename(path), text);
   }
-  return out;
+  return found;
 }
 
 /** The Envoy documents a resource carries, by file name (`bootstrap.yaml`, ...). Empty when it carries none. */
 export function envoyDocuments(input: ResourceInput): Map<string, string> {
-  const documents = new Map<string, string>();
-  if (input.type === types.dockerContainer) {
-    for (const [file, text] of uploadsOf(input.props)) {
-      if (file.startsWith(`${envoyFiles.directory}/`) && ENVOY_DOCUMENTS.includes(basename(file))) {
-        documents.set(basename(file), text);
-      }
-    }
-  } else if (input.type === types.configMap) {
-    for (const [key, value] of Object.entries(asRecord(at(input.props, "data")) ?? {})) {
-      if (ENVOY_DOCUMENTS.includes(key) && typeof value === "string") documents.set(key, value);
-    }
-  }
-  return documents;
+  return filesNamed(input, envoyFiles.directory, ENVOY_DOCUMENTS);
 }
 
 function resourcesOf(document: unknown): Json[] {
@@ -319,22 +331,7 @@ const SDS_DOCUMENTS: readonly string[] = [envoyFiles.certificateSds, envoyFiles.
 
 /** SDS documents (certificate.yaml, trust-bundle.yaml) of a Docker container's uploads or a Secret's data. */
 export function sdsDocuments(input: ResourceInput): Map<string, string> {
-  const documents = new Map<string, string>();
-  if (input.type === types.dockerContainer) {
-    for (const [file, text] of uploadsOf(input.props)) {
-      if (file.startsWith(`${envoyFiles.secretsDirectory}/`) && SDS_DOCUMENTS.includes(basename(file))) {
-        documents.set(basename(file), text);
-      }
-    }
-  } else if (input.type === types.secret) {
-    for (const key of SDS_DOCUMENTS) {
-      const plain = asString(at(input.props, "stringData", key));
-      const encoded = asString(at(input.props, "data", key));
-      const text = plain ?? (encoded === undefined ? undefined : Buffer.from(encoded, "base64").toString("utf8"));
-      if (text !== undefined) documents.set(key, text);
-    }
-  }
-  return documents;
+  return filesNamed(input, envoyFiles.secretsDirectory, SDS_DOCUMENTS);
 }
 
 /** The SDS secrets of a resource's SDS documents, parsed; unparsable documents as errors. */

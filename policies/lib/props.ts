@@ -2,7 +2,7 @@
  * Small type guards over policy props. @pulumi/policy hands rules `Record<string, any>`; every rule reads through
  * these instead, so nothing downstream sees `any`.
  */
-import { meshLabelKeys } from "../../model/names";
+import { meshLabelKeys } from "../vendor/model/names";
 
 export type Json = Record<string, unknown>;
 

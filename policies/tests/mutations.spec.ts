@@ -5,14 +5,14 @@
  */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { optionsFromPackConfig } from "../lib/runner";
+import { optionsFromPackConfig } from "../../simulate/policyRunner";
 import { packConfigFor } from "../lib/packConfig";
 import type { PackEnvironment } from "../lib/packConfig";
 import type { Json } from "../lib/props";
 import { simulateStack } from "../../simulate/stack";
 import { editEnvoy, named } from "./fixtures/mesh";
-import type { ResourceUnderTest } from "../lib/runner";
-import { fromRecorded, runPack } from "../lib/runner";
+import type { ResourceUnderTest } from "../../simulate/policyRunner";
+import { fromRecorded, runPack } from "../../simulate/policyRunner";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 

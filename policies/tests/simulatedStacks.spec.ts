@@ -7,8 +7,8 @@ import * as path from "node:path";
 import { packConfigFor } from "../lib/packConfig";
 import type { PackEnvironment } from "../lib/packConfig";
 import { simulateStack } from "../../simulate/stack";
-import type { HarnessOptions, ResourceUnderTest, Violation } from "../lib/runner";
-import { fromRecorded, runPack } from "../lib/runner";
+import type { HarnessOptions, ResourceUnderTest, Violation } from "../../simulate/policyRunner";
+import { fromRecorded, runPack } from "../../simulate/policyRunner";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 

@@ -1,5 +1,5 @@
-import type { IntentionRule } from "../../../model/intentions";
-import { intentionAllows } from "../../../model/intentions";
+import type { IntentionRule } from "../../vendor/model/intentions";
+import { intentionAllows } from "../../vendor/model/intentions";
 import { consulAgentConfigs, intentionEntries } from "../../lib/consulArtifacts";
 import { envoyConfigOf, isUpstreamCluster, nameOf } from "../../lib/envoyArtifacts";
 import { stackRule } from "../../lib/policy";

@@ -1,5 +1,5 @@
 import { resourceRule } from "../../lib/policy";
-import { envoyFiles, SIDECAR_PORT_DEFAULTS } from "../../../model/names";
+import { envoyFiles, SIDECAR_PORT_DEFAULTS } from "../../vendor/model/names";
 import type { Json } from "../../lib/props";
 import { asNumber, asRecord, asRecords, asString, at } from "../../lib/props";
 import type { EnvoyConfig } from "../../lib/envoyArtifacts";

@@ -1,7 +1,7 @@
 import { resourceRule } from "../../lib/policy";
 import type { Json } from "../../lib/props";
 import { asArray, asRecord, asRecords, asString, at, isRecord } from "../../lib/props";
-import { DEFAULT_TRUST_DOMAIN, envoyFiles, envoyNames, SIDECAR_PORT_DEFAULTS } from "../../../model/names";
+import { DEFAULT_TRUST_DOMAIN, envoyFiles, envoyNames, SIDECAR_PORT_DEFAULTS } from "../../vendor/model/names";
 import {
   DOWNSTREAM_TLS,
   EDGE_LISTENER_PREFIX,

@@ -1,7 +1,7 @@
 import { resourceRule } from "../../lib/policy";
 import type { Json } from "../../lib/props";
 import { asNumber, asRecord, asRecords, asString, at } from "../../lib/props";
-import { envoyNames, SIDECAR_PORT_DEFAULTS } from "../../../model/names";
+import { envoyNames, SIDECAR_PORT_DEFAULTS } from "../../vendor/model/names";
 import {
   LOCAL_RATE_LIMIT,
   ROUTER,

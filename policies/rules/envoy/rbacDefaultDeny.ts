@@ -1,7 +1,7 @@
 import { resourceRule } from "../../lib/policy";
 import type { Json } from "../../lib/props";
 import { asRecord, asRecords, asString, at } from "../../lib/props";
-import { DEFAULT_TRUST_DOMAIN, envoyNames, SIDECAR_PORT_DEFAULTS } from "../../../model/names";
+import { DEFAULT_TRUST_DOMAIN, envoyNames, SIDECAR_PORT_DEFAULTS } from "../../vendor/model/names";
 import {
   HTTP_CONNECTION_MANAGER,
   filterChains,

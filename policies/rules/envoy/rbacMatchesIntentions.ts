@@ -4,9 +4,9 @@
  * agent/consul/state/intention.go `IntentionDecision`). Envoy enforces the RBAC, so an extra principal opens a path
  * Consul's view of the mesh says is closed.
  */
-import { intentionAllows } from "../../../model/intentions";
-import type { IntentionRule } from "../../../model/intentions";
-import { DEFAULT_TRUST_DOMAIN, envoyNames, SIDECAR_PORT_DEFAULTS } from "../../../model/names";
+import { intentionAllows } from "../../vendor/model/intentions";
+import type { IntentionRule } from "../../vendor/model/intentions";
+import { DEFAULT_TRUST_DOMAIN, envoyNames, SIDECAR_PORT_DEFAULTS } from "../../vendor/model/names";
 import type { IntentionEntry } from "../../lib/consulArtifacts";
 import { intentionEntries } from "../../lib/consulArtifacts";
 import {

@@ -6,9 +6,8 @@
  */
 import { X509Certificate } from "node:crypto";
 import { load } from "js-yaml";
-import { envoyFiles } from "../../../model/names";
-import { secretValue } from "../../lib/consulArtifacts";
-import { uploadsOf } from "../../lib/envoyArtifacts";
+import { envoyFiles } from "../../vendor/model/names";
+import { envoyFilesOf } from "../../lib/envoyArtifacts";
 import { stackRule } from "../../lib/policy";
 import { asRecords, asString, at, clusterLabel, labelsOf, roleLabel, serviceLabel } from "../../lib/props";
 import { parseWorkloadId } from "../../lib/spiffe";
@@ -84,11 +83,11 @@ function leafProblems(where: string, service: string, leaves: readonly Leaf[]): 
   return problems;
 }
 
-function secretFiles(secret: StackResource): Map<string, string> {
+/** The files a resource puts in Envoy's secrets directory, by name (a writer's uploads, a Secret's values). */
+function secretFiles(resource: StackResource): Map<string, string> {
   const files = new Map<string, string>();
-  for (const key of [envoyFiles.certificatePem, envoyFiles.certificateSds]) {
-    const text = secretValue(secret.props, key);
-    if (text !== undefined) files.set(key, text);
+  for (const [path, text] of envoyFilesOf(resource)) {
+    if (path.startsWith(`${envoyFiles.secretsDirectory}/`)) files.set(path.slice(path.lastIndexOf("/") + 1), text);
   }
   return files;
 }
@@ -122,11 +121,7 @@ export function checkLeafMatchesWorkload(
       const service = labels[serviceLabel];
       // The sidecar itself, or the writer that fills its read-only secrets volume (role envoy-config).
       if (service === undefined || !["sidecar", "envoy-config"].includes(labels[roleLabel] ?? "")) continue;
-      const files = new Map<string, string>();
-      for (const [file, text] of uploadsOf(resource.props)) {
-        if (file.startsWith(`${envoyFiles.secretsDirectory}/`)) files.set(file.slice(file.lastIndexOf("/") + 1), text);
-      }
-      report(resource, leafProblems(resource.name, service, leavesIn(files)));
+      report(resource, leafProblems(resource.name, service, leavesIn(secretFiles(resource))));
     } else if (
       resource.type === types.secret &&
       labels[roleLabel] === "sidecar" &&

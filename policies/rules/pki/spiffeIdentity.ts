@@ -1,4 +1,4 @@
-import { DEFAULT_TRUST_DOMAIN, trustDomainId } from "../../../model/names";
+import { DEFAULT_TRUST_DOMAIN, trustDomainId } from "../../vendor/model/names";
 import { resourceRule } from "../../lib/policy";
 import { asArray, at } from "../../lib/props";
 import type { ResourceInput } from "../../lib/types";

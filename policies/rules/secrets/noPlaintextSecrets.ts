@@ -1,6 +1,6 @@
-import { envoyFiles } from "../../../model/names";
+import { envoyFiles } from "../../vendor/model/names";
 import { parseJson } from "../../lib/consulArtifacts";
-import { uploadsOf } from "../../lib/envoyArtifacts";
+import { uploadsOf } from "../../lib/files";
 import { stackRule } from "../../lib/policy";
 import { asArray, asRecord, asRecords, asString, at, isRecord } from "../../lib/props";
 import { WORKLOAD_TYPES, containersOf, podSpecOf } from "../../lib/workloads";

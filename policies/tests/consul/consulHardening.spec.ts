@@ -2,8 +2,8 @@ import { strict as assert } from "node:assert";
 import type { Json } from "../../lib/props";
 import { consulHardening } from "../../rules/consul/consulHardening";
 import { GOSSIP_KEY, consulContainer, consulKubernetes, consulServerJson } from "../fixtures/mesh";
-import type { ResourceUnderTest } from "../../lib/runner";
-import { runStackPolicy } from "../../lib/runner";
+import type { ResourceUnderTest } from "../../../simulate/policyRunner";
+import { runStackPolicy } from "../../../simulate/policyRunner";
 
 async function messages(resources: ResourceUnderTest[], environment = "dev"): Promise<string[]> {
   const result = await runStackPolicy(consulHardening, resources, { config: { environment } });

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { checkHealthChecksPresent, healthChecksPresent } from "../../rules/consul/healthChecksPresent";
-import { runResourcePolicy } from "../../lib/runner";
+import { runResourcePolicy } from "../../../simulate/policyRunner";
 
 const goodCheck = {
   checkId: "api-gateway-1-http",

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { intentionsDefaultDeny } from "../../rules/consul/intentionsDefaultDeny";
 import { byName, intentionEntriesFor, sidecarConfigMap, sidecarContainer } from "../fixtures/mesh";
-import type { ResourceUnderTest } from "../../lib/runner";
-import { runStackPolicy } from "../../lib/runner";
+import type { ResourceUnderTest } from "../../../simulate/policyRunner";
+import { runStackPolicy } from "../../../simulate/policyRunner";
 
 async function messages(resources: ResourceUnderTest[]): Promise<string[]> {
   return (await runStackPolicy(intentionsDefaultDeny, resources)).violations.map((v) => v.message);

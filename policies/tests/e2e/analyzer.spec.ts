@@ -1,11 +1,21 @@
 /**
- * Runs the pack exactly as the Pulumi engine does: the run-policy-pack shim type-checks and loads policies/index.ts
- * with ts-node in a child process, prints the gRPC port, and serves the Analyzer protocol we call here.
+ * Runs the pack as a published pack runs. `pulumi policy publish` runs `npm pack` in policies/; installing a
+ * published pack unpacks that tarball's `package/` folder and runs `npm install` in it (pulumi/pulumi
+ * pkg/backend/httpstate/policypack.go `Publish` and `installRequiredPolicy`). This does the same into a temporary
+ * folder outside the repo, so an import reaching back into the repo cannot resolve, then starts the installed copy's
+ * own run-policy-pack shim there as the engine does: it type-checks and loads index.ts with ts-node in a child
+ * process, prints the gRPC port, and serves the Analyzer protocol we call here.
+ *
+ * The install uses policies/npm-shrinkwrap.json, which pins the versions the repo's lockfile pins, with
+ * `--prefer-offline`: after the repo's `npm ci` every tarball is in npm's cache, and anything missing comes from
+ * the registry.
  */
 import * as grpc from "@grpc/grpc-js";
 import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { strict as assert } from "node:assert";
+import { mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
@@ -23,9 +33,34 @@ import type { AnalyzeResponse, AnalyzerInfo } from "@pulumi/pulumi/proto/analyze
 import { allPolicies } from "../../rules";
 import { pkiResources } from "../fixtures/mesh";
 
-const PACK_DIR = path.resolve(__dirname, "..", "..");
+const REPO = path.resolve(__dirname, "..", "..", "..");
+const PACK_SOURCE = path.join(REPO, "policies");
 // ts-node type-checks the whole pack on start: seconds on a laptop, longer on a busy 2-core runner.
 const START_TIMEOUT_MS = 90_000;
+// npm pack, then npm ci of about 240 packages from npm's cache: seconds, more when the cache is cold.
+const INSTALL_TIMEOUT_MS = 180_000;
+
+/** `npm pack` of policies/, unpacked and installed in a new temporary folder; returns the installed pack's folder. */
+function installPackedPack(work: string): string {
+  // Under `npm test`, npm exports the running script's package (npm_package_*, npm_config_local_prefix): not ours.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !/^npm_(package_|lifecycle_|config_local_prefix$)/.test(key) && key !== "INIT_CWD",
+    ),
+  );
+  const npm = (args: string[], cwd: string): string =>
+    execFileSync("npm", [...args, "--loglevel=error"], {
+      cwd,
+      env,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  const tarball = npm(["pack", "--pack-destination", work], PACK_SOURCE).trim().split("\n").pop()!;
+  execFileSync("tar", ["xzf", path.join(work, tarball)], { cwd: work });
+  const installed = path.join(work, "package");
+  npm(["ci", "--prefer-offline", "--no-audit", "--no-fund"], installed);
+  return installed;
+}
 
 function unary<Req, Res>(
   method: (req: Req, callback: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
@@ -34,9 +69,12 @@ function unary<Req, Res>(
   return new Promise((resolve, reject) => method(request, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
-function startPack(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:0", "."], {
-    cwd: PACK_DIR,
+function startPack(packDir: string): Promise<{ child: ChildProcess; port: number }> {
+  // The installed copy's own shim, as the engine resolves it from the pack's folder.
+  const shim = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
+  assert.ok(shim.startsWith(packDir + path.sep), `run-policy-pack resolved outside the installed pack: ${shim}`);
+  const child = spawn(process.execPath, [shim, "127.0.0.1:0", "."], {
+    cwd: packDir,
     env: { ...process.env, LUCID_MESH_POLICY_ENV: "prod" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -84,13 +122,17 @@ function diagnostics(
   }));
 }
 
-describe("policy pack end to end (run-policy-pack + Analyzer gRPC)", function () {
-  this.timeout(START_TIMEOUT_MS + 30_000);
+describe("policy pack end to end: packed, installed, run-policy-pack + Analyzer gRPC", function () {
+  this.timeout(INSTALL_TIMEOUT_MS + START_TIMEOUT_MS + 30_000);
+  let work: string | undefined;
   let child: ChildProcess | undefined;
   let client: AnalyzerClient;
 
   before(async () => {
-    const started = await startPack();
+    work = realpathSync(mkdtempSync(path.join(tmpdir(), "lucid-mesh-packed-")));
+    const packDir = installPackedPack(work);
+    assert.ok(!packDir.startsWith(REPO + path.sep), "the installed pack must live outside the repo");
+    const started = await startPack(packDir);
     child = started.child;
     client = new AnalyzerClient(`127.0.0.1:${started.port}`, grpc.credentials.createInsecure());
   });
@@ -99,6 +141,7 @@ describe("policy pack end to end (run-policy-pack + Analyzer gRPC)", function ()
     client?.close();
     child?.removeAllListeners("exit");
     child?.kill();
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it("serves every policy with its config schema, prod levels and initial config", async () => {

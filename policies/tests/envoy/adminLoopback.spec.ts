@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import type { Json } from "../../lib/props";
 import { adminLoopback, adminLoopbackDefaults, checkAdminLoopback } from "../../rules/envoy/adminLoopback";
 import { editEnvoy, sidecarConfigMap, sidecarContainer } from "../fixtures/mesh";
-import { runResourcePolicy } from "../../lib/runner";
+import { runResourcePolicy } from "../../../simulate/policyRunner";
 
 const check = (r: ReturnType<typeof sidecarContainer>): string[] => checkAdminLoopback(r, adminLoopbackDefaults);
 

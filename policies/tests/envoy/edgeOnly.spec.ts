@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { checkEdgeOnly, edgeOnly, edgeOnlyDefaults } from "../../rules/envoy/edgeOnly";
 import type { Json } from "../../lib/props";
 import { editEnvoy, gatewayConfigMap, named, sidecarConfigMap, sidecarContainer } from "../fixtures/mesh";
-import { runResourcePolicy } from "../../lib/runner";
+import { runResourcePolicy } from "../../../simulate/policyRunner";
 
 const EDGE = { edgeServices: ["api-gateway"] };
 

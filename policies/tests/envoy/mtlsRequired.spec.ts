@@ -3,7 +3,7 @@ import { dump } from "js-yaml";
 import { checkMtlsRequired, mtlsRequired, mtlsRequiredDefaults } from "../../rules/envoy/mtlsRequired";
 import type { Json } from "../../lib/props";
 import { editEnvoy, gatewayConfigMap, named, sidecarConfigMap, sidecarContainer } from "../fixtures/mesh";
-import { runResourcePolicy } from "../../lib/runner";
+import { runResourcePolicy } from "../../../simulate/policyRunner";
 
 function inboundTls(document: Json): Json {
   const listener = named(document, "inbound");

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import type { Json } from "../../lib/props";
 import { checkRateLimitsSet, rateLimitsSet, rateLimitsSetDefaults } from "../../rules/envoy/rateLimitsSet";
 import { editEnvoy, named, sidecarConfigMap, sidecarContainer } from "../fixtures/mesh";
-import { runResourcePolicy } from "../../lib/runner";
+import { runResourcePolicy } from "../../../simulate/policyRunner";
 
 function httpFilters(document: Json): Json[] {
   const chain = (named(document, "inbound").filter_chains as Json[])[0] as Json;

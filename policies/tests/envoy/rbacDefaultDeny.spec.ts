@@ -4,7 +4,7 @@ import { allInstances } from "../../../model";
 import type { Json } from "../../lib/props";
 import { checkRbacDefaultDeny, rbacDefaultDeny, rbacDefaultDenyDefaults } from "../../rules/envoy/rbacDefaultDeny";
 import { editEnvoy, named, sidecarConfigMap, sidecarContainer } from "../fixtures/mesh";
-import { runResourcePolicy } from "../../lib/runner";
+import { runResourcePolicy } from "../../../simulate/policyRunner";
 import { stackMesh } from "../../../tests/helpers/stacks";
 
 type Resource = ReturnType<typeof sidecarContainer>;

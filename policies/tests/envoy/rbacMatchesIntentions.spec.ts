@@ -2,10 +2,10 @@ import { strict as assert } from "node:assert";
 import { sidecarFiles } from "../../../envoy";
 import { allInstances } from "../../../model";
 import type { Json } from "../../lib/props";
-import { toStackResource } from "../../lib/runner";
+import { toStackResource } from "../../../simulate/policyRunner";
 import { checkRbacMatchesIntentions, rbacMatchesIntentionsDefaults } from "../../rules/envoy/rbacMatchesIntentions";
 import { editEnvoy, intentionEntriesFor, mesh, named } from "../fixtures/mesh";
-import type { ResourceUnderTest } from "../../lib/runner";
+import type { ResourceUnderTest } from "../../../simulate/policyRunner";
 
 /** East's blockchain-core sidecar, which api-gateway may call. */
 function coreSidecar(): ResourceUnderTest {

@@ -5,7 +5,7 @@ import {
   upstreamResilienceDefaults,
 } from "../../rules/envoy/upstreamResilience";
 import { editEnvoy, named, sidecarConfigMap, sidecarContainer } from "../fixtures/mesh";
-import { runResourcePolicy } from "../../lib/runner";
+import { runResourcePolicy } from "../../../simulate/policyRunner";
 
 const UPSTREAM = "upstream_session-api";
 const check = (r: ReturnType<typeof sidecarContainer>): string[] =>

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { certLifetimes } from "../../rules/pki/certLifetimes";
 import { byName, pkiResources } from "../fixtures/mesh";
-import type { ResourceUnderTest } from "../../lib/runner";
-import { runStackPolicy } from "../../lib/runner";
+import type { ResourceUnderTest } from "../../../simulate/policyRunner";
+import { runStackPolicy } from "../../../simulate/policyRunner";
 
 async function messages(resources: ResourceUnderTest[], config?: Record<string, unknown>): Promise<string[]> {
   const result = await runStackPolicy(certLifetimes, resources, config ? { config } : {});

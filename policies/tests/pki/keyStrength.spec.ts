@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { checkKeyStrength, keyStrength, keyStrengthDefaults } from "../../rules/pki/keyStrength";
-import { runResourcePolicy } from "../../lib/runner";
+import { runResourcePolicy } from "../../../simulate/policyRunner";
 
 const key = (props: Record<string, unknown>) => ({ type: "tls:index/privateKey:PrivateKey", name: "k", props });
 const check = (props: Record<string, unknown>): string[] => checkKeyStrength(key(props), keyStrengthDefaults);

@@ -1,11 +1,11 @@
 /** Leaves are real X.509 from the simulated dev and prod stacks (simulate/ issues them with the tls model). */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { toStackResource } from "../../lib/runner";
+import { toStackResource } from "../../../simulate/policyRunner";
 import { checkLeafMatchesWorkload } from "../../rules/pki/leafMatchesWorkload";
 import { simulateStack } from "../../../simulate/stack";
-import type { ResourceUnderTest } from "../../lib/runner";
-import { fromRecorded } from "../../lib/runner";
+import type { ResourceUnderTest } from "../../../simulate/policyRunner";
+import { fromRecorded } from "../../../simulate/policyRunner";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..", "..");
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { checkSpiffeIdentity, spiffeIdentity, spiffeIdentityDefaults } from "../../rules/pki/spiffeIdentity";
 import { byName, pkiResources } from "../fixtures/mesh";
-import { runResourcePolicy } from "../../lib/runner";
+import { runResourcePolicy } from "../../../simulate/policyRunner";
 
 const CSR = "east-api-gateway-leaf-csr";
 const ID = "spiffe://lucid.mesh/ns/lucid/dc/east/svc/api-gateway";

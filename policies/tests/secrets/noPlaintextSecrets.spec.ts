@@ -8,8 +8,8 @@ import {
   sidecarConfigMap,
   sidecarContainer,
 } from "../fixtures/mesh";
-import type { ResourceUnderTest } from "../../lib/runner";
-import { runStackPolicy } from "../../lib/runner";
+import type { ResourceUnderTest } from "../../../simulate/policyRunner";
+import { runStackPolicy } from "../../../simulate/policyRunner";
 
 async function messages(resources: ResourceUnderTest[], config?: Record<string, unknown>): Promise<string[]> {
   return (await runStackPolicy(noPlaintextSecrets, resources, config ? { config } : {})).violations.map(

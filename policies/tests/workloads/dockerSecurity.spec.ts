@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { checkDockerSecurity, dockerSecurity } from "../../rules/workloads/dockerSecurity";
 import { consulContainer, sidecarContainer } from "../fixtures/mesh";
-import { runResourcePolicy } from "../../lib/runner";
+import { runResourcePolicy } from "../../../simulate/policyRunner";
 
 const check = (r: ReturnType<typeof sidecarContainer>): string[] => checkDockerSecurity(r, {});
 

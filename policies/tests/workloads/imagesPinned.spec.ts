@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { checkImagesPinned, imagesPinned, imagesPinnedDefaults } from "../../rules/workloads/imagesPinned";
 import { deployment, sidecarContainer } from "../fixtures/mesh";
-import { runResourcePolicy } from "../../lib/runner";
+import { runResourcePolicy } from "../../../simulate/policyRunner";
 
 const container = (image: string) => ({ type: "docker:index/container:Container", name: "c", props: { image } });
 const check = (r: { type: string; name: string; props: Record<string, unknown> }): string[] =>

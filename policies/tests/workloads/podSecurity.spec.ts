@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import type { Json } from "../../lib/props";
 import { checkPodSecurity, podSecurity } from "../../rules/workloads/podSecurity";
 import { deployment, hardenedContainer } from "../fixtures/mesh";
-import { runResourcePolicy } from "../../lib/runner";
+import { runResourcePolicy } from "../../../simulate/policyRunner";
 
 function podSpec(d: ReturnType<typeof deployment>): Json {
   return ((d.props.spec as Json).template as Json).spec as Json;

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { readOnly, runPack, runResourcePolicy } from "../lib/runner";
-import { allPolicies } from "../rules";
+import { readOnly, runPack, runResourcePolicy } from "../../simulate/policyRunner";
+import { allPolicies } from "../../policies/rules";
 
 describe("policy runner: props are shared read-only, not cloned per policy", () => {
   const resource = () => ({

@@ -1,9 +1,11 @@
 /**
- * Runs policies the way @pulumi/policy's server does, without a server (the tests and the offline render/gate): disabled policies are skipped, config is
- * the schema defaults overlaid with the given values (the engine's job), `notApplicable` throws and is caught,
- * and props go through the SDK's unknown-checking proxy like real requests.
+ * The policy server, offline: runs the pack's rules (policies/rules) the way @pulumi/policy's server.js does, without
+ * a server, for the tests, the render, the gate and the benchmark. Disabled policies are skipped, config is the
+ * schema defaults overlaid with the given values (the engine's job), `notApplicable` throws and is caught, and props
+ * go through the SDK's unknown-checking proxy like real requests.
  *
- * It also adapts `RecordedResource`s from simulate/recorder.ts, so whole simulated stacks can be checked.
+ * It lives outside policies/ because it is not part of the published pack: it reads simulate/recorder.ts's
+ * `RecordedResource`s and an internal @pulumi/policy module, neither of which `pulumi policy publish` ships.
  */
 import type {
   EnforcementLevel,
@@ -16,9 +18,9 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import type { RecordedResource } from "../../simulate/recorder";
-import type { StackResource } from "./types";
-import { allPolicies } from "../rules";
+import type { RecordedResource } from "./recorder";
+import type { StackResource } from "../policies/lib/types";
+import { allPolicies } from "../policies/rules";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- internal SDK module without typings; the server wraps props with it
 const { unknownCheckingProxy } = require("@pulumi/policy/proxy") as { unknownCheckingProxy<T extends object>(o: T): T };
