@@ -20,6 +20,7 @@ import {
 import { deployCatalogSync } from "./catalogSync";
 import type { ConsulPlatform, RenderedFile } from "./consulTypes";
 import { CONSUL_ESM_METRICS_PORT } from "../../model/names";
+import type { KubernetesMeshCluster } from "../../model";
 import { boundAddress } from "./kubernetes";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 
@@ -59,10 +60,9 @@ function fileMap(files: readonly RenderedFile[]): Record<string, pulumi.Input<st
   return Object.fromEntries(files.map((f) => [f.name, f.content]));
 }
 
-export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
+export const consulKubernetes: ConsulPlatform<KubernetesMeshCluster> = (inputs, opts) => {
   const { name, cluster } = inputs;
   const settings = cluster.kubernetes;
-  if (!settings) throw new Error(`cluster ${cluster.name}: consulKubernetes needs kubernetes settings`);
   const namespace = settings.namespace;
   const serverLabels = inputs.labels("consul-server");
   const esmLabels = inputs.labels("consul-esm");
