@@ -11,7 +11,7 @@ import {
   type ServiceConfig,
 } from "./schema";
 import { resolveMesh, type Mesh } from "./mesh";
-import { instanceName } from "./names";
+import { dockerConsulServerNodePrefix, instanceName } from "./names";
 import {
   DOCKER_MAX_INSTANCES_PER_CLUSTER,
   DOCKER_WAN_MAX_CLUSTERS,
@@ -189,7 +189,7 @@ function dockerProblems(config: MeshConfig): ConfigProblem[] {
   for (const { cluster, index } of dockerClusters) {
     // Container hostnames: each server's node name (consul/names.ts consulServerNodeName) and each instance's name
     // (names.ts instanceName), which the app container, or the team's container the sidecar joins, carries.
-    const server = `${cluster.name}-consul-${cluster.consul.servers - 1}`;
+    const server = `${dockerConsulServerNodePrefix(cluster.name)}${cluster.consul.servers - 1}`;
     if (server.length > DOCKER_MAX_HOSTNAME) {
       problems.push({
         path: `clusters[${index}].name`,

@@ -1,5 +1,5 @@
 /**
- * The one seam between ConsulCluster and the platform it runs on. The component renders every file (pure, from
+ * Between ConsulCluster and the platform it runs on (chosen in clusterPlatform.ts). The component renders every file (pure, from
  * consul/); a platform only decides how those files and containers become Docker or Kubernetes resources.
  */
 import type * as pulumi from "@pulumi/pulumi";
