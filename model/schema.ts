@@ -250,56 +250,54 @@ function settingsError(platform: keyof typeof missingPlatformSettings) {
   };
 }
 
-export const dockerPlatformSchema = z.strictObject(
-  {
-    /** Docker daemon. @default the local socket */
-    host: z.string().min(1).default("unix:///var/run/docker.sock"),
-    /** The cluster network's /24, so Consul DNS has a fixed address Envoy can resolve through. */
-    subnet: z
-      .string()
-      .refine(
-        (s) => s.endsWith(".0/24") && isIPv4(s.slice(0, -3)),
-        withFix(
-          "must be an IPv4 /24 such as 10.10.1.0/24: four numbers from 0 to 255, the last 0",
-          "correct the address; dockerd parses it with Go's net/netip, which refuses a number above 255",
-        ),
+const dockerPlatformFields = {
+  /** Docker daemon. @default the local socket */
+  host: z.string().min(1).default("unix:///var/run/docker.sock"),
+  /** The cluster network's /24, so Consul DNS has a fixed address Envoy can resolve through. */
+  subnet: z
+    .string()
+    .refine(
+      (s) => s.endsWith(".0/24") && isIPv4(s.slice(0, -3)),
+      withFix(
+        "must be an IPv4 /24 such as 10.10.1.0/24: four numbers from 0 to 255, the last 0",
+        "correct the address; dockerd parses it with Go's net/netip, which refuses a number above 255",
       ),
-  },
-  settingsError("docker"),
-);
+    ),
+};
 
-export const kubernetesPlatformSchema = z.strictObject(
-  {
-    /** kubeconfig context for this cluster. */
-    context: z.string().min(1),
-    /** Path to a kubeconfig. @default the user's default kubeconfig */
-    kubeconfig: z.string().min(1).optional(),
-    namespace: dnsLabel.default("lucid-mesh"),
-    /**
-     * The ClusterIP reserved for the Consul DNS Service, which Envoy uses as its resolver. Kubernetes refuses an
-     * address outside the cluster's Service CIDR (`--service-cluster-ip-range`); only the cluster knows that range.
-     */
-    consulDnsIP: z
-      .string()
-      .refine(
-        isIPv4,
-        withFix(
-          "must be an IPv4 address: four numbers from 0 to 255 without leading zeros",
-          "give a free address inside the cluster's Service CIDR (kube-apiserver --service-cluster-ip-range), such as 10.96.0.53",
-        ),
+export const dockerPlatformSchema = z.strictObject(dockerPlatformFields, settingsError("docker"));
+
+const kubernetesPlatformFields = {
+  /** kubeconfig context for this cluster. */
+  context: z.string().min(1),
+  /** Path to a kubeconfig. @default the user's default kubeconfig */
+  kubeconfig: z.string().min(1).optional(),
+  namespace: dnsLabel.default("lucid-mesh"),
+  /**
+   * The ClusterIP reserved for the Consul DNS Service, which Envoy uses as its resolver. Kubernetes refuses an
+   * address outside the cluster's Service CIDR (`--service-cluster-ip-range`); only the cluster knows that range.
+   */
+  consulDnsIP: z
+    .string()
+    .refine(
+      isIPv4,
+      withFix(
+        "must be an IPv4 address: four numbers from 0 to 255 without leading zeros",
+        "give a free address inside the cluster's Service CIDR (kube-apiserver --service-cluster-ip-range), such as 10.96.0.53",
       ),
-    storageClass: z.string().min(1).optional(),
-    /**
-     * The address reserved for the `consul-server-api` LoadBalancer (bound through `loadBalancerIP`): where Pulumi
-     * reaches this cluster's Consul HTTPS API. Distinct per cluster, reachable from where `pulumi up` runs, and in the
-     * Consul server certificate.
-     */
-    consulApiAddress: z.ipv4("must be the IPv4 address reserved for the consul-server-api LoadBalancer"),
-    /** Annotations on the consul-server-api LoadBalancer, such as your cloud's "internal load balancer" one. */
-    consulApiAnnotations: z.record(z.string().min(1), z.string()).default({}),
-  },
-  settingsError("kubernetes"),
-);
+    ),
+  storageClass: z.string().min(1).optional(),
+  /**
+   * The address reserved for the `consul-server-api` LoadBalancer (bound through `loadBalancerIP`): where Pulumi
+   * reaches this cluster's Consul HTTPS API. Distinct per cluster, reachable from where `pulumi up` runs, and in the
+   * Consul server certificate.
+   */
+  consulApiAddress: z.ipv4("must be the IPv4 address reserved for the consul-server-api LoadBalancer"),
+  /** Annotations on the consul-server-api LoadBalancer, such as your cloud's "internal load balancer" one. */
+  consulApiAnnotations: z.record(z.string().min(1), z.string()).default({}),
+};
+
+export const kubernetesPlatformSchema = z.strictObject(kubernetesPlatformFields, settingsError("kubernetes"));
 
 const clusterFields = {
   name: dnsLabel,
