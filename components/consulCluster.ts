@@ -13,9 +13,8 @@ import { consulSecretsConfig, consulServerConfig, renderJson } from "../consul/a
 import { esmConfig, esmSecretConfig } from "../consul/esmConfig";
 import { consulApiHost, consulPaths, consulServerHosts } from "../consul/names";
 import type { Mesh, MeshCluster } from "../model";
-import { consulDocker } from "./platform/consulDocker";
-import { consulKubernetes } from "./platform/consulKubernetes";
-import type { ConsulPlatform, RenderedFile } from "./platform/consulTypes";
+import { consulOnPlatform, type ConsulOnPlatform } from "./platform/clusterPlatform";
+import type { RenderedFile } from "./platform/consulTypes";
 
 /** TLS material for the servers, from the mesh PKI. */
 export interface ConsulServerTls {
@@ -34,8 +33,8 @@ export interface ConsulClusterArgs {
   readonly cluster: MeshCluster;
   /** Server TLS from the PKI component (`ca.consulServer(cluster)` and `ca.trustBundlePem`). */
   readonly tls: ConsulServerTls;
-  /** Docker: the shared WAN network's name (an Output of the network, so the servers wait for it). */
-  readonly wanNetworkName?: pulumi.Input<string>;
+  /** Where Consul runs. @default the cluster's own platform, on the default Docker WAN network */
+  readonly platform?: ConsulOnPlatform;
 }
 
 /** 32 hex digits as a UUID: 8-4-4-4-12. */
@@ -43,11 +42,6 @@ export function uuidFromHex(hex: string): string {
   if (!/^[0-9a-f]{32}$/.test(hex)) throw new Error("a token needs 16 random bytes");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
-
-const PLATFORMS: Record<MeshCluster["platform"], ConsulPlatform> = {
-  docker: consulDocker,
-  kubernetes: consulKubernetes,
-};
 
 /** Token roles whose SecretIDs must exist before Consul does (see consul/aclBootstrap.ts). */
 const TOKEN_FILES = { dns: "dns", agent: "agent", esm: "esm", catalogSync: "catalog-sync" } as const;
@@ -73,6 +67,7 @@ export class ConsulCluster extends pulumi.ComponentResource {
   constructor(name: string, args: ConsulClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("lucid:mesh:ConsulCluster", name, {}, opts);
     const { mesh, cluster } = args;
+    const platform = args.platform ?? consulOnPlatform(cluster);
     const child = { parent: this };
 
     // Gossip key: 32 random bytes, base64, as `consul keygen` makes it.
@@ -83,8 +78,8 @@ export class ConsulCluster extends pulumi.ComponentResource {
       pulumi.secret(new random.RandomBytes(`${name}-${role}-token`, { length: 16 }, child).hex.apply(uuidFromHex));
     const bootstrapToken = uuid("bootstrap");
     const tokens = { dns: uuid("dns"), agent: uuid("agent"), esm: uuid("esm") };
-    // Kubernetes registers pods through consul-k8s catalog sync, with its own least-privilege token.
-    const catalogSyncToken = cluster.kubernetes ? uuid("catalog-sync") : undefined;
+    // Pods registered through consul-k8s catalog sync: it has its own least-privilege token.
+    const catalogSyncToken = platform.catalogSync ? uuid("catalog-sync") : undefined;
 
     const secretsConfig = pulumi.secret(
       pulumi
@@ -97,7 +92,8 @@ export class ConsulCluster extends pulumi.ComponentResource {
     const hosts = consulServerHosts(cluster);
     const serverConfig = (index: number | "all"): string => {
       const self = index === "all" ? undefined : hosts[index];
-      const fixedAddress = cluster.docker && self !== undefined ? { advertiseAddr: self } : {};
+      const fixedAddress =
+        cluster.addresses.consulServersAdvertiseHost && self !== undefined ? { advertiseAddr: self } : {};
       return renderJson(
         consulServerConfig(mesh, cluster, { retryJoin: hosts.filter((h) => h !== self), ...fixedAddress }),
       );
@@ -137,7 +133,7 @@ export class ConsulCluster extends pulumi.ComponentResource {
       ],
     };
 
-    const deployed = PLATFORMS[cluster.platform](
+    const deployed = platform.deploy(
       {
         name,
         mesh,
@@ -149,7 +145,6 @@ export class ConsulCluster extends pulumi.ComponentResource {
         esm: { config: renderJson(esmConfig(cluster)), token: tokens.esm.apply((t) => renderJson(esmSecretConfig(t))) },
         labels: (role) => ({ "lucid.mesh/role": role, "lucid.mesh/cluster": cluster.name }),
         ...(catalogSyncToken ? { catalogSyncToken } : {}),
-        ...(args.wanNetworkName !== undefined ? { wanNetworkName: args.wanNetworkName } : {}),
       },
       { parent: this, ...(opts.provider ? { provider: opts.provider } : {}) },
     );

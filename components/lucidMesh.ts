@@ -2,17 +2,14 @@
  * The whole mesh: one certificate authority, one `ServiceMesh` per cluster, each on its own explicit provider,
  * and cluster peering between every pair of clusters.
  */
-import * as docker from "@pulumi/docker";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DOCKER_WAN_NETWORK, DOCKER_WAN_SUBNET, type Mesh, type MeshCluster } from "../model";
+import type { Mesh } from "../model";
 import { MeshCertificateAuthority } from "./certificateAuthority";
 import { clusterPairs, peerClusters } from "./consulConfig";
-import { dockerClusterNetworkName } from "../consul/names";
-import { dockerLabels } from "./labels";
 import type { Pace } from "./pacing";
-import { Prometheus } from "./prometheus";
-import { ServiceMesh, type PlatformProvider } from "./serviceMesh";
+import { MeshPlatforms } from "./platform/clusterPlatform";
+import { Prometheus } from "./platform/prometheus";
+import { ServiceMesh } from "./serviceMesh";
 
 export interface LucidMeshArgs {
   /** The validated, resolved mesh model. */
@@ -43,55 +40,23 @@ export class LucidMesh extends pulumi.ComponentResource {
    * after the other; with no pace it settles within the same turn of the event loop as the constructor.
    */
   readonly declared: Promise<void>;
-  private readonly kubernetesProviders = new Map<string, k8s.Provider>();
+  private readonly platforms: MeshPlatforms;
 
   constructor(name: string, args: LucidMeshArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lucid:mesh:LucidMesh", name, {}, opts);
     const { mesh } = args;
     this.ca = new MeshCertificateAuthority(name, { mesh, leaves: "on-demand" }, { parent: this });
+    this.platforms = new MeshPlatforms(name, this);
     this.declared = this.declareClusters(name, args);
   }
 
   private async declareClusters(name: string, { mesh, pace }: LucidMeshArgs): Promise<void> {
-    let wanNetwork: docker.Network | undefined;
     for (const cluster of mesh.clusters) {
-      const platform = this.platformProvider(cluster, () => {
-        // Docker clusters on one host share one WAN network for their gateways; the first cluster makes it.
-        wanNetwork ??= new docker.Network(
-          `${name}-wan`,
-          {
-            name: DOCKER_WAN_NETWORK,
-            driver: "bridge",
-            ipamConfigs: [{ subnet: DOCKER_WAN_SUBNET }],
-            labels: dockerLabels({ "app.kubernetes.io/managed-by": "lucid-mesh" }),
-          },
-          { parent: this, provider: this.dockerProvider(cluster) },
-        );
-        return wanNetwork;
-      });
-      const images = new Map<string, pulumi.Output<string>>();
-      const dockerImage = (reference: string): pulumi.Output<string> => {
-        const known = images.get(reference);
-        if (known) return known;
-        const pulled = new docker.RemoteImage(
-          `${cluster.name}-image-${reference.replace(/[^a-z0-9]+/gi, "-")}`,
-          { name: reference, keepLocally: true },
-          { parent: this, provider: platform.provider as docker.Provider },
-        ).imageId;
-        images.set(reference, pulled);
-        return pulled;
-      };
+      const platform = this.platforms.forCluster(cluster);
       const serviceMesh = new ServiceMesh(
         cluster.name,
-        {
-          mesh,
-          cluster,
-          ca: this.ca,
-          platform,
-          ...(platform.kind === "docker" ? { dockerImage } : {}),
-          pace,
-        },
-        { parent: this, dependsOn: wanNetwork && platform.kind === "docker" ? [wanNetwork] : [] },
+        { mesh, cluster, ca: this.ca, platform, pace },
+        { parent: this, dependsOn: [...platform.dependsOn] },
       );
       this.clusters[cluster.name] = serviceMesh;
       await serviceMesh.declared;
@@ -116,8 +81,6 @@ export class LucidMesh extends pulumi.ComponentResource {
 
   /** The optional Prometheus, scraping every cluster with each cluster's least-privilege metrics token. */
   private prometheus(name: string, mesh: Mesh): pulumi.Output<string> {
-    const dockerClusters = mesh.clusters.filter((c) => c.platform === "docker");
-    const firstDocker = dockerClusters[0];
     const prometheus = new Prometheus(
       `${name}-prometheus`,
       {
@@ -126,9 +89,7 @@ export class LucidMesh extends pulumi.ComponentResource {
           mesh.clusters.map((c) => [c.name, this.clusters[c.name]!.config.prometheusToken]),
         ),
         caCertificatePem: this.ca.trustBundlePem,
-        dockerNetworks: Object.fromEntries(dockerClusters.map((c) => [c.name, dockerClusterNetworkName(c)])),
-        ...(firstDocker ? { dockerProvider: this.dockerProvider(firstDocker) } : {}),
-        kubernetesProviders: Object.fromEntries(this.kubernetesProviders),
+        ...this.platforms.prometheusPlacement(),
       },
       // It scrapes what the clusters run, on their networks: it comes after them.
       { parent: this, dependsOn: Object.values(this.clusters) },
@@ -151,36 +112,5 @@ export class LucidMesh extends pulumi.ComponentResource {
         },
       ]),
     );
-  }
-
-  private readonly dockerProviders = new Map<string, docker.Provider>();
-
-  private dockerProvider(cluster: MeshCluster): docker.Provider {
-    const existing = this.dockerProviders.get(cluster.name);
-    if (existing) return existing;
-    const provider = new docker.Provider(`${cluster.name}-docker`, { host: cluster.docker?.host }, { parent: this });
-    this.dockerProviders.set(cluster.name, provider);
-    return provider;
-  }
-
-  private platformProvider(cluster: MeshCluster, wanNetwork: () => docker.Network): PlatformProvider {
-    if (cluster.platform === "docker") {
-      const provider = this.dockerProvider(cluster);
-      return { kind: "docker", provider, wanNetworkName: wanNetwork().name };
-    }
-    const settings = cluster.kubernetes;
-    if (!settings) throw new Error(`${cluster.name}: kubernetes settings missing`);
-    const provider = new k8s.Provider(
-      `${cluster.name}-kubernetes`,
-      {
-        context: settings.context,
-        ...(settings.kubeconfig ? { kubeconfig: settings.kubeconfig } : {}),
-        namespace: settings.namespace,
-        enableServerSideApply: true,
-      },
-      { parent: this },
-    );
-    this.kubernetesProviders.set(cluster.name, provider);
-    return { kind: "kubernetes", provider };
   }
 }

@@ -2,10 +2,7 @@
  * One cluster of the mesh: its Consul, its sidecars, its gateway, its registrations and config entries. The
  * top-level `LucidMesh` makes one per cluster and joins them.
  */
-import type * as docker from "@pulumi/docker";
-import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { dockerClusterNetworkName } from "../consul/names";
 import { instancesOf, servicesInCluster, type Mesh, type MeshCluster } from "../model";
 import type { MeshCertificateAuthority } from "./certificateAuthority";
 import { ConsulCluster } from "./consulCluster";
@@ -13,24 +10,17 @@ import { ConsulMeshConfig } from "./consulConfig";
 import { EnvoySidecar } from "./envoySidecar";
 import { MeshGateway } from "./meshGateway";
 import { BATCH_SIZE, declareInBatches, type Pace } from "./pacing";
-import { DockerPlatform } from "./platform/docker";
-import { KubernetesPlatform } from "./platform/kubernetes";
+import type { ClusterPlatform } from "./platform/clusterPlatform";
 import type { WorkloadPlatform } from "./platform/types";
 import { ServiceRegistration } from "./serviceRegistration";
-
-/** The platform provider of a cluster, made by the top-level mesh. */
-export type PlatformProvider =
-  | { readonly kind: "docker"; readonly provider: docker.Provider; readonly wanNetworkName: pulumi.Input<string> }
-  | { readonly kind: "kubernetes"; readonly provider: k8s.Provider };
 
 export interface ServiceMeshArgs {
   readonly mesh: Mesh;
   readonly cluster: MeshCluster;
   /** Issues this cluster's Consul and service certificates. */
   readonly ca: MeshCertificateAuthority;
-  readonly platform: PlatformProvider;
-  /** Pulls an image once per Docker host and returns its ID. Docker only. */
-  readonly dockerImage?: (reference: string) => pulumi.Input<string>;
+  /** The cluster's platform, made by the top-level mesh (components/platform/clusterPlatform.ts). */
+  readonly platform: ClusterPlatform;
   /** Awaited between batches of sidecars, config entries and registrations (see pacing.ts). @default none */
   readonly pace?: Pace;
 }
@@ -61,8 +51,7 @@ export class ServiceMesh extends pulumi.ComponentResource {
         mesh,
         cluster,
         tls: { caPem: ca.trustBundlePem, certPem: serverCert.chainPem, keyPem: serverCert.privateKeyPem },
-        // Docker servers also join the WAN network, where the other clusters' servers dial them to peer.
-        ...(args.platform.kind === "docker" ? { wanNetworkName: args.platform.wanNetworkName } : {}),
+        platform: args.platform.consul,
       },
       { parent: this, provider: args.platform.provider },
     );
@@ -72,7 +61,7 @@ export class ServiceMesh extends pulumi.ComponentResource {
     // Awaited only after the sidecars: mark a failure handled now, so it surfaces there, not as an unhandled rejection.
     this.config.declared.catch(() => undefined);
 
-    const platform = this.workloadPlatform(args);
+    const platform = args.platform.workloads();
     // Workloads wait for Consul: Envoy resolves upstreams through its DNS from the first second.
     const workloadOpts = { parent: this, dependsOn: [this.consul] };
     this.gateway = new MeshGateway(`${name}-gateway`, { mesh, cluster, platform }, workloadOpts);
@@ -88,10 +77,10 @@ export class ServiceMesh extends pulumi.ComponentResource {
     consulOpts: pulumi.ComponentResourceOptions,
   ): Promise<void> {
     const { mesh, cluster, ca } = args;
-    // Docker runs a sidecar per instance; Kubernetes one Deployment whose replicas are the instances.
+    // A sidecar per instance, or one workload whose replicas are the instances.
     const groups = servicesInCluster(mesh, cluster.name).flatMap((service) => {
       const instances = instancesOf(mesh, service).filter((i) => i.cluster === cluster.name);
-      return cluster.platform === "docker"
+      return args.platform.sidecarPerInstance
         ? instances.map((i) => ({ service, group: [i] }))
         : [{ service, group: instances }];
     });
@@ -135,22 +124,5 @@ export class ServiceMesh extends pulumi.ComponentResource {
       gatewayWanAddress: this.gateway.wanAddress,
       sidecars: this.sidecars,
     });
-  }
-
-  /** The one place that looks at which platform a cluster is on. */
-  private workloadPlatform(args: ServiceMeshArgs): WorkloadPlatform {
-    if (args.platform.kind === "docker") {
-      if (!args.dockerImage) throw new Error(`${args.cluster.name}: a Docker cluster needs an image puller`);
-      return new DockerPlatform({
-        cluster: args.cluster,
-        provider: args.platform.provider,
-        networkName: dockerClusterNetworkName(args.cluster),
-        wanNetworkName: args.platform.wanNetworkName,
-        image: args.dockerImage,
-      });
-    }
-    const namespace = args.cluster.kubernetes?.namespace;
-    if (!namespace) throw new Error(`${args.cluster.name}: a Kubernetes cluster needs a namespace`);
-    return new KubernetesPlatform({ cluster: args.cluster, provider: args.platform.provider, namespace });
   }
 }

@@ -41,28 +41,8 @@ export const CONSUL_ESM_IMAGE = "hashicorp/consul-esm:0.8.0";
 export const CONSUL_UID = 100;
 export const CONSUL_GID = 1000;
 
-/** Kubernetes object names inside the cluster's namespace. Explicit, because the provider auto-names otherwise. */
-export const consulK8sNames = {
-  statefulSet: "consul-server",
-  /** Headless Service that gives each server pod a stable DNS name. */
-  headlessService: "consul-server-headless",
-  /** ClusterIP Service at `consulDnsIP`: DNS and the HTTPS API. */
-  service: "consul-server",
-  /** LoadBalancer Service at `kubernetes.consulApiAddress`: the HTTPS API only, for Pulumi. */
-  apiService: "consul-server-api",
-  /** LoadBalancer Service for cluster peering: the servers' gRPC TLS port only. */
-  peeringService: "consul-server-peering",
-  serviceAccount: "consul-server",
-  config: "consul-server-config",
-  secrets: "consul-server-secrets",
-  tls: "consul-server-tls",
-  pdb: "consul-server",
-  aclInit: "consul-acl-init",
-  aclInitSecrets: "consul-acl-init",
-  esm: "consul-esm",
-  esmConfig: "consul-esm-config",
-  esmSecrets: "consul-esm-token",
-} as const;
+/** Kubernetes object names inside the cluster's namespace, defined in the model (its address plan uses them). */
+export { consulK8sNames } from "../model/names";
 
 /** Node name of server `index` (0-based). Kubernetes: the StatefulSet pod name. Docker: the container hostname. */
 export function consulServerNodeName(cluster: MeshCluster, index: number): string {
@@ -71,13 +51,11 @@ export function consulServerNodeName(cluster: MeshCluster, index: number): strin
 
 /** Prefix every server node name shares: the agent token's node rule is scoped to it. */
 export function consulServerNodePrefix(cluster: MeshCluster): string {
-  return cluster.platform === "kubernetes" ? `${consulK8sNames.statefulSet}-` : `${cluster.name}-consul-`;
+  return cluster.addresses.consulServerNodePrefix;
 }
 
-/** Docker network of a cluster: Consul servers, consul-esm, sidecars and apps attach to it. */
-export function dockerClusterNetworkName(cluster: MeshCluster): string {
-  return `lucid-mesh-${cluster.name}`;
-}
+/** Docker network of a cluster, defined in the model. */
+export { dockerClusterNetworkName } from "../model/names";
 
 /** The external catalog node that holds a cluster's registered services (see consul/registration.ts). */
 export function externalNodeName(cluster: MeshCluster): string {
@@ -86,16 +64,10 @@ export function externalNodeName(cluster: MeshCluster): string {
 
 /** Address (host) of each server, in index order: what retry_join and consul-esm dial. */
 export function consulServerHosts(cluster: MeshCluster): string[] {
-  if (cluster.docker) return [...cluster.docker.consulServerAddresses];
-  const ns = cluster.kubernetes?.namespace ?? "default";
-  return Array.from(
-    { length: cluster.consul.servers },
-    (_, i) => `${consulServerNodeName(cluster, i)}.${consulK8sNames.headlessService}.${ns}.svc`,
-  );
+  return [...cluster.addresses.consulServerHosts];
 }
 
 /** Where clients in the cluster reach the HTTPS API. */
 export function consulApiHost(cluster: MeshCluster): string {
-  if (cluster.docker) return cluster.docker.consulServerAddresses[0] ?? "127.0.0.1";
-  return `${consulK8sNames.service}.${cluster.kubernetes?.namespace ?? "default"}.svc`;
+  return cluster.addresses.consulApiHost;
 }

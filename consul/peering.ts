@@ -14,16 +14,13 @@
  * Connect-CA leaf. Our PKI's server certificate (pki/identity.ts) is not involved, and the dialled IP or host is
  * not checked against any SAN, so no address needs adding to it.
  */
-import { consulServerWanAddresses, type Mesh, type MeshCluster } from "../model";
+import type { Mesh, MeshCluster } from "../model";
 import { consulPorts } from "./names";
 
 /** `host:port` of every address a peer dials to reach `cluster`'s servers, for `server_external_addresses`. */
-export function peeringServerAddresses(mesh: Mesh, cluster: MeshCluster): string[] {
-  if (cluster.platform === "docker") {
-    return consulServerWanAddresses(mesh, cluster).map((host) => `${host}:${consulPorts.grpcTls}`);
-  }
-  const host = cluster.consul.peeringAddress;
-  // Validation requires it on multi-cluster Kubernetes, the only meshes that peer.
-  if (!host) throw new Error(`cluster ${cluster.name}: consul.peeringAddress is not set`);
-  return [`${host}:${consulPorts.grpcTls}`];
+export function peeringServerAddresses(_mesh: Mesh, cluster: MeshCluster): string[] {
+  const hosts = cluster.addresses.peeringHosts;
+  // Only a single-cluster mesh, which never peers, may leave Kubernetes' consul.peeringAddress unset (validate.ts).
+  if (hosts.length === 0) throw new Error(`cluster ${cluster.name}: no address for other clusters to peer with`);
+  return hosts.map((host) => `${host}:${consulPorts.grpcTls}`);
 }

@@ -110,7 +110,8 @@ function instanceAddresses(
   service: string,
 ): Array<{ index: number; address: string }> {
   const s = findService(mesh, service);
-  if (cluster.kubernetes) return [{ index: 1, address: `${s.name}.${cluster.kubernetes.namespace}.svc` }];
+  const addressing = cluster.addresses.catalogAddressing;
+  if (addressing.kind === "service-dns") return [{ index: 1, address: `${s.name}.${addressing.domain}` }];
   return Array.from({ length: s.instances }, (_, i) => ({
     index: i + 1,
     address: instanceName(cluster.name, s.name, i + 1),

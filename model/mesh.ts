@@ -9,7 +9,6 @@ import type {
   IntentionConfig,
   MeshConfig,
   ObservabilityConfig,
-  Platform,
   Protocol,
   RateLimit,
   RetryPolicyConfig,
@@ -19,33 +18,27 @@ import type {
   TrafficDefaults,
 } from "./schema";
 import { intentionAllows } from "./intentions";
-import { consulServiceId, instanceName, sniName, spiffeId } from "./names";
+import {
+  consulK8sNames,
+  consulServiceId,
+  dockerClusterNetworkName,
+  dockerConsulServerNodePrefix,
+  DOCKER_METRICS_SCOPE,
+  instanceName,
+  MESH_GATEWAY_SERVICE,
+  sniName,
+  spiffeId,
+} from "./names";
+import { compareStrings } from "./order";
+import { dockerServerWanAddress, dockerWanAddress, dockerWanClusterIndex } from "./wan";
+
+export { compareStrings } from "./order";
 
 export type Environment = MeshConfig["environment"];
 
-export interface MeshCluster {
+interface MeshClusterBase {
   readonly name: string;
-  readonly platform: Platform;
   readonly datacenter: string;
-  readonly docker?: {
-    readonly host: string;
-    readonly subnet: string;
-    /** Fixed addresses on the cluster network. */
-    readonly consulServerAddresses: readonly string[];
-    readonly gatewayAddress: string;
-    /** Range Docker allocates container addresses from, kept clear of the fixed ones. */
-    readonly dynamicIpRange: string;
-  };
-  readonly kubernetes?: {
-    readonly context: string;
-    readonly kubeconfig?: string;
-    readonly namespace: string;
-    readonly consulDnsIP: string;
-    readonly storageClass?: string;
-    /** Reserved address of the consul-server-api LoadBalancer: where Pulumi reaches the HTTPS API. */
-    readonly consulApiAddress: string;
-    readonly consulApiAnnotations: Readonly<Record<string, string>>;
-  };
   readonly consul: ClusterConfig["consul"];
   readonly gateway: {
     readonly port: number;
@@ -57,7 +50,84 @@ export interface MeshCluster {
   };
   /** Consul DNS servers (port 8600), which Envoy resolves upstreams through. */
   readonly consulDnsAddresses: readonly string[];
+  /** Where the cluster's Consul servers and services are reached, worked out once from its platform. */
+  readonly addresses: ClusterAddressPlan;
 }
+
+/**
+ * The platform-neutral answers the generators need about where things are in a cluster, so that consul/, pki/ and
+ * observability/ never ask which platform it is on.
+ */
+export interface ClusterAddressPlan {
+  /**
+   * Prefix every Consul server node name shares (Kubernetes: the StatefulSet's pod names; Docker: the container
+   * hostnames); the agent token's node rule is scoped to it.
+   */
+  readonly consulServerNodePrefix: string;
+  /** Each Consul server's host, in index order: what retry_join and consul-esm dial. */
+  readonly consulServerHosts: readonly string[];
+  /** Whether each server advertises its host above as its own address (Docker: fixed addresses on the network). */
+  readonly consulServersAdvertiseHost: boolean;
+  /** Where clients inside the cluster reach Consul's HTTPS API. */
+  readonly consulApiHost: string;
+  /** IP addresses, besides 127.0.0.1, that clients dial the servers' HTTPS at, so the server certificate names them. */
+  readonly consulServerIpAddresses: readonly string[];
+  /** Hosts other clusters' servers dial to peer with this cluster's servers (consul/peering.ts). */
+  readonly peeringHosts: readonly string[];
+  /** Domains under which a service's name also resolves inside the cluster (`<service>.<domain>`). */
+  readonly serviceDomains: readonly string[];
+  /**
+   * How the Consul catalog addresses a service: each instance at its container name, or all replicas at one
+   * in-cluster DNS name, `<service>.<domain>` (consul-k8s catalog sync registers the Service).
+   */
+  readonly catalogAddressing:
+    { readonly kind: "instance-name" } | { readonly kind: "service-dns"; readonly domain: string };
+  /**
+   * How Prometheus finds the cluster's targets: static ones (container names and fixed addresses), scraped by one
+   * Prometheus per Docker host's scope, or pod discovery in one namespace, by a Prometheus of the cluster's own.
+   */
+  readonly metricsDiscovery:
+    | { readonly kind: "static"; readonly scope: string }
+    | { readonly kind: "kubernetes-pods"; readonly namespace: string };
+}
+
+export interface DockerClusterSettings {
+  readonly host: string;
+  readonly subnet: string;
+  /** Fixed addresses on the cluster network. */
+  readonly consulServerAddresses: readonly string[];
+  /** Each Consul server's fixed address on the shared WAN network, in server order (model/wan.ts). */
+  readonly consulServerWanAddresses: readonly string[];
+  readonly gatewayAddress: string;
+  /** Range Docker allocates container addresses from, kept clear of the fixed ones. */
+  readonly dynamicIpRange: string;
+  /** The cluster's bridge network (model/names.ts dockerClusterNetworkName). */
+  readonly networkName: string;
+}
+
+export interface KubernetesClusterSettings {
+  readonly context: string;
+  readonly kubeconfig?: string;
+  readonly namespace: string;
+  readonly consulDnsIP: string;
+  readonly storageClass?: string;
+  /** Reserved address of the consul-server-api LoadBalancer: where Pulumi reaches the HTTPS API. */
+  readonly consulApiAddress: string;
+  readonly consulApiAnnotations: Readonly<Record<string, string>>;
+}
+
+export interface DockerMeshCluster extends MeshClusterBase {
+  readonly platform: "docker";
+  readonly docker: DockerClusterSettings;
+}
+
+export interface KubernetesMeshCluster extends MeshClusterBase {
+  readonly platform: "kubernetes";
+  readonly kubernetes: KubernetesClusterSettings;
+}
+
+/** A cluster on exactly one platform, with that platform's settings: switch on `platform` to narrow. */
+export type MeshCluster = DockerMeshCluster | KubernetesMeshCluster;
 
 export interface MeshUpstream {
   readonly service: string;
@@ -143,11 +213,6 @@ export interface Mesh {
 
 const byName = <T extends { readonly name: string }>(a: T, b: T): number => compareStrings(a.name, b.name);
 
-/** Locale-independent ordering, so output never depends on the machine it was made on. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function subnetPrefix(subnet: string): string {
   return subnet.replace(/\.0\/24$/, "");
 }
@@ -155,24 +220,27 @@ function subnetPrefix(subnet: string): string {
 /** Fixed host numbers on a Docker cluster network: the gateway at .5 and Consul servers from .10. */
 export const DOCKER_GATEWAY_HOST = 5;
 export const DOCKER_FIRST_CONSUL_HOST = 10;
-/** The shared WAN network for gateways on Docker, and each gateway's address on it. */
-export const DOCKER_WAN_SUBNET = "10.10.255.0/24";
-export function dockerWanAddress(clusterIndex: number): string {
-  return `${subnetPrefix(DOCKER_WAN_SUBNET)}.${DOCKER_FIRST_CONSUL_HOST + clusterIndex}`;
+
+function gatewaySettings(cluster: ClusterConfig, wanAddress: string): MeshClusterBase["gateway"] {
+  return {
+    port: cluster.gateway.port,
+    wanAddress,
+    replicas: cluster.gateway.replicas,
+    remoteConnectTimeoutSeconds: cluster.gateway.remoteConnectTimeoutSeconds,
+  };
 }
 
-/** A cluster's position among all cluster names in name order (as model/wan.ts places the Consul servers). */
-function nameOrderIndex(clusters: readonly ClusterConfig[], name: string): number {
-  return [...new Set(clusters.map((c) => c.name))].sort(compareStrings).indexOf(name);
-}
-
-function resolveCluster(cluster: ClusterConfig, index: number): MeshCluster {
+/** `wanIndex` is the cluster's position in name order, which places it on the Docker WAN network (model/wan.ts). */
+function resolveCluster(cluster: ClusterConfig, wanIndex: number): MeshCluster {
   const datacenter = cluster.datacenter ?? cluster.name;
-  if (cluster.platform === "docker" && cluster.docker) {
+  if (cluster.platform === "docker") {
     const prefix = subnetPrefix(cluster.docker.subnet);
     const consulServerAddresses = Array.from(
       { length: cluster.consul.servers },
       (_, i) => `${prefix}.${DOCKER_FIRST_CONSUL_HOST + i}`,
+    );
+    const consulServerWanAddresses = Array.from({ length: cluster.consul.servers }, (_, i) =>
+      dockerServerWanAddress(wanIndex, i),
     );
     return {
       name: cluster.name,
@@ -182,21 +250,30 @@ function resolveCluster(cluster: ClusterConfig, index: number): MeshCluster {
         host: cluster.docker.host,
         subnet: cluster.docker.subnet,
         consulServerAddresses,
+        consulServerWanAddresses,
         gatewayAddress: `${prefix}.${DOCKER_GATEWAY_HOST}`,
         dynamicIpRange: `${prefix}.128/25`,
+        networkName: dockerClusterNetworkName(cluster.name),
       },
       consul: cluster.consul,
-      gateway: {
-        port: cluster.gateway.port,
-        wanAddress: cluster.gateway.wanAddress ?? dockerWanAddress(index),
-        replicas: cluster.gateway.replicas,
-        remoteConnectTimeoutSeconds: cluster.gateway.remoteConnectTimeoutSeconds,
-      },
+      gateway: gatewaySettings(cluster, cluster.gateway.wanAddress ?? dockerWanAddress(wanIndex)),
       consulDnsAddresses: consulServerAddresses,
+      addresses: {
+        consulServerNodePrefix: dockerConsulServerNodePrefix(cluster.name),
+        consulServerHosts: consulServerAddresses,
+        consulServersAdvertiseHost: true,
+        // No server when the count is 0, which the schema refuses; the loopback keeps the type a string.
+        consulApiHost: consulServerAddresses[0] ?? "127.0.0.1",
+        consulServerIpAddresses: consulServerAddresses,
+        peeringHosts: consulServerWanAddresses,
+        serviceDomains: [],
+        catalogAddressing: { kind: "instance-name" },
+        metricsDiscovery: { kind: "static", scope: DOCKER_METRICS_SCOPE },
+      },
     };
   }
   const k8s = cluster.kubernetes;
-  if (!k8s) throw new Error(`cluster ${cluster.name}: platform settings missing (validation should have caught this)`);
+  const namespace = k8s.namespace;
   return {
     name: cluster.name,
     platform: "kubernetes",
@@ -204,21 +281,31 @@ function resolveCluster(cluster: ClusterConfig, index: number): MeshCluster {
     kubernetes: {
       context: k8s.context,
       ...(k8s.kubeconfig ? { kubeconfig: k8s.kubeconfig } : {}),
-      namespace: k8s.namespace,
+      namespace,
       consulDnsIP: k8s.consulDnsIP,
       ...(k8s.storageClass ? { storageClass: k8s.storageClass } : {}),
       consulApiAddress: k8s.consulApiAddress,
       consulApiAnnotations: sortRecord(k8s.consulApiAnnotations),
     },
     consul: cluster.consul,
-    gateway: {
-      port: cluster.gateway.port,
-      // Validation requires wanAddress on Kubernetes when there is more than one cluster.
-      wanAddress: cluster.gateway.wanAddress ?? `mesh-gateway.${k8s.namespace}.svc`,
-      replicas: cluster.gateway.replicas,
-      remoteConnectTimeoutSeconds: cluster.gateway.remoteConnectTimeoutSeconds,
-    },
+    // Validation requires wanAddress on Kubernetes when there is more than one cluster.
+    gateway: gatewaySettings(cluster, cluster.gateway.wanAddress ?? `${MESH_GATEWAY_SERVICE}.${namespace}.svc`),
     consulDnsAddresses: [k8s.consulDnsIP],
+    addresses: {
+      consulServerNodePrefix: `${consulK8sNames.statefulSet}-`,
+      consulServerHosts: Array.from(
+        { length: cluster.consul.servers },
+        (_, i) => `${consulK8sNames.statefulSet}-${i}.${consulK8sNames.headlessService}.${namespace}.svc`,
+      ),
+      consulServersAdvertiseHost: false,
+      consulApiHost: `${consulK8sNames.service}.${namespace}.svc`,
+      consulServerIpAddresses: [k8s.consulApiAddress],
+      // Validation requires it on multi-cluster Kubernetes, the only meshes that peer.
+      peeringHosts: cluster.consul.peeringAddress ? [cluster.consul.peeringAddress] : [],
+      serviceDomains: [namespace, `${namespace}.svc`],
+      catalogAddressing: { kind: "service-dns", domain: `${namespace}.svc` },
+      metricsDiscovery: { kind: "kubernetes-pods", namespace },
+    },
   };
 }
 
@@ -289,8 +376,18 @@ export function resolveMesh(config: MeshConfig): Mesh {
     environment: config.environment,
     trustDomain: config.trustDomain,
     namespace: config.namespace,
-    // The index places a Docker gateway on the WAN network: name order, so listing clusters differently moves nothing.
-    clusters: config.clusters.map((c, _, all) => resolveCluster(c, nameOrderIndex(all, c.name))).sort(byName),
+    // The index places a Docker cluster on the WAN network: name order, so listing clusters differently moves nothing.
+    clusters: config.clusters
+      .map((c, _, all) =>
+        resolveCluster(
+          c,
+          dockerWanClusterIndex(
+            all.map((other) => other.name),
+            c.name,
+          ),
+        ),
+      )
+      .sort(byName),
     services: config.services.map((s) => resolveService(s, config.defaults)).sort(byName),
     intentions: [...config.intentions].sort(compareIntentions).map((i) => ({
       source: i.source,

@@ -243,7 +243,27 @@ export const gatewaySchema = z.strictObject({
   remoteConnectTimeoutSeconds: positive.max(60).default(5),
 });
 
-export const dockerPlatformSchema = z.strictObject({
+/**
+ * A cluster's platform settings block, which its `platform` requires: what a missing one is reported as, and how to
+ * fix it (validate.ts attaches the fix).
+ */
+export const missingPlatformSettings = {
+  docker: { message: "a docker cluster needs its docker settings", fix: 'add docker: { subnet: "10.10.1.0/24" }' },
+  kubernetes: {
+    message: "a kubernetes cluster needs its kubernetes settings",
+    fix: "add kubernetes: { context, consulDnsIP, consulApiAddress }",
+  },
+} as const;
+
+/** Reports a missing block with its own message; other issues keep zod's. */
+function settingsError(platform: keyof typeof missingPlatformSettings) {
+  return {
+    error: (issue: { input?: unknown }) =>
+      issue.input === undefined ? missingPlatformSettings[platform].message : undefined,
+  };
+}
+
+const dockerPlatformFields = {
   /** Docker daemon. @default the local socket */
   host: z.string().min(1).default("unix:///var/run/docker.sock"),
   /** The cluster network's /24, so Consul DNS has a fixed address Envoy can resolve through. */
@@ -256,9 +276,11 @@ export const dockerPlatformSchema = z.strictObject({
         "correct the address; dockerd parses it with Go's net/netip, which refuses a number above 255",
       ),
     ),
-});
+};
 
-export const kubernetesPlatformSchema = z.strictObject({
+export const dockerPlatformSchema = z.strictObject(dockerPlatformFields, settingsError("docker"));
+
+const kubernetesPlatformFields = {
   /** kubeconfig context for this cluster. */
   context: z.string().min(1),
   /** Path to a kubeconfig. @default the user's default kubeconfig */
@@ -286,18 +308,26 @@ export const kubernetesPlatformSchema = z.strictObject({
   consulApiAddress: z.ipv4("must be the IPv4 address reserved for the consul-server-api LoadBalancer"),
   /** Annotations on the consul-server-api LoadBalancer, such as your cloud's "internal load balancer" one. */
   consulApiAnnotations: z.record(z.string().min(1), z.string()).default({}),
-});
+};
 
-export const clusterSchema = z.strictObject({
+export const kubernetesPlatformSchema = z.strictObject(kubernetesPlatformFields, settingsError("kubernetes"));
+
+const clusterFields = {
   name: dnsLabel,
-  platform: z.enum(["docker", "kubernetes"]),
   /** Consul datacenter. @default the cluster name */
   datacenter: dnsLabel.optional(),
-  docker: dockerPlatformSchema.optional(),
-  kubernetes: kubernetesPlatformSchema.optional(),
   consul: consulSchema.prefault({}),
   gateway: gatewaySchema.prefault({}),
-});
+};
+
+/**
+ * A cluster is on one platform and carries that platform's settings only: a union on `platform`, so a missing block
+ * or the other platform's block is a schema error at its own path.
+ */
+export const clusterSchema = z.discriminatedUnion("platform", [
+  z.strictObject({ ...clusterFields, platform: z.literal("docker"), docker: dockerPlatformSchema }),
+  z.strictObject({ ...clusterFields, platform: z.literal("kubernetes"), kubernetes: kubernetesPlatformSchema }),
+]);
 
 export const upstreamSchema = z.strictObject({
   service: dnsLabel,

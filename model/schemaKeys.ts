@@ -9,6 +9,7 @@ interface SchemaDef {
   readonly in?: z.ZodType;
   readonly shape?: Record<string, z.ZodType>;
   readonly element?: z.ZodType;
+  readonly options?: readonly z.ZodType[];
 }
 
 function definition(schema: z.ZodType): SchemaDef {
@@ -37,5 +38,9 @@ export function schemaKeyPaths(schema: z.ZodType = meshConfigSchema, prefix = ""
     });
   }
   if (def.type === "array" && def.element) return schemaKeyPaths(def.element, `${prefix}[]`);
+  // A union's keys are those of every option, each once, in first-seen order.
+  if (def.type === "union" && def.options) {
+    return [...new Set(def.options.flatMap((option) => schemaKeyPaths(option, prefix)))];
+  }
   return [];
 }

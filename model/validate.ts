@@ -3,14 +3,22 @@
  * collected and reported in one error, each with the config path and what to do about it.
  */
 import type { z } from "zod";
-import { meshConfigSchema, type ClusterConfig, type MeshConfig, type ServiceConfig } from "./schema";
-import { DOCKER_WAN_SUBNET, dockerWanAddress, resolveMesh, type Mesh } from "./mesh";
-import { instanceName } from "./names";
+import {
+  meshConfigSchema,
+  missingPlatformSettings,
+  type ClusterConfig,
+  type MeshConfig,
+  type ServiceConfig,
+} from "./schema";
+import { resolveMesh, type Mesh } from "./mesh";
+import { dockerConsulServerNodePrefix, instanceName } from "./names";
 import {
   DOCKER_MAX_INSTANCES_PER_CLUSTER,
   DOCKER_WAN_MAX_CLUSTERS,
   DOCKER_WAN_SERVER_STRIDE,
+  DOCKER_WAN_SUBNET,
   dockerServerWanAddress,
+  dockerWanAddress,
   dockerWanClusterIndex,
 } from "./wan";
 import { intentionAllows } from "./intentions";
@@ -49,7 +57,14 @@ function fixForIssue(issue: z.core.$ZodIssue): string {
     case "unrecognized_keys":
       return `remove or correct the key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}; see the README's config reference`;
     case "invalid_type":
-      return `give a value of type ${issue.expected}`;
+      return (
+        Object.values(missingPlatformSettings).find((m) => m.message === issue.message)?.fix ??
+        `give a value of type ${issue.expected}`
+      );
+    case "invalid_union":
+      return "options" in issue && Array.isArray(issue.options)
+        ? `use one of ${issue.options.map((v) => JSON.stringify(v)).join(", ")}`
+        : "correct the value as described; see the README's config reference";
     case "invalid_value":
       return `use one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "too_small":
@@ -64,6 +79,12 @@ function fixForIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
+/** The one unknown key, when it is a platform's settings block (`docker` or `kubernetes`). */
+function platformSettingsKey(keys: readonly string[]): string | undefined {
+  const [key, ...rest] = keys;
+  return key !== undefined && rest.length === 0 && Object.hasOwn(missingPlatformSettings, key) ? key : undefined;
+}
+
 function schemaProblems(error: z.ZodError): ConfigProblem[] {
   return error.issues.map((issue) => {
     const base = formatPath(issue.path);
@@ -71,6 +92,12 @@ function schemaProblems(error: z.ZodError): ConfigProblem[] {
       issue.code === "unrecognized_keys" && issue.keys.length === 1
         ? formatPath([...issue.path, issue.keys[0]!])
         : base;
+    const otherPlatform = issue.code === "unrecognized_keys" ? platformSettingsKey(issue.keys) : undefined;
+    if (otherPlatform) {
+      // The union admits only the cluster's own platform block.
+      const message = `${otherPlatform} settings on a cluster whose platform is not ${otherPlatform}`;
+      return { path, message, fix: `remove them, or set platform: ${otherPlatform}` };
+    }
     const message = issue.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.join(", ")}` : issue.message;
     return { path: path || "(root)", message, fix: fixForIssue(issue) };
   });
@@ -114,14 +141,18 @@ function duplicates<T>(
 function kubernetesProblems(config: MeshConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const add = (path: string, message: string, fix: string): void => void problems.push(problem(path, message, fix));
-  for (const d of duplicates(config.clusters, (c) => c.kubernetes?.consulApiAddress ?? `#${c.name}`)) {
+  const apiAddress = (c: ClusterConfig): string =>
+    c.platform === "kubernetes" ? c.kubernetes.consulApiAddress : `#${c.name}`;
+  for (const d of duplicates(config.clusters, apiAddress)) {
     add(
       `clusters[${d.index}].kubernetes.consulApiAddress`,
       `${d.value} is another cluster's Consul API address`,
       "reserve one address per cluster for its consul-server-api LoadBalancer",
     );
   }
-  const meshNamespaces = new Map(config.clusters.map((c) => [c.name, c.kubernetes?.namespace]));
+  const meshNamespaces = new Map(
+    config.clusters.map((c) => [c.name, c.platform === "kubernetes" ? c.kubernetes.namespace : undefined]),
+  );
   config.services.forEach((service, i) => {
     const onKubernetes = service.clusters.filter((c) => meshNamespaces.get(c) !== undefined);
     if (onKubernetes.length === 0 || service.image) return;
@@ -152,13 +183,13 @@ export const DOCKER_MAX_HOSTNAME = 64;
 function dockerProblems(config: MeshConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const dockerClusters = config.clusters.flatMap((cluster, index) =>
-    cluster.platform === "docker" && cluster.docker ? [{ cluster, index, docker: cluster.docker }] : [],
+    cluster.platform === "docker" ? [{ cluster, index, docker: cluster.docker }] : [],
   );
 
   for (const { cluster, index } of dockerClusters) {
     // Container hostnames: each server's node name (consul/names.ts consulServerNodeName) and each instance's name
     // (names.ts instanceName), which the app container, or the team's container the sidecar joins, carries.
-    const server = `${cluster.name}-consul-${cluster.consul.servers - 1}`;
+    const server = `${dockerConsulServerNodePrefix(cluster.name)}${cluster.consul.servers - 1}`;
     if (server.length > DOCKER_MAX_HOSTNAME) {
       problems.push({
         path: `clusters[${index}].name`,
@@ -179,7 +210,7 @@ function dockerProblems(config: MeshConfig): ConfigProblem[] {
     });
     // Two bridge networks on one daemon may not share a range (moby daemon/libnetwork/ipamapi/contract.go,
     // ErrPoolOverlap: "Pool overlaps with other one on this address space"); the WAN network is one of them.
-    if (cluster.docker?.subnet === DOCKER_WAN_SUBNET) {
+    if (cluster.docker.subnet === DOCKER_WAN_SUBNET) {
       problems.push({
         path: `clusters[${index}].docker.subnet`,
         message: `${DOCKER_WAN_SUBNET} is the shared WAN network's subnet; dockerd refuses a second network on it ("Pool overlaps with other one on this address space")`,
@@ -255,7 +286,7 @@ function clusterUniquenessProblems(config: MeshConfig): ConfigProblem[] {
         "give every cluster its own Consul datacenter",
       ),
     ),
-    ...duplicates(config.clusters, (c, index) => c.docker?.subnet ?? `#${index}`).map((d) =>
+    ...duplicates(config.clusters, (c, index) => (c.platform === "docker" ? c.docker.subnet : `#${index}`)).map((d) =>
       problem(
         `clusters[${d.index}].docker.subnet`,
         `subnet ${d.value} is used by another cluster`,
@@ -267,37 +298,6 @@ function clusterUniquenessProblems(config: MeshConfig): ConfigProblem[] {
 
 /** A check of one cluster; `at` is its config path. */
 type ClusterCheck = (cluster: ClusterConfig, at: string, config: MeshConfig) => ConfigProblem[];
-
-/** Each platform has its own settings block, and only its own. */
-const platformSettings: ClusterCheck = (cluster, at) => {
-  const docker = cluster.platform === "docker";
-  return [
-    ...problemIf(
-      docker && !cluster.docker,
-      `${at}.docker`,
-      "a docker cluster needs its docker settings",
-      'add docker: { subnet: "10.10.1.0/24" }',
-    ),
-    ...problemIf(
-      !docker && !cluster.kubernetes,
-      `${at}.kubernetes`,
-      "a kubernetes cluster needs its kubernetes settings",
-      "add kubernetes: { context, consulDnsIP }",
-    ),
-    ...problemIf(
-      docker && cluster.kubernetes !== undefined,
-      `${at}.kubernetes`,
-      "kubernetes settings on a docker cluster",
-      "remove them, or set platform: kubernetes",
-    ),
-    ...problemIf(
-      !docker && cluster.docker !== undefined,
-      `${at}.docker`,
-      "docker settings on a kubernetes cluster",
-      "remove them, or set platform: docker",
-    ),
-  ];
-};
 
 const consulServerCount: ClusterCheck = (cluster, at, config) => {
   const servers = cluster.consul.servers;
@@ -364,12 +364,7 @@ const dockerWanCapacity: ClusterCheck = (cluster, at, config) =>
       ]
     : [];
 
-const CLUSTER_CHECKS: readonly ClusterCheck[] = [
-  platformSettings,
-  consulServerCount,
-  crossClusterAddresses,
-  dockerWanCapacity,
-];
+const CLUSTER_CHECKS: readonly ClusterCheck[] = [consulServerCount, crossClusterAddresses, dockerWanCapacity];
 
 function clusterProblems(config: MeshConfig): ConfigProblem[] {
   return config.clusters.flatMap((cluster, i) =>
@@ -647,7 +642,8 @@ const edge: ServiceCheck = (service, at, config) => {
   const hostPort = service.edge.hostPort ?? edgePort;
   const perDockerHost = new Map<string, number>();
   for (const name of service.clusters) {
-    const host = config.clusters.find((c) => c.name === name && c.platform === "docker")?.docker?.host;
+    const cluster = config.clusters.find((c) => c.name === name);
+    const host = cluster?.platform === "docker" ? cluster.docker.host : undefined;
     if (host !== undefined) perDockerHost.set(host, (perDockerHost.get(host) ?? 0) + service.instances);
   }
   for (const [host, count] of perDockerHost) {

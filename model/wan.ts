@@ -3,7 +3,19 @@
  * Docker host meet: the mesh gateways (`dockerWanAddress`, from .10) and, for cluster peering, every Consul server
  * (from .100). The two ranges cannot overlap while validation keeps the cluster and server counts in bounds.
  */
-import { compareStrings, DOCKER_WAN_SUBNET, type Mesh, type MeshCluster } from "./mesh";
+import type { Mesh, MeshCluster } from "./mesh";
+import { compareStrings } from "./order";
+
+/** The shared WAN network for gateways on Docker, and each gateway's address on it. */
+export const DOCKER_WAN_SUBNET = "10.10.255.0/24";
+/** First host number of the gateways on the WAN network. */
+const DOCKER_WAN_FIRST_GATEWAY_HOST = 10;
+const wanPrefix = DOCKER_WAN_SUBNET.replace(/\.0\/24$/, "");
+
+/** The WAN address of the gateway of the cluster at `clusterIndex` (its position in name order): `.10 + index`. */
+export function dockerWanAddress(clusterIndex: number): string {
+  return `${wanPrefix}.${DOCKER_WAN_FIRST_GATEWAY_HOST + clusterIndex}`;
+}
 
 /** First host number of Consul servers on the WAN network, and how many host numbers each cluster gets. */
 export const DOCKER_WAN_FIRST_SERVER_HOST = 100;
@@ -23,7 +35,7 @@ export function dockerServerWanAddress(clusterIndex: number, serverIndex: number
     throw new Error(`server index ${serverIndex} does not fit a cluster's range on the WAN network`);
   }
   const host = DOCKER_WAN_FIRST_SERVER_HOST + clusterIndex * DOCKER_WAN_SERVER_STRIDE + serverIndex;
-  return `${DOCKER_WAN_SUBNET.replace(/\.0\/24$/, "")}.${host}`;
+  return `${wanPrefix}.${host}`;
 }
 
 /**
@@ -35,13 +47,8 @@ export function dockerWanClusterIndex(clusterNames: readonly string[], name: str
 }
 
 /** Every Consul server of a Docker cluster on the WAN network, in server order; [] for Kubernetes. */
-export function consulServerWanAddresses(mesh: Mesh, cluster: MeshCluster): string[] {
-  if (cluster.platform !== "docker") return [];
-  const index = dockerWanClusterIndex(
-    mesh.clusters.map((c) => c.name),
-    cluster.name,
-  );
-  return Array.from({ length: cluster.consul.servers }, (_, i) => dockerServerWanAddress(index, i));
+export function consulServerWanAddresses(_mesh: Mesh, cluster: MeshCluster): string[] {
+  return cluster.platform === "docker" ? [...cluster.docker.consulServerWanAddresses] : [];
 }
 
 /**

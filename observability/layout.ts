@@ -48,18 +48,6 @@ export function consulTokenFile(cluster: string): string {
   return `${PROMETHEUS_PATHS.secretsDirectory}/${consulTokenFileName(cluster)}`;
 }
 
-/**
- * Docker container names of the scraped processes that have no helper in `model/names.ts` yet. The gateway
- * platform runs one `<cluster>-mesh-gateway` container per Docker cluster (components/platform/docker.ts); the
- * Consul component must name consul-esm `<cluster>-consul-esm`. Candidates to move into model/names.ts.
- */
-export function dockerGatewayContainerName(cluster: string): string {
-  return `${cluster}-mesh-gateway`;
-}
-export function dockerConsulEsmContainerName(cluster: string): string {
-  return `${cluster}-consul-esm`;
-}
-
 /** Kubernetes pod labels the scrape config selects on (see docs/ARCHITECTURE.md, "Roles"). */
 export const ROLE_LABEL = "lucid.mesh/role";
 export const SERVICE_LABEL = "lucid.mesh/service";

@@ -13,9 +13,16 @@
  * (`authorization.credentials_file`); nothing secret is written into this config.
  */
 import type { Mesh, MeshCluster } from "../model/mesh";
-import type { Platform } from "../model/schema";
 import { instancesInCluster, servicesInCluster } from "../model/mesh";
-import { CONSUL_ESM_METRICS_PORT, consulPorts, consulServerTlsName, envoyNames } from "../model/names";
+import {
+  CONSUL_ESM_METRICS_PORT,
+  consulPorts,
+  consulServerTlsName,
+  DOCKER_METRICS_SCOPE,
+  dockerConsulEsmContainerName,
+  dockerGatewayContainerName,
+  envoyNames,
+} from "../model/names";
 import {
   CLUSTER_LABEL,
   CONSUL_ESM_METRICS_PATH,
@@ -25,8 +32,6 @@ import {
   ROLE_LABEL,
   SERVICE_LABEL,
   consulTokenFile,
-  dockerConsulEsmContainerName,
-  dockerGatewayContainerName,
   podLabelMeta,
 } from "./layout";
 import { toYaml } from "../model/yaml";
@@ -78,25 +83,42 @@ export interface PrometheusConfig {
   readonly scrape_configs: readonly ScrapeConfig[];
 }
 
-/** The clusters one Prometheus watches. */
-export interface PrometheusScope {
-  /** `docker` for the Docker clusters; the cluster name for a Kubernetes cluster. */
-  readonly name: string;
-  readonly platform: Platform;
-  readonly clusters: readonly MeshCluster[];
-}
+/**
+ * The clusters one Prometheus watches, and how it finds their targets (each cluster's
+ * `addresses.metricsDiscovery`): static targets, or pod discovery in one cluster's namespace.
+ */
+export type PrometheusScope =
+  | {
+      /** `docker` for the Docker clusters. */
+      readonly name: string;
+      readonly discovery: "static";
+      readonly clusters: readonly MeshCluster[];
+    }
+  | {
+      /** The cluster's name. */
+      readonly name: string;
+      readonly discovery: "kubernetes-pods";
+      readonly namespace: string;
+      readonly clusters: readonly [MeshCluster];
+    };
 
-export const DOCKER_SCOPE = "docker";
+/** The scope of the Docker clusters, defined in the model. */
+export const DOCKER_SCOPE = DOCKER_METRICS_SCOPE;
 
-/** The Prometheus deployments a mesh needs: one for all Docker clusters, one per Kubernetes cluster. */
+/** The Prometheus deployments a mesh needs: one per static scope (all Docker clusters), one per pod-discovery cluster. */
 export function prometheusScopes(mesh: Mesh): PrometheusScope[] {
-  const docker = mesh.clusters.filter((c) => c.platform === "docker");
-  const scopes: PrometheusScope[] =
-    docker.length > 0 ? [{ name: DOCKER_SCOPE, platform: "docker", clusters: docker }] : [];
-  for (const cluster of mesh.clusters.filter((c) => c.platform === "kubernetes")) {
-    scopes.push({ name: cluster.name, platform: "kubernetes", clusters: [cluster] });
+  const shared = new Map<string, MeshCluster[]>();
+  const own: PrometheusScope[] = [];
+  for (const cluster of mesh.clusters) {
+    const discovery = cluster.addresses.metricsDiscovery;
+    if (discovery.kind === "static") {
+      shared.set(discovery.scope, [...(shared.get(discovery.scope) ?? []), cluster]);
+    } else {
+      own.push({ name: cluster.name, discovery: discovery.kind, namespace: discovery.namespace, clusters: [cluster] });
+    }
   }
-  return scopes;
+  const statics = [...shared].map(([name, clusters]): PrometheusScope => ({ name, discovery: "static", clusters }));
+  return [...statics, ...own];
 }
 
 /** Finds a scope by name, or the only scope when no name is given. */
@@ -175,7 +197,7 @@ function dockerScrapeConfigs(mesh: Mesh, clusters: readonly MeshCluster[]): Scra
     ...consulServerJob(cluster),
     static_configs: [
       {
-        targets: (cluster.docker?.consulServerAddresses ?? []).map((a) => `${a}:${consulPorts.https}`),
+        targets: cluster.addresses.consulServerHosts.map((a) => `${a}:${consulPorts.https}`),
         labels: clusterLabels(cluster, JOB_SERVICE_LABEL.consulServer),
       },
     ],
@@ -222,9 +244,7 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-function kubernetesScrapeConfigs(mesh: Mesh, cluster: MeshCluster): ScrapeConfig[] {
-  const namespace = cluster.kubernetes?.namespace;
-  if (!namespace) throw new Error(`cluster ${cluster.name}: not a Kubernetes cluster`);
+function kubernetesScrapeConfigs(mesh: Mesh, cluster: MeshCluster, namespace: string): ScrapeConfig[] {
   const sd: KubernetesSdConfig[] = [{ role: "pod", namespaces: { names: [namespace] } }];
   const metricsPort = mesh.sidecar.metricsPort;
   return [
@@ -267,9 +287,9 @@ function kubernetesScrapeConfigs(mesh: Mesh, cluster: MeshCluster): ScrapeConfig
 export function prometheusConfig(mesh: Mesh, scopeName?: string): PrometheusConfig {
   const scope = findScope(mesh, scopeName);
   const scrapeConfigs =
-    scope.platform === "docker"
+    scope.discovery === "static"
       ? dockerScrapeConfigs(mesh, scope.clusters)
-      : scope.clusters.flatMap((c) => kubernetesScrapeConfigs(mesh, c));
+      : kubernetesScrapeConfigs(mesh, scope.clusters[0], scope.namespace);
   return {
     global: {
       scrape_interval: "15s",

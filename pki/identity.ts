@@ -64,12 +64,11 @@ export function intermediateSans(): SubjectAltNames {
 
 /** DNS names a service is reached by inside its cluster. */
 export function leafDnsNames(cluster: MeshCluster, service: string): string[] {
-  const names = [service, consulDnsName(service, cluster.datacenter)];
-  if (cluster.platform === "kubernetes" && cluster.kubernetes) {
-    const ns = cluster.kubernetes.namespace;
-    names.push(`${service}.${ns}`, `${service}.${ns}.svc`);
-  }
-  return names;
+  return [
+    service,
+    consulDnsName(service, cluster.datacenter),
+    ...cluster.addresses.serviceDomains.map((domain) => `${service}.${domain}`),
+  ];
 }
 
 /**
@@ -100,11 +99,7 @@ export function consulServerSans(mesh: Mesh, cluster: string): SubjectAltNames {
   const c = findCluster(mesh, cluster);
   return {
     dnsNames: [consulServerTlsName(c.datacenter), "localhost"],
-    ipAddresses: [
-      "127.0.0.1",
-      ...(c.docker?.consulServerAddresses ?? []),
-      ...(c.kubernetes ? [c.kubernetes.consulApiAddress] : []),
-    ],
+    ipAddresses: ["127.0.0.1", ...c.addresses.consulServerIpAddresses],
     uris: [],
   };
 }

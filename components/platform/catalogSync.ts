@@ -10,7 +10,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import { CATALOG_SYNC_NODE } from "../../consul/catalogSyncAcl";
 import { consulK8sNames, consulPorts } from "../../consul/names";
 import { registrations } from "../../consul/registration";
-import { consulServerTlsName, servicesInCluster, type Mesh, type MeshCluster, type MeshService } from "../../model";
+import {
+  consulServerTlsName,
+  servicesInCluster,
+  type KubernetesMeshCluster,
+  type Mesh,
+  type MeshCluster,
+  type MeshService,
+} from "../../model";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 
 /** Pinned at 1.7 or later, the first release whose checks follow pod readiness. Not pulled here (offline). */
@@ -52,8 +59,8 @@ export function catalogSyncAnnotations(mesh: Mesh, cluster: MeshCluster, service
 }
 
 /** Namespaces whose Services catalog sync may register: the mesh's own and every team namespace in the cluster. */
-export function catalogSyncNamespaces(mesh: Mesh, cluster: MeshCluster): string[] {
-  const own = cluster.kubernetes?.namespace ?? "default";
+export function catalogSyncNamespaces(mesh: Mesh, cluster: KubernetesMeshCluster): string[] {
+  const own = cluster.kubernetes.namespace;
   const teams = servicesInCluster(mesh, cluster.name).map((s) => s.kubernetesNamespace ?? own);
   return [...new Set([own, ...teams])].sort();
 }
@@ -61,7 +68,7 @@ export function catalogSyncNamespaces(mesh: Mesh, cluster: MeshCluster): string[
 export interface CatalogSyncInputs {
   readonly name: string;
   readonly mesh: Mesh;
-  readonly cluster: MeshCluster;
+  readonly cluster: KubernetesMeshCluster;
   readonly namespace: string;
   readonly labels: Record<string, string>;
   /** SecretID of its ACL token (consul/catalogSyncAcl.ts), created by the ACL bootstrap. */

@@ -15,10 +15,15 @@ import {
   consulPaths,
   consulPorts,
   consulServerNodeName,
-  dockerClusterNetworkName,
   esmPaths,
 } from "../../consul/names";
-import { DOCKER_WAN_NETWORK, consulServerTlsName, consulServerWanAddresses } from "../../model";
+import {
+  DOCKER_WAN_NETWORK,
+  consulServerTlsName,
+  consulServerWanAddresses,
+  dockerConsulEsmContainerName,
+  type DockerMeshCluster,
+} from "../../model";
 import type { ConsulPlatform, RenderedFile } from "./consulTypes";
 import { RESTART_DIGEST_LABEL } from "./docker";
 import { fileWriter } from "./dockerFileWriter";
@@ -58,16 +63,15 @@ function uploads(
   return files.map((f) => ({ file: `${dir}/${f.name}`, content: f.content, permissions, ...owner }));
 }
 
-export const consulDocker: ConsulPlatform = (inputs, opts) => {
+export const consulDocker: ConsulPlatform<DockerMeshCluster> = (inputs, opts) => {
   const { name, cluster } = inputs;
   const settings = cluster.docker;
-  if (!settings) throw new Error(`cluster ${cluster.name}: consulDocker needs docker settings`);
   const serverLabels = inputs.labels("consul-server");
 
   const network = new docker.Network(
     `${name}-network`,
     {
-      name: dockerClusterNetworkName(cluster),
+      name: settings.networkName,
       driver: "bridge",
       ipamConfigs: [{ subnet: settings.subnet, ipRange: settings.dynamicIpRange }],
       labels: labelList({ "lucid.mesh/cluster": cluster.name }),
@@ -230,7 +234,7 @@ export const consulDocker: ConsulPlatform = (inputs, opts) => {
   const esm = new docker.Container(
     `${name}-esm`,
     {
-      name: `${cluster.name}-consul-esm`,
+      name: dockerConsulEsmContainerName(cluster.name),
       image: esmImage.imageId,
       command: [`-config-dir=${esmPaths.configDir}`],
       networksAdvanced: [{ name: network.name }],

@@ -28,16 +28,16 @@ import {
   type ConsulObjectsContext,
 } from "./consulKubernetesObjects";
 import type { ConsulPlatform, RenderedFile } from "./consulTypes";
+import type { KubernetesMeshCluster } from "../../model";
 import { boundAddress } from "./kubernetes";
 
 function fileMap(files: readonly RenderedFile[]): Record<string, pulumi.Input<string>> {
   return Object.fromEntries(files.map((f) => [f.name, f.content]));
 }
 
-export const consulKubernetes: ConsulPlatform = (inputs, opts) => {
+export const consulKubernetes: ConsulPlatform<KubernetesMeshCluster> = (inputs, opts) => {
   const { name, cluster } = inputs;
   const settings = cluster.kubernetes;
-  if (!settings) throw new Error(`cluster ${cluster.name}: consulKubernetes needs kubernetes settings`);
   const ctx: ConsulObjectsContext = {
     clusterName: cluster.name,
     namespace: settings.namespace,

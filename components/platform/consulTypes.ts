@@ -1,5 +1,5 @@
 /**
- * The one seam between ConsulCluster and the platform it runs on. The component renders every file (pure, from
+ * Between ConsulCluster and the platform it runs on (chosen in clusterPlatform.ts). The component renders every file (pure, from
  * consul/); a platform only decides how those files and containers become Docker or Kubernetes resources.
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -11,11 +11,11 @@ export interface RenderedFile {
   readonly content: pulumi.Input<string>;
 }
 
-export interface ConsulPlatformInputs {
+export interface ConsulPlatformInputs<C extends MeshCluster = MeshCluster> {
   /** Prefix of every child resource name (the component's name). */
   readonly name: string;
   readonly mesh: Mesh;
-  readonly cluster: MeshCluster;
+  readonly cluster: C;
   /** `server.json` for server `index`: Docker gives each its own (own address, others to join). */
   readonly serverConfig: (index: number | "all") => string;
   /** `secrets.json` (secret). */
@@ -44,4 +44,7 @@ export interface ConsulPlatformResult {
 }
 
 /** A platform deploys the rendered files; `opts` carries the parent and the platform provider. */
-export type ConsulPlatform = (inputs: ConsulPlatformInputs, opts: pulumi.CustomResourceOptions) => ConsulPlatformResult;
+export type ConsulPlatform<C extends MeshCluster = MeshCluster> = (
+  inputs: ConsulPlatformInputs<C>,
+  opts: pulumi.CustomResourceOptions,
+) => ConsulPlatformResult;

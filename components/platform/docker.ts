@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { envoyFiles, type MeshCluster } from "../../model";
+import { dockerGatewayContainerName, envoyFiles, type DockerMeshCluster, type MeshCluster } from "../../model";
 import { dockerLabels, meshLabels, secretFilesLabel } from "../labels";
 import { dockerCpus } from "./dockerCpus";
 import { fileWriter, type WrittenDirectory, type WrittenFile } from "./dockerFileWriter";
@@ -26,7 +26,7 @@ import {
 } from "./types";
 
 export interface DockerPlatformArgs {
-  readonly cluster: MeshCluster;
+  readonly cluster: DockerMeshCluster;
   readonly provider: docker.Provider;
   /** The cluster's network (made by ConsulCluster). */
   readonly networkName: pulumi.Input<string>;
@@ -215,10 +215,10 @@ export class DockerPlatform implements WorkloadPlatform {
   }
 
   deployGateway(name: string, spec: GatewaySpec, parent: pulumi.Resource): GatewayEndpoints {
-    const { cluster, mesh } = spec;
+    const { mesh } = spec;
+    const cluster = this.args.cluster;
     const dockerSettings = cluster.docker;
-    if (!dockerSettings) throw new Error(`${name}: cluster ${cluster.name} is not a Docker cluster`);
-    const containerName = `${cluster.name}-mesh-gateway`;
+    const containerName = dockerGatewayContainerName(cluster.name);
     const opts = { parent, provider: this.args.provider };
     const files = fileWriter(
       `${name}-files`,

@@ -2,7 +2,7 @@
 import { isIPv4 } from "node:net";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { envoyFiles, type MeshCluster, type MeshService, type SidecarConfig } from "../../model";
+import { envoyFiles, type KubernetesMeshCluster, type MeshService, type SidecarConfig } from "../../model";
 import { catalogSyncAnnotations, meshServiceName } from "./catalogSync";
 import { meshLabels } from "../labels";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
@@ -17,7 +17,7 @@ import {
 } from "./types";
 
 export interface KubernetesPlatformArgs {
-  readonly cluster: MeshCluster;
+  readonly cluster: KubernetesMeshCluster;
   readonly provider: k8s.Provider;
   /** The mesh's namespace in this cluster (made by ConsulCluster). */
   readonly namespace: pulumi.Input<string>;

@@ -1,6 +1,7 @@
 /**
- * The one seam between the mesh and where it runs. Components describe *what* to run; a platform (Docker or
- * Kubernetes) decides *how*. Nothing outside components/platform/ asks which platform a cluster is on.
+ * How sidecars and gateways run. Components describe *what* to run; a platform (Docker or Kubernetes) decides
+ * *how*. Nothing outside components/platform/ asks which platform a cluster is on (tests/platformSeam.spec.ts);
+ * clusterPlatform.ts makes each cluster's platform.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Mesh, MeshCluster, MeshService, ServiceInstance } from "../../model";

@@ -13,6 +13,7 @@ import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBu
 import { validateKubernetesResource } from "../../artifacts/kubernetes";
 import { checkPodSecurity } from "../../policies/rules/workloads/podSecurity";
 import { ConsulCluster } from "../../components/consulCluster";
+import { consulOnPlatform } from "../../components/platform/clusterPlatform";
 import { ConsulMeshConfig, clusterPairs, peerClusters } from "../../components/consulConfig";
 import { ServiceRegistration } from "../../components/serviceRegistration";
 import { requireBootstrapSuccess } from "../../components/platform/consulDocker";
@@ -298,7 +299,7 @@ describe("Cluster peering on Docker (dev)", () => {
     const sides = mesh.clusters.map((cluster) => {
       const consul = new ConsulCluster(
         `${cluster.name}-consul`,
-        { mesh, cluster, tls: FAKE_TLS, wanNetworkName: wan.name },
+        { mesh, cluster, tls: FAKE_TLS, platform: consulOnPlatform(cluster, wan.name) },
         { provider },
       );
       return { cluster, provider: consul.provider, dependsOn: [consul] };

@@ -46,10 +46,15 @@ describe("consul/peering: where peers dial the servers", () => {
   });
 
   it("negative: a Kubernetes cluster without peeringAddress has no address to give", () => {
-    const prod = loadMesh("prod");
-    const east = clusterOf(prod, "east");
-    const bare = { ...east, consul: { ...east.consul, peeringAddress: undefined } };
-    assert.throws(() => peeringServerAddresses(prod, bare), /east: consul\.peeringAddress is not set/);
+    const config = rawStackConfig("prod");
+    const clusters = config["clusters"] as Array<{ consul: Json }>;
+    clusters.splice(1);
+    delete clusters[0]!.consul["peeringAddress"];
+    for (const service of config["services"] as Json[]) service["clusters"] = ["east"];
+    const single = parseMeshConfig(config);
+    const east = single.clusters[0]!;
+    assert.deepEqual(east.addresses.peeringHosts, []);
+    assert.throws(() => peeringServerAddresses(single, east), /east: no address for other clusters to peer with/);
   });
 });
 

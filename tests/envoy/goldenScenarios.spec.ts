@@ -144,7 +144,7 @@ describe("envoy goldens: TCP, gRPC, tracing, failover, Kubernetes", () => {
     assertSidecarGoldens("prod-east-blockchain-core-1", mesh, instance);
     for (const text of Object.values(sidecarFiles(mesh, instance))) assert.ok(load(text));
     const cluster = mesh.clusters.find((c) => c.name === "east")!;
-    assert.ok(cluster.kubernetes, "prod east is a Kubernetes cluster");
+    assert.ok(cluster.platform === "kubernetes", "prod east is a Kubernetes cluster");
     const dnsService = cluster.kubernetes.consulDnsIP;
     const upstreams = sidecarConfig(mesh, instance).clusters.resources;
     assert.ok(upstreams.length > 0);

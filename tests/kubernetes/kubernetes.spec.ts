@@ -31,7 +31,7 @@ import type { RecordedResource } from "../../simulate/recorder";
 import { planFromResources } from "../../cli/render/plan";
 import { simulateMesh, simulateStack, type SimulatedStack } from "../../simulate/stack";
 import type { Deployment } from "../../simulate/system";
-import { PROJECT_DIR, rawMeshConfig, stackMesh } from "../helpers/stacks";
+import { PROJECT_DIR, kubernetesSettings, rawMeshConfig, stackMesh } from "../helpers/stacks";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- recorded inputs are untyped JSON
 
@@ -125,7 +125,7 @@ describe("kubernetes model: the prod stack", function () {
       const addresses = providers().map((p) => p.inputs.address as string);
       assert.deepEqual(
         [...addresses].sort(),
-        mesh.clusters.map((c) => `https://${c.kubernetes!.consulApiAddress}:${consulPorts.https}`).sort(),
+        mesh.clusters.map((c) => `https://${kubernetesSettings(c).consulApiAddress}:${consulPorts.https}`).sort(),
       );
       assert.equal(new Set(addresses).size, addresses.length);
       const apis = stack.recorder.ofType(SERVICE).filter((s) => nameOf(s) === "consul-server-api");
@@ -133,7 +133,7 @@ describe("kubernetes model: the prod stack", function () {
       for (const api of apis) {
         const cluster = mesh.clusters.find((c) => c.name === labelOf(api, "lucid.mesh/cluster"))!;
         assert.equal((api.inputs.spec as Obj).type, "LoadBalancer");
-        assert.equal((api.inputs.spec as Obj).loadBalancerIP, cluster.kubernetes!.consulApiAddress);
+        assert.equal((api.inputs.spec as Obj).loadBalancerIP, kubernetesSettings(cluster).consulApiAddress);
         assert.deepEqual(
           (api.inputs.spec as Obj).ports.map((p: Obj) => p.port),
           [consulPorts.https],
@@ -150,7 +150,10 @@ describe("kubernetes model: the prod stack", function () {
         );
         const pem = stack.recorder.outputs.get(cert!.urn)?.certPem as string;
         const sans = new X509Certificate(pem).subjectAltName ?? "";
-        assert.match(sans, new RegExp(`IP Address:${cluster.kubernetes!.consulApiAddress.replace(/\./g, "\\.")}`));
+        assert.match(
+          sans,
+          new RegExp(`IP Address:${kubernetesSettings(cluster).consulApiAddress.replace(/\./g, "\\.")}`),
+        );
       }
     });
 

@@ -3,6 +3,9 @@ import {
   allInstances,
   allowedSourceSpiffeIds,
   consulDnsName,
+  dockerConsulEsmContainerName,
+  dockerGatewayContainerName,
+  dockerWanAddress,
   consulServiceId,
   envoyNames,
   exportedServices,
@@ -98,8 +101,62 @@ describe("model: derived names", () => {
   });
 });
 
+describe("model: the resolved prod mesh's Kubernetes address plan", () => {
+  it("reaches Consul by its Services' DNS names in the mesh namespace, and the API at its reserved address", () => {
+    const east = stackMesh("prod").clusters.find((c) => c.name === "east")!;
+    assert.ok(east.platform === "kubernetes");
+    const ns = east.kubernetes.namespace;
+    assert.deepEqual(east.addresses, {
+      consulServerNodePrefix: "consul-server-",
+      consulServerHosts: [0, 1, 2].map((i) => `consul-server-${i}.consul-server-headless.${ns}.svc`),
+      consulServersAdvertiseHost: false,
+      consulApiHost: `consul-server.${ns}.svc`,
+      consulServerIpAddresses: [east.kubernetes.consulApiAddress],
+      peeringHosts: [east.consul.peeringAddress],
+      serviceDomains: [ns, `${ns}.svc`],
+      catalogAddressing: { kind: "service-dns", domain: `${ns}.svc` },
+      metricsDiscovery: { kind: "kubernetes-pods", namespace: ns },
+    });
+  });
+});
+
 describe("model: the resolved dev mesh", () => {
   const mesh = stackMesh("dev");
+
+  it("works out each Docker cluster's address plan and names once, in the model", () => {
+    const east = mesh.clusters.find((c) => c.name === "east")!;
+    assert.ok(east.platform === "docker");
+    assert.deepEqual(east.docker, {
+      host: east.docker.host,
+      subnet: "10.10.1.0/24",
+      consulServerAddresses: ["10.10.1.10"],
+      consulServerWanAddresses: ["10.10.255.100"],
+      gatewayAddress: "10.10.1.5",
+      dynamicIpRange: "10.10.1.128/25",
+      networkName: "lucid-mesh-east",
+    });
+    assert.deepEqual(east.addresses, {
+      consulServerNodePrefix: "east-consul-",
+      consulServerHosts: ["10.10.1.10"],
+      consulServersAdvertiseHost: true,
+      consulApiHost: "10.10.1.10",
+      consulServerIpAddresses: ["10.10.1.10"],
+      peeringHosts: ["10.10.255.100"],
+      serviceDomains: [],
+      catalogAddressing: { kind: "instance-name" },
+      metricsDiscovery: { kind: "static", scope: "docker" },
+    });
+    assert.equal(east.gateway.wanAddress, dockerWanAddress(0));
+    assert.equal(dockerGatewayContainerName("east"), "east-mesh-gateway");
+    assert.equal(dockerConsulEsmContainerName("east"), "east-consul-esm");
+  });
+
+  it("places Docker clusters on the WAN network by name, whatever order the config lists them in", () => {
+    const raw = rawMeshConfig("dev");
+    (raw["clusters"] as unknown[]).reverse();
+    const reversed = parseMeshConfig(raw);
+    assert.deepEqual(reversed.clusters, mesh.clusters);
+  });
 
   it("has two docker clusters with fixed Consul DNS addresses", () => {
     assert.deepEqual(

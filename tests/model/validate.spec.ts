@@ -322,10 +322,40 @@ describe("model: stack config validation", () => {
       );
     });
 
-    it("requires docker settings on a docker cluster", () => {
+    // The cluster schema is a union on platform: the settings block of the platform is required, the other's refused.
+    it("requires docker settings on a docker cluster, saying what to add", () => {
       const raw = rawMeshConfig("dev");
       delete clusters(raw)[0]!.docker;
-      assert.match(configError(raw), /clusters\[0\]\.docker: a docker cluster needs its docker settings/);
+      const message = configError(raw);
+      assert.match(message, /clusters\[0\]\.docker: a docker cluster needs its docker settings/);
+      assert.match(message, /fix: add docker: \{ subnet: "10\.10\.1\.0\/24" \}/);
+      assert.match(message, /\(1 problem\)/);
+    });
+
+    it("requires kubernetes settings on a kubernetes cluster", () => {
+      const raw = rawMeshConfig("prod");
+      delete clusters(raw)[1]!.kubernetes;
+      assert.match(
+        configError(raw),
+        /clusters\[1\]\.kubernetes: a kubernetes cluster needs its kubernetes settings\n\s+fix: add kubernetes: \{ context, consulDnsIP, consulApiAddress \}/,
+      );
+    });
+
+    it("refuses the other platform's settings, naming the path and both ways out", () => {
+      const raw = rawMeshConfig("dev");
+      clusters(raw)[0]!.kubernetes = { context: "kind-east", consulDnsIP: "10.96.0.53", consulApiAddress: "10.0.0.1" };
+      const message = configError(raw);
+      assert.match(message, /\(1 problem\)/);
+      assert.match(
+        message,
+        /clusters\[0\]\.kubernetes: kubernetes settings on a cluster whose platform is not kubernetes\n\s+fix: remove them, or set platform: kubernetes/,
+      );
+    });
+
+    it("refuses an unknown platform with the platforms it knows", () => {
+      const raw = rawMeshConfig("dev");
+      clusters(raw)[0]!.platform = "podman";
+      assert.match(configError(raw), /clusters\[0\]\.platform: .*\n\s+fix: use one of "docker", "kubernetes"/);
     });
 
     it("requires a reachable gateway address on multi-cluster Kubernetes", () => {

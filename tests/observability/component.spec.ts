@@ -7,7 +7,7 @@ import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
-import { PROMETHEUS_IMAGE, Prometheus } from "../../components/prometheus";
+import { PROMETHEUS_IMAGE, Prometheus } from "../../components/platform/prometheus";
 import { alertRulesYaml, prometheusConfigYaml } from "../../observability";
 import {
   settle,

@@ -30,6 +30,7 @@ import {
   generatePrivateKey,
 } from "../../simulate/tls";
 import { loadMesh } from "./fixtures";
+import { dockerSettings } from "../helpers/stacks";
 
 const HOUR = 3_600_000;
 
@@ -178,7 +179,10 @@ describe("pki (pure)", () => {
       // The API LoadBalancer's reserved address, which the Consul provider dials and verifies.
       assert.deepEqual(sans.ipAddresses, ["127.0.0.1", "10.10.0.50"]);
       const docker = consulServerSans(dev, "east");
-      assert.deepEqual(docker.ipAddresses, ["127.0.0.1", ...findCluster(dev, "east").docker!.consulServerAddresses]);
+      assert.deepEqual(docker.ipAddresses, [
+        "127.0.0.1",
+        ...dockerSettings(findCluster(dev, "east")).consulServerAddresses,
+      ]);
     });
 
     it("keeps CA subjects distinct, so chains cannot confuse issuers", () => {

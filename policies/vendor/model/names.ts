@@ -101,6 +101,52 @@ export const envoyFiles = {
 /** Docker network shared by all clusters' mesh gateways. */
 export const DOCKER_WAN_NETWORK = "lucid-mesh-wan";
 
+/** Docker network of a cluster: Consul servers, consul-esm, sidecars and apps attach to it. */
+export function dockerClusterNetworkName(cluster: string): string {
+  return `lucid-mesh-${cluster}`;
+}
+
+/** Prefix of a Docker cluster's Consul server containers, which are also their hostnames and node names. */
+export function dockerConsulServerNodePrefix(cluster: string): string {
+  return `${cluster}-consul-`;
+}
+
+/** The one mesh gateway container of a Docker cluster, whatever gateway.replicas says (that is for Kubernetes). */
+export function dockerGatewayContainerName(cluster: string): string {
+  return `${cluster}-${MESH_GATEWAY_SERVICE}`;
+}
+
+/** consul-esm's container in a Docker cluster. */
+export function dockerConsulEsmContainerName(cluster: string): string {
+  return `${cluster}-consul-esm`;
+}
+
+/** The Prometheus scope every Docker cluster is scraped in: one Prometheus joins all their networks. */
+export const DOCKER_METRICS_SCOPE = "docker";
+
+/** Kubernetes object names of Consul inside the cluster's namespace. Explicit, because the provider auto-names otherwise. */
+export const consulK8sNames = {
+  statefulSet: "consul-server",
+  /** Headless Service that gives each server pod a stable DNS name. */
+  headlessService: "consul-server-headless",
+  /** ClusterIP Service at `consulDnsIP`: DNS and the HTTPS API. */
+  service: "consul-server",
+  /** LoadBalancer Service at `kubernetes.consulApiAddress`: the HTTPS API only, for Pulumi. */
+  apiService: "consul-server-api",
+  /** LoadBalancer Service for cluster peering: the servers' gRPC TLS port only. */
+  peeringService: "consul-server-peering",
+  serviceAccount: "consul-server",
+  config: "consul-server-config",
+  secrets: "consul-server-secrets",
+  tls: "consul-server-tls",
+  pdb: "consul-server",
+  aclInit: "consul-acl-init",
+  aclInitSecrets: "consul-acl-init",
+  esm: "consul-esm",
+  esmConfig: "consul-esm-config",
+  esmSecrets: "consul-esm-token",
+} as const;
+
 /**
  * Consul server ports: the one definition every component, the Prometheus files and the Envoy DNS resolver read.
  * Plaintext HTTP and plaintext gRPC are off: every API caller uses TLS. `dns` is where Envoy resolves upstreams;

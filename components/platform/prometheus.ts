@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Mesh, MeshCluster } from "../model/mesh";
+import type { Mesh, MeshCluster } from "../../model/mesh";
 import {
   PROMETHEUS_PATHS,
   PROMETHEUS_PORT,
@@ -22,9 +22,9 @@ import {
   prometheusConfigYaml,
   prometheusScopes,
   type PrometheusScope,
-} from "../observability";
-import { dockerLabels, meshLabels, secretFilesLabel } from "./labels";
-import { restrictedContainerSecurity, restrictedPodSecurity } from "./platform/podSecurity";
+} from "../../observability";
+import { dockerLabels, meshLabels, secretFilesLabel } from "../labels";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 
 /** Pinned Prometheus release (3.5 is the long-term-support line). */
 export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
@@ -92,9 +92,9 @@ export class Prometheus extends pulumi.ComponentResource {
     const urls: Record<string, pulumi.Input<string>> = {};
     for (const scope of prometheusScopes(args.mesh)) {
       urls[scope.name] =
-        scope.platform === "docker"
+        scope.discovery === "static"
           ? this.deployDocker(name, args, scope, image)
-          : this.deployKubernetes(`${name}-${scope.name}`, args, scope.clusters[0]!, scope, image);
+          : this.deployKubernetes(`${name}-${scope.name}`, args, scope.clusters[0], scope.namespace, scope, image);
     }
     this.urls = pulumi.output(urls);
     const first = Object.values(urls)[0];
@@ -173,11 +173,10 @@ export class Prometheus extends pulumi.ComponentResource {
     name: string,
     args: PrometheusArgs,
     cluster: MeshCluster,
+    namespace: string,
     scope: PrometheusScope,
     image: string,
   ): pulumi.Input<string> {
-    const namespace = cluster.kubernetes?.namespace;
-    if (!namespace) throw new Error(`${name}: cluster ${cluster.name} is not a Kubernetes cluster`);
     const provider = args.kubernetesProviders?.[cluster.name];
     const opts = { parent: this, ...(provider ? { provider } : {}) };
     const labels = meshLabels("prometheus", cluster.name);
