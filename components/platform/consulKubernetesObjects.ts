@@ -214,18 +214,29 @@ export function apiServiceSpec(
 /** Where the tls-copy container reads the Secret (kubelet's symlinks) and where it writes regular files. */
 export const TLS_SOURCE_DIR = "/consul/tls-source";
 
-/** The files in the order they are copied: the key before its certificate, as the Docker writer does. */
-export const TLS_COPY_ORDER: readonly string[] = [consulPaths.keyFile, consulPaths.certFile, consulPaths.caFile];
+/**
+ * The files in the order they are renamed into place: the CA first, then the key before its certificate. Consul
+ * watches only the key and certificate files (hashicorp/consul agent/agent.go New), and a reload reads the CA too
+ * (tlsutil/config.go Update), so the watched files change last and a new CA is in place when they do.
+ */
+export const TLS_COPY_ORDER: readonly string[] = [consulPaths.caFile, consulPaths.keyFile, consulPaths.certFile];
 
 /** How often the tls-copy container compares the Secret's files with its copies. */
 export const TLS_COPY_INTERVAL_SECONDS = 10;
 
 /**
- * The tls-copy script (busybox sh, cmp, cp and mv in the Consul image, which is Alpine). Each changed file is
- * copied to a temporary name in the same directory and renamed over the old copy, so Consul never reads half a
- * file and its watcher sees a new file (hashicorp/consul agent/config/file_watcher.go: a Remove event or a changed
- * modification time re-adds the watch and reloads). `umask 077`: the copies are the consul user's alone.
- * `once` copies and exits (the init container); otherwise it copies again every interval until SIGTERM.
+ * The tls-copy script (busybox sh, readlink, cmp, cp, mv and rm in the Consul image, which is Alpine).
+ * - It reads one generation of the Secret: kubelet swaps every file at once by renaming the `..data` link
+ *   (kubernetes/kubernetes pkg/volume/util/atomic_writer.go), so following the link once per pass never pairs an
+ *   old key with a new certificate.
+ * - When any file differs, it rewrites all three in TLS_COPY_ORDER, so even a CA-only change ends with a rename of
+ *   the watched key and certificate (hashicorp/consul agent/config/file_watcher.go: a Remove event or a changed
+ *   modification time re-adds the watch and reloads).
+ * - Each file goes to a temporary name in the same directory and is renamed over the old copy, so Consul never
+ *   reads half a file; a temporary file left by a killed run is removed first (busybox cp will not overwrite a
+ *   0400 file).
+ * - `umask 077`: the copies are the consul user's alone. `once` copies and exits (the init container); otherwise
+ *   it copies again every interval until SIGTERM.
  */
 export function tlsCopyScript(): string {
   return [
@@ -234,11 +245,17 @@ export function tlsCopyScript(): string {
     `src=${TLS_SOURCE_DIR}`,
     `dst=${consulPaths.tlsDir}`,
     "copy() {",
+    '  generation=$(readlink "$src/..data" || true)',
+    '  from="$src/${generation:-.}"',
+    "  changed=",
     `  for f in ${TLS_COPY_ORDER.join(" ")}; do`,
-    '    if ! cmp -s "$src/$f" "$dst/$f"; then',
-    '      cp "$src/$f" "$dst/.$f.tmp"',
-    '      mv -f "$dst/.$f.tmp" "$dst/$f"',
-    "    fi",
+    '    cmp -s "$from/$f" "$dst/$f" || changed=yes',
+    "  done",
+    '  [ -n "$changed" ] || return 0',
+    `  for f in ${TLS_COPY_ORDER.join(" ")}; do`,
+    '    rm -f "$dst/.$f.tmp"',
+    '    cp "$from/$f" "$dst/.$f.tmp"',
+    '    mv -f "$dst/.$f.tmp" "$dst/$f"',
     "  done",
     "}",
     "copy",

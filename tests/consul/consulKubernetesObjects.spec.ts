@@ -145,7 +145,7 @@ describe("the tls-copy script, run under busybox", function () {
     // Only busybox's applets on the PATH, as in the Alpine image.
     const bin = path.join(root, "bin");
     fs.mkdirSync(bin);
-    for (const applet of ["sh", "cmp", "cp", "mv", "sleep"])
+    for (const applet of ["sh", "readlink", "cmp", "cp", "mv", "rm", "sleep"])
       fs.symlinkSync(spawnSync("which", ["busybox"]).stdout.toString().trim(), path.join(bin, applet));
     env = { PATH: bin };
   });
@@ -193,7 +193,7 @@ describe("the tls-copy script, run under busybox", function () {
     }
   });
 
-  it("after kubelet swaps `..data`, renames each changed file into place and leaves the others alone", () => {
+  it("after kubelet swaps `..data`, renames all three into place, the CA first and the certificate last", () => {
     const dir = fs.mkdtempSync(path.join(root, "swap-"));
     fs.mkdirSync(path.join(dir, "tls"));
     kubeletSecret(dir, files("KEY1", "CERT1"), "gen1");
@@ -207,7 +207,67 @@ describe("the tls-copy script, run under busybox", function () {
     // A new file (a new inode) where Consul's watcher watched the old one: it sees the rename and reloads.
     assert.notEqual(inode("server.pem"), before.cert);
     assert.notEqual(inode("server-key.pem"), before.key);
-    assert.equal(inode("ca.pem"), before.ca, "an unchanged file is not rewritten");
+    assert.notEqual(inode("ca.pem"), before.ca);
+    const mtime = (name: string) => fs.statSync(path.join(dir, "tls", name)).mtimeMs;
+    assert.ok(mtime("ca.pem") <= mtime("server-key.pem") && mtime("server-key.pem") <= mtime("server.pem"));
+    assert.deepEqual(fs.readdirSync(path.join(dir, "tls")).sort(), ["ca.pem", "server-key.pem", "server.pem"]);
+  });
+
+  it("a CA-only change still renames the watched key and certificate, so Consul reloads and reads the new CA", () => {
+    // Consul watches only the key and certificate files (hashicorp/consul agent/agent.go New).
+    const dir = fs.mkdtempSync(path.join(root, "ca-only-"));
+    fs.mkdirSync(path.join(dir, "tls"));
+    kubeletSecret(dir, files("KEY1", "CERT1"), "gen1");
+    assert.equal(run(dir).status, 0);
+    const inode = (name: string) => fs.statSync(path.join(dir, "tls", name)).ino;
+    const before = { key: inode("server-key.pem"), cert: inode("server.pem") };
+    kubeletSecret(dir, { ...files("KEY1", "CERT1"), "ca.pem": "CA2" }, "gen2");
+    assert.equal(run(dir).status, 0);
+    assert.equal(fs.readFileSync(path.join(dir, "tls", "ca.pem"), "utf8"), "CA2");
+    assert.notEqual(inode("server-key.pem"), before.key);
+    assert.notEqual(inode("server.pem"), before.cert);
+  });
+
+  it("rewrites nothing when nothing changed", () => {
+    const dir = fs.mkdtempSync(path.join(root, "same-"));
+    fs.mkdirSync(path.join(dir, "tls"));
+    kubeletSecret(dir, files("KEY1", "CERT1"), "gen1");
+    assert.equal(run(dir).status, 0);
+    const inodes = () =>
+      ["ca.pem", "server-key.pem", "server.pem"].map((n) => fs.statSync(path.join(dir, "tls", n)).ino);
+    const before = inodes();
+    assert.equal(run(dir).status, 0);
+    assert.deepEqual(inodes(), before);
+  });
+
+  it("a temporary file left by a killed run does not stop the next copy", () => {
+    const dir = fs.mkdtempSync(path.join(root, "leftover-"));
+    fs.mkdirSync(path.join(dir, "tls"));
+    kubeletSecret(dir, files("KEY1", "CERT1"), "gen1");
+    fs.writeFileSync(path.join(dir, "tls", ".server-key.pem.tmp"), "half", { mode: 0o400 });
+    // As the consul user (uid 100, gid 1000), as in the pod: root would overwrite a 0400 file and hide the failure.
+    let result: ReturnType<typeof run>;
+    if (process.getuid?.() !== 0) result = run(dir);
+    else {
+      for (const p of [root, path.join(root, "bin"), dir]) fs.chmodSync(p, 0o755);
+      spawnSync("chown", ["-R", "100:1000", dir]);
+      result = spawnSync(
+        "/usr/bin/setpriv",
+        [
+          "--reuid=100",
+          "--regid=1000",
+          "--clear-groups",
+          path.join(root, "bin", "sh"),
+          "-c",
+          script(dir),
+          "tls-copy",
+          "once",
+        ],
+        { env, encoding: "utf8" },
+      );
+    }
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(fs.readFileSync(path.join(dir, "tls", "server-key.pem"), "utf8"), "KEY1");
     assert.deepEqual(fs.readdirSync(path.join(dir, "tls")).sort(), ["ca.pem", "server-key.pem", "server.pem"]);
   });
 
