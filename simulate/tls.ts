@@ -17,7 +17,9 @@
  *   to CA certificates), and the issuer's subject key id as authority key id.
  * - A locally signed certificate takes the subject and the DNS, IP and URI SANs from the CSR (the SAN extension
  *   rebuilt, critical when the subject is empty, as Go does), and the CA key must match the CA certificate. The CSR's
- *   signature is not checked; the provider does not check it either.
+ *   signature is not checked; the provider does not check it either. A CSR this process did not make (the leaves'
+ *   requests, which the program builds: pki/certRequest.ts) is parsed as the provider parses it
+ *   (pki/readCertRequest.ts): PEM type CERTIFICATE REQUEST, SANs from the extensionRequest attribute.
  * - `readyForRenewal` = now ≥ notAfter − earlyRenewalHours, computed at creation as the provider does on plan.
  */
 import {
