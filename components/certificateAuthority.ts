@@ -8,13 +8,13 @@ import * as tls from "@pulumi/tls";
 import { servicesInCluster, type Mesh } from "../model";
 import {
   caAllowedUses,
+  certRequestPem,
   consulServerAllowedUses,
   consulServerSans,
   consulServerSubject,
   intermediateSans,
   intermediateSubject,
   inventoryEntry,
-  certRequestPem,
   keySettings,
   leafAllowedUses,
   leafSans,
