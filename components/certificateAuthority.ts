@@ -8,6 +8,7 @@ import * as tls from "@pulumi/tls";
 import { servicesInCluster, type Mesh } from "../model";
 import {
   caAllowedUses,
+  certRequestPem,
   consulServerAllowedUses,
   consulServerSans,
   consulServerSubject,
@@ -77,6 +78,11 @@ interface IssueSpec {
   readonly uses: string[];
   readonly validity: Validity;
   readonly isCa: boolean;
+  /**
+   * `resource`: a tls.CertRequest (intermediates and Consul servers: per cluster, and a split stack signs the
+   * intermediate's request in another stack). `program`: built here from the key (leaves: one resource fewer each).
+   */
+  readonly request: "resource" | "program";
 }
 
 export class MeshCertificateAuthority extends pulumi.ComponentResource {
@@ -129,6 +135,7 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
         uses: caAllowedUses(),
         validity: this.plan.intermediate,
         isCa: true,
+        request: "resource",
       });
       this.intermediates.set(cluster.name, intermediate);
       const clusterIssuer = {
@@ -146,6 +153,7 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
         uses: consulServerAllowedUses(security.keyAlgorithm),
         validity: spreadRenewal(this.plan.consulServer, names.consulServer(cluster.name)),
         isCa: false,
+        request: "resource",
       });
       this.consulServers.set(cluster.name, consul);
     }
@@ -229,6 +237,7 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
       uses: leafAllowedUses(this.mesh.security.keyAlgorithm),
       validity: spreadRenewal(this.plan.leaf, names.leaf(cluster, service)),
       isCa: false,
+      request: "program",
     });
     this.leaves.set(leafKey(cluster, service), leaf);
     return leaf;
@@ -240,15 +249,18 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
 
   private issue(base: string, issuer: Issuer, spec: IssueSpec): Issued {
     const privateKey = this.privateKey(`${base}-key`);
-    const csr = new tls.CertRequest(
-      `${base}-csr`,
-      { privateKeyPem: privateKey.privateKeyPem, subject: spec.subject, ...spec.sans },
-      { parent: this },
-    );
+    const certRequest =
+      spec.request === "program"
+        ? programCertRequest(privateKey.privateKeyPem, spec)
+        : new tls.CertRequest(
+            `${base}-csr`,
+            { privateKeyPem: privateKey.privateKeyPem, subject: spec.subject, ...spec.sans },
+            { parent: this },
+          ).certRequestPem;
     const cert = new tls.LocallySignedCert(
       base,
       {
-        certRequestPem: csr.certRequestPem,
+        certRequestPem: certRequest,
         caCertPem: issuer.certPem,
         caPrivateKeyPem: issuer.keyPem,
         isCaCertificate: spec.isCa,
@@ -280,6 +292,20 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
     }
     return found;
   }
+}
+
+/**
+ * The CSR from the key, deterministic (pki/certRequest.ts), so a second `up` sends the same request and the
+ * provider keeps the certificate. Unknown while the key is (a preview before the key exists), as a CertRequest's
+ * output would be. Not secret: it holds only the public key, and a secret input would hide it from reviewers.
+ */
+function programCertRequest(privateKeyPem: pulumi.Output<string>, spec: IssueSpec): pulumi.Output<string> {
+  const request = privateKeyPem.apply((pem: string | undefined) =>
+    // No PEM only under mocks with no tls model (inputs are echoed): leave the request out, as concatPem does.
+    pem === undefined ? undefined : certRequestPem(pem, { subject: spec.subject, sans: spec.sans }),
+  );
+  // Library boundary: the tls provider's input is a string; `undefined` only reaches it under model-less mocks.
+  return pulumi.unsecret(request) as pulumi.Output<string>;
 }
 
 function leafKey(cluster: string, service: string): string {

@@ -5,3 +5,5 @@ export * from "./uses";
 export * from "./identity";
 export * from "./names";
 export * from "./inventory";
+export * from "./certRequest";
+export * from "./readCertRequest";

@@ -7,7 +7,6 @@ export const pkiResourceNames = {
   intermediateCsr: (cluster: string): string => `${cluster}-intermediate-csr`,
   intermediate: (cluster: string): string => `${cluster}-intermediate`,
   leafKey: (cluster: string, service: string): string => `${cluster}-${service}-leaf-key`,
-  leafCsr: (cluster: string, service: string): string => `${cluster}-${service}-leaf-csr`,
   leaf: (cluster: string, service: string): string => `${cluster}-${service}-leaf`,
   consulServerKey: (cluster: string): string => `${cluster}-consul-server-key`,
   consulServerCsr: (cluster: string): string => `${cluster}-consul-server-csr`,

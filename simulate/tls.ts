@@ -17,7 +17,9 @@
  *   to CA certificates), and the issuer's subject key id as authority key id.
  * - A locally signed certificate takes the subject and the DNS, IP and URI SANs from the CSR (the SAN extension
  *   rebuilt, critical when the subject is empty, as Go does), and the CA key must match the CA certificate. The CSR's
- *   signature is not checked; the provider does not check it either.
+ *   signature is not checked; the provider does not check it either. A CSR this process did not make (the leaves'
+ *   requests, which the program builds: pki/certRequest.ts) is parsed as the provider parses it
+ *   (pki/readCertRequest.ts): PEM type CERTIFICATE REQUEST, SANs from the extensionRequest attribute.
  * - `readyForRenewal` = now ≥ notAfter − earlyRenewalHours, computed at creation as the provider does on plan.
  */
 import {
@@ -36,6 +38,7 @@ import * as asnCsr from "@peculiar/asn1-csr";
 import * as asnX509 from "@peculiar/asn1-x509";
 import type * as X509 from "@peculiar/x509";
 import * as pulumi from "@pulumi/pulumi";
+import { readCertRequest } from "../pki/readCertRequest";
 import { isDueForRenewal } from "../pki/validity";
 import type { ModelArgs, ProviderModel } from "./recorder";
 
@@ -664,20 +667,10 @@ function parseCertRequest(pem: string): CertRequest {
     certRequests.delete(pem);
     return generated;
   }
-  // A CSR made elsewhere: like the provider's template, keep only its DNS, IP and URI names.
-  const csr = new x509.Pkcs10CertificateRequest(pem);
-  const requested = csr.getExtension(asnX509.id_ce_subjectAltName);
-  const names = requested ? new x509.SubjectAlternativeNameExtension(requested.rawData).names.toJSON() : [];
-  const of = (type: string): string[] => names.filter((n) => n.type === type).map((n) => n.value);
-  const subject = csr.subjectName;
-  return {
-    subject: asnName(subject),
-    spki: csr.publicKey.rawData,
-    sanExtensions: sanExtension(
-      { dnsNames: of("dns"), ipAddresses: of("ip"), uris: of("url") },
-      subject.toJSON().length === 0,
-    ),
-  };
+  // A CSR made elsewhere (the program builds the leaves' requests: pki/certRequest.ts): read as the provider's
+  // x509.ParseCertificateRequest does, keeping only the subject, the public key and the DNS, IP and URI names.
+  const csr = readCertRequest(pem);
+  return { subject: csr.subject, spki: csr.spki, sanExtensions: sanExtension(csr.sans, csr.subject.length === 0) };
 }
 
 interface CaCertificate {

@@ -4,8 +4,9 @@
  * Each instance is four containers. A namespace holder (the pause image, as Nomad's `infra_image`) owns the network
  * namespace, the address and the DNS aliases, and never restarts with the others; the app and the sidecar join it by
  * container ID, so either can restart and still find the other (moby#24935: a container that joined an app's
- * namespace keeps a dead namespace when the app restarts). A writer fills the volumes the sidecar reads, so Envoy
- * keeps a read-only rootfs and a renewed certificate replaces only the writer (see dockerFileWriter.ts).
+ * namespace keeps a dead namespace when the app restarts). A writer fills the one volume the sidecar reads its
+ * config and secrets from, so Envoy keeps a read-only rootfs and a renewed certificate replaces only the writer (see
+ * dockerFileWriter.ts).
  */
 import { createHash } from "node:crypto";
 import * as docker from "@pulumi/docker";
@@ -168,9 +169,12 @@ export class DockerPlatform implements WorkloadPlatform {
         containerName: `${instance.name}-envoy-files`,
         image: this.args.image(mesh.sidecar.image),
         owner: `${ENVOY_UID}:${ENVOY_UID}`,
+        // One volume for both directories (one resource per instance, not two): its files are all in its top
+        // directory, so each mount shows every file and Envoy reads each at its contract path. A move into it wakes
+        // every watched_directory source (LDS, CDS, SDS); the ones whose file did not change re-read the same config.
         directories: [
-          envoyConfigDirectory(spec.envoyFiles, `${instance.name}-envoy-config`),
-          { directory: envoyFiles.secretsDirectory, volume: `${instance.name}-envoy-secrets`, files: secretFiles },
+          envoyConfigDirectory(spec.envoyFiles, `${instance.name}-envoy-files`),
+          { directory: envoyFiles.secretsDirectory, volume: `${instance.name}-envoy-files`, files: secretFiles },
         ],
         labels: dockerLabels({
           ...roleLabels("envoy-config"),

@@ -23,7 +23,12 @@ export interface WrittenFile {
   readonly mode: "0444" | "0400";
 }
 
-/** One volume the writer fills: mounted at `directory` in the consumer, read-only. */
+/**
+ * A directory the writer fills: the consumer mounts `volume` at `directory`, read-only. Directories naming the same
+ * volume share it: one Docker volume, its files side by side at its top (so their names must differ), mounted at
+ * each directory. A sidecar's config and secrets share one that way: Docker volumes cannot be mounted by
+ * subdirectory before Engine 26 (API 1.45, VolumeOptions.Subpath), and one volume per instance is a resource fewer.
+ */
 export interface WrittenDirectory {
   readonly directory: string;
   /** The Docker volume's name. */
@@ -32,10 +37,34 @@ export interface WrittenDirectory {
   readonly files: readonly WrittenFile[];
 }
 
-/** Where the writer mounts the volume of the i-th directory. */
+/** Where the writer mounts the i-th volume (in the order the directories first name them). */
 export const writerMount = (index: number): string => `/lucid-out/${index}`;
 /** Created when every file is in place; the writer's healthcheck looks for it. */
 export const WRITER_DONE_FILE = "/lucid-written";
+
+/** The distinct volumes, in first-named order; refuses two files of one volume under one name. */
+export function volumeNames(directories: readonly WrittenDirectory[]): string[] {
+  const names: string[] = [];
+  const files = new Map<string, string>();
+  for (const d of directories) {
+    if (!names.includes(d.volume)) names.push(d.volume);
+    for (const f of d.files) {
+      const key = `${d.volume}/${fileName(d, f)}`;
+      const other = files.get(key);
+      if (other !== undefined) throw new Error(`${f.path} and ${other} would be one file in volume ${d.volume}`);
+      files.set(key, f.path);
+    }
+  }
+  return names;
+}
+
+/** A file's path inside its directory (and so inside the volume). */
+function fileName(directory: WrittenDirectory, file: WrittenFile): string {
+  if (!file.path.startsWith(`${directory.directory}/`)) {
+    throw new Error(`${file.path} is not in ${directory.directory}`);
+  }
+  return file.path.slice(directory.directory.length + 1);
+}
 
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
@@ -48,11 +77,12 @@ function shellQuote(value: string): string {
  */
 export function writerScript(directories: readonly WrittenDirectory[], owner: string): string {
   const lines = ["set -eu", "umask 077"];
-  directories.forEach((d, i) => {
-    const out = writerMount(i);
-    lines.push(`mkdir -p ${out}/.next`);
+  const volumes = volumeNames(directories);
+  volumes.forEach((_, i) => lines.push(`mkdir -p ${writerMount(i)}/.next`));
+  for (const d of directories) {
+    const out = writerMount(volumes.indexOf(d.volume));
     for (const f of d.files) {
-      const name = f.path.slice(d.directory.length + 1);
+      const name = fileName(d, f);
       const [src, next, dst] = [f.path, `${out}/.next/${name}`, `${out}/${name}`].map(shellQuote);
       // One command a line, so `set -e` stops at the first failure (it ignores all but the last of an && list).
       // chmod before chown: root without CAP_FOWNER may not chmod a file it no longer owns.
@@ -65,7 +95,7 @@ export function writerScript(directories: readonly WrittenDirectory[], owner: st
         "fi",
       );
     }
-  });
+  }
   lines.push(`touch ${WRITER_DONE_FILE}`, "trap 'exit 0' TERM INT", "while :; do sleep 3600 & wait $!; done");
   return lines.join("\n");
 }
@@ -83,13 +113,14 @@ export interface FileWriterArgs {
 
 export interface FileWriter {
   readonly writer: docker.Container;
-  /** The consumer's `volumes`: each directory's volume, read-only. */
+  /** The consumer's `volumes`: each directory's volume, read-only (a shared volume once per directory). */
   readonly mounts: docker.types.input.ContainerVolume[];
 }
 
 /** The volumes and their writer; the consumer mounts `mounts` and depends on `writer`. */
 export function fileWriter(name: string, args: FileWriterArgs, opts: pulumi.CustomResourceOptions): FileWriter {
-  const volumes = args.directories.map((d) => new docker.Volume(`${name}-${d.volume}`, { name: d.volume }, opts));
+  const volumeNamesInOrder = volumeNames(args.directories);
+  const volumes = volumeNamesInOrder.map((v) => new docker.Volume(`${name}-${v}`, { name: v }, opts));
   const writer = new docker.Container(
     name,
     {
@@ -117,8 +148,8 @@ export function fileWriter(name: string, args: FileWriterArgs, opts: pulumi.Cust
     // The name is fixed, so the old writer goes first; the volumes keep the files meanwhile.
     { ...opts, deleteBeforeReplace: true },
   );
-  const mounts = args.directories.map((d, i) => ({
-    volumeName: volumes[i]!.name,
+  const mounts = args.directories.map((d) => ({
+    volumeName: volumes[volumeNamesInOrder.indexOf(d.volume)]!.name,
     containerPath: d.directory,
     readOnly: true,
   }));

@@ -65,11 +65,11 @@ describe("policy pack: stands alone", () => {
     assert.deepEqual(
       [...written.keys()],
       [...expected.keys()],
-      "policies/vendor/model/ is out of date: run `npm run policies:vendor`",
+      "policies/vendor/ is out of date: run `npm run policies:vendor`",
     );
     for (const [file, text] of expected) {
-      assert.equal(written.get(file), text, `policies/vendor/model/${file} differs: run \`npm run policies:vendor\``);
-      assert.equal(text, vendoredHeader(file) + readFileSync(join(ROOT, "model", file), "utf8"));
+      assert.equal(written.get(file), text, `policies/vendor/${file} differs: run \`npm run policies:vendor\``);
+      assert.equal(text, vendoredHeader(file) + readFileSync(join(ROOT, file), "utf8"));
     }
   });
 

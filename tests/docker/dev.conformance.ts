@@ -4,6 +4,7 @@
  * (simulate/docker). Needs DOCKER_HOST naming a dockerd (tests/docker/dockerd.sh); not part of `npm test`.
  */
 import { strict as assert } from "node:assert";
+import { statSync, watch } from "node:fs";
 import { containerFindings, nanoToDecimalString, readBackContainer, type DockerHost } from "../../simulate/docker";
 import { stableId, type RecordedResource } from "../../simulate/recorder";
 import { simulateStack } from "../../simulate/stack";
@@ -235,6 +236,30 @@ describe("Docker conformance: the dev render on a real dockerd", function () {
       assert.deepEqual(missing, []);
     });
 
+    it("gives each sidecar one volume for its config and secrets, mounted read-only at both directories", async () => {
+      const sidecars = containers
+        .map(containerInputs)
+        .filter((c) => kindOf(c) === "envoy" && c.name.endsWith("-sidecar"));
+      assert.ok(sidecars.length > 0);
+      for (const c of sidecars) {
+        const instance = c.name.replace(/-sidecar$/, "");
+        const mounts = (await inspect(c.name)).Mounts.filter((m) => m.Destination.startsWith("/etc/envoy"));
+        assert.deepEqual(
+          mounts.map((m) => [m.Destination, m.Type, m.Name, m.RW]).sort(),
+          [
+            ["/etc/envoy", "volume", `${instance}-envoy-files`, false],
+            ["/etc/envoy-secrets", "volume", `${instance}-envoy-files`, false],
+          ],
+          c.name,
+        );
+        // One directory behind both paths: the key is the envoy user's alone, and nothing in the sidecar writes.
+        const [config, secrets] = (await exec(c.name, "stat -c %i /etc/envoy /etc/envoy-secrets")).trim().split("\n");
+        assert.equal(config, secrets, c.name);
+        assert.match(await exec(c.name, "stat -c '%u %a' /etc/envoy-secrets/key.pem"), /^101 400/);
+        assert.match(await exec(c.name, "touch /etc/envoy-secrets/x 2>&1 || true"), /Read-only file system/);
+      }
+    });
+
     it("refuses an upload into a read-only rootfs with the model's message (moby daemon/archive_unix.go)", async () => {
       const sidecar = containerInputs(containers.find((r) => kindOf(containerInputs(r)) === "envoy")!);
       const bad = {
@@ -394,6 +419,14 @@ describe("Docker conformance: the dev render on a real dockerd", function () {
       const { holder, app, sidecar, writer } = instance();
       const before = await Promise.all([holder, app, sidecar].map(inspect));
       const oldInode = (await exec(sidecar, "stat -c %i /etc/envoy-secrets/cert.pem")).trim();
+      // What Envoy's watched_directory waits for: a file moved into /etc/envoy-secrets (IN_MOVED_TO). The stand-in
+      // image has no inotify tool, so the watch is on the volume's directory on this host: the same inode the
+      // sidecar's mount shows (dockerd is local: DOCKER_HOST is its socket).
+      const volume = containerInputs(byName(sidecar)).volumes!.find((v) => v.containerPath === "/etc/envoy-secrets")!;
+      const { Mountpoint } = await api<{ Mountpoint: string }>("GET", `/volumes/${volume.volumeName}`);
+      assert.equal((await exec(sidecar, "stat -c %i /etc/envoy-secrets")).trim(), String(statSync(Mountpoint).ino));
+      const moves: string[] = [];
+      const watcher = watch(Mountpoint, (event, file) => moves.push(`${event} ${String(file)}`));
       const declared = containerInputs(byName(writer));
       const renewed = "-----BEGIN CERTIFICATE-----\nrenewed\n-----END CERTIFICATE-----\n";
       const uploads = declared.uploads!.map((u) => (u.file.endsWith("/cert.pem") ? { ...u, content: renewed } : u));
@@ -403,6 +436,12 @@ describe("Docker conformance: the dev render on a real dockerd", function () {
       assert.equal(await exec(sidecar, "cat /etc/envoy-secrets/cert.pem"), renewed);
       // A new inode: the file was renamed into the watched directory, the event Envoy's watched_directory acts on.
       assert.notEqual((await exec(sidecar, "stat -c %i /etc/envoy-secrets/cert.pem")).trim(), oldInode);
+      // The writer moved it in through its own mount of the shared volume; the unchanged public files did not move.
+      // key.pem moves on every writer run: without CAP_DAC_OVERRIDE the writer cannot read the 0400 key it handed
+      // to envoy, so `cmp` reports a difference (same content: Envoy reloads the same key).
+      await new Promise((r) => setTimeout(r, 500));
+      watcher.close();
+      assert.deepEqual([...new Set(moves)].sort(), ["rename cert.pem", "rename key.pem"]);
       assert.match(await exec(sidecar, "stat -c '%u %a' /etc/envoy-secrets/key.pem"), /^101 400/);
       const after = await Promise.all([holder, app, sidecar].map(inspect));
       after.forEach((s, i) => {

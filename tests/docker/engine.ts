@@ -235,6 +235,7 @@ export interface ContainerState {
     Healthcheck?: { Test: string[]; Interval: number; Timeout: number; StartPeriod: number; Retries: number };
   };
   NetworkSettings: { Networks: Record<string, { IPAddress: string }> };
+  Mounts: { Type: string; Name?: string; Destination: string; RW: boolean }[];
 }
 
 export const inspect = (name: string): Promise<ContainerState> =>

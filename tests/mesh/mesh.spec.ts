@@ -154,21 +154,27 @@ describe("mesh: the dev stack on Docker", function () {
     }
   });
 
-  it("never creates a sidecar without the files it loads: its writer fills the volumes it mounts read-only", () => {
+  it("never creates a sidecar without the files it loads: its writer fills the volume it mounts read-only", () => {
     for (const sidecar of containersWithRole(stack.recorder, "sidecar")) {
       const writer = writerOf(stack.recorder, sidecar);
       assert.ok(sidecar.dependencies.includes(writer.urn));
       assert.equal(sidecar.inputs.readOnly, true);
       assert.equal(sidecar.inputs.uploads, undefined);
       assert.deepEqual(
-        (sidecar.inputs.volumes as Array<{ containerPath: string; readOnly: boolean }>).map((v) => [
+        (sidecar.inputs.volumes as Array<{ volumeName: string; containerPath: string; readOnly: boolean }>).map((v) => [
+          v.volumeName,
           v.containerPath,
           v.readOnly,
         ]),
         [
-          [envoyFiles.directory, true],
-          [envoyFiles.secretsDirectory, true],
+          [`${String(sidecar.inputs.name).replace(/-sidecar$/, "")}-envoy-files`, envoyFiles.directory, true],
+          [`${String(sidecar.inputs.name).replace(/-sidecar$/, "")}-envoy-files`, envoyFiles.secretsDirectory, true],
         ],
+      );
+      // One volume per instance holds both directories' files; the writer mounts it once.
+      assert.deepEqual(
+        (writer.inputs.volumes as Array<{ volumeName: string }>).map((v) => v.volumeName),
+        [`${String(sidecar.inputs.name).replace(/-sidecar$/, "")}-envoy-files`],
       );
       const uploaded = (writer.inputs.uploads as Array<{ file: string }>).map((u) => u.file).sort();
       for (const name of [envoyFiles.bootstrap, envoyFiles.listeners, envoyFiles.clusters]) {

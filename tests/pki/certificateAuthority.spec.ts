@@ -3,6 +3,7 @@ import { X509Certificate } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceSpiffeId, findCluster } from "../../model";
 import { valueOf } from "../../simulate/recorder";
+import { readCertRequest } from "../../pki/readCertRequest";
 import { validityPlan } from "../../pki/validity";
 import { x509 } from "../../simulate/tls";
 import { leafOwners, renderCa, splitPem, TLS, type RenderedCa, type StackName } from "./fixtures";
@@ -27,7 +28,8 @@ for (const stack of ["dev", "prod"] as StackName[]) {
         }
         for (const o of leafOwners(r.mesh)) {
           const base = `${o.cluster}-${o.service}-leaf`;
-          expected.push(`${base}-key`, `${base}-csr`, base);
+          // No `-csr`: the program builds the leaf's request from its key (pki/certRequest.ts).
+          expected.push(`${base}-key`, base);
         }
         assert.deepEqual([...names].sort(), expected.sort());
         const component = r.recorder.resources.find((x) => x.type === "lucid:mesh:CertificateAuthority");
@@ -80,11 +82,13 @@ for (const stack of ["dev", "prod"] as StackName[]) {
           // A third, plus a stable per-identity share of half a third: leaves do not all renew on one night.
           const third = (leaf.validityPeriodHours as number) / 3;
           assert.ok((leaf.earlyRenewalHours as number) >= third && (leaf.earlyRenewalHours as number) <= third * 1.5);
-          const csr = r.recorder.named(TLS.certRequest, `${o.cluster}-${o.service}-leaf-csr`);
-          assert.deepEqual(csr.inputs.uris, [
+          const request = readCertRequest(leaf.certRequestPem as string);
+          assert.deepEqual(request.sans.uris, [
             serviceSpiffeId(r.mesh, o.service, findCluster(r.mesh, o.cluster).datacenter),
           ]);
-          assert.deepEqual(csr.secretInputs, ["privateKeyPem"]);
+          // The request holds no secret and stays readable; the CA key is the leaf's one secret input.
+          const recorded = r.recorder.named(TLS.locallySignedCert, `${o.cluster}-${o.service}-leaf`);
+          assert.deepEqual(recorded.secretInputs, ["caPrivateKeyPem"]);
         }
       });
 

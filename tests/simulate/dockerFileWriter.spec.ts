@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { WRITER_DONE_FILE, writerMount, writerScript } from "../../components/platform/dockerFileWriter";
+import { volumeNames, WRITER_DONE_FILE, writerMount, writerScript } from "../../components/platform/dockerFileWriter";
 
 /** The writer's script with its container paths moved under `root`, without the idle loop: runnable here. */
 function runnable(script: string, root: string): string {
@@ -61,6 +61,30 @@ describe("Docker file writer (components/platform/dockerFileWriter.ts)", () => {
     assert.equal(statSync(target("cert.pem")).ino, cert);
     assert.notEqual(statSync(target("certificate.yaml")).ino, sds);
     assert.equal(readFileSync(target("certificate.yaml"), "utf8"), "renewed sds");
+  });
+
+  it("puts two directories sharing a volume into that one volume, side by side, and refuses a name both use", () => {
+    mkdirSync(path.join(root, "staged/config"), { recursive: true });
+    writeFileSync(path.join(root, "staged/config/bootstrap.yaml"), "boot");
+    const config = {
+      directory: "/staged/config",
+      volume: "v",
+      files: [{ path: "/staged/config/bootstrap.yaml", content: "boot", mode: "0444" as const }],
+    };
+    const shared = [config, ...directories];
+    assert.deepEqual(volumeNames(shared), ["v"]);
+    const script = writerScript(shared, owner);
+    assert.doesNotMatch(script, /lucid-out\/1/);
+    run(script);
+    assert.equal(readFileSync(target("bootstrap.yaml"), "utf8"), "boot");
+    assert.equal(statSync(target("key.pem")).mode & 0o777, 0o400);
+    const clash = { ...config, files: [{ ...config.files[0]!, path: "/staged/config/key.pem" }] };
+    assert.throws(
+      () => writerScript([clash, ...directories], owner),
+      /\/staged\/secrets\/key.pem and \/staged\/config\/key.pem would be one file in volume v/,
+    );
+    // Separate volumes keep separate mounts (the Consul server's config and TLS directories).
+    assert.deepEqual(volumeNames([{ ...config, volume: "w" }, ...directories]), ["w", "v"]);
   });
 
   it("stops at the first failure, before the done file and before any half-written file moves in", () => {
