@@ -203,12 +203,19 @@ function trafficDetailLines(traffic: unknown): string[] {
       ...table(
         ["down", "what changes"],
         scenarios.map((s) => {
-          // instance-down lists every local edge (the failover path); the others list what changed.
-          const shown = (Array.isArray(s.failover) && s.failover.length > 0 ? s.failover : s.changed) ?? [];
-          const edges = (Array.isArray(shown) ? shown : []).filter(isRecord);
+          // instance-down lists every local edge (the failover path), then what else changed; the others what changed.
+          const failover = (Array.isArray(s.failover) ? s.failover : []).filter(isRecord);
+          const seen = new Set(failover.map((e) => `${String(e.from)}→${String(e.to)}`));
+          const changed = (Array.isArray(s.changed) ? s.changed : [])
+            .filter(isRecord)
+            .filter((e) => !seen.has(`${String(e.from)}→${String(e.to)}`));
+          const edges = [...failover, ...changed];
           const notes = (Array.isArray(s.notes) ? s.notes : []).map(String);
-          const down = Array.isArray(s.down) ? s.down.map(String).join(", ") : String(s.down);
-          const what = s.kind === "instance-down" ? `${String(s.step)} of ${String(s.service)} down (${down})` : down;
+          const down = Array.isArray(s.down) ? s.down.map(String) : [String(s.down)];
+          const what =
+            s.kind === "instance-down"
+              ? `${String(s.service)}: ${String(s.step)} down (${down.map((d) => d.split("/").at(-1)).join(", ")})`
+              : down.join(", ");
           return [`${String(s.kind)} ${what}`, [...edges.map(outcome), ...notes].join("; ") || "nothing"];
         }),
       ),

@@ -313,7 +313,11 @@ export function trafficReport(deployment: Deployment, options: WorldOptions = {}
   const pairKey = (p: { from: string; to: string }): string => `${p.from}→${p.to}`;
   const baselineOf = new Map(routed.map((p) => [pairKey(p), p]));
   const routedTo = new Map<string, PairWalk[]>();
-  for (const p of routed) routedTo.set(p.to, [...(routedTo.get(p.to) ?? []), p]);
+  for (const p of routed) {
+    const list = routedTo.get(p.to) ?? [];
+    routedTo.set(p.to, list);
+    list.push(p);
+  }
 
   const violations: TrafficViolation[] = [];
   for (const p of pairs) {
@@ -394,9 +398,11 @@ export function trafficReport(deployment: Deployment, options: WorldOptions = {}
         notes: [
           left > 0
             ? `${left} local instance(s) left: Consul DNS (only passing) answers with them alone`
-            : promising > 0
-              ? `no local instance left: ${promising} local caller(s) have a lower priority for ${service} (the gateways)`
-              : `no local instance left and no lower priority for ${service}`,
+            : local.length === 0
+              ? `no local instance left; no caller in ${cluster} calls ${service}`
+              : promising > 0
+                ? `no local instance left: ${promising} local caller(s) have a lower priority for ${service} (the gateways)`
+                : `no local instance left and no lower priority for ${service}`,
         ],
         changed: changedFrom(walks),
         failover,

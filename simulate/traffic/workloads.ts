@@ -121,17 +121,21 @@ function kubernetesEntries(deployment: Deployment, clusterOfDatacenter: (dc: str
   const { resources } = deployment;
   const entries: AddressEntry[] = [];
   const services = resources.filter((r) => r.type === "kubernetes:core/v1:Service");
+  // Workloads by provider and namespace, in declaration order: a Service's selector is matched within its own.
+  const workloadsIn = new Map<string, Array<{ resource: RecordedResource; labels: Record<string, string> }>>();
+  for (const x of resources) {
+    if (!WORKLOAD_TYPES.includes(x.type) || x.type === K8S.job) continue;
+    const id = `${x.provider ?? ""}|${namespaceOf(x)}`;
+    const list = workloadsIn.get(id) ?? [];
+    workloadsIn.set(id, list);
+    list.push({ resource: x, labels: podTemplate(x).labels });
+  }
   const workloadOf = (svc: RecordedResource): Workload | undefined => {
     const spec = obj(svc.inputs.spec);
     const selector = obj(spec.selector) as Record<string, string>;
-    const w = resources.find(
-      (x) =>
-        WORKLOAD_TYPES.includes(x.type) &&
-        x.type !== K8S.job &&
-        x.provider === svc.provider &&
-        namespaceOf(x) === namespaceOf(svc) &&
-        selects(selector, podTemplate(x).labels),
-    );
+    const w = (workloadsIn.get(`${svc.provider ?? ""}|${namespaceOf(svc)}`) ?? []).find((x) =>
+      selects(selector, x.labels),
+    )?.resource;
     if (!w) return undefined;
     const labels = { ...labelsOf(w), ...podTemplate(w).labels };
     const cluster = labels["lucid.mesh/cluster"] ?? labelsOf(svc)["lucid.mesh/cluster"] ?? "";

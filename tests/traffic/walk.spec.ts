@@ -454,4 +454,36 @@ describe("traffic walk (issue 21: traffic.json)", function () {
       }
     });
   });
+
+  describe("the gate over a prod render (Kubernetes: certificates from the written files)", () => {
+    let dir: string;
+    before(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "traffic-render-prod-"));
+      const result = await renderStack({ projectDir: PROJECT_DIR, stack: "prod", outDir: dir, renewals: false });
+      assert.equal(result.exitCode, 0, JSON.stringify(result.summary.issues));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("re-walks the plan (whose Secrets are redacted) to the same edges as traffic.json", async () => {
+      const result = await gatePlan({ planFile: path.join(dir, "plan.json"), projectDir: PROJECT_DIR });
+      assert.deepEqual(result.rendered, []);
+      assert.equal(result.exitCode, 0);
+    });
+
+    it("without the written certificates the re-walk cannot verify a chain, and says so", async () => {
+      const secrets = path.join(dir, "envoy", "east", "api-gateway", "envoy-secrets");
+      const moved = `${secrets}.moved`;
+      fs.renameSync(secrets, moved);
+      try {
+        const result = await gatePlan({ planFile: path.join(dir, "plan.json"), projectDir: PROJECT_DIR });
+        assert.equal(result.exitCode, 1);
+        assert.ok(
+          result.rendered?.some((p) => /east\/api-gateway → .* blocked at tls-chain/.test(p.message)),
+          JSON.stringify(result.rendered),
+        );
+      } finally {
+        fs.renameSync(moved, secrets);
+      }
+    });
+  });
 });
