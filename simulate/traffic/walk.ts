@@ -82,10 +82,19 @@ export interface WalkCaches {
   /** By the chain's and the roots' arrays (each Envoy view's SDS arrays, stable): no key built from PEM text. */
   readonly chains: WeakMap<readonly string[], WeakMap<readonly string[], { problem: string | undefined }>>;
   readonly catalogs: WeakMap<Failure, CatalogInstance[]>;
+  readonly interned: WeakMap<readonly string[], readonly string[]>;
+  readonly byContent: Map<string, readonly string[]>;
 }
 
 export function walkCaches(): WalkCaches {
-  return { certificates: new Map(), uriSans: new Map(), chains: new WeakMap(), catalogs: new WeakMap() };
+  return {
+    certificates: new Map(),
+    uriSans: new Map(),
+    chains: new WeakMap(),
+    catalogs: new WeakMap(),
+    interned: new WeakMap(),
+    byContent: new Map(),
+  };
 }
 
 /**
@@ -187,9 +196,11 @@ function uriSans(caches: WalkCaches, pem: string | undefined): string[] {
 /** `chainProblem`, remembered per (chain, roots): every caller of a service verifies the same chain. */
 function cachedChainProblem(
   caches: WalkCaches,
-  chain: readonly string[],
-  roots: readonly string[],
+  given: readonly string[],
+  givenRoots: readonly string[],
 ): string | undefined {
+  const chain = interned(caches, given);
+  const roots = interned(caches, givenRoots);
   let byRoots = caches.chains.get(chain);
   if (!byRoots) caches.chains.set(chain, (byRoots = new WeakMap()));
   let verdict = byRoots.get(roots);
@@ -226,6 +237,35 @@ export function chainProblem(
 
 function describeTargets(cluster: EnvoyCluster): string {
   return cluster.endpoints.map((e) => `${e.address}:${e.port} (priority ${e.priority})`).join(", ");
+}
+
+/** A listener's filter chains by server name, the first chain naming it winning: a gateway has one per service. */
+const sniIndexes = new WeakMap<
+  EnvoyView["listeners"][number],
+  Map<string, EnvoyView["listeners"][number]["chains"][number]>
+>();
+function chainsBySni(
+  listener: EnvoyView["listeners"][number],
+): Map<string, EnvoyView["listeners"][number]["chains"][number]> {
+  let index = sniIndexes.get(listener);
+  if (!index) {
+    index = new Map();
+    for (const c of listener.chains) for (const name of c.serverNames) if (!index.has(name)) index.set(name, c);
+    sniIndexes.set(listener, index);
+  }
+  return index;
+}
+
+/** One array per distinct content: every caller's trust bundle is the same PEMs, verified once, not once per caller. */
+function interned(caches: WalkCaches, pems: readonly string[]): readonly string[] {
+  let canonical = caches.interned.get(pems);
+  if (!canonical) {
+    const text = pems.join("");
+    canonical = caches.byContent.get(text) ?? pems;
+    caches.byContent.set(text, canonical);
+    caches.interned.set(pems, canonical);
+  }
+  return canonical;
 }
 
 interface Walker {
@@ -356,7 +396,7 @@ function atHost(
   const sni = tls?.sni;
   if (workload.role === "gateway") {
     if (depth >= 2) return blocked(gatewayHop, `more than two gateways on the way (at ${workload.subject})`);
-    const chain = listener.chains.find((c) => sni !== undefined && c.serverNames.includes(sni));
+    const chain = sni !== undefined ? chainsBySni(listener).get(sni) : undefined;
     if (!chain) {
       return blocked(gatewayHop, `${workload.subject} has no filter chain for SNI ${sni ?? "(none)"}`);
     }
