@@ -81,7 +81,8 @@ export interface WalkCaches {
   readonly uriSans: Map<string, string[]>;
   /** By the chain's and the roots' arrays (each Envoy view's SDS arrays, stable): no key built from PEM text. */
   readonly chains: WeakMap<readonly string[], WeakMap<readonly string[], { problem: string | undefined }>>;
-  readonly catalogs: WeakMap<Failure, CatalogInstance[]>;
+  /** Consul DNS answers with everything up, by `<datacenter>/<service>`. */
+  readonly dns: Map<string, readonly DnsAnswer[]>;
   readonly interned: WeakMap<readonly string[], readonly string[]>;
   readonly byContent: Map<string, readonly string[]>;
 }
@@ -91,7 +92,7 @@ export function walkCaches(): WalkCaches {
     certificates: new Map(),
     uriSans: new Map(),
     chains: new WeakMap(),
-    catalogs: new WeakMap(),
+    dns: new Map(),
     interned: new WeakMap(),
     byContent: new Map(),
   };
@@ -132,20 +133,21 @@ export function isDown(failure: Failure, w: Workload): boolean {
 }
 
 /**
- * The catalog as Consul's health sees it with `failure`: a down instance's checks are critical. The same array for
- * the same failure, so the catalog's name index (simulate/consul/catalog.ts) is built once per scenario, not per walk.
+ * What Consul DNS answers with `failure`: a down instance's checks turn critical, so it leaves every answer (both
+ * with `only_passing` and without it); nothing else changes. The everything-up answer is computed once per name and
+ * filtered per failure, instead of re-indexing a catalog copy for every scenario.
  */
-export function catalogUnder(world: World, failure: Failure): readonly CatalogInstance[] {
-  if (failure.down.size === 0) return world.catalog;
-  const cached = world.caches.catalogs.get(failure);
-  if (cached) return cached;
-  const catalog = world.catalog.map((i) => {
-    const w = world.book.at(i.address, world.clusterOfDatacenter(i.datacenter));
-    if (!w || !isDown(failure, w)) return i;
-    return { ...i, checks: i.checks.map((c) => ({ ...c, status: "critical" as const })) };
+function answersUnder(w: Walker, dc: ConsulDatacenter, service: string, frozen: boolean): readonly DnsAnswer[] {
+  const { world } = w;
+  const id = `${dc.datacenter}/${service}`;
+  let answers = world.caches.dns.get(id);
+  if (!answers) world.caches.dns.set(id, (answers = world.dns(world.catalog, dc, service)));
+  // With every resolver down Envoy keeps the hosts of its last answer: the answer before the failure.
+  if (w.failure.down.size === 0 || frozen) return answers;
+  return answers.filter((a) => {
+    const at = world.book.at(a.instance.address, world.clusterOfDatacenter(a.instance.datacenter));
+    return !(at && isDown(w.failure, at));
   });
-  world.caches.catalogs.set(failure, catalog);
-  return catalog;
 }
 
 interface Blocked {
@@ -271,7 +273,6 @@ function interned(caches: WalkCaches, pems: readonly string[]): readonly string[
 interface Walker {
   readonly world: World;
   readonly failure: Failure;
-  readonly catalog: readonly CatalogInstance[];
   readonly hops: string[];
   readonly caller: EnvoyView;
 }
@@ -289,9 +290,8 @@ function hostsOf(
   const dc = w.world.consul.byDatacenter(datacenter);
   if (!dc) return { hosts: [], problem: `no Consul datacenter "${datacenter}" answers ${address}`, datacenter };
   // With every resolver down Envoy keeps the hosts of its last answer (strict DNS leaves hosts on a failed
-  // resolution, envoy source/extensions/clusters/strict_dns/strict_dns_cluster.cc): the catalog before the failure.
-  const catalog = w.failure.dnsFrozen.has(fromCluster) ? w.world.catalog : w.catalog;
-  const answers = w.world.dns(catalog, dc, service);
+  // resolution, envoy source/extensions/clusters/strict_dns/strict_dns_cluster.cc): the answer before the failure.
+  const answers = answersUnder(w, dc, service, w.failure.dnsFrozen.has(fromCluster));
   const hosts: string[] = [];
   const cnames: string[] = [];
   for (const a of answers) {
@@ -320,7 +320,7 @@ function hostsOf(
         "; Envoy takes hosts only from A/AAAA records",
     };
   }
-  const registered = catalog.filter((i) => i.datacenter === datacenter && i.name === service);
+  const registered = w.world.catalog.filter((i) => i.datacenter === datacenter && i.name === service);
   const problem =
     registered.length === 0
       ? `Consul DNS answers NXDOMAIN for ${address}: no "${service}" is registered in ${datacenter}`
@@ -563,7 +563,7 @@ export function walkPair(world: World, caller: EnvoyView, callee: string, failur
     };
   }
   hops.push(`route: ${listener.name} → ${cluster.name}`);
-  const walker: Walker = { world, failure, catalog: catalogUnder(world, failure), hops, caller };
+  const walker: Walker = { world, failure, hops, caller };
   const outcome = throughCluster(walker, cluster, caller.set.cluster, undefined, 0, "cluster");
   const dc = intendedDatacenter(cluster);
   const intended = dc !== undefined ? { intendedDatacenter: dc } : {};
