@@ -1,5 +1,6 @@
 /** The budgets of issue 9 and the printed table. Pure: results in, text out. */
 import type { PureResult, SimulatedResult } from "./suite";
+import { trafficRows } from "./trafficWalk";
 import { formatBytes, formatMs, formatNumber, formatTable, min } from "./measure";
 
 export interface BudgetResult {
@@ -197,6 +198,7 @@ function simulatedRows(pure: readonly PureResult[], simulated: readonly Simulate
       "deployed sidecar config max / mean (+SDS)",
       (s) => `${formatBytes(s.deployedWithSdsBytes.max)} / ${formatBytes(s.deployedWithSdsBytes.mean)}`,
     ),
+    ...trafficRows(row),
     row("peak RSS, simulate phase (sampled)", (s) => `${formatNumber(s.rssPeakMb, 0)} MB`),
     row("peak RSS, process so far (maxRSS)", (s) => `${formatNumber(s.processPeakRssMb, 0)} MB`),
   ];

@@ -36,6 +36,7 @@ import { simulateMesh } from "../simulate/stack";
 import { measureReplayFloor, type ReplayFloor } from "./replayFloor";
 import { measureSdkFloor } from "./sdkFloor";
 import { syntheticMeshConfig, type SyntheticPlatform } from "./syntheticMesh";
+import { measureTrafficWalk, type TrafficWalkResult } from "./trafficWalk";
 import { max, mean, peakRssMb, repeatSync, RssSampler, timeAsync, timeSync } from "./measure";
 
 export interface BenchOptions {
@@ -223,6 +224,8 @@ export interface SimulatedResult {
   readonly replayFloor: ReplayFloor;
   /** How Pulumi was run: see `simulateSettings`. */
   readonly settings: string;
+  /** The traffic walk over the same deployment (bench/trafficWalk.ts). */
+  readonly traffic: TrafficWalkResult;
 }
 
 export interface SimulateSettings {
@@ -293,6 +296,8 @@ export async function measureSimulated(
   const written = timeSync(() => writeArtifacts(join(outDir, "render"), built.value.files, built.value.omitted));
   rmSync(outDir, { recursive: true, force: true });
   sampler.sample();
+  const traffic = measureTrafficWalk({ resources, outputsOf: (urn) => recorder.outputs.get(urn) });
+  sampler.sample();
   const bytes = deployedSidecarBytes(resources);
   const custom = resources.filter((r) => r.custom).length;
   const rssPeakMb = sampler.stop();
@@ -325,5 +330,6 @@ export async function measureSimulated(
     sdkFloorMs,
     replayFloor,
     settings: settings.pulumiStackTraces ? "SDK debug aids on" : "SDK debug aids off (simulate/sdkDebugAids.ts)",
+    traffic,
   };
 }

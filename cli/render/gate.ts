@@ -31,7 +31,7 @@ export interface GateResult {
   readonly error?: string;
   readonly resources: number;
   readonly report?: PolicyReport;
-  /** What traffic.json and drift.json beside the plan say is wrong (either fails the gate). */
+  /** What drift.json beside the plan says is wrong, and what a walk of the plan finds (either fails the gate). */
   readonly rendered?: readonly GateProblem[];
 }
 
@@ -99,7 +99,7 @@ export async function gatePlan(opts: GateOptions): Promise<GateResult> {
     resources,
     displayPath(opts.projectDir, configFile),
   );
-  const rendered = renderedFileProblems(opts.planFile, plan);
+  const rendered = await renderedFileProblems(opts.planFile, plan);
   return {
     exitCode: hasMandatory(report) || rendered.length > 0 ? 1 : 0,
     resources: plan.resources.length,

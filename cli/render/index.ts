@@ -20,7 +20,7 @@ import { tlsModels } from "../../simulate/tls";
 import { meshConfigValue as stackMeshConfig } from "../../model/stackFile";
 import { systemModels } from "../../simulate/providers";
 import { checkSystems, secondUp, type PlannedChange, type SystemFinding } from "../../simulate/system";
-import { trafficInputDigest, trafficReport, type TrafficReport } from "../../simulate/traffic";
+import { trafficReport, type TrafficReport } from "../../simulate/traffic";
 import { trafficFile, trafficIssue } from "./traffic";
 import { collectGarbage } from "./memory";
 import {
@@ -181,7 +181,7 @@ export function renderFiles(input: RenderFilesInput): { files: OutputFile[]; omi
       { path: "policy-report.json", content: report, certificateMaterial: hasPem(report) },
       { path: "topology.mmd", content: topologyMermaid(input.mesh), certificateMaterial: false },
       { path: "drift.json", content: `${JSON.stringify(input.drift, null, 2)}\n`, certificateMaterial: false },
-      ...(input.traffic ? [trafficFile(input.traffic, trafficInputDigest(input.resources))] : []),
+      ...(input.traffic ? [trafficFile(input.traffic)] : []),
       ...parts.flatMap((p) => p.files),
     ],
     omitted: parts.flatMap((p) => p.omitted),

@@ -130,13 +130,23 @@ const VERDICT_MARKS: Readonly<Record<string, string>> = { reachable: "✅", bloc
 
 /**
  * The traffic matrix of traffic.json (written by the traffic walk, simulate/traffic/): rows are callers, columns
- * callees. Reads `{ matrix: { <from>: { <to>: "reachable" | "blocked" | "no route" } } }` (booleans are read too),
+ * callees. Reads the walk's `{ callees, callers: { <from>: { <to>: { verdict } } } }` (a callee missing from a row
+ * has no route), `{ matrix: { <from>: { <to>: "reachable" | "blocked" | "no route" } } }` (booleans are read too),
  * or a list of `{ from, to, allowed|result }`.
  */
 export function trafficMatrix(traffic: unknown): Record<string, Record<string, string>> | undefined {
   const verdictOf = (v: unknown): string =>
     v === true ? "✅" : v === false ? "❌" : (VERDICT_MARKS[String(v)] ?? String(v));
   const matrix: Record<string, Record<string, string>> = {};
+  if (isRecord(traffic) && isRecord(traffic.callers)) {
+    const callees = Array.isArray(traffic.callees) ? traffic.callees.map(String) : [];
+    for (const [from, row] of Object.entries(traffic.callers)) {
+      if (!isRecord(row)) return undefined;
+      matrix[from] = Object.fromEntries(callees.map((to) => [to, VERDICT_MARKS["no route"]!]));
+      for (const [to, edge] of Object.entries(row)) matrix[from][to] = verdictOf(isRecord(edge) ? edge.verdict : edge);
+    }
+    return matrix;
+  }
   if (isRecord(traffic) && isRecord(traffic.matrix)) {
     for (const [from, row] of Object.entries(traffic.matrix)) {
       if (!isRecord(row)) return undefined;
@@ -161,7 +171,13 @@ export function trafficMatrix(traffic: unknown): Record<string, Record<string, s
 function trafficDetailLines(traffic: unknown): string[] {
   if (!isRecord(traffic)) return [];
   const lines: string[] = [];
-  const pairs = (Array.isArray(traffic.pairs) ? traffic.pairs : []).filter(isRecord);
+  const pairs: Array<Record<string, unknown>> = isRecord(traffic.callers)
+    ? Object.entries(traffic.callers).flatMap(([from, row]) =>
+        isRecord(row)
+          ? Object.entries(row).flatMap(([to, edge]) => (isRecord(edge) ? [{ ...edge, from, to }] : []))
+          : [],
+      )
+    : [];
   const blocked = pairs.filter((p) => p.verdict === "blocked");
   if (blocked.length > 0) {
     lines.push(
@@ -178,7 +194,7 @@ function trafficDetailLines(traffic: unknown): string[] {
   if (scenarios.length > 0) {
     const outcome = (c: Record<string, unknown>): string =>
       c.verdict === "reachable"
-        ? `${String(c.from)} → ${String(c.to)} via ${String(c.servedBy)}`
+        ? `${String(c.from)} → ${String(c.to)} served by ${String(c.instance ?? c.servedBy)}${c.via === "gateways" ? " via the gateways" : ""}`
         : `${String(c.from)} → ${String(c.to)} blocked at ${String(c.blockedAt)}`;
     lines.push(
       "",
@@ -187,9 +203,20 @@ function trafficDetailLines(traffic: unknown): string[] {
       ...table(
         ["down", "what changes"],
         scenarios.map((s) => {
-          const changed = (Array.isArray(s.changed) ? s.changed : []).filter(isRecord);
+          // instance-down lists every local edge (the failover path), then what else changed; the others what changed.
+          const failover = (Array.isArray(s.failover) ? s.failover : []).filter(isRecord);
+          const seen = new Set(failover.map((e) => `${String(e.from)}→${String(e.to)}`));
+          const changed = (Array.isArray(s.changed) ? s.changed : [])
+            .filter(isRecord)
+            .filter((e) => !seen.has(`${String(e.from)}→${String(e.to)}`));
+          const edges = [...failover, ...changed];
           const notes = (Array.isArray(s.notes) ? s.notes : []).map(String);
-          return [`${String(s.kind)} ${String(s.down)}`, [...changed.map(outcome), ...notes].join("; ") || "nothing"];
+          const down = Array.isArray(s.down) ? s.down.map(String) : [String(s.down)];
+          const what =
+            s.kind === "instance-down"
+              ? `${String(s.service)}: ${String(s.step)} down (${down.map((d) => d.split("/").at(-1)).join(", ")})`
+              : down.join(", ");
+          return [`${String(s.kind)} ${what}`, [...edges.map(outcome), ...notes].join("; ") || "nothing"];
         }),
       ),
     );
@@ -214,7 +241,7 @@ function trafficLines(traffic: unknown): string[] {
       ["from \\ to", ...destinations],
       sources.map((s) => [s, ...destinations.map((d) => matrix[s]?.[d] ?? "")]),
     ),
-    ...(isRecord(traffic) && Array.isArray(traffic.pairs)
+    ...(isRecord(traffic) && (isRecord(traffic.callers) || Array.isArray(traffic.pairs))
       ? [
           "",
           "✅ reachable · ❌ blocked · `·` no outbound listener (no upstream declared)",

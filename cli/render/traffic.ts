@@ -1,24 +1,76 @@
 /**
- * traffic.json (the traffic walk, simulate/traffic/) and the gate's reading of traffic.json and drift.json beside a
- * plan.json: an allowed edge that is unreachable, a denied edge that is reachable, a promised failover that does
- * not happen, any second-`up` change, and any renewal that restarts an Envoy or Consul container.
+ * traffic.json (the traffic walk, simulate/traffic/) and the gate's checks beside a plan.json: the gate walks the
+ * plan again (its Envoy files, registrations, intentions and addresses, with the certificates of the written files),
+ * so an edited plan fails on what the edit does; it fails on an allowed edge that is unreachable, a denied edge that
+ * is reachable, a promised failover that does not happen, any second-`up` change, and any renewal that restarts an
+ * Envoy or Consul container.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { envoyFileSets, type EnvoyFileSet } from "../../artifacts/envoy";
+import { envoyFiles } from "../../model/names";
+import { dockerProviderModels } from "../../simulate/docker";
+import { kubernetesProviderModels } from "../../simulate/kubernetes";
+import type { ProviderModel, RecordedResource } from "../../simulate/recorder";
 import { isForbiddenRestart, staleMessage, type RenewalReport } from "../../simulate/renewal";
-import type { PlannedChange } from "../../simulate/system";
-import { trafficInputDigest, type TrafficReport, type TrafficViolation } from "../../simulate/traffic";
+import type { Deployment, PlannedChange } from "../../simulate/system";
+import {
+  trafficReport,
+  type AttestedDns,
+  type PairEntry,
+  type TrafficReport,
+  type TrafficViolation,
+} from "../../simulate/traffic";
+import { envoySetDirectories } from "./artifacts";
+import { REDACTED_SECRET } from "./redact";
 import type { ArtifactIssue, OutputFile, Plan } from "./types";
 
 export const TRAFFIC_FILE = "traffic.json";
 export const DRIFT_FILE = "drift.json";
-export const TRAFFIC_SCHEMA_VERSION = 1;
+export const TRAFFIC_SCHEMA_VERSION = 2;
 
-/** `inputDigest`: `trafficInputDigest` of the resources walked, so the gate can tell a plan edited since. */
-export function trafficFile(report: TrafficReport, inputDigest: string): OutputFile {
-  const { counts, matrix, violations, pairs, scenarios } = report;
-  const content = `${JSON.stringify({ schemaVersion: TRAFFIC_SCHEMA_VERSION, inputDigest, counts, matrix, violations, pairs, scenarios }, null, 2)}\n`;
-  return { path: TRAFFIC_FILE, content, certificateMaterial: false };
+/** One walked edge in traffic.json: reachable ones compact; blocked ones with the hop, the reason and the hops walked. */
+function edgeEntry(p: PairEntry): Record<string, unknown> {
+  const listener = p.upstream ? `${p.upstream.listener}:${p.upstream.port} → ${p.upstream.cluster}` : undefined;
+  return p.verdict === "reachable"
+    ? {
+        verdict: p.verdict,
+        intention: p.intention,
+        servedBy: p.servedBy,
+        ...(p.instance ? { instance: p.instance } : {}),
+        via: p.via,
+        ...(listener ? { upstream: listener } : {}),
+      }
+    : {
+        verdict: p.verdict,
+        intention: p.intention,
+        blockedAt: p.blockedAt,
+        reason: p.reason,
+        ...(listener ? { upstream: listener } : {}),
+        hops: p.hops,
+      };
+}
+
+/** The walked edges grouped per caller (every callee a caller has no outbound listener for is "no route"). */
+export function trafficCallers(report: TrafficReport): Record<string, Record<string, Record<string, unknown>>> {
+  const callers: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const id of report.callers) callers[id] = {};
+  for (const p of report.pairs) (callers[p.from] ??= {})[p.to] = edgeEntry(p);
+  return callers;
+}
+
+export function trafficFile(report: TrafficReport): OutputFile {
+  const { counts, callees, violations, scenarios, attestedDns } = report;
+  const body = {
+    schemaVersion: TRAFFIC_SCHEMA_VERSION,
+    counts,
+    callees,
+    violations,
+    callers: trafficCallers(report),
+    scenarios,
+    attestedDns,
+  };
+  return { path: TRAFFIC_FILE, content: `${JSON.stringify(body, null, 2)}\n`, certificateMaterial: false };
 }
 
 export function trafficIssue(v: TrafficViolation): ArtifactIssue {
@@ -41,22 +93,103 @@ function readJson(file: string): { value?: unknown; error?: string } {
   }
 }
 
-/** What traffic.json says is wrong: its violations, re-derived from the pairs and scenarios so an edit cannot hide one. */
+/** What traffic.json itself says is wrong, re-derived from its edges so an edit cannot hide one (no plan needed). */
 export function trafficProblems(traffic: unknown): string[] {
-  if (!isRecord(traffic) || !Array.isArray(traffic.pairs)) return ["traffic.json has no pairs: re-render"];
+  if (!isRecord(traffic) || !isRecord(traffic.callers)) return ["traffic.json has no callers: re-render"];
   const problems: string[] = [];
-  for (const p of traffic.pairs as unknown[]) {
-    if (!isRecord(p) || p.verdict === "no route") continue;
-    const edge = `${String(p.from)} → ${String(p.to)}`;
-    if (p.intention === "allow" && p.verdict !== "reachable") {
-      problems.push(`intentions allow ${edge} but it is blocked at ${String(p.blockedAt)}: ${String(p.reason)}`);
-    }
-    if (p.intention === "deny" && p.verdict === "reachable") {
-      problems.push(`intentions deny ${edge} but it is reachable (served by ${String(p.servedBy)})`);
+  for (const [from, row] of Object.entries(traffic.callers)) {
+    if (!isRecord(row)) continue;
+    for (const [to, p] of Object.entries(row)) {
+      if (!isRecord(p)) continue;
+      const edge = `${from} → ${to}`;
+      if (p.intention === "allow" && p.verdict !== "reachable") {
+        problems.push(`intentions allow ${edge} but it is blocked at ${String(p.blockedAt)}: ${String(p.reason)}`);
+      }
+      if (p.intention === "deny" && p.verdict === "reachable") {
+        problems.push(`intentions deny ${edge} but it is reachable (served by ${String(p.servedBy)})`);
+      }
     }
   }
   for (const v of Array.isArray(traffic.violations) ? (traffic.violations as unknown[]) : []) {
     if (isRecord(v) && v.kind === "failover-missing") problems.push(String(v.message));
+  }
+  return problems;
+}
+
+const GATE_MODELS: Readonly<Record<string, ProviderModel>> = { ...dockerProviderModels, ...kubernetesProviderModels };
+
+/**
+ * The deployment a plan describes, for the walk: the plan's resources with their (redacted) inputs, and the outputs
+ * the provider models give them — the addresses Docker and Kubernetes assign, derived from inputs and names only.
+ */
+export async function planDeployment(plan: Plan): Promise<Deployment> {
+  const resources: RecordedResource[] = plan.resources.map((r) => ({
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    custom: r.custom,
+    ...(r.parent ? { parent: r.parent } : {}),
+    dependencies: r.dependencies,
+    ...(r.provider ? { provider: r.provider } : {}),
+    inputs: r.inputs,
+    secretInputs: [],
+    secretPaths: [],
+    redactedInputs: r.inputs,
+  }));
+  const outputs = new Map<string, Record<string, unknown>>();
+  for (const r of resources) {
+    const model = GATE_MODELS[r.type];
+    if (!model) continue;
+    const result = await model({ type: r.type, name: r.name, inputs: r.inputs, stack: plan.stack });
+    outputs.set(r.urn, { ...r.inputs, ...result.outputs });
+  }
+  return { resources, outputsOf: (urn) => outputs.get(urn) };
+}
+
+/** The Envoy file sets of the plan, with every file the plan redacts (Kubernetes Secrets) read from the render. */
+export function planEnvoySets(resources: readonly RecordedResource[], renderDir: string): EnvoyFileSet[] {
+  const sets = envoyFileSets(resources);
+  const directories = envoySetDirectories(sets);
+  return sets.map((set, i) => {
+    const files: Record<string, string> = { ...set.files };
+    for (const [inside, content] of Object.entries(set.files)) {
+      if (!inside.startsWith(`${envoyFiles.secretsDirectory}/`) || !content.includes(REDACTED_SECRET)) continue;
+      const written = path.join(renderDir, directories[i]!, inside.replace(/^\/+(etc\/)?/, ""));
+      if (fs.existsSync(written)) files[inside] = fs.readFileSync(written, "utf8");
+    }
+    return { ...set, files };
+  });
+}
+
+function attestedOf(traffic: unknown): AttestedDns | undefined {
+  return isRecord(traffic) && isRecord(traffic.attestedDns) ? (traffic.attestedDns as AttestedDns) : undefined;
+}
+
+/**
+ * Walks the plan again and compares: the walk's violations, and every edge where traffic.json says otherwise.
+ * Consul DNS answers come from traffic.json's `attestedDns` (the checks and the DNS token's ACL need the tokens the
+ * plan redacts); everything else — Envoy files, registrations, intentions, addresses — comes from the plan.
+ */
+export async function rewalkProblems(planFile: string, plan: Plan, traffic: unknown): Promise<string[]> {
+  const attestedDns = attestedOf(traffic);
+  if (!attestedDns) return ["traffic.json has no attestedDns (an older render?): re-render to walk this plan"];
+  const deployment = await planDeployment(plan);
+  const envoySets = planEnvoySets(deployment.resources, path.dirname(planFile));
+  const report = trafficReport(deployment, { envoySets, attestedDns });
+  const problems = report.violations.map((v) => `a walk of this plan: ${v.message}`);
+  const written = isRecord(traffic) && isRecord(traffic.callers) ? traffic.callers : {};
+  const walked = trafficCallers(report);
+  for (const from of [...new Set([...Object.keys(written), ...Object.keys(walked)])].sort()) {
+    const a = isRecord(written[from]) ? written[from] : {};
+    const b = walked[from] ?? {};
+    for (const to of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const says = isRecord(a[to]) ? String(a[to].verdict) : "no route";
+      const walks = b[to] ? String(b[to].verdict) : "no route";
+      if (says !== walks) {
+        const why = b[to]?.verdict === "blocked" ? ` (at ${String(b[to].blockedAt)}: ${String(b[to].reason)})` : "";
+        problems.push(`traffic.json says ${from} → ${to} is ${says}; a walk of this plan finds it ${walks}${why}`);
+      }
+    }
   }
   return problems;
 }
@@ -77,10 +210,10 @@ export function driftProblems(drift: unknown): string[] {
 }
 
 /**
- * The gate's checks of traffic.json and drift.json in the plan's folder (absent files are not checked). With the
- * plan, traffic.json must also have been walked over the plan's own Envoy files and intentions.
+ * The gate's checks beside a plan: drift.json, and traffic.json — read on its own without a plan; with the plan,
+ * the plan is walked again (absent files are not checked).
  */
-export function renderedFileProblems(planFile: string, plan?: Plan): GateProblem[] {
+export async function renderedFileProblems(planFile: string, plan?: Plan): Promise<GateProblem[]> {
   const dir = path.dirname(planFile);
   const problems: GateProblem[] = [];
   for (const [name, check] of [
@@ -90,13 +223,10 @@ export function renderedFileProblems(planFile: string, plan?: Plan): GateProblem
     const file = path.join(dir, name);
     const { value, error } = readJson(file);
     if (error) problems.push({ file, message: error });
-    else if (value !== undefined) problems.push(...check(value).map((message) => ({ file, message })));
-    if (name === TRAFFIC_FILE && plan && isRecord(value) && value.inputDigest !== trafficInputDigest(plan.resources)) {
-      problems.push({
-        file,
-        message:
-          "traffic.json was walked over other Envoy files or intentions than this plan's (edited since the render?). Fix: re-render to walk this plan",
-      });
+    else if (value !== undefined) {
+      if (name === TRAFFIC_FILE && plan) {
+        problems.push(...(await rewalkProblems(planFile, plan, value)).map((message) => ({ file, message })));
+      } else problems.push(...check(value).map((message) => ({ file, message })));
     }
   }
   return problems;

@@ -8,7 +8,13 @@
  * - a STRICT_DNS cluster resolves each endpoint name and dials the port written beside it; lower priorities take
  *   all traffic while they have healthy hosts, then the next priority does (envoy source/common/upstream/
  *   load_balancer_impl.cc, priority spillover) — that is the failover through the gateways;
- * - Consul DNS answers with `dnsLookup` (simulate/consul/catalog.ts: only_passing, the DNS token's ACL);
+ * - Consul DNS answers with `dnsLookup` (simulate/consul/catalog.ts: only_passing, the DNS token's ACL). A
+ *   registration whose address is a host name is answered with a CNAME to it (hashicorp/consul agent/dns.go
+ *   `nodeServiceRecords` → `makeRecordFromFQDN`), followed by the target's records only when `resolveCNAME` finds
+ *   them: inside the Consul domain by a lookup of its own, outside it only through the configured `recursors`. Envoy's
+ *   STRICT_DNS/LOGICAL_DNS clusters make hosts of the A/AAAA records of the answer alone (envoy
+ *   source/extensions/network/dns_resolver/cares/dns_impl.cc reads the addresses of `ares_addrinfo`), so a bare
+ *   CNAME leaves the priority without hosts;
  * - a mesh gateway routes by SNI alone (`filter_chain_match.server_names`, TCP proxy; TLS passes through);
  * - the sidecar's inbound listener terminates TLS: the caller checks the server leaf's URI SAN against its
  *   `match_typed_subject_alt_names` and both sides verify the peer chain against their trust bundle
@@ -17,9 +23,8 @@
  *   route sends to `local_app`, which must be where the app listens.
  */
 import { X509Certificate } from "node:crypto";
-import type { CatalogInstance } from "../consul/catalog";
-import { dnsLookup } from "../consul/catalog";
-import type { ConsulView } from "../consul/deployed";
+import type { CatalogInstance, DnsAnswer } from "../consul/catalog";
+import type { ConsulDatacenter, ConsulView } from "../consul/deployed";
 import type { AddressBook, Workload } from "./workloads";
 import { sanMatches, type EnvoyCluster, type EnvoyView, type UpstreamTls } from "./envoyView";
 
@@ -52,6 +57,8 @@ export interface PairWalk {
   readonly upstream?: { readonly listener: string; readonly port: number; readonly cluster: string };
   /** `<cluster>/<service>` of the sidecar that answered. */
   readonly servedBy?: string;
+  /** The instance that answered (its container or pod), when it is one of several. */
+  readonly instance?: string;
   readonly via?: "direct" | "gateways";
   /** The datacenter the caller's cluster sends to first (priority 0), from the endpoint name or SNI. */
   readonly intendedDatacenter?: string;
@@ -60,13 +67,47 @@ export interface PairWalk {
 
 /** What is down in a failure scenario. */
 export interface Failure {
-  /** `<cluster>/<workload>` of instances (sidecar workloads or `mesh-gateway`) that are down. */
+  /** What is down: a workload (`<cluster>/<service>`, `<cluster>/mesh-gateway`: all its instances) or one instance (`Workload.instance`). */
   readonly down: ReadonlySet<string>;
   /** Clusters whose Envoys get no DNS answer (every resolver down): Envoy keeps its last answer. */
   readonly dnsFrozen: ReadonlySet<string>;
 }
 
 export const NO_FAILURE: Failure = { down: new Set(), dnsFrozen: new Set() };
+
+/** Parsed certificates and chain verdicts, shared by every walk of one world (a mesh verifies the same chains often). */
+export interface WalkCaches {
+  readonly certificates: Map<string, X509Certificate | Error>;
+  readonly uriSans: Map<string, string[]>;
+  /** By the chain's and the roots' arrays (each Envoy view's SDS arrays, stable): no key built from PEM text. */
+  readonly chains: WeakMap<readonly string[], WeakMap<readonly string[], { problem: string | undefined }>>;
+  /** Consul DNS answers with everything up, by `<datacenter>/<service>`. */
+  readonly dns: Map<string, readonly DnsAnswer[]>;
+  readonly interned: WeakMap<readonly string[], readonly string[]>;
+  readonly byContent: Map<string, readonly string[]>;
+}
+
+export function walkCaches(): WalkCaches {
+  return {
+    certificates: new Map(),
+    uriSans: new Map(),
+    chains: new WeakMap(),
+    dns: new Map(),
+    interned: new WeakMap(),
+    byContent: new Map(),
+  };
+}
+
+/**
+ * What Consul DNS answers for `<service>.service.<datacenter>.consul` with `catalog` (the catalog under the
+ * failure): `dnsLookup` when the walk holds the tokens (the render); the gate, which reads a redacted plan, answers
+ * from the instances the render attested instead (see `attestedDns` in index.ts).
+ */
+export type DnsAnswerer = (
+  catalog: readonly CatalogInstance[],
+  dc: ConsulDatacenter,
+  service: string,
+) => readonly DnsAnswer[];
 
 export interface World {
   readonly sidecars: ReadonlyMap<string, EnvoyView>;
@@ -76,19 +117,36 @@ export interface World {
   readonly catalog: readonly CatalogInstance[];
   readonly book: AddressBook;
   readonly clusterOfDatacenter: (dc: string) => string;
+  readonly dns: DnsAnswerer;
+  /** The `recursors` of a datacenter's servers: where Consul DNS resolves a CNAME target outside its domain. */
+  readonly recursors: (datacenter: string) => readonly string[];
+  readonly caches: WalkCaches;
 }
 
 const CONSUL_NAME = /^([^.]+)\.service\.([^.]+)\.consul\.?$/;
 
 const key = (w: Pick<Workload, "cluster" | "workload">): string => `${w.cluster}/${w.workload}`;
 
-/** The catalog as Consul's health sees it with `failure`: a down instance's checks are critical. */
-export function catalogUnder(world: World, failure: Failure): CatalogInstance[] {
-  if (failure.down.size === 0) return [...world.catalog];
-  return world.catalog.map((i) => {
-    const w = world.book.at(i.address, world.clusterOfDatacenter(i.datacenter));
-    if (!w || !failure.down.has(key(w))) return i;
-    return { ...i, checks: i.checks.map((c) => ({ ...c, status: "critical" as const })) };
+/** Whether `failure` takes `w` down: its whole workload or its own instance. */
+export function isDown(failure: Failure, w: Workload): boolean {
+  return failure.down.has(key(w)) || (w.instance !== undefined && failure.down.has(w.instance));
+}
+
+/**
+ * What Consul DNS answers with `failure`: a down instance's checks turn critical, so it leaves every answer (both
+ * with `only_passing` and without it); nothing else changes. The everything-up answer is computed once per name and
+ * filtered per failure, instead of re-indexing a catalog copy for every scenario.
+ */
+function answersUnder(w: Walker, dc: ConsulDatacenter, service: string, frozen: boolean): readonly DnsAnswer[] {
+  const { world } = w;
+  const id = `${dc.datacenter}/${service}`;
+  let answers = world.caches.dns.get(id);
+  if (!answers) world.caches.dns.set(id, (answers = world.dns(world.catalog, dc, service)));
+  // With every resolver down Envoy keeps the hosts of its last answer: the answer before the failure.
+  if (w.failure.down.size === 0 || frozen) return answers;
+  return answers.filter((a) => {
+    const at = world.book.at(a.instance.address, world.clusterOfDatacenter(a.instance.datacenter));
+    return !(at && isDown(w.failure, at));
   });
 }
 
@@ -100,33 +158,71 @@ interface Blocked {
 interface Served {
   readonly ok: true;
   readonly servedBy: string;
-  readonly viaGateway: boolean;
+  readonly instance?: string;
 }
 type Outcome = Blocked | Served;
 
 const blocked = (hop: HopName, reason: string): Blocked => ({ ok: false, hop, reason });
 
-function uriSans(pem: string | undefined): string[] {
+function certificate(caches: WalkCaches | undefined, pem: string): X509Certificate {
+  let parsed = caches?.certificates.get(pem);
+  if (parsed === undefined) {
+    try {
+      parsed = new X509Certificate(pem);
+    } catch (error) {
+      parsed = error instanceof Error ? error : new Error(String(error));
+    }
+    caches?.certificates.set(pem, parsed);
+  }
+  if (parsed instanceof Error) throw parsed;
+  return parsed;
+}
+
+function uriSans(caches: WalkCaches, pem: string | undefined): string[] {
   if (!pem) return [];
+  const cached = caches.uriSans.get(pem);
+  if (cached) return cached;
+  let sans: string[];
   try {
-    return (new X509Certificate(pem).subjectAltName ?? "")
+    sans = (certificate(caches, pem).subjectAltName ?? "")
       .split(/,\s*/)
       .filter((s) => s.startsWith("URI:"))
       .map((s) => s.slice(4));
   } catch {
-    return [];
+    sans = [];
   }
+  caches.uriSans.set(pem, sans);
+  return sans;
+}
+
+/** `chainProblem`, remembered per (chain, roots): every caller of a service verifies the same chain. */
+function cachedChainProblem(
+  caches: WalkCaches,
+  given: readonly string[],
+  givenRoots: readonly string[],
+): string | undefined {
+  const chain = interned(caches, given);
+  const roots = interned(caches, givenRoots);
+  let byRoots = caches.chains.get(chain);
+  if (!byRoots) caches.chains.set(chain, (byRoots = new WeakMap()));
+  let verdict = byRoots.get(roots);
+  if (!verdict) byRoots.set(roots, (verdict = { problem: chainProblem(chain, roots, caches) }));
+  return verdict.problem;
 }
 
 /** Verifies `chain` (leaf first) up to one of `roots`; returns why not, or undefined when it chains. */
-export function chainProblem(chain: readonly string[], roots: readonly string[]): string | undefined {
+export function chainProblem(
+  chain: readonly string[],
+  roots: readonly string[],
+  caches?: WalkCaches,
+): string | undefined {
   if (chain.length === 0) return "no certificate";
   if (roots.length === 0) return "no trust bundle";
   let certs: X509Certificate[];
   let anchors: X509Certificate[];
   try {
-    certs = chain.map((p) => new X509Certificate(p));
-    anchors = roots.map((p) => new X509Certificate(p));
+    certs = chain.map((p) => certificate(caches, p));
+    anchors = roots.map((p) => certificate(caches, p));
   } catch (error) {
     return `unparseable certificate (${error instanceof Error ? error.message : String(error)})`;
   }
@@ -145,10 +241,38 @@ function describeTargets(cluster: EnvoyCluster): string {
   return cluster.endpoints.map((e) => `${e.address}:${e.port} (priority ${e.priority})`).join(", ");
 }
 
+/** A listener's filter chains by server name, the first chain naming it winning: a gateway has one per service. */
+const sniIndexes = new WeakMap<
+  EnvoyView["listeners"][number],
+  Map<string, EnvoyView["listeners"][number]["chains"][number]>
+>();
+function chainsBySni(
+  listener: EnvoyView["listeners"][number],
+): Map<string, EnvoyView["listeners"][number]["chains"][number]> {
+  let index = sniIndexes.get(listener);
+  if (!index) {
+    index = new Map();
+    for (const c of listener.chains) for (const name of c.serverNames) if (!index.has(name)) index.set(name, c);
+    sniIndexes.set(listener, index);
+  }
+  return index;
+}
+
+/** One array per distinct content: every caller's trust bundle is the same PEMs, verified once, not once per caller. */
+function interned(caches: WalkCaches, pems: readonly string[]): readonly string[] {
+  let canonical = caches.interned.get(pems);
+  if (!canonical) {
+    const text = pems.join("");
+    canonical = caches.byContent.get(text) ?? pems;
+    caches.byContent.set(text, canonical);
+    caches.interned.set(pems, canonical);
+  }
+  return canonical;
+}
+
 interface Walker {
   readonly world: World;
   readonly failure: Failure;
-  readonly catalog: readonly CatalogInstance[];
   readonly hops: string[];
   readonly caller: EnvoyView;
 }
@@ -158,6 +282,7 @@ function hostsOf(
   w: Walker,
   address: string,
   fromCluster: string,
+  depth = 0,
 ): { hosts: string[]; problem?: string; datacenter?: string } {
   const m = CONSUL_NAME.exec(address);
   if (!m) return { hosts: [address] };
@@ -165,12 +290,37 @@ function hostsOf(
   const dc = w.world.consul.byDatacenter(datacenter);
   if (!dc) return { hosts: [], problem: `no Consul datacenter "${datacenter}" answers ${address}`, datacenter };
   // With every resolver down Envoy keeps the hosts of its last answer (strict DNS leaves hosts on a failed
-  // resolution, envoy source/extensions/clusters/strict_dns/strict_dns_cluster.cc): the catalog before the failure.
-  const catalog = w.failure.dnsFrozen.has(fromCluster) ? w.world.catalog : w.catalog;
-  const answers = dnsLookup(catalog, dc, service);
-  const hosts = answers.flatMap((a) => (a.ipv4 ? [a.ipv4] : []));
+  // resolution, envoy source/extensions/clusters/strict_dns/strict_dns_cluster.cc): the answer before the failure.
+  const answers = answersUnder(w, dc, service, w.failure.dnsFrozen.has(fromCluster));
+  const hosts: string[] = [];
+  const cnames: string[] = [];
+  for (const a of answers) {
+    if (a.ipv4) {
+      hosts.push(a.ipv4);
+      continue;
+    }
+    // A host name: Consul answers a CNAME, plus the target's records only when it can resolve them itself
+    // (agent/dns.go `resolveCNAME`: its own domain, or the recursors).
+    const target = a.instance.address;
+    const inside = depth < 3 && CONSUL_NAME.test(target) ? hostsOf(w, target, fromCluster, depth + 1) : undefined;
+    if (inside && inside.hosts.length > 0) hosts.push(...inside.hosts);
+    else cnames.push(target);
+  }
   if (hosts.length > 0) return { hosts, datacenter };
-  const registered = catalog.filter((i) => i.datacenter === datacenter && i.name === service);
+  if (cnames.length > 0) {
+    const recursors = w.world.recursors(datacenter);
+    return {
+      hosts: [],
+      datacenter,
+      problem:
+        `Consul DNS answers ${address} with CNAME ${cnames.join(", ")} (the registration's address is a host name) ` +
+        (recursors.length > 0
+          ? `and the A records its recursors (${recursors.join(", ")}) return, which this simulation cannot know`
+          : "and no A record (no recursors configured)") +
+        "; Envoy takes hosts only from A/AAAA records",
+    };
+  }
+  const registered = w.world.catalog.filter((i) => i.datacenter === datacenter && i.name === service);
   const problem =
     registered.length === 0
       ? `Consul DNS answers NXDOMAIN for ${address}: no "${service}" is registered in ${datacenter}`
@@ -224,7 +374,7 @@ function atHost(
   const { world } = w;
   const workload = world.book.at(host, fromCluster);
   if (!workload) return blocked("workload", `no container or pod has address ${host} (seen from ${fromCluster})`);
-  if (w.failure.down.has(key(workload))) return blocked("workload", `${workload.subject} at ${host} is down`);
+  if (isDown(w.failure, workload)) return blocked("workload", `${workload.subject} at ${host} is down`);
   if (workload.portMap.size > 0 && !workload.portMap.has(port)) {
     return blocked(
       "workload",
@@ -246,7 +396,7 @@ function atHost(
   const sni = tls?.sni;
   if (workload.role === "gateway") {
     if (depth >= 2) return blocked(gatewayHop, `more than two gateways on the way (at ${workload.subject})`);
-    const chain = listener.chains.find((c) => sni !== undefined && c.serverNames.includes(sni));
+    const chain = sni !== undefined ? chainsBySni(listener).get(sni) : undefined;
     if (!chain) {
       return blocked(gatewayHop, `${workload.subject} has no filter chain for SNI ${sni ?? "(none)"}`);
     }
@@ -276,7 +426,7 @@ function atSidecar(
   const downstream = chain.downstreamTls;
   if (!downstream) return blocked("tls-chain", `${workload.subject}:${port} does not terminate TLS`);
   const serverChain = view.sds.get(downstream.certificateSds ?? "") ?? [];
-  const serverSans = uriSans(serverChain[0]);
+  const serverSans = uriSans(w.world.caches, serverChain[0]);
   if (tls.sanMatchers.length > 0 && !tls.sanMatchers.some((m) => serverSans.some((s) => sanMatches(m, s)))) {
     return blocked(
       "tls-san",
@@ -287,14 +437,14 @@ function atSidecar(
   w.hops.push(`tls-san: ${serverSans.join(", ")}`);
   const { caller } = w;
   const callerBundle = caller.sds.get(tls.trustBundleSds ?? "") ?? [];
-  const serverProblem = chainProblem(serverChain, callerBundle);
+  const serverProblem = cachedChainProblem(w.world.caches, serverChain, callerBundle);
   if (serverProblem)
     return blocked("tls-chain", `the caller cannot verify ${workload.subject}'s chain: ${serverProblem}`);
   const clientChain = caller.sds.get(tls.certificateSds ?? "") ?? [];
-  const identity = uriSans(clientChain[0])[0];
+  const identity = uriSans(w.world.caches, clientChain[0])[0];
   if (downstream.requireClientCertificate) {
     const bundle = view.sds.get(downstream.trustBundleSds ?? "") ?? [];
-    const clientProblem = chainProblem(clientChain, bundle);
+    const clientProblem = cachedChainProblem(w.world.caches, clientChain, bundle);
     if (clientProblem)
       return blocked("tls-chain", `${workload.subject} cannot verify the caller's chain: ${clientProblem}`);
   }
@@ -331,7 +481,11 @@ function atSidecar(
     );
   }
   w.hops.push(`app: ${app.name} → ${target.address}:${target.port}`);
-  return { ok: true, servedBy: key(workload), viaGateway: false };
+  return {
+    ok: true,
+    servedBy: key(workload),
+    ...(workload.instance !== undefined ? { instance: workload.instance } : {}),
+  };
 }
 
 interface Outbound {
@@ -363,6 +517,11 @@ function outboundListeners(caller: EnvoyView): Map<string, Outbound> {
   }
   outboundCache.set(caller, map);
   return map;
+}
+
+/** The callees `caller` has an outbound listener for. */
+export function outboundCallees(caller: EnvoyView): string[] {
+  return [...outboundListeners(caller).keys()];
 }
 
 function intendedDatacenter(cluster: EnvoyCluster): string | undefined {
@@ -404,7 +563,7 @@ export function walkPair(world: World, caller: EnvoyView, callee: string, failur
     };
   }
   hops.push(`route: ${listener.name} → ${cluster.name}`);
-  const walker = { world, failure, catalog: catalogUnder(world, failure), hops, caller };
+  const walker: Walker = { world, failure, hops, caller };
   const outcome = throughCluster(walker, cluster, caller.set.cluster, undefined, 0, "cluster");
   const dc = intendedDatacenter(cluster);
   const intended = dc !== undefined ? { intendedDatacenter: dc } : {};
@@ -418,6 +577,7 @@ export function walkPair(world: World, caller: EnvoyView, callee: string, failur
     ...intended,
     verdict: "reachable",
     servedBy: outcome.servedBy,
+    ...(outcome.instance !== undefined ? { instance: outcome.instance } : {}),
     via: viaGateway ? "gateways" : "direct",
     hops,
   };

@@ -27,6 +27,11 @@ export interface Workload {
   readonly portMap: ReadonlyMap<number, number>;
   /** The app's own port as its process or registration states it, when known. */
   readonly appPort?: number;
+  /**
+   * One instance of the workload, `<cluster>/<workload>/<name>`: a Docker namespace holder (its `lucid.mesh/netns`
+   * label) or a pod catalog sync registered. Absent for an address in front of every instance (a Kubernetes Service).
+   */
+  readonly instance?: string;
 }
 
 interface AddressEntry {
@@ -55,6 +60,19 @@ function listenPort(args: unknown): number | undefined {
 function dockerEntries(deployment: Deployment): AddressEntry[] {
   const containers = deployment.resources.filter((r) => r.type === CONTAINER);
   const entries: AddressEntry[] = [];
+  // Apps by the namespace holder they join (`network_mode: container:<holder's ID>`, the ID being the holder's name
+  // and a suffix): one pass over the IDs, not one scan of every container per holder.
+  const appByHolderId = new Map<string, RecordedResource>();
+  for (const c of containers) {
+    const l = resourceLabels(c);
+    const mode = /^container:(.+)$/.exec(String(c.inputs.networkMode ?? ""));
+    const key = mode ? `${l["lucid.mesh/cluster"] ?? ""}|${mode[1]}` : undefined;
+    if (l["lucid.mesh/role"] === "app" && key !== undefined && !appByHolderId.has(key)) appByHolderId.set(key, c);
+  }
+  const appIn = (cluster: string, holder: string): RecordedResource | undefined => {
+    for (const [key, app] of appByHolderId) if (key.startsWith(`${cluster}|${holder}`)) return app;
+    return undefined;
+  };
   for (const r of containers) {
     const labels = resourceLabels(r);
     const cluster = labels["lucid.mesh/cluster"] ?? "";
@@ -62,25 +80,18 @@ function dockerEntries(deployment: Deployment): AddressEntry[] {
     const holder = labels["lucid.mesh/netns"];
     const name = String(r.inputs.name ?? r.name);
     // The app in this holder's namespace: its `-listen` flag is where local_app must point.
-    const app = holder
-      ? containers.find((c) => {
-          const l = resourceLabels(c);
-          return (
-            l["lucid.mesh/role"] === "app" &&
-            l["lucid.mesh/cluster"] === cluster &&
-            String(c.inputs.networkMode ?? "").startsWith(`container:${name}`)
-          );
-        })
-      : undefined;
+    const app = holder ? (appByHolderId.get(`${cluster}|${name}`) ?? appIn(cluster, name)) : undefined;
     const appPort = app ? listenPort(app.inputs.command) : undefined;
     const role = roleLabel === "gateway" ? "gateway" : holder ? "sidecar" : "other";
+    const service = role === "gateway" ? "mesh-gateway" : (labels["lucid.mesh/service"] ?? name);
     const workload: Workload = {
       cluster,
-      workload: role === "gateway" ? "mesh-gateway" : (labels["lucid.mesh/service"] ?? name),
+      workload: service,
       role,
       subject: name,
       portMap: new Map(),
       ...(appPort !== undefined ? { appPort } : {}),
+      ...(role !== "other" ? { instance: `${cluster}/${service}/${holder ?? name}` } : {}),
     };
     const datas = (deployment.outputsOf(r.urn)?.networkDatas ?? []) as Array<{
       networkName?: string;
@@ -110,17 +121,21 @@ function kubernetesEntries(deployment: Deployment, clusterOfDatacenter: (dc: str
   const { resources } = deployment;
   const entries: AddressEntry[] = [];
   const services = resources.filter((r) => r.type === "kubernetes:core/v1:Service");
+  // Workloads by provider and namespace, in declaration order: a Service's selector is matched within its own.
+  const workloadsIn = new Map<string, Array<{ resource: RecordedResource; labels: Record<string, string> }>>();
+  for (const x of resources) {
+    if (!WORKLOAD_TYPES.includes(x.type) || x.type === K8S.job) continue;
+    const id = `${x.provider ?? ""}|${namespaceOf(x)}`;
+    const list = workloadsIn.get(id) ?? [];
+    workloadsIn.set(id, list);
+    list.push({ resource: x, labels: podTemplate(x).labels });
+  }
   const workloadOf = (svc: RecordedResource): Workload | undefined => {
     const spec = obj(svc.inputs.spec);
     const selector = obj(spec.selector) as Record<string, string>;
-    const w = resources.find(
-      (x) =>
-        WORKLOAD_TYPES.includes(x.type) &&
-        x.type !== K8S.job &&
-        x.provider === svc.provider &&
-        namespaceOf(x) === namespaceOf(svc) &&
-        selects(selector, podTemplate(x).labels),
-    );
+    const w = (workloadsIn.get(`${svc.provider ?? ""}|${namespaceOf(svc)}`) ?? []).find((x) =>
+      selects(selector, x.labels),
+    )?.resource;
     if (!w) return undefined;
     const labels = { ...labelsOf(w), ...podTemplate(w).labels };
     const cluster = labels["lucid.mesh/cluster"] ?? labelsOf(svc)["lucid.mesh/cluster"] ?? "";
@@ -164,7 +179,12 @@ function kubernetesEntries(deployment: Deployment, clusterOfDatacenter: (dc: str
       entries.push({
         address: reg.address,
         cluster: chosen.cluster,
-        workload: { ...chosen, portMap: new Map(), subject: `pod ${reg.meta["external-k8s-ref-name"] ?? reg.address}` },
+        workload: {
+          ...chosen,
+          portMap: new Map(),
+          subject: `pod ${reg.meta["external-k8s-ref-name"] ?? reg.address}`,
+          instance: `${chosen.cluster}/${chosen.workload}/${reg.meta["external-k8s-ref-name"] ?? reg.address}`,
+        },
       });
     }
   }

@@ -62,7 +62,7 @@ describe("review summary in Markdown", function () {
     assert.ok(printed.includes("| east/api-gateway | · | · | ✅ |"), "a reachable edge and edges without an upstream");
     assert.ok(
       printed.includes(
-        "| instance-down east/blockchain-core | east/api-gateway → blockchain-core via west/blockchain-core",
+        "| instance-down east/blockchain-core: 1 of 1 down (east-blockchain-core-1) | east/api-gateway → blockchain-core served by west/blockchain-core/west-blockchain-core-1 via the gateways",
       ),
     );
     assert.ok(printed.includes("Traffic equals the intentions, failover included."));
@@ -88,6 +88,14 @@ describe("review summary in Markdown", function () {
     ];
     assert.deepEqual(trafficMatrix(walks), { api: { ledger: "✅" }, ledger: { api: "❌" } });
     assert.deepEqual(trafficMatrix({ matrix: { api: { ledger: true } } }), { api: { ledger: "✅" } });
+    // traffic.json v2: edges grouped per caller; a callee missing from a row has no route.
+    assert.deepEqual(
+      trafficMatrix({
+        callees: ["api", "db", "ledger"],
+        callers: { "east/api": { ledger: { verdict: "reachable" }, db: { verdict: "blocked" } }, "east/db": {} },
+      }),
+      { "east/api": { api: "·", db: "❌", ledger: "✅" }, "east/db": { api: "·", db: "·", ledger: "·" } },
+    );
     // The walk's own verdicts (traffic.json written by the render).
     assert.deepEqual(
       trafficMatrix({ matrix: { "east/api": { ledger: "reachable", db: "blocked", api: "no route" } } }),

@@ -16,7 +16,7 @@ import "../../simulate/providers";
 import type { RecordedResource } from "../../simulate/recorder";
 import { simulateStack } from "../../simulate/stack";
 import type { Deployment } from "../../simulate/system";
-import { trafficReport, type PairEntry, type TrafficReport } from "../../simulate/traffic";
+import { raftQuorum, trafficReport, type PairEntry, type TrafficReport } from "../../simulate/traffic";
 import { PROJECT_DIR } from "../helpers/stacks";
 
 const CONTAINER = "docker:index/container:Container";
@@ -116,21 +116,38 @@ describe("traffic walk (issue 21: traffic.json)", function () {
         }
       });
 
-      it("pairs without an upstream are 'no route' in the matrix, which has every pair", () => {
-        assert.equal(report().matrix["east/session-recorder"]?.["api-gateway"], "no route");
-        assert.ok(!report().pairs.some((p) => p.from === "east/session-recorder"), "no walk kept without an upstream");
-        assert.equal(report().counts.pairs, Object.values(report().matrix).flatMap((row) => Object.keys(row)).length);
+      it("walks only the callees a caller has an outbound listener for; the rest count as 'no route'", () => {
+        const r = report();
+        assert.ok(!r.pairs.some((p) => p.from === "east/session-recorder"), "no walk kept without an upstream");
+        assert.equal(r.counts.pairs, r.callers.length * r.callees.length);
+        assert.equal(r.counts.noRoute, r.counts.pairs - r.pairs.length);
       });
 
-      it("fails over through the gateways when the local instance is down, and a gateway down stops cross-cluster edges", () => {
-        const down = report().scenarios.find((s) => s.kind === "instance-down" && s.down === "east/blockchain-core");
-        assert.ok(down);
-        const failover = down.failover.find((f) => f.from === "east/api-gateway" && f.to === "blockchain-core");
-        assert.equal(failover?.verdict, "reachable");
-        assert.equal(failover?.servedBy, "west/blockchain-core");
-        assert.equal(failover?.via, "gateways");
+      it("takes one local instance down at a time: the others serve first, then the gateways (priority 1)", () => {
+        const steps = report().scenarios.filter(
+          (s) => s.kind === "instance-down" && s.service === "east/blockchain-core",
+        );
+        const instances = steps.at(-1)?.down ?? [];
+        assert.equal(steps.length, instances.length, "one step per local instance");
+        assert.equal(steps.length, stack === "prod" ? 2 : 1);
+        steps.forEach((step, k) => {
+          assert.equal(step.down.length, k + 1, "cumulative: the first k instances are down");
+          const edge = step.failover.find((f) => f.from === "east/api-gateway" && f.to === "blockchain-core");
+          assert.equal(edge?.verdict, "reachable", JSON.stringify(edge));
+          if (k + 1 < steps.length) {
+            // Another local instance is left: it serves, directly, and it is not one of the down ones.
+            assert.equal(edge?.servedBy, "east/blockchain-core");
+            assert.equal(edge?.via, "direct");
+            assert.ok(edge?.instance && !step.down.includes(edge.instance), `${edge?.instance} is down`);
+          } else {
+            assert.equal(edge?.servedBy, "west/blockchain-core");
+            assert.equal(edge?.via, "gateways");
+          }
+        });
+      });
 
-        const gateway = report().scenarios.find((s) => s.kind === "gateway-down" && s.down === "west/mesh-gateway");
+      it("a gateway down stops cross-cluster edges", () => {
+        const gateway = report().scenarios.find((s) => s.kind === "gateway-down" && s.down[0] === "west/mesh-gateway");
         const cut = gateway?.changed.find((c) => c.from === "east/blockchain-core" && c.to === "blockchain-anchor");
         assert.equal(cut?.verdict, "blocked");
         assert.match(cut?.reason ?? "", /is down/);
@@ -139,10 +156,41 @@ describe("traffic walk (issue 21: traffic.json)", function () {
     });
   }
 
-  it("prod: one Consul server of three down keeps quorum and DNS", () => {
+  it("prod: one Consul server of three down keeps quorum (raft voters/2+1) and DNS", () => {
     const s = prodReport.scenarios.find((x) => x.kind === "consul-server-down");
-    assert.match(s?.notes.join(" ") ?? "", /2 of 3 servers keep quorum/);
+    assert.match(s?.notes.join(" ") ?? "", /2 of 3 servers keep quorum \(2, hashicorp\/raft quorumSize\)/);
     assert.deepEqual(s?.changed, []);
+    assert.equal(raftQuorum(3), 2);
+    assert.equal(raftQuorum(2), 2, "two servers: losing one loses quorum (raft.go quorumSize)");
+    assert.equal(raftQuorum(5), 3);
+  });
+
+  it("dev: the only Consul server down stops its cluster's DNS; Envoy keeps its last answer", () => {
+    const s = devReport.scenarios.find((x) => x.kind === "consul-server-down" && x.down[0]?.startsWith("east/"));
+    assert.match(s?.notes.join(" ") ?? "", /the only server is down/);
+    assert.match(s?.notes.join(" ") ?? "", /Envoy keeps the hosts of its last answer/);
+  });
+
+  it("a registration whose address is a host name: Consul answers a CNAME, not 'none passing'", () => {
+    let hits = 0;
+    const resources = dev.resources.map((r) => {
+      if (r.type !== "consul:index/service:Service" || r.inputs.name !== "session-recorder") return r;
+      hits++;
+      const inputs = { ...r.inputs, address: "recorder.example.internal" };
+      return { ...r, inputs, redactedInputs: inputs };
+    });
+    assert.equal(hits, 1);
+    const p = pair(trafficReport({ resources, outputsOf: dev.outputsOf }), "east/session-api", "session-recorder");
+    assert.equal(p.blockedAt, "dns");
+    assert.match(
+      p.reason ?? "",
+      /answers session-recorder\.service\.east\.consul with CNAME recorder\.example\.internal/,
+    );
+    assert.match(
+      p.reason ?? "",
+      /no A record \(no recursors configured\); Envoy takes hosts only from A\/AAAA records/,
+    );
+    assert.doesNotMatch(p.reason ?? "", /none passing/);
   });
 
   describe("mutated artifacts stop at the right hop (dev)", () => {
@@ -244,11 +292,12 @@ describe("traffic walk (issue 21: traffic.json)", function () {
   describe("the gate's reading of traffic.json and drift.json", () => {
     it("refuses an allowed edge blocked, a denied edge reachable, a missing failover, and drift", () => {
       const traffic = {
-        pairs: [
-          { from: "a/x", to: "y", verdict: "blocked", intention: "allow", blockedAt: "rbac", reason: "403" },
-          { from: "a/x", to: "z", verdict: "reachable", intention: "deny", servedBy: "a/z" },
-          { from: "a/x", to: "w", verdict: "no route", intention: "allow" },
-        ],
+        callers: {
+          "a/x": {
+            y: { verdict: "blocked", intention: "allow", blockedAt: "rbac", reason: "403" },
+            z: { verdict: "reachable", intention: "deny", servedBy: "a/z" },
+          },
+        },
         violations: [{ kind: "failover-missing", message: "with a/y down, a/x → y is blocked" }],
       };
       assert.deepEqual(trafficProblems(traffic), [
@@ -271,15 +320,15 @@ describe("traffic walk (issue 21: traffic.json)", function () {
       assert.deepEqual(driftProblems({ secondUp: [], renewals: [] }), []);
     });
 
-    it("reads both files beside the plan", () => {
+    it("reads both files beside the plan", async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "traffic-gate-"));
       try {
         const plan = path.join(dir, "plan.json");
-        fs.writeFileSync(path.join(dir, "traffic.json"), JSON.stringify({ pairs: [], violations: [] }));
+        fs.writeFileSync(path.join(dir, "traffic.json"), JSON.stringify({ callers: {}, violations: [] }));
         fs.writeFileSync(path.join(dir, "drift.json"), JSON.stringify({ secondUp: [], renewals: [] }));
-        assert.deepEqual(renderedFileProblems(plan), []);
+        assert.deepEqual(await renderedFileProblems(plan), []);
         fs.writeFileSync(path.join(dir, "drift.json"), "{");
-        assert.match(renderedFileProblems(plan)[0]?.message ?? "", /drift\.json: not valid JSON/);
+        assert.match((await renderedFileProblems(plan))[0]?.message ?? "", /drift\.json: not valid JSON/);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -304,38 +353,138 @@ describe("traffic walk (issue 21: traffic.json)", function () {
       assert.equal(result.exitCode, 0);
     });
 
-    it("fails a plan whose SAN matcher was edited to name the wrong service (traffic.json no longer describes it)", async () => {
+    /** Edits plan.json, runs the gate, restores the plan; returns the gate's traffic messages. */
+    async function gateEdited(edit: (plan: string) => string): Promise<string[]> {
       const planFile = path.join(dir, "plan.json");
       const original = fs.readFileSync(planFile, "utf8");
       try {
-        const edited = original.replace(
-          "exact: spiffe://lucid.mesh/ns/lucid/dc/east/svc/blockchain-core",
-          "exact: spiffe://lucid.mesh/ns/lucid/dc/east/svc/session-api",
-        );
-        assert.notEqual(edited, original);
+        const edited = edit(original);
+        assert.notEqual(edited, original, "the edit changed nothing");
         fs.writeFileSync(planFile, edited);
         const result = await gate();
         assert.equal(result.exitCode, 1);
-        assert.match(result.rendered?.[0]?.message ?? "", /traffic\.json was walked over other Envoy files/);
+        return (result.rendered ?? []).map((p) => p.message);
       } finally {
         fs.writeFileSync(planFile, original);
       }
+    }
+
+    it("re-walks a plan whose SAN matcher names the wrong service: fails at tls-san", async () => {
+      const messages = await gateEdited((plan) =>
+        plan.replace(
+          "exact: spiffe://lucid.mesh/ns/lucid/dc/east/svc/blockchain-core",
+          "exact: spiffe://lucid.mesh/ns/lucid/dc/east/svc/session-api",
+        ),
+      );
+      assert.ok(
+        messages.some((m) =>
+          /a walk of this plan: intentions allow east\/api-gateway → blockchain-core but it is blocked at tls-san: the caller accepts only exact spiffe:\/\/lucid\.mesh\/ns\/lucid\/dc\/east\/svc\/session-api/.test(
+            m,
+          ),
+        ),
+        messages.join("\n"),
+      );
+      assert.ok(
+        messages.some((m) =>
+          /traffic\.json says east\/api-gateway → blockchain-core is reachable; a walk of this plan finds it blocked \(at tls-san/.test(
+            m,
+          ),
+        ),
+      );
+    });
+
+    it("re-walks a plan whose RBAC lost the caller's principal: fails at rbac", async () => {
+      const messages = await gateEdited((plan) =>
+        plan.replace(
+          /\\n\s+- authenticated:\\n\s+principal_name:\\n\s+exact: spiffe:\/\/lucid\.mesh\/ns\/lucid\/dc\/west\/svc\/blockchain-core/,
+          "",
+        ),
+      );
+      assert.ok(
+        messages.some((m) =>
+          /west\/blockchain-core → blockchain-anchor but it is blocked at rbac: RBAC admits no principal/.test(m),
+        ),
+        messages.join("\n"),
+      );
+    });
+
+    it("re-walks a plan with a wrong endpoint port: fails at the listener", async () => {
+      const messages = await gateEdited((plan) =>
+        plan.replace(/(address: session-recorder\.service\.east\.consul\\n\s+port_value:) 15001/, "$1 15002"),
+      );
+      assert.ok(
+        messages.some((m) =>
+          /east\/session-api → session-recorder but it is blocked at listener: .* has no listener on port 15002/.test(
+            m,
+          ),
+        ),
+        messages.join("\n"),
+      );
+    });
+
+    it("re-walks a plan with an unregistered name: fails at dns (NXDOMAIN)", async () => {
+      const messages = await gateEdited((plan) =>
+        plan.replace("address: session-recorder.service.east.consul", "address: session-recordr.service.east.consul"),
+      );
+      assert.ok(
+        messages.some((m) =>
+          /blocked at dns: Consul DNS answers NXDOMAIN for session-recordr\.service\.east\.consul/.test(m),
+        ),
+        messages.join("\n"),
+      );
     });
 
     it("fails when traffic.json shows an allowed edge blocked", async () => {
       const file = path.join(dir, "traffic.json");
       const original = fs.readFileSync(file, "utf8");
       try {
-        const traffic = JSON.parse(original) as { pairs: Array<Record<string, unknown>> };
-        const edge = traffic.pairs.find((p) => p.verdict === "reachable");
+        const traffic = JSON.parse(original) as { callers: Record<string, Record<string, Record<string, unknown>>> };
+        const edge = Object.values(traffic.callers)
+          .flatMap((row) => Object.values(row))
+          .find((p) => p.verdict === "reachable");
         assert.ok(edge);
         Object.assign(edge, { verdict: "blocked", blockedAt: "rbac", reason: "403" });
         fs.writeFileSync(file, JSON.stringify(traffic));
         const result = await gate();
         assert.equal(result.exitCode, 1);
-        assert.match(result.rendered?.[0]?.message ?? "", /intentions allow .* but it is blocked at rbac: 403/);
+        assert.match(
+          result.rendered?.[0]?.message ?? "",
+          /traffic\.json says .* is blocked; a walk of this plan finds it reachable/,
+        );
       } finally {
         fs.writeFileSync(file, original);
+      }
+    });
+  });
+
+  describe("the gate over a prod render (Kubernetes: certificates from the written files)", () => {
+    let dir: string;
+    before(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "traffic-render-prod-"));
+      const result = await renderStack({ projectDir: PROJECT_DIR, stack: "prod", outDir: dir, renewals: false });
+      assert.equal(result.exitCode, 0, JSON.stringify(result.summary.issues));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("re-walks the plan (whose Secrets are redacted) to the same edges as traffic.json", async () => {
+      const result = await gatePlan({ planFile: path.join(dir, "plan.json"), projectDir: PROJECT_DIR });
+      assert.deepEqual(result.rendered, []);
+      assert.equal(result.exitCode, 0);
+    });
+
+    it("without the written certificates the re-walk cannot verify a chain, and says so", async () => {
+      const secrets = path.join(dir, "envoy", "east", "api-gateway", "envoy-secrets");
+      const moved = `${secrets}.moved`;
+      fs.renameSync(secrets, moved);
+      try {
+        const result = await gatePlan({ planFile: path.join(dir, "plan.json"), projectDir: PROJECT_DIR });
+        assert.equal(result.exitCode, 1);
+        assert.ok(
+          result.rendered?.some((p) => /east\/api-gateway → .* blocked at tls-chain/.test(p.message)),
+          JSON.stringify(result.rendered),
+        );
+      } finally {
+        fs.renameSync(moved, secrets);
       }
     });
   });
