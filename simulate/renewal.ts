@@ -86,6 +86,18 @@ export function renewalTarget(resources: readonly RecordedResource[], kind: Rene
 export const MUST_NOT_RESTART: ReadonlySet<string> = new Set(["sidecar", "gateway", "consul-server"]);
 
 /**
+ * Roles that only deliver files or run once: a Docker writer (dockerFileWriter.ts) is replaced to deliver a renewed
+ * file, as kubelet rewrites a Secret volume on Kubernetes. Their replacement serves no traffic and holds no state, so
+ * a renewal report counts them apart from the containers and pods it restarts.
+ */
+export const FILE_WRITER_ROLES: ReadonlySet<string> = new Set(["envoy-config", "consul-config", "consul-acl-init"]);
+
+/** A restart of something that runs: not a file writer or a one-shot. */
+export function isWorkloadRestart(restart: Pick<Restart, "role">): boolean {
+  return !FILE_WRITER_ROLES.has(restart.role);
+}
+
+/**
  * Whether a renewal's restart breaks the promise: no renewal of any kind restarts an Envoy or a Consul server, not
  * even one at a time. Envoy reloads its SDS files in place; Docker's Consul reloads its TLS files through
  * auto_reload_config, and so does Kubernetes' once a copier puts them in an emptyDir as regular files (kubelet's

@@ -11,6 +11,7 @@ import { simulateRenewals, simulateStack } from "../../simulate/stack";
 import {
   isForbiddenRestart,
   MUST_NOT_RESTART,
+  isWorkloadRestart,
   staleMessage,
   replayingTlsModels,
   type RenewalReport,
@@ -323,7 +324,8 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
           certificate: r.certificate,
           replaced: r.replaced.length,
           updated: r.updated.length,
-          restarts: r.restarts.length,
+          restarts: r.restarts.filter(isWorkloadRestart).length,
+          writersRerun: r.restarts.filter((x) => !isWorkloadRestart(x)).length,
           envoyOrConsulRestarts: r.restarts.filter((x) => MUST_NOT_RESTART.has(x.role)).length,
         })),
         secondUp: {

@@ -120,8 +120,8 @@ function renewalLines(summary: RenderSummary): string[] {
     "### Certificate renewals (simulated)",
     "",
     ...table(
-      ["Renewal", "Certificate", "Replaced", "Updated", "Restarted"],
-      summary.renewals.map((r) => [r.kind, `\`${r.certificate}\``, r.replaced, r.updated, r.restarts]),
+      ["Renewal", "Certificate", "Replaced", "Updated", "Restarted", "File writers re-run"],
+      summary.renewals.map((r) => [r.kind, `\`${r.certificate}\``, r.replaced, r.updated, r.restarts, r.writersRerun]),
     ),
   ];
 }

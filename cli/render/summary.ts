@@ -62,7 +62,8 @@ export function formatRenderSummary(
     ...summary.renewals.map(
       (r) =>
         `renewal of ${r.kind} ${r.certificate}: ${r.replaced} replaced, ${r.updated} updated, ` +
-        `${r.restarts} containers or pods restarted (${r.envoyOrConsulRestarts} Envoy or Consul)`,
+        `${r.restarts} containers or pods restarted (${r.envoyOrConsulRestarts} Envoy or Consul)` +
+        (r.writersRerun > 0 ? `, ${r.writersRerun} file writers re-run` : ""),
     ),
     ...summary.issues.slice(0, 20).map((i) => `  ${i.subject}: ${i.message}`),
     `policy (${report?.policyConfig ?? "?"}): ${summary.policy.total} violations, ${summary.policy.mandatory} mandatory`,

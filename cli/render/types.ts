@@ -120,8 +120,10 @@ export interface RenderSummary {
     readonly certificate: string;
     readonly replaced: number;
     readonly updated: number;
-    /** Containers replaced or pods rolled, writers and one-shots included. */
+    /** Containers replaced or pods rolled that run something: apps, Envoy, Consul, consul-esm (isWorkloadRestart). */
     readonly restarts: number;
+    /** Docker file writers and one-shots replaced to deliver renewed files (FILE_WRITER_ROLES). */
+    readonly writersRerun: number;
     /** Of those, Envoy and Consul servers: must be 0. */
     readonly envoyOrConsulRestarts: number;
   }[];

@@ -291,6 +291,7 @@ describe("render (renderStack over the repo's stacks)", function () {
       assert.equal(traffic.violations, 0);
       const leaf = result.summary.renewals.find((r) => r.kind === "leaf")!;
       assert.equal(leaf.envoyOrConsulRestarts, 0, "a leaf renewal restarts no Envoy and no Consul server");
+      assert.equal(leaf.restarts, 0, "a leaf renewal restarts no container or pod: only file writers re-run");
       for (const r of drift.renewals as RenewalReport[])
         assert.deepEqual(
           r.restarts.filter((x) => isForbiddenRestart(r.kind, x)),
