@@ -6,7 +6,7 @@ import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DOCKER_WAN_NETWORK, DOCKER_WAN_SUBNET, type Mesh, type MeshCluster } from "../model";
-import { MeshCertificateAuthority } from "./certificateAuthority";
+import { MeshCertificateAuthority, type CertificateAuthorityPart } from "./certificateAuthority";
 import { clusterPairs, peerClusters } from "./consulConfig";
 import { dockerClusterNetworkName } from "../consul/names";
 import { dockerLabels } from "./labels";
@@ -19,6 +19,15 @@ export interface LucidMeshArgs {
   readonly mesh: Mesh;
   /** Awaited between batches of declarations (see pacing.ts). `pulumi up` passes none. */
   readonly pace?: Pace;
+  /** A split mesh's cluster stack: declare this one cluster only (components/splitMesh.ts). @default every cluster */
+  readonly part?: ClusterPart;
+}
+
+/** One cluster of a split mesh: its share of the PKI, and the shared Docker WAN network the root stack made. */
+export interface ClusterPart {
+  readonly cluster: string;
+  readonly ca: Extract<CertificateAuthorityPart, { role: "cluster" }>;
+  readonly wanNetworkName?: pulumi.Input<string>;
 }
 
 export interface ClusterOutputs {
@@ -48,14 +57,23 @@ export class LucidMesh extends pulumi.ComponentResource {
   constructor(name: string, args: LucidMeshArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lucid:mesh:LucidMesh", name, {}, opts);
     const { mesh } = args;
-    this.ca = new MeshCertificateAuthority(name, { mesh, leaves: "on-demand" }, { parent: this });
+    this.ca = new MeshCertificateAuthority(
+      name,
+      { mesh, leaves: "on-demand", ...(args.part ? { part: args.part.ca } : {}) },
+      { parent: this },
+    );
     this.declared = this.declareClusters(name, args);
   }
 
-  private async declareClusters(name: string, { mesh, pace }: LucidMeshArgs): Promise<void> {
+  private async declareClusters(name: string, { mesh, pace, part }: LucidMeshArgs): Promise<void> {
     let wanNetwork: docker.Network | undefined;
-    for (const cluster of mesh.clusters) {
+    // A cluster stack declares its cluster once the root stack has signed its intermediate; until then only the CSR.
+    const declared = part
+      ? mesh.clusters.filter((c) => c.name === part.cluster && part.ca.intermediateCertPem !== undefined)
+      : mesh.clusters;
+    for (const cluster of declared) {
       const platform = this.platformProvider(cluster, () => {
+        if (part?.wanNetworkName !== undefined) return part.wanNetworkName;
         // Docker clusters on one host share one WAN network for their gateways; the first cluster makes it.
         wanNetwork ??= new docker.Network(
           `${name}-wan`,
@@ -97,6 +115,11 @@ export class LucidMesh extends pulumi.ComponentResource {
       await serviceMesh.declared;
     }
     this.ca.completeInventory();
+    if (part) {
+      // Peering and Prometheus join clusters: a split mesh's cluster stack holds neither.
+      this.registerOutputs({ trustBundlePem: this.ca.trustBundlePem, inventory: this.ca.inventory });
+      return;
+    }
 
     const sides = mesh.clusters.map((cluster) => {
       const serviceMesh = this.clusters[cluster.name]!;
@@ -163,10 +186,14 @@ export class LucidMesh extends pulumi.ComponentResource {
     return provider;
   }
 
-  private platformProvider(cluster: MeshCluster, wanNetwork: () => docker.Network): PlatformProvider {
+  private platformProvider(
+    cluster: MeshCluster,
+    wanNetwork: () => docker.Network | pulumi.Input<string>,
+  ): PlatformProvider {
     if (cluster.platform === "docker") {
       const provider = this.dockerProvider(cluster);
-      return { kind: "docker", provider, wanNetworkName: wanNetwork().name };
+      const network = wanNetwork();
+      return { kind: "docker", provider, wanNetworkName: network instanceof docker.Network ? network.name : network };
     }
     const settings = cluster.kubernetes;
     if (!settings) throw new Error(`${cluster.name}: kubernetes settings missing`);

@@ -220,8 +220,9 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
     const { recorder, outputs, stackFile } = simulated;
     const resources = recorder.resources;
     progress(1, 1, "simulate");
+    // A split part's renewals would re-run every stack before it; its render reports none (docs/split-stacks.md).
     const renewals =
-      opts.renewals === false
+      opts.renewals === false || simulated.part
         ? []
         : await simulateSafely(() =>
             simulateRenewals(opts.stack, stackMeshConfig(stackFile), { resources, tls: tlsResults }),
@@ -241,7 +242,8 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
     const deployment = { resources, outputsOf: (urn: string) => recorder.outputs.get(urn) };
     const findings = checkSystems(systemModels, deployment);
     const changes = secondUp(systemModels, deployment);
-    const traffic = trafficReport(deployment);
+    // Calls cross clusters: a split part's walk runs over every stack of its mesh, as they run together.
+    const traffic = trafficReport(simulated.wholeMesh ?? deployment);
     timings.validate = Math.round(performance.now() - t);
     progress(validateTotal, validateTotal, "validate");
     collectGarbage();
