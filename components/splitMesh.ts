@@ -10,30 +10,19 @@ import * as consul from "@pulumi/consul";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DOCKER_WAN_NETWORK, DOCKER_WAN_SUBNET, type Mesh, type MeshCluster } from "../model";
-import { clusterStackName, rootStackName, type StackPart } from "../model/stackParts";
 import { MeshCertificateAuthority } from "./certificateAuthority";
 import { peerClusters } from "./consulConfig";
 import { dockerLabels } from "./labels";
 import { LucidMesh } from "./lucidMesh";
 import type { Pace } from "./pacing";
+import {
+  clusterStackName,
+  rootStackName,
+  SPLIT_OUTPUT_NAMES as SPLIT_OUTPUTS,
+  type StackPart,
+} from "../model/stackParts";
 
-/** Stack outputs the parts read from each other. */
-export const SPLIT_OUTPUTS = {
-  /** Root: the root certificate (public). */
-  rootCertPem: "rootCertPem",
-  /** Root: `{ [cluster]: { certPem, csrPem } }`, each intermediate and the CSR it was signed from (public). */
-  intermediates: "intermediates",
-  /** Root: the shared Docker WAN network's name, when the mesh has Docker clusters. */
-  dockerWanNetwork: "dockerWanNetwork",
-  /** Cluster: its intermediate CSR (public; the key stays in the stack). */
-  intermediateCsrPem: "intermediateCsrPem",
-  /** Cluster: whether it still waits for the root's signature (then it declares only the key and CSR). */
-  awaitingSignature: "awaitingSignature",
-  /** Cluster: `{ address, datacenter, caPem }`, how the peering stacks reach its Consul (public). */
-  consulApi: "consulApi",
-  /** Cluster: the Consul management token the peering stacks use (a secret output). */
-  consulToken: "consulToken",
-} as const;
+export { SPLIT_OUTPUTS };
 
 /** What the root stack signed for one cluster. */
 export interface SignedIntermediate {
@@ -140,7 +129,7 @@ export async function runClusterStack(
   await lucidMesh.declared;
   const csr = lucidMesh.ca.intermediateCsrPem;
   if (!ready) {
-    pulumi.log.info(`waiting for the root stack ${rootStackName(env)} to sign this cluster's intermediate CSR`);
+    void pulumi.log.info(`waiting for the root stack ${rootStackName(env)} to sign this cluster's intermediate CSR`);
     return { [SPLIT_OUTPUTS.intermediateCsrPem]: csr, [SPLIT_OUTPUTS.awaitingSignature]: true };
   }
   const serviceMesh = lucidMesh.clusters[cluster];

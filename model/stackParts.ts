@@ -187,6 +187,14 @@ export function checkPart(config: PartConfig, mesh: Mesh, stack: string, source 
   };
   if (config.part.role === "cluster") checkCluster("cluster", config.part.cluster);
   if (config.part.role === "peering") config.part.clusters.forEach((c, i) => checkCluster(`clusters[${i}]`, c));
+  const expected = stackNameOf(config.mesh, config.part);
+  if (problems.length === 0 && expected !== stack) {
+    problems.push({
+      path: "(root)",
+      message: `stack ${stack} declares ${describePart(config.part)}, which the other stacks of mesh ${config.mesh} reference as ${expected}`,
+      fix: `deploy it as stack ${expected} (Pulumi.${expected}.yaml), or change role/cluster to what ${stack} should hold`,
+    });
+  }
   problems.push(
     ...splitProblems(config.mesh, mesh).map((p) => ({ ...p, path: `(Pulumi.${config.mesh}.yaml) ${p.path}` })),
   );
@@ -199,3 +207,21 @@ export function stackNameOf(env: string, part: StackPart): string {
   if (part.role === "cluster") return clusterStackName(env, part.cluster);
   return peeringStackName(env, part.clusters[0], part.clusters[1]);
 }
+
+/** Stack outputs the parts read from each other. */
+export const SPLIT_OUTPUT_NAMES = {
+  /** Root: the root certificate (public). */
+  rootCertPem: "rootCertPem",
+  /** Root: `{ [cluster]: { certPem, csrPem } }`, each intermediate and the CSR it was signed from (public). */
+  intermediates: "intermediates",
+  /** Root: the shared Docker WAN network's name, when the mesh has Docker clusters. */
+  dockerWanNetwork: "dockerWanNetwork",
+  /** Cluster: its intermediate CSR (public; the key stays in the stack). */
+  intermediateCsrPem: "intermediateCsrPem",
+  /** Cluster: whether it still waits for the root's signature (then it declares only the key and CSR). */
+  awaitingSignature: "awaitingSignature",
+  /** Cluster: `{ address, datacenter, caPem }`, how the peering stacks reach its Consul (public). */
+  consulApi: "consulApi",
+  /** Cluster: the Consul management token the peering stacks use (a secret output). */
+  consulToken: "consulToken",
+} as const;
