@@ -3,11 +3,13 @@
  * artifacts, each private key in one stack only, and secrets that stay secrets across StackReferences.
  */
 import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { clusterResolver, consulArtifacts, envoyArtifacts, kubernetesArtifacts } from "../../cli/render/artifacts";
 import type { Mesh } from "../../model";
-import { clusterStackName, peeringStackName, rootStackName } from "../../model/stackParts";
-import type { RecordedResource } from "../../simulate/recorder";
+import { clusterStackName, PART_CONFIG_KEY, peeringStackName, rootStackName } from "../../model/stackParts";
+import { loadPart, runMeshProgram } from "../../program";
+import { startSimulation, type RecordedResource } from "../../simulate/recorder";
 import { simulateSplit, type SplitSimulation } from "../../simulate/split";
 import { simulateMesh } from "../../simulate/stack";
 import { TLS_TYPES, x509 } from "../../simulate/tls";
@@ -177,3 +179,31 @@ for (const env of ["dev", "prod"] as const) {
     });
   });
 }
+
+describe("a split part's program (as pulumi up runs it)", () => {
+  it("reads the shared model from Pulumi.<env>.yaml next to the program", async () => {
+    await startSimulation({
+      stack: "dev-east",
+      config: { [PART_CONFIG_KEY]: { mesh: "dev", role: "cluster", cluster: "east" } },
+    });
+    const part = loadPart();
+    assert.deepEqual(part?.config, { mesh: "dev", part: { role: "cluster", cluster: "east" } });
+    assert.deepEqual(part?.mesh, stackMesh("dev"));
+  });
+
+  it("refuses a part deployed under another stack's name with one RunError, before any resource", async () => {
+    const recorder = await startSimulation({
+      stack: "dev-west",
+      config: { [PART_CONFIG_KEY]: { mesh: "dev", role: "cluster", cluster: "east" } },
+    });
+    assert.throws(
+      () => runMeshProgram({ sharedMesh: rawMeshConfig("dev") }),
+      (error: unknown) =>
+        error instanceof pulumi.RunError &&
+        /stack dev-west declares cluster east, which the other stacks of mesh dev reference as dev-east/.test(
+          error.message,
+        ),
+    );
+    assert.equal(recorder.resources.length, 0);
+  });
+});
