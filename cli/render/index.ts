@@ -240,7 +240,12 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
     });
     const kubernetes = checkKubernetesObjects(resources);
     const deployment = { resources, outputsOf: (urn: string) => recorder.outputs.get(urn) };
-    const findings = checkSystems(systemModels, deployment);
+    // A split part is checked against every stack of its mesh (a gateway dials another cluster's), but reports only
+    // the refusals of its own resources: the others are their stacks' to report.
+    const ownUrns = new Set(resources.map((r) => r.urn));
+    const findings = checkSystems(systemModels, simulated.wholeMesh ?? deployment).filter(
+      (f) => !simulated.wholeMesh || !f.subject.startsWith("urn:pulumi:") || ownUrns.has(f.subject),
+    );
     const changes = secondUp(systemModels, deployment);
     // Calls cross clusters: a split part's walk runs over every stack of its mesh, as they run together.
     const traffic = trafficReport(simulated.wholeMesh ?? deployment);

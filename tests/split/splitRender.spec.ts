@@ -3,17 +3,26 @@
  * artifacts, each private key in one stack only, and secrets that stay secrets across StackReferences.
  */
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { clusterResolver, consulArtifacts, envoyArtifacts, kubernetesArtifacts } from "../../cli/render/artifacts";
 import type { Mesh } from "../../model";
-import { clusterStackName, PART_CONFIG_KEY, peeringStackName, rootStackName } from "../../model/stackParts";
+import {
+  clusterStackName,
+  PART_CONFIG_KEY,
+  peeringStackName,
+  rootStackName,
+  splitStacks,
+} from "../../model/stackParts";
 import { loadPart, runMeshProgram } from "../../program";
 import { startSimulation, type RecordedResource } from "../../simulate/recorder";
 import { simulateSplit, type SplitSimulation } from "../../simulate/split";
 import { simulateMesh } from "../../simulate/stack";
 import { TLS_TYPES, x509 } from "../../simulate/tls";
-import { rawMeshConfig, stackMesh } from "../helpers/stacks";
+import { PROJECT_DIR, rawMeshConfig, stackMesh } from "../helpers/stacks";
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
@@ -205,5 +214,31 @@ describe("a split part's program (as pulumi up runs it)", () => {
         ),
     );
     assert.equal(recorder.resources.length, 0);
+  });
+});
+
+describe("the render of each part of the split prod mesh", function () {
+  this.timeout(600_000);
+  it("renders clean (exit 0), each part's own resources, with no secret in any written file", async () => {
+    const { renderStack } = await import("../../cli/render");
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "lucid-split-render-"));
+    try {
+      for (const { stack } of splitStacks("prod", stackMesh("prod"))) {
+        const outDir = path.join(root, stack);
+        const result = await renderStack({ projectDir: PROJECT_DIR, stack, outDir });
+        assert.equal(result.error, undefined, stack);
+        assert.deepEqual(result.summary.issues, [], stack);
+        assert.equal(result.exitCode, 0, stack);
+        assert.ok(
+          result.resources?.every((r) => r.urn.startsWith(`urn:pulumi:${stack}::`)),
+          stack,
+        );
+        const plan = fs.readFileSync(path.join(outDir, "plan.json"), "utf8");
+        assert.doesNotMatch(plan, /PRIVATE KEY/, stack);
+        if (stack === "prod-east") assert.match(plan, /"consulToken": "\[secret\]"/);
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
