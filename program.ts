@@ -5,7 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LucidMesh } from "./components/lucidMesh";
 import type { Pace } from "./components/pacing";
+import { runSplitPart } from "./components/splitMesh";
 import { MeshConfigError, parseMeshConfig, type Mesh } from "./model";
+import { meshConfigValue, readStackFile, StackFileError } from "./model/stackFile";
+import { checkPart, parsePartConfig, PART_CONFIG_KEY, type PartConfig } from "./model/stackParts";
 
 /** A summary of the model: what the stack declares, without any secret. */
 export function modelSummary(mesh: Mesh) {
@@ -31,10 +34,15 @@ export function modelSummary(mesh: Mesh) {
 /** Reads and validates the stack config; bad input ends the program with one message and no stack trace. */
 export function loadMesh(): Mesh {
   const config = new pulumi.Config("lucid-mesh");
+  return asRunError(() => parseMeshConfig(config.getObject<unknown>("mesh")));
+}
+
+/** Bad input as a RunError: one message, no stack trace. */
+function asRunError<T>(read: () => T): T {
   try {
-    return parseMeshConfig(config.getObject<unknown>("mesh"));
+    return read();
   } catch (error) {
-    if (error instanceof MeshConfigError) throw new pulumi.RunError(error.message);
+    if (error instanceof MeshConfigError || error instanceof StackFileError) throw new pulumi.RunError(error.message);
     if (error instanceof SyntaxError) {
       throw new pulumi.RunError(
         `lucid-mesh:mesh is not valid JSON/YAML: ${error.message}. Fix: correct the stack file`,
@@ -47,13 +55,39 @@ export function loadMesh(): Mesh {
 export interface MeshProgramOptions {
   /** Awaited between batches of declarations: the offline render's, to bound memory (components/pacing.ts). */
   readonly pace?: Pace;
+  /**
+   * A split mesh's shared `lucid-mesh:mesh`, when the caller has read it (the offline render). @default read from
+   * `Pulumi.<env>.yaml` next to this file, as `pulumi up` of a part does
+   */
+  readonly sharedMesh?: unknown;
+}
+
+/** A split mesh's part (`lucid-mesh:part`), with the shared model it belongs to; undefined for a whole mesh. */
+export function loadPart(options: MeshProgramOptions = {}): { config: PartConfig; mesh: Mesh } | undefined {
+  const raw = new pulumi.Config("lucid-mesh").getObject<unknown>("part");
+  if (raw === undefined) return undefined;
+  return asRunError(() => {
+    const config = parsePartConfig(raw);
+    const source = `${PART_CONFIG_KEY} → lucid-mesh:mesh of Pulumi.${config.mesh}.yaml`;
+    const shared = options.sharedMesh ?? meshConfigValue(readStackFile(__dirname, config.mesh));
+    const mesh = parseMeshConfig(shared, source);
+    checkPart(config, mesh, pulumi.getStack());
+    return { config, mesh };
+  });
 }
 
 /**
  * Declares the mesh and resolves to the stack outputs. Bad config throws here, synchronously, before any resource
  * exists; everything after validation is declared by the time the returned promise resolves.
  */
-export function runMeshProgram(options: MeshProgramOptions = {}) {
+export function runMeshProgram(options: MeshProgramOptions = {}): Promise<Record<string, unknown>> {
+  const part = loadPart(options);
+  if (part) {
+    return runSplitPart(part.config.mesh, part.mesh, part.config.part, { pace: options.pace }).then((outputs) => ({
+      model: modelSummary(part.mesh),
+      ...outputs,
+    }));
+  }
   const mesh = loadMesh();
   const lucidMesh = new LucidMesh("lucid", { mesh, pace: options.pace });
   return lucidMesh.declared.then(() => ({

@@ -1,12 +1,13 @@
 // lucid-mesh command dispatcher: `tsx cli/index.ts <command> [args...]`. Commands live in cli/commands/.
 import { internalError, processIo, type Command } from "./commands/command";
+import { deployCommand } from "./commands/deploy";
 import { diffCommand } from "./commands/diff";
 import { envoyValidateCommand } from "./commands/envoyValidate";
 import { gateCommand } from "./commands/gate";
 import { renderCommand } from "./commands/render";
 import { discardPendingOutputDirs } from "./render/outputDir";
 
-const commands: readonly Command[] = [renderCommand, gateCommand, envoyValidateCommand, diffCommand];
+const commands: readonly Command[] = [renderCommand, gateCommand, envoyValidateCommand, diffCommand, deployCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

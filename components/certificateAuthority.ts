@@ -8,9 +8,9 @@ import * as tls from "@pulumi/tls";
 import { servicesInCluster, type Mesh } from "../model";
 import {
   caAllowedUses,
-  certRequestPem,
   consulServerAllowedUses,
   consulServerSans,
+  certRequestPem,
   consulServerSubject,
   intermediateSans,
   intermediateSubject,
@@ -40,7 +40,32 @@ export interface MeshCertificateAuthorityArgs {
    * `completeInventory()` once every sidecar is declared. @default "upfront"
    */
   readonly leaves?: "upfront" | "on-demand";
+  /**
+   * Which part of the PKI this stack holds when the mesh is split into stacks (docs/split-stacks.md).
+   * @default the whole PKI, as one stack deploys it
+   */
+  readonly part?: CertificateAuthorityPart;
 }
+
+/**
+ * A split mesh's share of the PKI. The root stack holds the root key and signs each cluster's intermediate CSR; a
+ * cluster stack holds its intermediate key, makes the CSR, and issues its leaves once the root's certificate is in.
+ */
+export type CertificateAuthorityPart =
+  | {
+      readonly role: "root";
+      /** The intermediate CSRs to sign, by cluster, read from the cluster stacks. */
+      readonly intermediateCsrs: ReadonlyMap<string, pulumi.Input<string>>;
+    }
+  | {
+      readonly role: "cluster";
+      readonly cluster: string;
+      readonly rootCertPem: pulumi.Input<string>;
+      /** The root's signature over this stack's CSR; undefined until the root stack has signed it. */
+      readonly intermediateCertPem?: pulumi.Input<string>;
+      /** The CSR the root signed: when it is not this stack's CSR (a new key), the certificate is refused. */
+      readonly signedCsrPem?: pulumi.Input<string>;
+    };
 
 /** What a workload needs to present its identity. */
 export interface IssuedCertificate {
@@ -51,9 +76,7 @@ export interface IssuedCertificate {
   readonly privateKeyPem: pulumi.Output<string>;
 }
 
-interface Issued extends IssuedCertificate {
-  readonly cert: tls.LocallySignedCert;
-}
+type Issued = IssuedCertificate;
 
 /**
  * Each PEM from the provider ends with a newline; join without relying on it. A missing PEM only happens under
@@ -93,18 +116,54 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
 
   private readonly mesh: Mesh;
   private readonly plan: ReturnType<typeof validityPlan>;
-  private readonly intermediates = new Map<string, Issued>();
+  /** Intermediate certificates by cluster. */
+  private readonly intermediates = new Map<string, pulumi.Output<string>>();
   private readonly clusterIssuers = new Map<string, Issuer>();
   private readonly leaves = new Map<string, Issued>();
   private readonly consulServers = new Map<string, Issued>();
+  /** The clusters whose leaves this CA issues: every cluster, one in a cluster stack, none in the root stack. */
+  private readonly issuingClusters: readonly string[];
+  /** A cluster stack's intermediate CSR, which the root stack signs. */
+  readonly intermediateCsrPem: pulumi.Output<string> | undefined;
   private inventoryOutput: pulumi.Output<InventoryEntry[]> | undefined;
 
   constructor(name: string, args: MeshCertificateAuthorityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lucid:mesh:CertificateAuthority", name, {}, opts);
     this.mesh = args.mesh;
     this.plan = validityPlan(args.mesh);
-    const security = args.mesh.security;
     const upfront = (args.leaves ?? "upfront") === "upfront";
+
+    const part = args.part;
+    if (part?.role === "cluster") {
+      // A cluster stack: its intermediate key and CSR, and its leaves once the root stack has signed the CSR.
+      this.rootCertPem = pulumi.output(part.rootCertPem);
+      this.trustBundlePem = this.rootCertPem;
+      const request = this.request(names.intermediate(part.cluster), {
+        subject: intermediateSubject(args.mesh, part.cluster),
+        sans: intermediateSans(),
+        request: "resource",
+      });
+      this.intermediateCsrPem = request.csrPem;
+      this.issuingClusters = part.intermediateCertPem === undefined ? [] : [part.cluster];
+      if (part.intermediateCertPem !== undefined) {
+        const certPem = pulumi
+          .all([request.csrPem, part.signedCsrPem ?? request.csrPem, part.intermediateCertPem])
+          .apply(([csr, signedCsr, cert]) => {
+            if (csr !== signedCsr) {
+              throw new Error(
+                `the root stack signed another CSR for cluster ${part.cluster} than this stack's (its intermediate key changed). ` +
+                  "Fix: run the root stack, then this one again (npm run deploy does both)",
+              );
+            }
+            return cert;
+          });
+        this.addCluster(part.cluster, { certPem, chainPem: certPem, privateKeyPem: request.privateKeyPem }, upfront);
+      }
+      if (upfront) this.completeInventory();
+      return;
+    }
+    this.issuingClusters = part?.role === "root" ? [] : args.mesh.clusters.map((c) => c.name);
+    this.intermediateCsrPem = undefined;
 
     // The trust anchor: losing it (a stray `pulumi destroy` or a rename) would reissue every certificate in the mesh.
     const rootKey = this.privateKey(names.rootKey(name), { protect: true });
@@ -128,37 +187,51 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
     this.trustBundlePem = root.certPem;
 
     const rootIssuer = { certPem: root.certPem, keyPem: rootKey.privateKeyPem, chain: [] };
-    for (const cluster of args.mesh.clusters) {
+    const intermediateSpec = {
+      uses: caAllowedUses(),
+      validity: this.plan.intermediate,
+      isCa: true,
+      request: "resource" as const,
+    };
+    if (part?.role === "root") {
+      // The root stack signs the CSRs the cluster stacks made; their keys never come here.
+      for (const [cluster, csrPem] of [...part.intermediateCsrs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        this.intermediates.set(cluster, this.sign(names.intermediate(cluster), csrPem, rootIssuer, intermediateSpec));
+      }
+    }
+    for (const cluster of args.mesh.clusters.filter((c) => this.issuingClusters.includes(c.name))) {
       const intermediate = this.issue(names.intermediate(cluster.name), rootIssuer, {
         subject: intermediateSubject(args.mesh, cluster.name),
         sans: intermediateSans(),
-        uses: caAllowedUses(),
-        validity: this.plan.intermediate,
-        isCa: true,
-        request: "resource",
+        ...intermediateSpec,
       });
-      this.intermediates.set(cluster.name, intermediate);
-      const clusterIssuer = {
-        certPem: intermediate.certPem,
-        keyPem: intermediate.privateKeyPem,
-        chain: [intermediate.certPem],
-      };
-      this.clusterIssuers.set(cluster.name, clusterIssuer);
-      if (upfront) {
-        for (const service of servicesInCluster(args.mesh, cluster.name)) this.issueLeaf(cluster.name, service.name);
-      }
-      const consul = this.issue(names.consulServer(cluster.name), clusterIssuer, {
-        subject: consulServerSubject(args.mesh, cluster.name),
-        sans: consulServerSans(args.mesh, cluster.name),
-        uses: consulServerAllowedUses(security.keyAlgorithm),
-        validity: spreadRenewal(this.plan.consulServer, names.consulServer(cluster.name)),
-        isCa: false,
-        request: "resource",
-      });
-      this.consulServers.set(cluster.name, consul);
+      this.addCluster(cluster.name, intermediate, upfront);
     }
 
     if (upfront) this.completeInventory();
+  }
+
+  /** Registers a cluster's intermediate and issues what it signs: the Consul server certificate (and leaves upfront). */
+  private addCluster(cluster: string, intermediate: Issued, upfront: boolean): void {
+    this.intermediates.set(cluster, intermediate.certPem);
+    const clusterIssuer = {
+      certPem: intermediate.certPem,
+      keyPem: intermediate.privateKeyPem,
+      chain: [intermediate.certPem],
+    };
+    this.clusterIssuers.set(cluster, clusterIssuer);
+    if (upfront) {
+      for (const service of servicesInCluster(this.mesh, cluster)) this.issueLeaf(cluster, service.name);
+    }
+    const consul = this.issue(names.consulServer(cluster), clusterIssuer, {
+      subject: consulServerSubject(this.mesh, cluster),
+      sans: consulServerSans(this.mesh, cluster),
+      uses: consulServerAllowedUses(this.mesh.security.keyAlgorithm),
+      validity: spreadRenewal(this.plan.consulServer, names.consulServer(cluster)),
+      isCa: false,
+      request: "resource",
+    });
+    this.consulServers.set(cluster, consul);
   }
 
   /** One entry per leaf certificate, sorted by cluster then service. No key material. */
@@ -175,9 +248,9 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
    */
   completeInventory(): void {
     if (this.inventoryOutput) return;
-    for (const cluster of this.mesh.clusters) {
-      for (const service of servicesInCluster(this.mesh, cluster.name)) {
-        if (!this.leaves.has(leafKey(cluster.name, service.name))) this.issueLeaf(cluster.name, service.name);
+    for (const cluster of this.issuingClusters) {
+      for (const service of servicesInCluster(this.mesh, cluster)) {
+        if (!this.leaves.has(leafKey(cluster, service.name))) this.issueLeaf(cluster, service.name);
       }
     }
     const owners = [...this.leaves.keys()].map((k) => k.split("/") as [string, string]);
@@ -201,14 +274,17 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
     this.registerOutputs({
       rootCertPem: this.rootCertPem,
       trustBundlePem: this.trustBundlePem,
-      intermediateCertPems: Object.fromEntries([...this.intermediates].map(([c, i]) => [c, i.certPem])),
+      intermediateCertPems: Object.fromEntries(this.intermediates),
       inventory: this.inventoryOutput,
     });
   }
 
   /** The intermediate CA certificate of a cluster. */
   intermediateCertPem(cluster: string): pulumi.Output<string> {
-    return this.lookup(this.intermediates, cluster, "cluster").certPem;
+    const found = this.intermediates.get(cluster);
+    if (!found)
+      throw new Error(`no intermediate for cluster "${cluster}"; known: ${[...this.intermediates.keys()].join(", ")}`);
+    return found;
   }
 
   /** The SPIFFE leaf of a service in a cluster it runs in (issued now if the CA issues on demand). */
@@ -248,8 +324,22 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
   }
 
   private issue(base: string, issuer: Issuer, spec: IssueSpec): Issued {
+    const request = this.request(base, spec);
+    const certPem = this.sign(base, request.csrPem, issuer, spec);
+    return {
+      certPem,
+      chainPem: pulumi.all([certPem, ...issuer.chain]).apply((pems) => concatPem(...pems)),
+      privateKeyPem: request.privateKeyPem,
+    };
+  }
+
+  /** A key and its CSR: `<base>-key`, and `<base>-csr` unless the program builds the request (see IssueSpec). */
+  private request(
+    base: string,
+    spec: Pick<IssueSpec, "subject" | "sans" | "request">,
+  ): { csrPem: pulumi.Output<string>; privateKeyPem: pulumi.Output<string> } {
     const privateKey = this.privateKey(`${base}-key`);
-    const certRequest =
+    const csrPem =
       spec.request === "program"
         ? programCertRequest(privateKey.privateKeyPem, spec)
         : new tls.CertRequest(
@@ -257,10 +347,21 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
             { privateKeyPem: privateKey.privateKeyPem, subject: spec.subject, ...spec.sans },
             { parent: this },
           ).certRequestPem;
+    // The SDK marks the provider's key outputs secret through additionalSecretOutputs; be explicit anyway.
+    return { csrPem, privateKeyPem: pulumi.secret(privateKey.privateKeyPem) };
+  }
+
+  /** The certificate `<base>`: the issuer's signature over a CSR. */
+  private sign(
+    base: string,
+    csrPem: pulumi.Input<string>,
+    issuer: Issuer,
+    spec: Omit<IssueSpec, "subject" | "sans">,
+  ): pulumi.Output<string> {
     const cert = new tls.LocallySignedCert(
       base,
       {
-        certRequestPem: certRequest,
+        certRequestPem: csrPem,
         caCertPem: issuer.certPem,
         caPrivateKeyPem: issuer.keyPem,
         isCaCertificate: spec.isCa,
@@ -270,13 +371,7 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    return {
-      cert,
-      certPem: cert.certPem,
-      chainPem: pulumi.all([cert.certPem, ...issuer.chain]).apply((pems) => concatPem(...pems)),
-      // The SDK marks the provider's key outputs secret through additionalSecretOutputs; be explicit anyway.
-      privateKeyPem: pulumi.secret(privateKey.privateKeyPem),
-    };
+    return cert.certPem;
   }
 
   private expose(issued: Issued): IssuedCertificate {
@@ -294,20 +389,23 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
   }
 }
 
+function leafKey(cluster: string, service: string): string {
+  return `${cluster}/${service}`;
+}
+
 /**
  * The CSR from the key, deterministic (pki/certRequest.ts), so a second `up` sends the same request and the
  * provider keeps the certificate. Unknown while the key is (a preview before the key exists), as a CertRequest's
  * output would be. Not secret: it holds only the public key, and a secret input would hide it from reviewers.
  */
-function programCertRequest(privateKeyPem: pulumi.Output<string>, spec: IssueSpec): pulumi.Output<string> {
+function programCertRequest(
+  privateKeyPem: pulumi.Output<string>,
+  spec: Pick<IssueSpec, "subject" | "sans">,
+): pulumi.Output<string> {
   const request = privateKeyPem.apply((pem: string | undefined) =>
     // No PEM only under mocks with no tls model (inputs are echoed): leave the request out, as concatPem does.
     pem === undefined ? undefined : certRequestPem(pem, { subject: spec.subject, sans: spec.sans }),
   );
   // Library boundary: the tls provider's input is a string; `undefined` only reaches it under model-less mocks.
   return pulumi.unsecret(request) as pulumi.Output<string>;
-}
-
-function leafKey(cluster: string, service: string): string {
-  return `${cluster}/${service}`;
 }

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Mesh } from "../model";
-import { MeshCertificateAuthority } from "./certificateAuthority";
+import { MeshCertificateAuthority, type CertificateAuthorityPart } from "./certificateAuthority";
 import { clusterPairs, peerClusters } from "./consulConfig";
 import type { Pace } from "./pacing";
 import { MeshPlatforms } from "./platform/clusterPlatform";
@@ -16,6 +16,15 @@ export interface LucidMeshArgs {
   readonly mesh: Mesh;
   /** Awaited between batches of declarations (see pacing.ts). `pulumi up` passes none. */
   readonly pace?: Pace;
+  /** A split mesh's cluster stack: declare this one cluster only (components/splitMesh.ts). @default every cluster */
+  readonly part?: ClusterPart;
+}
+
+/** One cluster of a split mesh: its share of the PKI, and the shared Docker WAN network the root stack made. */
+export interface ClusterPart {
+  readonly cluster: string;
+  readonly ca: Extract<CertificateAuthorityPart, { role: "cluster" }>;
+  readonly wanNetworkName?: pulumi.Input<string>;
 }
 
 export interface ClusterOutputs {
@@ -45,13 +54,21 @@ export class LucidMesh extends pulumi.ComponentResource {
   constructor(name: string, args: LucidMeshArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lucid:mesh:LucidMesh", name, {}, opts);
     const { mesh } = args;
-    this.ca = new MeshCertificateAuthority(name, { mesh, leaves: "on-demand" }, { parent: this });
-    this.platforms = new MeshPlatforms(name, this);
+    this.ca = new MeshCertificateAuthority(
+      name,
+      { mesh, leaves: "on-demand", ...(args.part ? { part: args.part.ca } : {}) },
+      { parent: this },
+    );
+    this.platforms = new MeshPlatforms(name, this, args.part?.wanNetworkName);
     this.declared = this.declareClusters(name, args);
   }
 
-  private async declareClusters(name: string, { mesh, pace }: LucidMeshArgs): Promise<void> {
-    for (const cluster of mesh.clusters) {
+  private async declareClusters(name: string, { mesh, pace, part }: LucidMeshArgs): Promise<void> {
+    // A cluster stack declares its cluster once the root stack has signed its intermediate; until then only the CSR.
+    const declared = part
+      ? mesh.clusters.filter((c) => c.name === part.cluster && part.ca.intermediateCertPem !== undefined)
+      : mesh.clusters;
+    for (const cluster of declared) {
       const platform = this.platforms.forCluster(cluster);
       const serviceMesh = new ServiceMesh(
         cluster.name,
@@ -62,6 +79,11 @@ export class LucidMesh extends pulumi.ComponentResource {
       await serviceMesh.declared;
     }
     this.ca.completeInventory();
+    if (part) {
+      // Peering and Prometheus join clusters: a split mesh's cluster stack holds neither.
+      this.registerOutputs({ trustBundlePem: this.ca.trustBundlePem, inventory: this.ca.inventory });
+      return;
+    }
 
     const sides = mesh.clusters.map((cluster) => {
       const serviceMesh = this.clusters[cluster.name]!;

@@ -5,7 +5,14 @@
 import { runMeshProgram } from "../program";
 import { meshConfigValue, readStackFile, type StackFile } from "../model/stackFile";
 import { providerModels, invokeModels, systemModels } from "./providers";
-import { settle, startSimulation, type ProviderModel, type RecordedResource, type ResourceRecorder } from "./recorder";
+import {
+  REDACTED_SECRET,
+  settle,
+  startSimulation,
+  type ProviderModel,
+  type RecordedResource,
+  type ResourceRecorder,
+} from "./recorder";
 import {
   compareRuns,
   renewalReport,
@@ -16,6 +23,9 @@ import {
   type TlsResults,
 } from "./renewal";
 import { withoutSdkDebugAids } from "./sdkDebugAids";
+import { simulateSplit } from "./split";
+import { stackMesh, stackPartConfig } from "../model/partStackFile";
+import type { PartConfig } from "../model/stackParts";
 import { tlsModels } from "./tls";
 import { serversAfterChange } from "./kubernetes/serverReload";
 
@@ -24,6 +34,13 @@ export interface SimulatedStack {
   /** The program's stack outputs, resolved. */
   readonly outputs: Record<string, unknown>;
   readonly stackFile: StackFile;
+  /** Set for a part of a split mesh: simulated after the parts its deploy runs before it (simulate/split.ts). */
+  readonly part?: PartConfig;
+  /** A split part: every stack of its mesh after the whole deploy, for checks that span clusters (the traffic walk). */
+  readonly wholeMesh?: {
+    readonly resources: readonly RecordedResource[];
+    readonly outputsOf: (urn: string) => Record<string, unknown> | undefined;
+  };
 }
 
 export interface SimulateOptions {
@@ -74,6 +91,26 @@ export async function simulateStack(
   options: SimulateOptions = {},
 ): Promise<SimulatedStack> {
   const stackFile = readStackFile(projectDir, stack, configFile);
+  const part = stackPartConfig(stackFile);
+  if (part) {
+    const { mesh, meshConfig } = stackMesh(projectDir, stackFile);
+    const split = await simulateSplit(part.mesh, mesh, meshConfig);
+    const run = split.final.get(stack);
+    if (!run) throw new Error(`the deploy plan of mesh ${part.mesh} has no stack ${stack}`);
+    const finals = [...split.final.values()];
+    const wholeMesh = {
+      resources: finals.flatMap((r) => r.recorder.resources),
+      outputsOf: (urn: string) => finals.find((r) => r.recorder.outputs.has(urn))?.recorder.outputs.get(urn),
+    };
+    // Secret outputs stay out of what the render writes, as `pulumi stack output` masks them.
+    const outputs = Object.fromEntries(
+      Object.entries(run.outputs.values).map(([k, v]) => [
+        k,
+        run.outputs.secretNames.includes(k) ? REDACTED_SECRET : v,
+      ]),
+    );
+    return { recorder: run.recorder, outputs, stackFile, part, wholeMesh };
+  }
   const { recorder, outputs } = await simulateMesh(stack, meshConfigValue(stackFile), options);
   return { recorder, outputs, stackFile };
 }

@@ -225,8 +225,9 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
     const { recorder, outputs, stackFile } = simulated;
     const resources = recorder.resources;
     progress(1, 1, "simulate");
+    // A split part's renewals would re-run every stack before it; its render reports none (docs/split-stacks.md).
     const renewals =
-      opts.renewals === false
+      opts.renewals === false || simulated.part
         ? []
         : await simulateSafely(() =>
             simulateRenewals(opts.stack, stackMeshConfig(stackFile), { resources, tls: tlsResults }),
@@ -244,9 +245,15 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
     });
     const kubernetes = checkKubernetesObjects(resources);
     const deployment = { resources, outputsOf: (urn: string) => recorder.outputs.get(urn) };
-    const findings = checkSystems(systemModels, deployment);
+    // A split part is checked against every stack of its mesh (a gateway dials another cluster's), but reports only
+    // the refusals of its own resources: the others are their stacks' to report.
+    const ownUrns = new Set(resources.map((r) => r.urn));
+    const findings = checkSystems(systemModels, simulated.wholeMesh ?? deployment).filter(
+      (f) => !simulated.wholeMesh || !f.subject.startsWith("urn:pulumi:") || ownUrns.has(f.subject),
+    );
     const changes = secondUp(systemModels, deployment);
-    const traffic = trafficReport(deployment);
+    // Calls cross clusters: a split part's walk runs over every stack of its mesh, as they run together.
+    const traffic = trafficReport(simulated.wholeMesh ?? deployment);
     timings.validate = Math.round(performance.now() - t);
     progress(validateTotal, validateTotal, "validate");
     collectGarbage();

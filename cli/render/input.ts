@@ -9,8 +9,9 @@ import type { PolicyPackConfig } from "@pulumi/policy";
 import { parsePackConfig } from "../../policies/lib/packConfig";
 import { allPolicies } from "../../policies/rules";
 import type { Mesh } from "../../model/mesh";
-import { MeshConfigError, parseMeshConfig } from "../../model/validate";
-import { meshConfigValue, readStackFile, StackFileError } from "../../model/stackFile";
+import { MeshConfigError } from "../../model/validate";
+import { readStackFile, StackFileError } from "../../model/stackFile";
+import { stackMesh } from "../../model/partStackFile";
 import { checkOutputDir, OutputDirError } from "./outputDir";
 import type { RenderSummary } from "./types";
 
@@ -96,7 +97,8 @@ export function displayPath(projectDir: string, file: string): string {
 
 /** Reads and checks everything the render takes; throws a bad-input error (see isBadInput) naming the fix. */
 export function readRenderInput(opts: RenderInputOptions): RenderInput {
-  const mesh = parseMeshConfig(meshConfigValue(readStackFile(opts.projectDir, opts.stack, opts.configFile)));
+  // A part of a split mesh (lucid-mesh:part) brings the shared model of Pulumi.<env>.yaml.
+  const { mesh } = stackMesh(opts.projectDir, readStackFile(opts.projectDir, opts.stack, opts.configFile));
   const policyConfigFile = opts.policyConfigFile ?? defaultPolicyConfigFile(opts.projectDir, mesh.environment);
   const policyConfig = loadPolicyConfig(policyConfigFile);
   checkPolicyTrustDomain(policyConfig, displayPath(opts.projectDir, policyConfigFile), mesh.trustDomain);

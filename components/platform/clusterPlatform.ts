@@ -6,7 +6,7 @@
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { DOCKER_WAN_NETWORK, DOCKER_WAN_SUBNET, type MeshCluster } from "../../model";
+import { DOCKER_WAN_NETWORK, DOCKER_WAN_SUBNET, type DockerMeshCluster, type Mesh, type MeshCluster } from "../../model";
 import { dockerLabels } from "../labels";
 import { consulDocker } from "./consulDocker";
 import { consulKubernetes } from "./consulKubernetes";
@@ -62,7 +62,8 @@ export interface PrometheusPlacement {
 
 /**
  * Makes each cluster's platform under `parent` (the top-level mesh), and shares what clusters share: Docker
- * clusters on one host meet on one WAN network, which the first Docker cluster makes.
+ * clusters on one host meet on one WAN network, which the first Docker cluster makes, or, in a split mesh's cluster
+ * stack, the root stack made (`sharedWanNetworkName`).
  */
 export class MeshPlatforms {
   private wanNetwork: docker.Network | undefined;
@@ -73,6 +74,7 @@ export class MeshPlatforms {
   constructor(
     private readonly name: string,
     private readonly parent: pulumi.Resource,
+    private readonly sharedWanNetworkName?: pulumi.Input<string>,
   ) {}
 
   forCluster(cluster: MeshCluster): ClusterPlatform {
@@ -85,17 +87,18 @@ export class MeshPlatforms {
         );
         this.dockerProviders.set(cluster.name, provider);
         this.dockerNetworks.set(cluster.name, cluster.docker.networkName);
-        this.wanNetwork ??= new docker.Network(
-          `${this.name}-wan`,
-          {
-            name: DOCKER_WAN_NETWORK,
-            driver: "bridge",
-            ipamConfigs: [{ subnet: DOCKER_WAN_SUBNET }],
-            labels: dockerLabels({ "app.kubernetes.io/managed-by": "lucid-mesh" }),
-          },
-          { parent: this.parent, provider },
-        );
-        const wanNetworkName = this.wanNetwork.name;
+        if (this.sharedWanNetworkName === undefined)
+          this.wanNetwork ??= new docker.Network(
+            `${this.name}-wan`,
+            {
+              name: DOCKER_WAN_NETWORK,
+              driver: "bridge",
+              ipamConfigs: [{ subnet: DOCKER_WAN_SUBNET }],
+              labels: dockerLabels({ "app.kubernetes.io/managed-by": "lucid-mesh" }),
+            },
+            { parent: this.parent, provider },
+          );
+        const wanNetworkName = this.sharedWanNetworkName ?? this.wanNetwork!.name;
         const images = new Map<string, pulumi.Output<string>>();
         // Pulls an image once per cluster and returns its ID.
         const image = (reference: string): pulumi.Output<string> => {
@@ -112,7 +115,7 @@ export class MeshPlatforms {
         let workloads: WorkloadPlatform | undefined;
         return {
           provider,
-          dependsOn: [this.wanNetwork],
+          dependsOn: this.wanNetwork ? [this.wanNetwork] : [],
           consul: consulOnPlatform(cluster, wanNetworkName),
           sidecarPerInstance: true,
           workloads: () =>
@@ -159,4 +162,25 @@ export class MeshPlatforms {
       kubernetesProviders: Object.fromEntries(this.kubernetesProviders),
     };
   }
+}
+
+/**
+ * Docker clusters on one host share one WAN network. In one stack the first Docker cluster makes it; split, every
+ * cluster stack joins it, so the root stack (which runs before any of them is declared) makes it, on the same
+ * provider and under the same names as one stack does.
+ */
+export function splitRootDockerWanNetwork(mesh: Mesh): pulumi.Output<string> | undefined {
+  const first = mesh.clusters.find((c): c is DockerMeshCluster => c.platform === "docker");
+  if (!first) return undefined;
+  const provider = new docker.Provider(`${first.name}-docker`, { host: first.docker.host });
+  return new docker.Network(
+    "lucid-wan",
+    {
+      name: DOCKER_WAN_NETWORK,
+      driver: "bridge",
+      ipamConfigs: [{ subnet: DOCKER_WAN_SUBNET }],
+      labels: dockerLabels({ "app.kubernetes.io/managed-by": "lucid-mesh" }),
+    },
+    { provider },
+  ).name;
 }

@@ -21,7 +21,9 @@ const kubernetesObject = echo((args: ModelArgs) => {
   if (args.type === "kubernetes:core/v1:Service") {
     // The API server picks a cluster IP from the service CIDR unless the spec names one.
     const spec = (args.inputs.spec ?? {}) as Record<string, unknown>;
-    const h = digest(args.stack, args.name);
+    // Seeded by the object, not the Pulumi stack (which the API server never sees): a cluster's objects get the same
+    // addresses whether one stack declares the whole mesh or a split mesh's cluster stack declares them.
+    const h = digest(args.type, args.name);
     out.spec = {
       ...spec,
       clusterIP: spec.clusterIP ?? `10.96.${parseInt(h.slice(0, 2), 16)}.${parseInt(h.slice(2, 4), 16) || 1}`,

@@ -109,7 +109,9 @@ export function unreachableAddresses(deployment: Deployment): SystemFinding[] {
   const providers = resources.filter((r) => r.type === CONSUL_PROVIDER);
   const providerCluster = new Map(providers.map((p) => [p.urn, byDc.get(str(p.inputs.datacenter) ?? "")]));
 
-  const seen = new Map<string, string>();
+  // Address → the cluster (and a provider) using it. Two providers of one cluster may share it: a split mesh's
+  // peering stack reaches a cluster's Consul as that cluster's own stack does (docs/split-stacks.md).
+  const seen = new Map<string, { readonly name: string; readonly cluster: string }>();
   for (const p of providers) {
     const cluster = providerCluster.get(p.urn);
     const address = str(p.inputs.address) ?? "";
@@ -119,16 +121,16 @@ export function unreachableAddresses(deployment: Deployment): SystemFinding[] {
     const why = unreachable(lbs, cluster, host, port, "consul-server");
     if (why) findings.push(finding("consul-provider", p.urn, `Pulumi cannot reach Consul at ${address}: ${why}`));
     const other = seen.get(address);
-    if (other) {
+    if (other && other.cluster !== cluster) {
       findings.push(
         finding(
           "consul-provider-distinct",
           p.urn,
-          `${address} is also the address of ${other}: each cluster needs its own`,
+          `${address} is also the address of ${other.name}: each cluster needs its own`,
         ),
       );
     }
-    seen.set(address, p.name);
+    seen.set(address, { name: p.name, cluster });
     const csr = resources.find((r) => r.type === CSR && r.name === `${cluster}-consul-server-csr`);
     const sans = [
       ...((csr?.inputs.ipAddresses as string[] | undefined) ?? []),

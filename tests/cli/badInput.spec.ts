@@ -55,7 +55,8 @@ describe("render: bad input", function () {
     {
       name: "an unknown stack",
       args: () => ["--stack", "qa"],
-      message: /^unknown stack "qa": .*Pulumi\.qa\.yaml does not exist\. Fix: use one of dev, prod/,
+      message:
+        /^unknown stack "qa": .*Pulumi\.qa\.yaml does not exist\. Fix: use one of dev, dev-east, dev-peering-east-west, dev-root, dev-west, prod, prod-east, /,
     },
     {
       name: "an output directory under a regular file",
@@ -154,11 +155,11 @@ describe("render: bad input", function () {
   });
 
   it("an unknown command prints the usage and exits 2", () => {
-    const child = spawnSync(process.execPath, ["--import", "tsx", "cli/index.ts", "deploy"], {
+    const child = spawnSync(process.execPath, ["--import", "tsx", "cli/index.ts", "destroy"], {
       cwd: PROJECT_DIR,
       encoding: "utf8",
     });
     assert.equal(child.status, 2);
-    assert.match(child.stderr, /unknown command "deploy"\nusage: .*\n {2}render .*\n {2}gate .*\n {2}envoy-validate /);
+    assert.match(child.stderr, /unknown command "destroy"\nusage: .*\n {2}render .*\n {2}gate .*\n {2}envoy-validate /);
   });
 });

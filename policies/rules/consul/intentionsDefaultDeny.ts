@@ -33,6 +33,15 @@ function declaredUpstreams(resources: readonly StackResource[]): DeclaredUpstrea
   return [...seen.values()];
 }
 
+/** Services with a sidecar in this stack. */
+function localServices(resources: readonly StackResource[]): string[] {
+  return resources.flatMap((resource) => {
+    const labels = labelsOf(resource.props);
+    const service = labels[serviceLabel];
+    return service !== undefined && labels[roleLabel] !== "gateway" && envoyConfigOf(resource) ? [service] : [];
+  });
+}
+
 /** Consul denies by default, nobody is allowed wholesale, and every declared upstream is explicitly allowed. */
 export function checkIntentionsDefaultDeny(
   resources: readonly StackResource[],
@@ -70,7 +79,11 @@ export function checkIntentionsDefaultDeny(
         'no service-intentions entry denies "*" to "*"; add a ConfigEntry with kind service-intentions, name "*" and configJson {"Sources":[{"Name":"*","Action":"deny"}]}.',
     });
   }
+  // A destination that neither runs nor has intentions in this stack lives in another stack of a split mesh
+  // (docs/split-stacks.md): its intentions are there, and that stack's own callers are checked there.
+  const here = new Set([...localServices(resources), ...entries.map((e) => e.destination)]);
   for (const upstream of upstreams) {
+    if (!here.has(upstream.destination)) continue;
     if (!intentionAllows(rules, "deny", upstream.source, upstream.destination)) {
       violations.push({
         urn: upstream.resource.urn,

@@ -10,6 +10,12 @@ import { types } from "../../lib/types";
 export const noPlaintextSecretsDefaults = {
   /** Where secret files may be uploaded (prefixes): Envoy's SDS directory, Consul's TLS dir and secrets file. */
   secretPaths: [`${envoyFiles.secretsDirectory}/`, "/consul/tls/", "/consul/config/secrets.json"] as readonly string[],
+  /**
+   * Top-level stack outputs that carry a credential to another stack on purpose, exported as a Pulumi secret and
+   * read with StackReference.getOutput (a split mesh's cluster stacks export `consulToken` to their peering stacks,
+   * docs/split-stacks.md). None by default.
+   */
+  crossStackOutputs: [] as readonly string[],
 };
 export type NoPlaintextSecretsConfig = typeof noPlaintextSecretsDefaults;
 
@@ -95,6 +101,8 @@ function resourceProblems(r: StackResource, config: NoPlaintextSecretsConfig): s
     }
   } else if (r.type === types.stack) {
     for (const [path, value] of strings(r.props, "")) {
+      const top = path.split(/[.[]/)[0] ?? path;
+      if (config.crossStackOutputs.includes(top) && !PEM_PRIVATE_KEY.test(value)) continue;
       const leaf = path.slice(path.lastIndexOf(".") + 1).replace(/\[\d+\]$/, "");
       // Even a secret output is a copy of a key outside its resource: read keys from the tls resources instead.
       if (PEM_PRIVATE_KEY.test(value)) problems.push(`stack output ${path} exports a private key; stop exporting it.`);
@@ -130,6 +138,13 @@ export const noPlaintextSecrets = stackRule(
           items: { type: "string", pattern: "^/" },
           default: [...noPlaintextSecretsDefaults.secretPaths],
           description: "Path prefixes inside containers where secret files may be uploaded.",
+        },
+        crossStackOutputs: {
+          type: "array",
+          items: { type: "string" },
+          default: [...noPlaintextSecretsDefaults.crossStackOutputs],
+          description:
+            "Top-level stack outputs that carry a credential (never a private key) to another stack on purpose, as a Pulumi secret.",
         },
       },
     },

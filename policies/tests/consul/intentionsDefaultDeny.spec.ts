@@ -61,6 +61,19 @@ describe("lucid-consul-intentions-default-deny", () => {
     ]);
   });
 
+  it("leaves an upstream that neither runs nor has intentions in the stack to its own stack (a split mesh)", async () => {
+    // east's stack of a split mesh without session-api: its intentions live in the stack that runs it.
+    const entries = intentionEntriesFor("east").filter((e) => e.props.name !== "session-api");
+    assert.deepEqual(await messages([...entries, sidecarContainer()]), []);
+    // Once the stack holds session-api's entry, the missing allow is this stack's to report again.
+    const target = byName(intentionEntriesFor("east"), "east-intentions-session-api");
+    setSources(
+      target,
+      sources(target).filter((s) => s.Name !== "api-gateway"),
+    );
+    assert.equal((await messages([...entries, target, sidecarContainer()])).length, 1);
+  });
+
   it("reports configJson it cannot parse", async () => {
     const entries = intentionEntriesFor("east");
     byName(entries, "east-intentions-session-api").props.configJson = "{";

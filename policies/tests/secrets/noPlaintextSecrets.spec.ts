@@ -77,6 +77,19 @@ describe("lucid-secrets-no-plaintext-secrets", () => {
     ]);
   });
 
+  it("lets a configured cross-stack output carry a token, but never a private key, and no other output", async () => {
+    const outputs = stack({ consulToken: "8d4c9e1b-1f53-4a2b", consulTokenCopy: "8d4c9e1b-1f53-4a2b" });
+    assert.deepEqual(await messages([outputs], { crossStackOutputs: ["consulToken"] }), [
+      "lucid-mesh-dev: stack output consulTokenCopy looks like a credential; stop exporting it.",
+    ]);
+    // Not configured: refused as before.
+    assert.equal((await messages([stack({ consulToken: "8d4c9e1b-1f53-4a2b" })])).length, 1);
+    assert.deepEqual(
+      await messages([stack({ consulToken: { keyPem: PEM_KEY } })], { crossStackOutputs: ["consulToken"] }),
+      ["lucid-mesh-dev: stack output consulToken.keyPem exports a private key; stop exporting it."],
+    );
+  });
+
   it("uses the configured secret paths", async () => {
     assert.equal((await messages([sidecarContainer()], { secretPaths: ["/run/secrets/"] })).length, 1);
   });
