@@ -196,7 +196,8 @@ export function applierPolicy(mesh: Mesh, cluster: MeshCluster, registersInstanc
   const names = registersInstances ? [...new Set(registrations(mesh, cluster).map((r) => r.name))] : [];
   const rules = [
     ...(registersInstances ? [block("node", externalNodeName(cluster), "write")] : []),
-    ...names.sort(compareStrings).map((n) => block("service", n, "write")),
+    // An exact rule beats the prefix rule for the whole name (acl/policy_authorizer.go), intentions included.
+    ...names.sort(compareStrings).map((n) => block("service", n, "write", "write")),
     block("service_prefix", "", "read", "write"),
     'mesh = "write"',
   ];

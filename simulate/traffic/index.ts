@@ -14,8 +14,9 @@ import { envoyFiles } from "../../model/names";
 import type { RecordedResource } from "../recorder";
 import { compareStrings } from "../../model/mesh";
 import { intentionAllows, type IntentionRule } from "../../model/intentions";
+import { appliersOf } from "../consul/applier";
 import { registeredCatalog, runChecks } from "../consul/catalog";
-import { CONSUL_TYPES, consulView, deployedFiles } from "../consul/deployed";
+import { consulView, deployedFiles } from "../consul/deployed";
 import type { Deployment } from "../system";
 import { envoyView, type EnvoyView } from "./envoyView";
 import { NO_FAILURE, walkPair, type Failure, type PairWalk, type Verdict, type World } from "./walk";
@@ -82,31 +83,21 @@ interface IntentionSource {
   readonly destination: string;
 }
 
-function intentionSources(
-  deployment: Deployment,
-  datacenterOf: (r: Deployment["resources"][number]) => string | undefined,
-): Map<string, IntentionSource[]> {
+/** Every service-intentions source by datacenter, from the Consul appliers' payloads (what Consul is given). */
+function intentionSources(deployment: Pick<Deployment, "resources">): Map<string, IntentionSource[]> {
   const byDc = new Map<string, IntentionSource[]>();
-  for (const r of deployment.resources) {
-    if (r.type !== CONSUL_TYPES.configEntry || r.inputs.kind !== "service-intentions") continue;
-    const dc = datacenterOf(r) ?? "";
-    let config: { Sources?: Array<{ Name?: string; Peer?: string; Action?: string }> };
-    try {
-      config = JSON.parse(String(r.inputs.configJson ?? "{}")) as typeof config;
-    } catch {
-      continue;
-    }
-    for (const s of config.Sources ?? []) {
-      if (s.Action !== "allow" && s.Action !== "deny") continue;
-      byDc.set(dc, [
-        ...(byDc.get(dc) ?? []),
-        {
-          source: String(s.Name ?? ""),
-          ...(s.Peer ? { peer: s.Peer } : {}),
-          action: s.Action,
-          destination: String(r.inputs.name ?? ""),
-        },
-      ]);
+  for (const { payload } of appliersOf(deployment.resources)) {
+    const dc = payload.datacenter;
+    for (const entry of payload.configEntries) {
+      if (entry.Kind !== "service-intentions") continue;
+      const sources = (entry.Sources ?? []) as Array<{ Name?: string; Peer?: string; Action?: string }>;
+      for (const s of sources) {
+        if (s.Action !== "allow" && s.Action !== "deny") continue;
+        byDc.set(dc, [
+          ...(byDc.get(dc) ?? []),
+          { source: String(s.Name ?? ""), ...(s.Peer ? { peer: s.Peer } : {}), action: s.Action, destination: entry.Name },
+        ]);
+      }
     }
   }
   return byDc;
@@ -158,7 +149,7 @@ function quorumNote(servers: number): string {
 export function trafficReport(deployment: Deployment): TrafficReport {
   const world = trafficWorld(deployment);
   const consul = world.consul;
-  const intentions = intentionSources(deployment, consul.datacenterOf);
+  const intentions = intentionSources(deployment);
   const defaultAction = new Map<string, "allow" | "deny">();
   for (const f of deployedFiles(deployment.resources)) {
     if (f.name !== "server.json") continue;
@@ -357,9 +348,9 @@ export function trafficInputDigest(resources: readonly DigestedResource[]): stri
         hash.update(`${set.cluster}\0${set.source}\0${file}\0${content}\0`);
     }
   }
-  for (const r of resources) {
-    if (r.type === CONSUL_TYPES.configEntry && r.inputs.kind === "service-intentions") {
-      hash.update(`${String(r.name)}\0${String(r.inputs.configJson ?? "")}\0`);
+  for (const { payload } of appliersOf(asRecorded)) {
+    for (const entry of payload.configEntries) {
+      if (entry.Kind === "service-intentions") hash.update(`${payload.cluster}\0${JSON.stringify(entry)}\0`);
     }
   }
   return hash.digest("hex");
