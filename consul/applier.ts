@@ -141,9 +141,12 @@ export interface ApplierPayloadOptions {
 
 /** Everything the cluster's applier declares. */
 export function applierPayload(mesh: Mesh, cluster: MeshCluster, options: ApplierPayloadOptions): ApplierPayload {
-  const configEntries = clusterConfigEntries(mesh, cluster).map(
-    (e): ConfigEntryBody => ({ Kind: e.kind, Name: e.name, ...e.config, Meta: { ...managedMeta } }),
-  );
+  const configEntries = clusterConfigEntries(mesh, cluster).map((e): ConfigEntryBody => ({
+    Kind: e.kind,
+    Name: e.name,
+    ...e.config,
+    Meta: { ...managedMeta },
+  }));
   const specs = options.registersInstances ? registrations(mesh, cluster) : [];
   return {
     cluster: cluster.name,

@@ -99,9 +99,7 @@ export interface PassResult {
 /** `covers` of the script: every declared field holds the declared value. */
 export function covers(declared: unknown, stored: unknown): boolean {
   if (Array.isArray(declared)) {
-    return (
-      Array.isArray(stored) && declared.length === stored.length && declared.every((d, i) => covers(d, stored[i]))
-    );
+    return Array.isArray(stored) && declared.length === stored.length && declared.every((d, i) => covers(d, stored[i]));
   }
   if (typeof declared === "object" && declared !== null) {
     if (typeof stored !== "object" || stored === null || Array.isArray(stored)) return false;
@@ -248,7 +246,10 @@ const runs = new WeakMap<object, ApplierRun[]>();
 /** Runs each applier against its datacenter's Consul (once per deployment). */
 export function applierRuns(
   deployment: { readonly resources: Parameters<typeof deployedFiles>[0] },
-  tokenOfSecret: (datacenter: string, secret: string | undefined) => {
+  tokenOfSecret: (
+    datacenter: string,
+    secret: string | undefined,
+  ) => {
     readonly accessor: string;
     readonly authority: TokenAuthority;
   },

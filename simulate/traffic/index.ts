@@ -95,7 +95,12 @@ function intentionSources(deployment: Pick<Deployment, "resources">): Map<string
         if (s.Action !== "allow" && s.Action !== "deny") continue;
         byDc.set(dc, [
           ...(byDc.get(dc) ?? []),
-          { source: String(s.Name ?? ""), ...(s.Peer ? { peer: s.Peer } : {}), action: s.Action, destination: entry.Name },
+          {
+            source: String(s.Name ?? ""),
+            ...(s.Peer ? { peer: s.Peer } : {}),
+            action: s.Action,
+            destination: entry.Name,
+          },
         ]);
       }
     }
