@@ -20,7 +20,9 @@ import {
 import { parseAclRules, type TokenAuthority } from "../../simulate/consul/aclRules";
 import { appliersOf, applierPass, emptyStore, type ConsulStore } from "../../simulate/consul/applier";
 import type { RecordedResource } from "../../simulate/recorder";
+import { replayingTlsModels, type TlsResults } from "../../simulate/renewal";
 import { simulateMesh, simulateStack } from "../../simulate/stack";
+import { tlsModels } from "../../simulate/tls";
 import { PROJECT_DIR, rawMeshConfig, stackMesh } from "../helpers/stacks";
 
 interface LegacyResource {
@@ -200,7 +202,13 @@ describe("Consul applier", () => {
           emptyStore(),
           {
             ...eastPayload(),
-            configEntries: [{ Kind: "service-intentions", Name: segment, Sources: [] }],
+            configEntries: [
+              {
+                Kind: "service-intentions",
+                Name: segment,
+                Sources: [{ Name: "web", Action: "allow", Precedence: 9, Type: "consul" }],
+              },
+            ],
             registrations: [],
           },
           { accessor: "t", authority },
@@ -270,12 +278,16 @@ describe("Consul applier", () => {
     this.timeout(300_000);
     const inputsByUrn = (resources: readonly RecordedResource[]): Map<string, string> =>
       new Map(resources.filter((r) => r.custom).map((r) => [r.urn, JSON.stringify(r.inputs)]));
-    const before = inputsByUrn((await simulateMesh("dev", rawMeshConfig("dev"))).recorder.resources);
+    // The second run gets the first run's tls results back where its inputs are unchanged, as the provider keeps them.
+    const tls: TlsResults = new Map();
+    const first = await simulateMesh("dev", rawMeshConfig("dev"), { tlsModels: replayingTlsModels(tlsModels, tls) });
+    const before = inputsByUrn(first.recorder.resources);
     const raw = rawMeshConfig("dev");
     const services = raw["services"] as Array<Record<string, unknown>>;
     const recorder = services.find((s) => s["name"] === "session-recorder")!;
     recorder["tags"] = [...((recorder["tags"] as string[] | undefined) ?? []), "canary"];
-    const after = inputsByUrn((await simulateMesh("dev", raw)).recorder.resources);
+    const second = await simulateMesh("dev", raw, { tlsModels: replayingTlsModels(tlsModels, new Map(), tls) });
+    const after = inputsByUrn(second.recorder.resources);
     assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort());
     const changedUrns = [...after]
       .filter(([urn, inputs]) => before.get(urn) !== inputs)
