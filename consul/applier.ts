@@ -229,6 +229,8 @@ export function applierScript(cluster: MeshCluster): string {
   return `#!/bin/sh
 # lucid-mesh Consul applier for ${cluster.name}: reconciles Consul from ${dir}/${applierPaths.payload}.
 set -u
+# No globbing: the wildcard intention's name is a literal '*'.
+set -f
 P=${shellQuote(`${dir}/${applierPaths.payload}`)}
 ADDR=${shellQuote(`https://${tlsName}:${port}`)}
 CONNECT=${shellQuote(`${tlsName}:${port}:${host}:${port}`)}
@@ -251,7 +253,8 @@ api() {
 }
 
 # covers DECLARED STORED: every declared field holds the declared value (Consul adds indexes and defaults).
-COVERS='def covers($d; $s): if ($d|type) == "object" then (($s|type) == "object") and all($d|keys[]; . as $k | covers($d[$k]; $s[$k])) elif ($d|type) == "array" then (($s|type) == "array") and ($d|length) == ($s|length) and all(range(0; $d|length); covers($d[.]; $s[.])) else $d == $s end;'
+# An empty declared list or map also matches what Consul leaves out (null).
+COVERS='def covers($d; $s): if ($d|type) == "object" then (($d|length) == 0 and $s == null) or ((($s|type) == "object") and all($d|keys[]; . as $k | covers($d[$k]; $s[$k]))) elif ($d|type) == "array" then (($d|length) == 0 and $s == null) or ((($s|type) == "array") and ($d|length) == ($s|length) and all(range(0; $d|length); covers($d[.]; $s[.]))) else $d == $s end;'
 
 apply_once() {
   MK=$(jq -r .managedMeta.key "$P"); MV=$(jq -r .managedMeta.value "$P"); NODE=$(jq -r .node "$P")
@@ -265,14 +268,15 @@ apply_once() {
     fi
     i=$((i + 1))
   done
-  services=$(api GET "/v1/catalog/node-services/$NODE") || return 1
-  checks=$(api GET "/v1/health/node/$NODE") || return 1
+  # Files, not arguments: a cluster's registrations can exceed what one argument may hold.
+  api GET "/v1/catalog/node-services/$NODE" > /tmp/lucid-services.json || return 1
+  api GET "/v1/health/node/$NODE" > /tmp/lucid-checks.json || return 1
   n=$(jq '.registrations | length' "$P"); i=0
   while [ "$i" -lt "$n" ]; do
     r=$(jq -c ".registrations[$i]" "$P")
-    if ! jq -n --argjson r "$r" --argjson s "$services" --argjson c "$checks" "$COVERS
-      covers(\\$r.Service; ((\\$s.Services // []) | map(select(.ID == \\$r.Service.ID)) | first))
-      and all(\\$r.Checks[]; . as \\$d | covers(\\$d; (\\$c | map(select(.CheckID == \\$d.CheckID)) | first)))" | grep -q true; then
+    if ! jq -n --argjson r "$r" --slurpfile s /tmp/lucid-services.json --slurpfile c /tmp/lucid-checks.json "$COVERS
+      covers(\\$r.Service; ((\\$s[0].Services // []) | map(select(.ID == \\$r.Service.ID)) | first))
+      and all(\\$r.Checks[]; . as \\$d | covers(\\$d; ((\\$c[0] // []) | map(select(.CheckID == \\$d.CheckID)) | first)))" | grep -q true; then
       printf '%s' "$r" | api PUT /v1/catalog/register >/dev/null || return 1
     fi
     i=$((i + 1))
@@ -286,7 +290,7 @@ apply_once() {
       fi
     done
   done
-  for id in $(printf '%s' "$services" | jq -r --arg k "$MK" --arg v "$MV" '(.Services // [])[] | select(.Meta[$k] == $v) | .ID'); do
+  for id in $(jq -r --arg k "$MK" --arg v "$MV" '(.Services // [])[] | select(.Meta[$k] == $v) | .ID' /tmp/lucid-services.json); do
     if ! jq -e --arg id "$id" 'any(.registrations[]; .Service.ID == $id)' "$P" >/dev/null; then
       jq -nc --arg dc "$(jq -r .datacenter "$P")" --arg node "$NODE" --arg id "$id" '{Datacenter: $dc, Node: $node, ServiceID: $id}' \\
         | api PUT /v1/catalog/deregister >/dev/null || return 1
@@ -294,6 +298,8 @@ apply_once() {
   done
 }
 
+# One pass and its status, for a check from CI or by hand.
+if [ "\${LUCID_APPLIER_ONCE:-}" = 1 ]; then apply_once; exit $?; fi
 trap 'exit 0' TERM INT
 while :; do
   if apply_once; then rm -f "$ERR"; date -u +%s > "$OK"; sleep ${APPLIER_PERIOD_SECONDS} & wait $!

@@ -98,6 +98,11 @@ export interface PassResult {
 
 /** `covers` of the script: every declared field holds the declared value. */
 export function covers(declared: unknown, stored: unknown): boolean {
+  // An empty declared list or map also matches what Consul leaves out.
+  const empty =
+    (Array.isArray(declared) && declared.length === 0) ||
+    (typeof declared === "object" && declared !== null && Object.keys(declared).length === 0);
+  if (empty && (stored === null || stored === undefined)) return true;
   if (Array.isArray(declared)) {
     return Array.isArray(stored) && declared.length === stored.length && declared.every((d, i) => covers(d, stored[i]));
   }
