@@ -155,9 +155,6 @@ describe("mesh diff (npm run diff -- <base> <head>) over pairs of renders", func
       "~ envoy envoy/east/ledger/envoy/listener.yaml",
       "~ restart east-api-gateway-1-files (envoy-config): replaced: uploads",
       "~ restart east-audit-1-files (envoy-config): replaced: uploads",
-      // The intention leaves the Consul applier's payload.
-      "~ restart east-consul-applier (consul-applier): replaced: labels",
-      "~ restart east-consul-applier-files (consul-applier): replaced: uploads",
       "~ restart east-ledger-1-files (envoy-config): replaced: uploads",
     ]);
     assert.equal(
