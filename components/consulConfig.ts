@@ -1,6 +1,7 @@
 /**
- * What goes into a running Consul: config entries, the Pulumi-managed ACL policies and tokens, and peering.
- * Everything here uses the cluster's `consul.Provider` and waits for the cluster.
+ * What goes into a running Consul: the Pulumi-managed ACL policies and tokens, and peering. Everything here uses
+ * the cluster's `consul.Provider` and waits for the cluster. Config entries are the Consul applier's
+ * (components/consulApplier.ts), one payload per cluster instead of one resource per entry.
  *
  * The DNS, agent and consul-esm tokens are not here: their SecretIDs must be in the agent config before Consul
  * runs, and `consul.AclToken` cannot take a chosen SecretID, so the cluster's ACL bootstrap creates them (see
@@ -13,14 +14,14 @@ import { meshGatewayPolicy, prometheusPolicy, type AclPolicySpec } from "../cons
 import { clusterConfigEntries } from "../consul/configEntries";
 import { peeringServerAddresses } from "../consul/peering";
 import type { Mesh, MeshCluster } from "../model";
-import { BATCH_SIZE, declareInBatches, type Pace } from "./pacing";
+import type { Pace } from "./pacing";
 
 export interface ConsulMeshConfigArgs {
   /** The resolved mesh. */
   readonly mesh: Mesh;
   /** The cluster the entries and tokens belong to. */
   readonly cluster: MeshCluster;
-  /** Awaited between batches of config entries (see pacing.ts). @default none: all at once */
+  /** Unused since the applier writes the entries; kept so callers need not change. */
   readonly pace?: Pace;
 }
 
@@ -29,7 +30,7 @@ export class ConsulMeshConfig extends pulumi.ComponentResource {
   readonly meshGatewayToken: pulumi.Output<string>;
   /** SecretID of Prometheus' token for `/v1/agent/metrics` (secret). */
   readonly prometheusToken: pulumi.Output<string>;
-  /** `kind/name` of every config entry, in order. */
+  /** `kind/name` of every config entry the cluster's applier writes, in order. */
   readonly configEntries: pulumi.Output<string[]>;
   /** Resolves once every config entry is declared and the outputs are registered. */
   readonly declared: Promise<void>;
@@ -44,13 +45,6 @@ export class ConsulMeshConfig extends pulumi.ComponentResource {
     const childOpts = { parent: this, ...(opts.provider ? { provider: opts.provider } : {}) };
 
     const entries = clusterConfigEntries(mesh, cluster);
-    const declareEntries = declareInBatches(entries, BATCH_SIZE.configEntries, args.pace, (entry) => {
-      new consul.ConfigEntry(
-        `${name}-${entry.kind}-${entry.name === "*" ? "all" : entry.name}`,
-        { kind: entry.kind, name: entry.name, configJson: JSON.stringify(entry.config) },
-        childOpts,
-      );
-    });
 
     const token = (role: string, spec: AclPolicySpec): pulumi.Output<string> => {
       const policy = new consul.AclPolicy(
@@ -73,13 +67,12 @@ export class ConsulMeshConfig extends pulumi.ComponentResource {
     this.prometheusToken = token("prometheus", prometheusPolicy(cluster));
     this.configEntries = pulumi.output(entries.map((e) => `${e.kind}/${e.name}`));
 
-    this.declared = declareEntries.then(() =>
-      this.registerOutputs({
-        meshGatewayToken: this.meshGatewayToken,
-        prometheusToken: this.prometheusToken,
-        configEntries: this.configEntries,
-      }),
-    );
+    this.registerOutputs({
+      meshGatewayToken: this.meshGatewayToken,
+      prometheusToken: this.prometheusToken,
+      configEntries: this.configEntries,
+    });
+    this.declared = Promise.resolve();
   }
 }
 

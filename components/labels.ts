@@ -8,6 +8,7 @@ export type MeshRole =
   | "consul-acl-init"
   | "consul-esm"
   | "consul-catalog-sync"
+  | "consul-applier"
   | "sidecar"
   | "gateway"
   | "app"

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { instancesOf, servicesInCluster, type Mesh, type MeshCluster } from "../model";
 import type { MeshCertificateAuthority } from "./certificateAuthority";
 import { ConsulCluster } from "./consulCluster";
+import { ConsulApplier } from "./consulApplier";
 import { ConsulMeshConfig } from "./consulConfig";
 import { EnvoySidecar } from "./envoySidecar";
 import { MeshGateway } from "./meshGateway";
@@ -103,20 +104,25 @@ export class ServiceMesh extends pulumi.ComponentResource {
       this.sidecars[workload] = { admin: sidecar.admin, metrics: sidecar.metrics };
       Object.assign(addresses, sidecar.addresses);
     });
-    // Registered once the workloads exist, under the addresses they really got.
     const registration = new ServiceRegistration(
       `${name}-registrations`,
+      { mesh, cluster, gateway: { address: this.gateway.localHost, port: cluster.gateway.port } },
+      consulOpts,
+    );
+    // Registered once the workloads exist, under the addresses they really got; the config entries with them.
+    new ConsulApplier(
+      `${name}-consul-applier`,
       {
         mesh,
         cluster,
+        platform,
         addresses,
-        gateway: { address: this.gateway.localHost, port: cluster.gateway.port },
-        pace: args.pace,
-        registersInstances: platform.instanceRegistration === "pulumi",
+        trustBundlePem: ca.trustBundlePem,
+        after: [this.consul, registration.node],
       },
       consulOpts,
     );
-    await Promise.all([registration.declared, this.config.declared]);
+    await this.config.declared;
 
     this.registerOutputs({
       consulApi: this.consul.apiAddress,

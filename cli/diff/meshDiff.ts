@@ -12,6 +12,7 @@ import { createTwoFilesPatch } from "diff";
 import { isDeepStrictEqual } from "node:util";
 import { compareStrings } from "../../model/mesh";
 import type { RecordedResource } from "../../simulate/recorder";
+import { appliersOf } from "../../simulate/consul/applier";
 import { restartOf, type Restart } from "../../simulate/renewal";
 import { classifyChange, type PlannedChange, type SystemModel } from "../../simulate/system";
 import { withoutPems } from "../render/redact";
@@ -105,8 +106,22 @@ function envoySets(folder: RenderFolder): { dir: string; node: EnvoyNode }[] {
     });
 }
 
-/** Consul catalog registrations in the plan: `<datacenter>/<service>` and `<datacenter>/<service id>`. */
+/**
+ * Consul catalog registrations in the plan, `<datacenter>/<service>` and `<datacenter>/<service id>`: the Consul
+ * appliers' payloads and the `consul.Service` resources (the mesh gateways).
+ */
 function registrations(folder: RenderFolder): { service: string; instance: string }[] {
+  const applied = appliersOf(folder.plan.resources as unknown as Parameters<typeof appliersOf>[0]).flatMap(
+    ({ payload }) =>
+      payload.registrations.map((r) => ({
+        service: `${payload.datacenter}/${r.Service.Service}`,
+        instance: `${payload.datacenter}/${r.Service.ID}`,
+      })),
+  );
+  return [...applied, ...declaredServices(folder)];
+}
+
+function declaredServices(folder: RenderFolder): { service: string; instance: string }[] {
   return folder.plan.resources
     .filter((r) => r.type === CONSUL_SERVICE)
     .flatMap((r) => {

@@ -10,6 +10,7 @@ import { compareStrings, type Mesh } from "../../model/mesh";
 import { observabilityFiles } from "../../observability";
 import type { RecordedResource } from "../../simulate/recorder";
 import { TLS_TYPES } from "../../simulate/tls";
+import { appliersOf } from "../../simulate/consul/applier";
 import { hasPem, isSecretFile, publicInputs } from "./redact";
 import type { OmittedFile, TextFile } from "./types";
 
@@ -164,7 +165,8 @@ function reformatJson(text: string): string {
 
 /**
  * Registrations (services, nodes), config entries (`<kind>/<name>.json`) and agent configs (`server.json` only:
- * `secrets.json` holds the gossip key and ACL tokens).
+ * `secrets.json` holds the gossip key and ACL tokens). Config entries and instance registrations are the Consul
+ * applier's: its whole payload (`applier/payload.json`) and each object in it, as the applier sends it.
  */
 export function consulArtifacts(
   resources: readonly RecordedResource[],
@@ -174,7 +176,19 @@ export function consulArtifacts(
   const omitted: OmittedFile[] = [];
   for (const r of resources) {
     const base = `consul/${segment(clusterOf(r))}`;
-    if (r.type === CONSUL_SERVICE)
+    const [applier] = appliersOf([r]);
+    if (applier) {
+      const { payload } = applier;
+      files.push(file(`${base}/applier/payload.json`, prettyJson(payload)));
+      for (const entry of payload.configEntries) {
+        // `*` (every service, as in the default-deny intention) is not a portable file name.
+        const fileName = entry.Name === "*" ? "_all" : segment(entry.Name);
+        files.push(file(`${base}/config-entries/${segment(entry.Kind)}/${fileName}.json`, prettyJson(entry)));
+      }
+      for (const registration of payload.registrations) {
+        files.push(file(`${base}/services/${segment(registration.Service.ID)}.json`, prettyJson(registration)));
+      }
+    } else if (r.type === CONSUL_SERVICE)
       files.push(file(`${base}/services/${segment(r.name)}.json`, prettyJson(publicInputs(r))));
     else if (r.type === CONSUL_NODE)
       files.push(file(`${base}/nodes/${segment(r.name)}.json`, prettyJson(publicInputs(r))));

@@ -16,7 +16,9 @@ import { dockerLabels, meshLabels, secretFilesLabel } from "../labels";
 import { dockerCpus } from "./dockerCpus";
 import { fileWriter, type WrittenDirectory, type WrittenFile } from "./dockerFileWriter";
 import { dockerEdgeCertificateVolumes, dockerEdgePorts } from "./edge";
+import { dockerConsulApplier } from "./consulApplierDocker";
 import {
+  type ConsulApplierSpec,
   envoyCommand,
   envoyReadinessProbe,
   type GatewayEndpoints,
@@ -89,6 +91,10 @@ function envoyContainerBase(cluster: MeshCluster, memoryMb: number, cpus: number
 export class DockerPlatform implements WorkloadPlatform {
   readonly instanceRegistration = "pulumi" as const;
   constructor(private readonly args: DockerPlatformArgs) {}
+
+  deployConsulApplier(name: string, spec: ConsulApplierSpec, parent: pulumi.Resource): pulumi.Resource[] {
+    return dockerConsulApplier(name, spec, this.args, parent);
+  }
 
   deploySidecar(name: string, spec: SidecarSpec, parent: pulumi.Resource): SidecarEndpoints {
     const instance = spec.instances[0];

@@ -7,7 +7,9 @@ import { catalogSyncAnnotations, meshServiceName } from "./catalogSync";
 import { meshLabels } from "../labels";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 import { kubernetesEdgeService, withKubernetesEdgeCertificate } from "./edge";
+import { kubernetesConsulApplier } from "./consulApplierKubernetes";
 import {
+  type ConsulApplierSpec,
   envoyCommand,
   type GatewayEndpoints,
   type GatewaySpec,
@@ -99,6 +101,10 @@ export class KubernetesPlatform implements WorkloadPlatform {
   readonly instanceRegistration = "runtime" as const;
 
   constructor(private readonly args: KubernetesPlatformArgs) {}
+
+  deployConsulApplier(name: string, spec: ConsulApplierSpec, parent: pulumi.Resource): pulumi.Resource[] {
+    return kubernetesConsulApplier(name, spec, this.args, parent);
+  }
 
   deploySidecar(name: string, spec: SidecarSpec, parent: pulumi.Resource): SidecarEndpoints {
     const { mesh, service, cluster } = spec;

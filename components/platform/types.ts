@@ -45,6 +45,21 @@ export interface GatewayEndpoints {
   readonly localHost: pulumi.Output<string>;
 }
 
+/** The cluster's Consul applier (consul/applier.ts): its files, and what it must wait for. */
+export interface ConsulApplierSpec {
+  readonly cluster: MeshCluster;
+  /** `payload.json`: the entries and registrations the applier reconciles Consul to. */
+  readonly payload: pulumi.Output<string>;
+  /** `apply.sh`. */
+  readonly script: string;
+  readonly caPem: pulumi.Input<string>;
+  /** The curl header file holding the applier's token (a secret). */
+  readonly tokenHeader: pulumi.Output<string>;
+  /** A digest of payload and script: a change replaces (Docker) or rolls (Kubernetes) the applier. */
+  readonly digest: pulumi.Output<string>;
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
 /** Runs sidecars and gateways on one cluster's platform. Created once per cluster. */
 export interface WorkloadPlatform {
   /**
@@ -54,6 +69,8 @@ export interface WorkloadPlatform {
   readonly instanceRegistration: "pulumi" | "runtime";
   deploySidecar(name: string, spec: SidecarSpec, parent: pulumi.Resource): SidecarEndpoints;
   deployGateway(name: string, spec: GatewaySpec, parent: pulumi.Resource): GatewayEndpoints;
+  /** Runs the cluster's Consul applier; the `up` waits until its first pass was accepted. */
+  deployConsulApplier(name: string, spec: ConsulApplierSpec, parent: pulumi.Resource): pulumi.Resource[];
 }
 
 /** Envoy's command line, the same on both platforms; worker threads follow the container's CPU limit. */

@@ -1,9 +1,10 @@
 /**
  * Reads the Consul artifacts of the resource contract: agent config JSON (server.json + secrets.json) from Docker
- * uploads or a ConfigMap + Secret, and service-intentions config entries.
+ * uploads or a ConfigMap + Secret, service-intentions config entries, and the Consul applier's payload (the entries
+ * and registrations it writes, from its writer's uploads or its ConfigMap).
  */
 import type { Json } from "./props";
-import { asRecord, asRecords, asString, at, clusterLabel, labelsOf } from "./props";
+import { asRecord, asRecords, asString, at, clusterLabel, labelsOf, roleLabel } from "./props";
 import { secretValue, uploadsOf } from "./files";
 import type { StackResource } from "./types";
 import { types } from "./types";
@@ -93,9 +94,61 @@ function sourcesFrom(raw: unknown, casing: "api" | "provider"): IntentionSource[
   });
 }
 
-/** service-intentions entries: generic ConfigEntry (`configJson` in API casing) or the typed resource. */
+/** The Consul applier's role, and its payload's file name. */
+export const APPLIER_ROLE = "consul-applier";
+export const APPLIER_PAYLOAD_FILE = "payload.json";
+
+export interface ApplierPayloadArtifact {
+  /** The resource carrying the payload. */
+  readonly resource: StackResource;
+  /** `PUT /v1/config` bodies (`Kind`, `Name`, API casing). */
+  readonly configEntries: readonly Json[];
+  /** `PUT /v1/catalog/register` bodies. */
+  readonly registrations: readonly Json[];
+  readonly errors: readonly string[];
+}
+
+/** Every applier payload in the stack. */
+export function applierPayloads(resources: readonly StackResource[]): ApplierPayloadArtifact[] {
+  const found: ApplierPayloadArtifact[] = [];
+  for (const r of resources) {
+    if (labelsOf(r.props)[roleLabel] !== APPLIER_ROLE) continue;
+    let text: string | undefined;
+    if (r.type === types.dockerContainer) {
+      for (const [file, content] of uploadsOf(r.props)) if (file.endsWith(`/${APPLIER_PAYLOAD_FILE}`)) text = content;
+    } else if (r.type === types.configMap) {
+      text = asString(at(r.props, "data", APPLIER_PAYLOAD_FILE));
+    }
+    if (text === undefined) continue;
+    const errors: string[] = [];
+    const payload = parsedRecord(text, APPLIER_PAYLOAD_FILE, errors) ?? {};
+    found.push({
+      resource: r,
+      configEntries: asRecords(payload.configEntries),
+      registrations: asRecords(payload.registrations),
+      errors,
+    });
+  }
+  return found;
+}
+
+/**
+ * service-intentions entries: the applier's payload, a generic ConfigEntry (`configJson` in API casing) or the
+ * typed resource.
+ */
 export function intentionEntries(resources: readonly StackResource[]): IntentionEntry[] {
   const entries: IntentionEntry[] = [];
+  for (const payload of applierPayloads(resources)) {
+    for (const e of payload.configEntries) {
+      if (e.Kind !== "service-intentions") continue;
+      entries.push({
+        resource: payload.resource,
+        destination: asString(e.Name) ?? "",
+        sources: sourcesFrom(e.Sources, "api"),
+        errors: payload.errors,
+      });
+    }
+  }
   for (const r of resources) {
     if (r.type === types.consulConfigEntry && at(r.props, "kind") === "service-intentions") {
       const errors: string[] = [];

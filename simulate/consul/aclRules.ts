@@ -23,6 +23,11 @@ export interface SegmentRule {
   readonly segment: string;
   readonly prefix: boolean;
   readonly access: Access;
+  /**
+   * A service rule's `intentions` (acl/policy.go ServiceRule.Intentions). Unset, Consul derives it from the
+   * policy: read for `read` and `write`, deny otherwise (acl/policy.go, ServiceRule's default).
+   */
+  readonly intentions?: Access;
 }
 
 export interface AclPolicyRules {
@@ -51,7 +56,9 @@ export function parseAclRules(text: string): AclPolicyRules {
     if (block) {
       const [kind, segment] = [block[1]!, JSON.parse(`"${block[2]!}"`) as string];
       const body = /^policy = "([a-z]+)"$/.exec(lines[i + 1]?.trim() ?? "");
-      if (!body || lines[i + 2]?.trim() !== "}") {
+      const intentions = /^intentions = "([a-z]+)"$/.exec(lines[i + 2]?.trim() ?? "");
+      const close = i + (intentions ? 3 : 2);
+      if (!body || lines[close]?.trim() !== "}") {
         throw new AclRulesError(`Failed to parse ACL rules: line ${i + 1}: expected one policy in the block`);
       }
       const prefix = kind.endsWith("_prefix");
@@ -59,8 +66,17 @@ export function parseAclRules(text: string): AclPolicyRules {
       if (!(SEGMENT_RESOURCES as readonly string[]).includes(resource)) {
         throw new AclRulesError(`Failed to parse ACL rules: line ${i + 1}: unknown resource ${JSON.stringify(kind)}`);
       }
-      segments.push({ resource: resource as SegmentResource, segment, prefix, access: access(body[1]!, i + 2) });
-      i += 2;
+      if (intentions && resource !== "service") {
+        throw new AclRulesError(`Failed to parse ACL rules: line ${i + 3}: intentions apply to service rules only`);
+      }
+      segments.push({
+        resource: resource as SegmentResource,
+        segment,
+        prefix,
+        access: access(body[1]!, i + 2),
+        ...(intentions ? { intentions: access(intentions[1]!, i + 3) } : {}),
+      });
+      i = close;
       continue;
     }
     const scalar = /^([a-z_]+) = "([a-z]+)"$/.exec(line);
@@ -77,10 +93,7 @@ export function parseAclRules(text: string): AclPolicyRules {
 export type Permission =
   | { readonly resource: SegmentResource; readonly segment: string; readonly level: "read" | "write" }
   | { readonly resource: ScalarResource; readonly level: "read" | "write" }
-  /**
-   * Intentions are granted by a `service` rule's `intentions` field, which the rules here never write: only the
-   * management token holds them.
-   */
+  /** Intentions are granted by a `service` rule's `intentions` field (acl/policy_authorizer.go, IntentionRead/Write). */
   | { readonly resource: "intention"; readonly segment: string; readonly level: "read" | "write" };
 
 /** What a token holds: the management token, or the merged rules of its policies. */
@@ -98,28 +111,37 @@ function grants(held: Access | undefined, level: "read" | "write"): boolean {
   return level === "read" ? held === "read" || held === "write" : held === "write";
 }
 
+/** A service rule's intentions access, explicit or derived from its policy (acl/policy.go). */
+function intentionsOf(rule: SegmentRule): Access {
+  if (rule.intentions !== undefined) return rule.intentions;
+  return rule.access === "read" || rule.access === "write" ? "read" : "deny";
+}
+
 /** The access a token's policies give on a segment resource: exact rule, else longest prefix, else none. */
 export function segmentAccess(
   policies: readonly AclPolicyRules[],
   resource: SegmentResource,
   segment: string,
+  field: (rule: SegmentRule) => Access = (r) => r.access,
 ): Access | undefined {
   const rules = policies.flatMap((p) => p.segments.filter((r) => r.resource === resource));
   const exact = rules.filter((r) => !r.prefix && r.segment === segment);
-  if (exact.length > 0) return exact.map((r) => r.access).reduce(stronger);
+  if (exact.length > 0) return exact.map(field).reduce(stronger);
   const prefixes = rules.filter((r) => r.prefix && segment.startsWith(r.segment));
   if (prefixes.length === 0) return undefined;
   const longest = Math.max(...prefixes.map((r) => r.segment.length));
   return prefixes
     .filter((r) => r.segment.length === longest)
-    .map((r) => r.access)
+    .map(field)
     .reduce(stronger);
 }
 
 /** Whether the token may do what `permission` names, under `default_policy = "deny"`. */
 export function allowed(authority: TokenAuthority, permission: Permission): boolean {
   if (authority.kind === "management") return true;
-  if (permission.resource === "intention") return false;
+  if (permission.resource === "intention") {
+    return grants(segmentAccess(authority.policies, "service", permission.segment, intentionsOf), permission.level);
+  }
   if ("segment" in permission) {
     return grants(segmentAccess(authority.policies, permission.resource, permission.segment), permission.level);
   }

@@ -1,8 +1,9 @@
 /**
  * Consul's catalog after the first `up`, and what its health and DNS make of it:
  *
- * - registrations come from `consul:index/service:Service` resources and from run-time registrars
- *   (simulate/catalog.ts, such as consul-k8s catalog sync);
+ * - registrations come from `consul:index/service:Service` resources (the mesh gateway), from what the Consul
+ *   applier registered on its first pass (applier.ts), and from run-time registrars (simulate/catalog.ts, such as
+ *   consul-k8s catalog sync);
  * - a check registered without a status is stored critical (`ensureCheckTxn` in hashicorp/consul
  *   agent/consul/state/catalog.go);
  * - consul-esm runs the HTTP/TCP checks of services on nodes whose meta matches its `external_node_meta`
@@ -18,7 +19,16 @@ import { isIPv4 } from "node:net";
 import { runtimeRegistrations, type RuntimeRegistration } from "../catalog";
 import type { Deployment } from "../system";
 import { allowed, permissionDenied, type Permission } from "./aclRules";
-import { CONSUL_TYPES, consulView, tokenFor, type ConsulDatacenter, type ConsulView } from "./deployed";
+import { applierRuns } from "./applier";
+import {
+  ANONYMOUS_TOKEN,
+  CONSUL_TYPES,
+  consulView,
+  tokenFor,
+  type ConsulDatacenter,
+  type ConsulView,
+  type KnownToken,
+} from "./deployed";
 
 export const ESM_OWNER = "consul-esm";
 export type CheckStatus = "passing" | "warning" | "critical";
@@ -104,8 +114,39 @@ export function registeredCatalog(
       subject: r.urn,
     });
   }
+  for (const run of applierRuns(deployment, (dc, secret) => applierToken(view, dc, secret))) {
+    const esm = view.byDatacenter(run.datacenter)?.esm;
+    for (const r of run.first.store.services.values()) {
+      const node = nodes.get(`${run.datacenter}/${r.Node}`);
+      const esmRuns = esm !== undefined && node !== undefined && matchesMeta(node.meta, esm.externalNodeMeta);
+      instances.push({
+        datacenter: run.datacenter,
+        node: r.Node,
+        serviceId: r.Service.ID,
+        name: r.Service.Service,
+        address: r.Service.Address || r.Address,
+        port: r.Service.Port,
+        checks: r.Checks.map((c) => ({
+          checkId: c.CheckID,
+          serviceName: r.Service.Service,
+          status: "critical",
+          owner: esmRuns && (c.Definition.HTTP || c.Definition.TCP) ? ESM_OWNER : "nobody",
+          ...(c.Definition.HTTP ? { http: c.Definition.HTTP } : {}),
+          ...(c.Definition.TCP ? { tcp: c.Definition.TCP } : {}),
+          deregisterCriticalServiceAfter: c.Definition.DeregisterCriticalServiceAfter,
+        })),
+        subject: `${run.applier.urn} ${r.Service.ID}`,
+      });
+    }
+  }
   instances.push(...runtimeRegistrations(deployment).map(fromRuntime));
   return instances;
+}
+
+/** The applier's token in its datacenter (anonymous when Consul does not know it). */
+export function applierToken(view: ConsulView, datacenter: string, secret: string | undefined): KnownToken {
+  const dc = view.byDatacenter(datacenter);
+  return dc ? tokenFor(dc, secret) : ANONYMOUS_TOKEN;
 }
 
 function fromRuntime(r: RuntimeRegistration): CatalogInstance {

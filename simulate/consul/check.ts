@@ -7,7 +7,8 @@
 import type { RecordedResource } from "../recorder";
 import type { Deployment, SystemFinding } from "../system";
 import { allowed, permissionDenied, type Permission } from "./aclRules";
-import { dnsLookup, ESM_OWNER, registeredCatalog, runChecks, type CatalogInstance } from "./catalog";
+import { applierRuns } from "./applier";
+import { applierToken, dnsLookup, ESM_OWNER, registeredCatalog, runChecks, type CatalogInstance } from "./catalog";
 import { validateEntry } from "./configEntries";
 import { CONSUL_TYPES, consulView, tokenFor, type ConsulDatacenter, type ConsulView } from "./deployed";
 import { consulNamesEnvoyResolves } from "./envoyDns";
@@ -73,6 +74,31 @@ function configEntryFindings(resources: readonly RecordedResource[]): SystemFind
           ]
         : [];
     });
+}
+
+/**
+ * The Consul applier's first pass: every call Consul refuses, with its message; and a second pass that would write
+ * again, which means what Consul stores never matches the payload and every pass re-registers (resetting checks to
+ * critical, agent/consul/state/catalog.go ensureCheckTxn) or rewrites.
+ */
+function applierFindings(deployment: Deployment, view: ConsulView): SystemFinding[] {
+  const out: SystemFinding[] = [];
+  for (const run of applierRuns(deployment, (dc, secret) => applierToken(view, dc, secret))) {
+    for (const r of run.first.refusals) {
+      out.push(finding(r.rule, r.source, `${run.applier.urn} ${r.object}`, `consul-applier: ${r.message}`));
+    }
+    if (run.first.refusals.length === 0 && run.second.writes.length > 0) {
+      out.push(
+        finding(
+          "consul/applier/not-converged",
+          "hashicorp/consul agent/consul/state/catalog.go (ensureCheckTxn), agent/consul/acl_filter.go",
+          run.applier.urn,
+          `consul-applier: a second pass writes again (${run.second.writes.slice(0, 3).join(", ")}${run.second.writes.length > 3 ? ", ..." : ""}): what Consul returns never matches the payload, so every pass rewrites it and a re-registration resets its checks to critical`,
+        ),
+      );
+    }
+  }
+  return out;
 }
 
 function providerFindings(deployment: Deployment, view: ConsulView): SystemFinding[] {
@@ -172,6 +198,7 @@ export function consulSystemCheck(deployment: Deployment): SystemFinding[] {
   const findings: SystemFinding[] = [
     ...configEntryFindings(deployment.resources),
     ...providerFindings(deployment, view),
+    ...applierFindings(deployment, view),
   ];
   for (const dc of view.datacenters) {
     for (const bad of dc.badPolicies)

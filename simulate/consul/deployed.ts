@@ -256,13 +256,14 @@ export function consulView(deployment: Deployment): ConsulView {
   };
 }
 
+/** Consul's anonymous token: what a request with an unknown or no SecretID gets, no policies here. */
+export const ANONYMOUS_TOKEN: KnownToken = {
+  accessor: "00000000-0000-0000-0000-000000000002 (anonymous)",
+  authority: { kind: "policies", policies: [] },
+};
+
 /** The token a SecretID stands for, or the anonymous token (no policies) when Consul does not know it. */
 export function tokenFor(dc: ConsulDatacenter, secret: string | undefined): KnownToken {
   const known = secret === undefined ? undefined : dc.tokens.get(secret);
-  return (
-    known ?? {
-      accessor: "00000000-0000-0000-0000-000000000002 (anonymous)",
-      authority: { kind: "policies", policies: [] },
-    }
-  );
+  return known ?? ANONYMOUS_TOKEN;
 }

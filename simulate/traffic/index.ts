@@ -21,8 +21,9 @@ import { isIPv4 } from "node:net";
 import { envoyFileSets, type EnvoyFileSet } from "../../artifacts/envoy";
 import { compareStrings } from "../../model/mesh";
 import { intentionAllows, type IntentionRule } from "../../model/intentions";
+import { appliersOf } from "../consul/applier";
 import { dnsLookup, registeredCatalog, runChecks, type CatalogInstance } from "../consul/catalog";
-import { CONSUL_TYPES, consulView, deployedFiles } from "../consul/deployed";
+import { consulView, deployedFiles } from "../consul/deployed";
 import type { Deployment } from "../system";
 import { envoyView, type EnvoyView } from "./envoyView";
 import {
@@ -116,30 +117,26 @@ interface IntentionSource {
   readonly destination: string;
 }
 
-function intentionSources(
-  deployment: Deployment,
-  datacenterOf: (r: Deployment["resources"][number]) => string | undefined,
-): Map<string, IntentionSource[]> {
+/** Every service-intentions source by datacenter, from the Consul appliers' payloads (what Consul is given). */
+function intentionSources(deployment: Pick<Deployment, "resources">): Map<string, IntentionSource[]> {
   const byDc = new Map<string, IntentionSource[]>();
-  for (const r of deployment.resources) {
-    if (r.type !== CONSUL_TYPES.configEntry || r.inputs.kind !== "service-intentions") continue;
-    const dc = datacenterOf(r) ?? "";
-    let config: { Sources?: Array<{ Name?: string; Peer?: string; Action?: string }> };
-    try {
-      config = JSON.parse(String(r.inputs.configJson ?? "{}")) as typeof config;
-    } catch {
-      continue;
-    }
-    const list = byDc.get(dc) ?? [];
-    byDc.set(dc, list);
-    for (const s of config.Sources ?? []) {
-      if (s.Action !== "allow" && s.Action !== "deny") continue;
-      list.push({
-        source: String(s.Name ?? ""),
-        ...(s.Peer ? { peer: s.Peer } : {}),
-        action: s.Action,
-        destination: String(r.inputs.name ?? ""),
-      });
+  for (const { payload } of appliersOf(deployment.resources)) {
+    const dc = payload.datacenter;
+    for (const entry of payload.configEntries) {
+      if (entry.Kind !== "service-intentions") continue;
+      const sources = (entry.Sources ?? []) as Array<{ Name?: string; Peer?: string; Action?: string }>;
+      for (const s of sources) {
+        if (s.Action !== "allow" && s.Action !== "deny") continue;
+        byDc.set(dc, [
+          ...(byDc.get(dc) ?? []),
+          {
+            source: String(s.Name ?? ""),
+            ...(s.Peer ? { peer: s.Peer } : {}),
+            action: s.Action,
+            destination: entry.Name,
+          },
+        ]);
+      }
     }
   }
   return byDc;
@@ -280,7 +277,7 @@ function attestDns(world: World): AttestedDns {
 export function trafficReport(deployment: Deployment, options: WorldOptions = {}): TrafficReport {
   const world = trafficWorld(deployment, options);
   const consul = world.consul;
-  const intentions = intentionSources(deployment, consul.datacenterOf);
+  const intentions = intentionSources(deployment);
   const servers = serverConfigs(deployment);
   const clusterDatacenter = new Map(consul.datacenters.map((d) => [d.cluster, d.datacenter]));
   const datacenterOfCluster = (cluster: string): string => clusterDatacenter.get(cluster) ?? cluster;

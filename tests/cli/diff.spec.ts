@@ -114,13 +114,16 @@ describe("mesh diff (npm run diff -- <base> <head>) over pairs of renders", func
     assert.match(meshDiffMarkdown(diff(dirs.base!, dirs.again!)), /No change to the mesh/);
   });
 
-  it("an added service: the service, its instance and its Envoy files; only the ACL bootstrap reruns", () => {
+  it("an added service: the service, its instance and its Envoy files; the ACL bootstrap and the Consul applier rerun", () => {
     assert.deepEqual(diffLines(diff(dirs.base!, dirs.added!)), [
       "+ service east/billing",
       "+ instance east/billing-1",
       ...SETS("billing").map((f) => `+ envoy ${f}`),
       // consul-esm's policy now names billing (it runs billing's check), so the one-shot bootstrap runs again.
       "~ restart east-consul-acl-init (consul-acl-init): replaced: uploads",
+      // The applier's payload now holds billing's registration: its writer and (by digest) the applier rerun.
+      "~ restart east-consul-applier (consul-applier): replaced: labels",
+      "~ restart east-consul-applier-files (consul-applier): replaced: uploads",
     ]);
   });
 
@@ -134,6 +137,9 @@ describe("mesh diff (npm run diff -- <base> <head>) over pairs of renders", func
       "~ envoy envoy/east/ledger/envoy/listener.yaml",
       // The files reach the read-only sidecars through their writers; only the writers are replaced.
       "~ restart east-audit-1-files (envoy-config): replaced: uploads",
+      // The intention leaves the Consul applier's payload.
+      "~ restart east-consul-applier (consul-applier): replaced: labels",
+      "~ restart east-consul-applier-files (consul-applier): replaced: uploads",
       "~ restart east-ledger-1-files (envoy-config): replaced: uploads",
     ]);
     const rbac = found.envoyFiles.changed.find((f) => f.path === "envoy/east/audit/envoy/listener.yaml")?.patch ?? "";

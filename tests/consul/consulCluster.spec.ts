@@ -26,6 +26,9 @@ import {
   type ResourceRecorder,
 } from "../../simulate/recorder";
 import { parseMeshConfig } from "../../model";
+import type { ApplierPayload } from "../../consul/applier";
+import { ConsulApplier } from "../../components/consulApplier";
+import { DockerPlatform } from "../../components/platform/docker";
 import {
   FAKE_GOSSIP_KEY,
   FAKE_TLS,
@@ -58,6 +61,19 @@ describe("ConsulCluster on Docker (dev)", () => {
     const consulOpts = { provider: cluster.provider, dependsOn: [cluster] };
     new ConsulMeshConfig("east-config", { mesh, cluster: east }, consulOpts);
     new ServiceRegistration("east-registrations", { mesh, cluster: east }, consulOpts);
+    if (east.platform !== "docker") throw new Error("the fixture's east cluster runs on Docker");
+    const platform = new DockerPlatform({
+      cluster: east,
+      provider,
+      networkName: "lucid-mesh-east",
+      wanNetworkName: "lucid-mesh-wan",
+      image: (reference) => `${reference}@image-id`,
+    });
+    new ConsulApplier(
+      "east-consul-applier",
+      { mesh, cluster: east, platform, addresses: {}, trustBundlePem: FAKE_TLS.caPem, after: [cluster] },
+      consulOpts,
+    );
     await settle();
   });
 
@@ -97,7 +113,11 @@ describe("ConsulCluster on Docker (dev)", () => {
       { volumeName: "east-consul-0-config", containerPath: "/consul/config", readOnly: true },
       { volumeName: "east-consul-0-tls", containerPath: "/consul/tls", readOnly: true },
     ]);
-    assert.equal(only(recorder, "docker:index/volume:Volume").length, 3);
+    assert.equal(
+      only(recorder, "docker:index/volume:Volume").filter((v) => String(v.inputs["name"]).startsWith("east-consul-0-"))
+        .length,
+      3,
+    );
     assert.equal(server["readOnly"], true);
     assert.equal(server["uploads"], undefined);
     assert.deepEqual(server["capabilities"], { drops: ["ALL"] });
@@ -236,48 +256,61 @@ describe("ConsulCluster on Docker (dev)", () => {
     assert.ok(provider?.secretInputs.includes("token"));
   });
 
-  it("writes config entries through the consul provider, after the cluster", () => {
-    const entries = only(recorder, "consul:index/configEntry:ConfigEntry");
-    const deny = entries.find((e) => e.inputs["kind"] === "service-intentions" && e.inputs["name"] === "*");
-    assert.deepEqual(JSON.parse(deny?.inputs["configJson"] as string), {
+  /** The Consul applier's payload, from its writer's uploads. */
+  const payload = (): ApplierPayload =>
+    JSON.parse(upload(container("east-consul-applier-files"), "/lucid-applier/payload.json")) as ApplierPayload;
+
+  it("writes config entries through the cluster's Consul applier, marked as its own, after the cluster", () => {
+    assert.deepEqual(only(recorder, "consul:index/configEntry:ConfigEntry"), []);
+    const entries = payload().configEntries;
+    const deny = entries.find((e) => e.Kind === "service-intentions" && e.Name === "*");
+    assert.deepEqual(deny, {
+      Kind: "service-intentions",
+      Name: "*",
       Sources: [{ Name: "*", Action: "deny", Precedence: 5, Type: "consul", Description: "default deny" }],
+      Meta: { "lucid-mesh-managed-by": "consul-applier" },
     });
-    for (const entry of entries) assert.match(entry.provider ?? "", /pulumi:providers:consul::east-consul-provider/);
-    const exported = entries.find((e) => e.inputs["kind"] === "exported-services");
-    assert.deepEqual(JSON.parse(exported?.inputs["configJson"] as string), {
-      Services: [{ Name: "session-recorder", Consumers: [{ Peer: "west" }] }],
-    });
+    const exported = entries.find((e) => e.Kind === "exported-services");
+    assert.deepEqual(exported?.Services, [{ Name: "session-recorder", Consumers: [{ Peer: "west" }] }]);
+    const applier = recorder.named("docker:index/container:Container", "east-consul-applier");
+    // After its own token and the cluster's servers (a component's dependsOn expands to its resources).
+    assert.ok(applier.dependencies.some((d) => d.endsWith("::east-consul-applier-token")));
+    assert.ok(applier.dependencies.some((d) => d.endsWith("::east-consul-server-0")));
   });
 
   it("creates gateway and Prometheus policies and tokens", () => {
     const policies = only(recorder, "consul:index/aclPolicy:AclPolicy").map((p) => p.inputs["name"]);
-    assert.deepEqual(policies, ["lucid-mesh-gateway", "lucid-prometheus"]);
+    assert.deepEqual(policies, ["lucid-mesh-gateway", "lucid-prometheus", "lucid-consul-applier"]);
     const tokens = only(recorder, "consul:index/aclToken:AclToken").map((t) => t.inputs["policies"]);
-    assert.deepEqual(tokens, [["lucid-mesh-gateway"], ["lucid-prometheus"]]);
+    assert.deepEqual(tokens, [["lucid-mesh-gateway"], ["lucid-prometheus"], ["lucid-consul-applier"]]);
   });
 
   it("registers every instance on the external node with its HTTP check", () => {
     const [node] = only(recorder, "consul:index/node:Node");
     assert.equal(node?.inputs["name"], "east-external");
     assert.deepEqual(get(node?.inputs, "meta", "external-node"), "true");
-    const services = only(recorder, "consul:index/service:Service").sort((a, b) =>
-      String(a.inputs["serviceId"]).localeCompare(String(b.inputs["serviceId"])),
-    );
+    assert.deepEqual(only(recorder, "consul:index/service:Service"), []);
+    const registrations = payload().registrations;
     assert.deepEqual(
-      services.map((s) => s.inputs["serviceId"]),
+      registrations.map((r) => r.Service.ID),
       ["api-gateway-1", "blockchain-core-1", "session-api-1", "session-recorder-1"],
     );
-    const api = services[0]!.inputs;
-    assert.equal(api["node"], "east-external");
-    assert.deepEqual(api["tags"], ["v1", "production"]);
-    assert.deepEqual(get(api, "checks", 0), {
-      checkId: "service:api-gateway-1",
-      name: "api-gateway HTTP health",
-      http: "http://east-api-gateway-1:15021/health",
-      method: "GET",
-      interval: "30s",
-      timeout: "10s",
-      deregisterCriticalServiceAfter: "0s",
+    const api = registrations[0]!;
+    assert.equal(api.Node, "east-external");
+    assert.equal(api.SkipNodeUpdate, true);
+    assert.deepEqual(api.Service.Tags, ["v1", "production"]);
+    assert.deepEqual(api.Checks[0], {
+      Node: "east-external",
+      ServiceID: "api-gateway-1",
+      CheckID: "service:api-gateway-1",
+      Name: "api-gateway HTTP health",
+      Definition: {
+        HTTP: "http://east-api-gateway-1:15021/health",
+        Method: "GET",
+        Interval: "30s",
+        Timeout: "10s",
+        DeregisterCriticalServiceAfter: "0s",
+      },
     });
   });
 });

@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import * as yaml from "js-yaml";
 import { envoyFileSets } from "../../artifacts/envoy";
 import { parseMeshConfig, type Mesh } from "../../model";
-import { consulView } from "../../simulate/consul/deployed";
+import { appliersOf } from "../../simulate/consul/applier";
 import { consulAllows, type StoredIntentionEntry } from "../../simulate/consul/intentions";
 import type { RecordedResource } from "../../simulate/recorder";
 import { simulateMesh } from "../../simulate/stack";
@@ -48,23 +48,17 @@ function rbacPrincipals(listenerYaml: string): { exact: Set<string>; other: unkn
   return { exact, other };
 }
 
-function intentionEntries(
-  resources: readonly RecordedResource[],
-  datacenter: string,
-  dcOf: (r: RecordedResource) => string | undefined,
-): StoredIntentionEntry[] {
-  return resources
-    .filter((r) => r.type === "consul:index/configEntry:ConfigEntry" && r.inputs.kind === "service-intentions")
-    .filter((r) => dcOf(r) === datacenter)
-    .map((r) => ({
-      name: String(r.inputs.name),
-      sources: (JSON.parse(String(r.inputs.configJson)) as { Sources: StoredIntentionEntry["sources"] }).Sources,
-    }));
+/** The service-intentions entries the datacenter's Consul applier writes. */
+function intentionEntries(resources: readonly RecordedResource[], datacenter: string): StoredIntentionEntry[] {
+  return appliersOf(resources)
+    .filter((a) => a.payload.datacenter === datacenter)
+    .flatMap((a) => a.payload.configEntries)
+    .filter((e) => e.Kind === "service-intentions")
+    .map((e) => ({ name: e.Name, sources: e.Sources as unknown as StoredIntentionEntry["sources"] }));
 }
 
 /** Every caller on which Consul's decision and the RBAC disagree, as `sidecar ← caller@cluster (consul: x)`. */
 function disagreements(mesh: Mesh, resources: readonly RecordedResource[]): { compared: number; differ: string[] } {
-  const view = consulView({ resources, outputsOf: () => undefined });
   let compared = 0;
   const differ: string[] = [];
   for (const set of envoyFileSets(resources)) {
@@ -72,7 +66,7 @@ function disagreements(mesh: Mesh, resources: readonly RecordedResource[]): { co
     const cluster = mesh.clusters.find((c) => c.name === set.cluster)!;
     const { exact, other } = rbacPrincipals(set.files["/etc/envoy/listener.yaml"] ?? "");
     assert.deepEqual(other, [], `${set.cluster}/${set.workload}: only exact ALLOW principals are compared`);
-    const entries = intentionEntries(resources, cluster.datacenter, view.datacenterOf);
+    const entries = intentionEntries(resources, cluster.datacenter);
     assert.ok(entries.length > 0);
     for (const caller of mesh.services) {
       for (const from of mesh.clusters.filter((c) => caller.clusters.includes(c.name))) {

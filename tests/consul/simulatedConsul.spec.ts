@@ -3,6 +3,8 @@
  * rule refusing what Consul refuses, shown by changing one thing in a recorded deployment.
  */
 import { strict as assert } from "node:assert";
+import type { ApplierPayload, CatalogRegistrationBody } from "../../consul/applier";
+import type { JsonValue } from "../../consul/agentConfig";
 import { runtimeRegistrars, type RuntimeRegistrar } from "../../simulate/catalog";
 import { consulSystem } from "../../simulate/consul";
 import { dnsLookup, registeredCatalog, runChecks } from "../../simulate/consul/catalog";
@@ -14,8 +16,8 @@ import { checkSystems, secondUp, type Deployment, type SystemFinding } from "../
 import { PROJECT_DIR } from "../helpers/stacks";
 import { rawStackConfig } from "./fixtures";
 
-const SERVICE = "consul:index/service:Service";
 const CONTAINER = "docker:index/container:Container";
+const PAYLOAD_FILE = "/lucid-applier/payload.json";
 
 async function deploymentOf(
   run: Promise<{ recorder: { resources: RecordedResource[]; outputs: Map<string, Record<string, unknown>> } }>,
@@ -59,6 +61,36 @@ function withUpload(
       return inputs;
     },
   );
+}
+
+/** Edits the payload of a cluster's Consul applier (Docker: its writer's upload), as a changed program would. */
+function withPayload(
+  deployment: Deployment,
+  cluster: string,
+  edit: (payload: ApplierPayload) => ApplierPayload,
+): Deployment {
+  return withUpload(deployment, `${cluster}-consul-applier-files`, PAYLOAD_FILE, (text) =>
+    JSON.stringify(edit(JSON.parse(text) as ApplierPayload)),
+  );
+}
+
+/** The payload with one registration changed. */
+function withRegistration(
+  deployment: Deployment,
+  cluster: string,
+  serviceId: string,
+  edit: (r: CatalogRegistrationBody) => CatalogRegistrationBody,
+): Deployment {
+  return withPayload(deployment, cluster, (payload) => {
+    assert.ok(
+      payload.registrations.some((r) => r.Service.ID === serviceId),
+      `no registration ${serviceId}`,
+    );
+    return {
+      ...payload,
+      registrations: payload.registrations.map((r) => (r.Service.ID === serviceId ? edit(r) : r)),
+    };
+  });
 }
 
 function consulFindings(deployment: Deployment): SystemFinding[] {
@@ -164,81 +196,102 @@ describe("simulated Consul over the stacks (issue 15)", () => {
       assert.deepEqual(rules(consulFindings(broken)), ["consul/check/no-owner", "consul/dns/no-answer"]);
     });
 
-    it("reaping on (deregister_critical_service_after 60s): consul-esm would deregister a slow starter; 60s reads back 1m0s", () => {
-      const broken = changed(
-        dev,
-        (r) => r.type === SERVICE && r.inputs.serviceId === "session-recorder-1",
-        (inputs) => {
-          const [check] = inputs.checks as Array<Record<string, unknown>>;
-          return { ...inputs, checks: [{ ...check, deregisterCriticalServiceAfter: "60s" }] };
-        },
-      );
+    it("reaping on (deregister_critical_service_after 60s): consul-esm would deregister a slow starter; 60s comes back 1m0s, so the applier rewrites it on every pass", () => {
+      const broken = withRegistration(dev, "east", "session-recorder-1", (r) => ({
+        ...r,
+        Checks: r.Checks.map((c) => ({ ...c, Definition: { ...c.Definition, DeregisterCriticalServiceAfter: "60s" } })),
+      }));
       const findings = consulFindings(broken);
-      assert.deepEqual(rules(findings), ["consul/consul-esm/reaps-declared-registration"]);
-      assert.deepEqual(
-        secondUp([consulSystem], broken).map((c) => [c.name, c.action, c.properties]),
-        [["east-registrations-east-session-recorder-1", "update", ["checks"]]],
+      assert.deepEqual(rules(findings), [
+        "consul/applier/not-converged",
+        "consul/consul-esm/reaps-declared-registration",
+      ]);
+      assert.match(
+        findings.find((f) => f.rule === "consul/applier/not-converged")!.message,
+        /a second pass writes again \(register session-recorder-1\)/,
       );
     });
 
     it("the app port in the catalog: Envoy dials the sidecar port, the registration says another", () => {
-      const broken = changed(
-        dev,
-        (r) => r.type === SERVICE && r.inputs.serviceId === "blockchain-anchor-1",
-        (inputs) => ({ ...inputs, port: 8084 }),
-      );
+      const broken = withRegistration(dev, "west", "blockchain-anchor-1", (r) => ({
+        ...r,
+        Service: { ...r.Service, Port: 8084 },
+      }));
       const findings = consulFindings(broken);
       assert.deepEqual(rules(findings), ["consul/dns/port-mismatch"]);
       assert.match(findings[0]!.message, /registered on port 8084, but Envoy dials port 15001/);
     });
 
     it("a registration under a host name: Consul answers a CNAME it cannot resolve", () => {
-      const broken = changed(
-        dev,
-        (r) => r.type === SERVICE && r.inputs.serviceId === "blockchain-anchor-1",
-        (inputs) => ({ ...inputs, address: "west-blockchain-anchor-1" }),
-      );
+      const broken = withRegistration(dev, "west", "blockchain-anchor-1", (r) => ({
+        ...r,
+        Service: { ...r.Service, Address: "west-blockchain-anchor-1" },
+      }));
       const findings = consulFindings(broken);
       assert.deepEqual(rules(findings), ["consul/dns/no-answer"]);
       assert.match(findings[0]!.message, /host names \(west-blockchain-anchor-1\)/);
     });
 
-    it("a service-resolver redirecting to a peer without a service is refused (config_entry_discoverychain.go)", () => {
-      const broken = changed(
-        dev,
-        (r) => r.type === "consul:index/configEntry:ConfigEntry" && r.inputs.kind === "exported-services",
-        (inputs) => ({
-          ...inputs,
-          kind: "service-resolver",
-          name: "session-processor",
-          configJson: JSON.stringify({ ConnectTimeout: "0.25s", Redirect: { Peer: "west" } }),
-        }),
-      );
+    it("a payload entry Consul refuses fails the render with Consul's message: a service-resolver redirecting to a peer without a service (config_entry_discoverychain.go)", () => {
+      const broken = withPayload(dev, "east", (payload) => ({
+        ...payload,
+        configEntries: payload.configEntries.map((e) =>
+          e.Kind === "exported-services"
+            ? {
+                Kind: "service-resolver",
+                Name: "session-processor",
+                ConnectTimeout: "0.25s",
+                Redirect: { Peer: "west" },
+              }
+            : e,
+        ),
+      }));
       const findings = consulFindings(broken);
-      assert.deepEqual(rules(findings), ["consul/service-resolver/validate"]);
-      assert.match(findings[0]!.message, /Redirect\.Peer defined without Redirect\.Service/);
-    });
-
-    it("intentions without Consul's Precedence and Type diff on every up (normalize + diffConfigJSON)", () => {
-      const bare = changed(
-        dev,
-        (r) => r.type === "consul:index/configEntry:ConfigEntry" && r.inputs.kind === "service-intentions",
-        (inputs) => {
-          const entry = JSON.parse(String(inputs.configJson)) as { Sources: Array<Record<string, unknown>> };
-          const sources = entry.Sources.map(({ Precedence, Type, ...rest }) => {
-            void Precedence;
-            void Type;
-            return rest;
-          });
-          return { ...inputs, configJson: JSON.stringify({ Sources: sources }) };
-        },
+      // The pass stops at the refusal, so east's registrations wait for the next pass: DNS answers nothing there.
+      assert.deepEqual(rules(findings), ["consul/dns/no-answer", "consul/service-resolver/validate"]);
+      assert.match(
+        findings.find((f) => f.rule === "consul/service-resolver/validate")!.message,
+        /consul-applier: Consul refused: .*Redirect\.Peer defined without Redirect\.Service/,
       );
-      const changes = secondUp([consulSystem], bare);
-      assert.ok(changes.length > 0);
-      assert.ok(changes.every((c) => c.action === "update" && c.properties.join() === "configJson"));
     });
 
-    it("a provider token that is not the management token cannot write config entries or registrations", () => {
+    it("intentions not in Consul's order never match what Consul returns: the applier rewrites them on every pass (normalize sorts by precedence)", () => {
+      const unsorted = withPayload(dev, "east", (payload) => ({
+        ...payload,
+        configEntries: payload.configEntries.map((e) =>
+          e.Kind === "service-intentions" && e.Name === "session-recorder"
+            ? {
+                ...e,
+                Sources: [{ Name: "*", Action: "deny", Precedence: 8, Type: "consul" }, ...(e.Sources as JsonValue[])],
+              }
+            : e,
+        ),
+      }));
+      const findings = consulFindings(unsorted);
+      assert.deepEqual(rules(findings), ["consul/applier/not-converged"]);
+      assert.match(findings[0]!.message, /PUT \/v1\/config service-intentions\/session-recorder/);
+    });
+
+    it("what Consul adds (Precedence, Type) does not make the applier write again: it compares only what it declares", () => {
+      const bare = withPayload(dev, "east", (payload) => ({
+        ...payload,
+        configEntries: payload.configEntries.map((e) =>
+          e.Kind === "service-intentions"
+            ? {
+                ...e,
+                Sources: (e.Sources as Array<Record<string, JsonValue>>).map(({ Precedence, Type, ...rest }) => {
+                  void Precedence;
+                  void Type;
+                  return rest;
+                }),
+              }
+            : e,
+        ),
+      }));
+      assert.deepEqual(consulFindings(bare), []);
+    });
+
+    it("a provider token that is not the management token cannot write the gateway's registration or ACLs", () => {
       const dnsToken = (
         JSON.parse(
           (
@@ -257,7 +310,7 @@ describe("simulated Consul over the stacks (issue 15)", () => {
       );
       const findings = consulFindings(broken);
       assert.deepEqual(rules(findings), ["consul/acl/provider-denied"]);
-      assert.ok(findings.some((f) => /lacks permission 'service:write' on "api-gateway"/.test(f.message)));
+      assert.ok(findings.some((f) => /lacks permission 'service:write' on "mesh-gateway"/.test(f.message)));
       assert.ok(findings.some((f) => /lacks permission 'acl:write'/.test(f.message)));
     });
   });

@@ -38,7 +38,7 @@ describe("Docker: a certificate renewal replaces no Envoy and no Consul containe
     for (const c of containers) assert.doesNotMatch(JSON.stringify(c.inputs), /-----BEGIN/, c.name);
   });
 
-  it("changes, among containers, only the file writers, the ACL bootstrap and consul-esm", () => {
+  it("changes, among containers, only the file writers, the ACL bootstrap and consul-esm (never the Consul applier)", () => {
     const before = new Map(first.recorder.ofType(CONTAINER).map((c) => [c.urn, c]));
     const changes = renewed.recorder.ofType(CONTAINER).flatMap((c) => {
       const old = before.get(c.urn);
@@ -55,7 +55,8 @@ describe("Docker: a certificate renewal replaces no Envoy and no Consul containe
       changes.map(() => ["uploads"]),
     );
     const writers = replaced.filter((c) => /-files$/.test(c.name)).length;
-    assert.equal(writers, 9 + 2); // one per sidecar, one per Consul server; gateways carry no certificate
+    // One per sidecar, one per Consul server, one per Consul applier (its CA file); gateways carry no certificate.
+    assert.equal(writers, 9 + 2 + 2);
     assert.deepEqual(
       replaced
         .filter((c) => !/-files$/.test(c.name))

@@ -20,7 +20,6 @@ import { raftQuorum, trafficReport, type PairEntry, type TrafficReport } from ".
 import { PROJECT_DIR } from "../helpers/stacks";
 
 const CONTAINER = "docker:index/container:Container";
-const CONFIG_ENTRY = "consul:index/configEntry:ConfigEntry";
 
 async function deploymentOf(stack: string): Promise<Deployment> {
   const { recorder } = await simulateStack(PROJECT_DIR, stack);
@@ -275,11 +274,20 @@ describe("traffic walk (issue 21: traffic.json)", function () {
 
     it("an intention that denies an edge the artifacts still open: denied-reachable", () => {
       let hits = 0;
+      // The east Consul applier's payload (its writer's upload) denies every caller of session-recorder.
       const resources = dev.resources.map((r) => {
-        const json = String(r.inputs.configJson ?? "");
-        if (r.type !== CONFIG_ENTRY || r.inputs.name !== "session-recorder") return r;
-        hits++;
-        const inputs = { ...r.inputs, configJson: json.replace(/"Action":"allow"/g, '"Action":"deny"') };
+        if (r.name !== "east-consul-applier-files") return r;
+        const uploads = (r.inputs.uploads as Array<{ file: string; content: string }>).map((u) => {
+          if (!u.file.endsWith("/payload.json")) return u;
+          hits++;
+          const lines = u.content
+            .split("\n")
+            .map((l) =>
+              l.includes('"Name":"session-recorder"') ? l.replace(/"Action":"allow"/g, '"Action":"deny"') : l,
+            );
+          return { ...u, content: lines.join("\n") };
+        });
+        const inputs = { ...r.inputs, uploads };
         return { ...r, inputs, redactedInputs: inputs };
       });
       assert.equal(hits, 1);

@@ -1,3 +1,4 @@
+import { applierPayloads } from "../../lib/consulArtifacts";
 import { resourceRule } from "../../lib/policy";
 import { asRecords, asString, at } from "../../lib/props";
 import type { ResourceInput } from "../../lib/types";
@@ -10,9 +11,31 @@ function nonEmpty(value: unknown): boolean {
   return (asString(value) ?? "").trim() !== "";
 }
 
-/** Consul only routes to instances it can see are healthy: every registration carries a real HTTP or TCP check. */
+/**
+ * Consul only routes to instances it can see are healthy: every registration carries a real HTTP or TCP check,
+ * whether a `consul.Service` or a registration in the Consul applier's payload (API casing).
+ */
 export function checkHealthChecksPresent(input: ResourceInput, _config: HealthChecksPresentConfig): string[] {
-  const checks = asRecords(at(input.props, "checks"));
+  if (input.type !== types.consulService) {
+    return applierPayloads([{ ...input, urn: "" }]).flatMap((payload) =>
+      payload.registrations.flatMap((registration) => {
+        const id = asString(at(registration, "Service", "ID")) ?? "(no ID)";
+        const checks = asRecords(registration.Checks).map((c) => ({
+          checkId: c.CheckID,
+          name: c.Name,
+          http: at(c, "Definition", "HTTP"),
+          tcp: at(c, "Definition", "TCP"),
+          interval: at(c, "Definition", "Interval"),
+          timeout: at(c, "Definition", "Timeout"),
+        }));
+        return registrationProblems(checks).map((p) => `registration "${id}": ${p}`);
+      }),
+    );
+  }
+  return registrationProblems(asRecords(at(input.props, "checks")));
+}
+
+function registrationProblems(checks: ReadonlyArray<Record<string, unknown>>): string[] {
   if (checks.length === 0) {
     return ["the service registers no health check; add a check with http or tcp, interval and timeout."];
   }
@@ -34,7 +57,8 @@ export const healthChecksPresent = resourceRule(
     name: "lucid-consul-health-checks-present",
     description: "Require an HTTP or TCP health check with interval and timeout on every Consul service registration.",
     severity: "medium",
-    appliesTo: [types.consulService],
+    // Containers and ConfigMaps: the applier's payload, where it carries one.
+    appliesTo: [types.consulService, types.dockerContainer, types.configMap],
     defaults: healthChecksPresentDefaults,
   },
   checkHealthChecksPresent,
