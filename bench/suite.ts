@@ -33,7 +33,6 @@ import { collectGarbage } from "../cli/render/memory";
 import { fromRecorded } from "../policies/lib/runner";
 import { PROJECT, type RecordedResource } from "../simulate/recorder";
 import { simulateMesh } from "../simulate/stack";
-import { measureReplayFloor, type ReplayFloor } from "./replayFloor";
 import { measureSdkFloor } from "./sdkFloor";
 import { syntheticMeshConfig, type SyntheticPlatform } from "./syntheticMesh";
 import { max, mean, peakRssMb, repeatSync, RssSampler, timeAsync, timeSync } from "./measure";
@@ -219,8 +218,6 @@ export interface SimulatedResult {
   readonly processPeakRssMb: number;
   /** The same number of trivial resources registered under mocks by the SDK alone (bench/sdkFloor.ts). */
   readonly sdkFloorMs: number;
-  /** The same resources declared again with no program logic (bench/replayFloor.ts). */
-  readonly replayFloor: ReplayFloor;
   /** How Pulumi was run: see `simulateSettings`. */
   readonly settings: string;
 }
@@ -299,7 +296,6 @@ export async function measureSimulated(
   const processPeakRssMb = peakRssMb();
   // Last: it installs its own mocks, and its memory must not count as the render's.
   const sdkFloorMs = await measureSdkFloor(resources.length);
-  const replayFloor = await measureReplayFloor(resources);
   return {
     services,
     simulateMs: simulated.ms,
@@ -323,7 +319,6 @@ export async function measureSimulated(
     rssPeakMb,
     processPeakRssMb,
     sdkFloorMs,
-    replayFloor,
     settings: settings.pulumiStackTraces ? "SDK debug aids on" : "SDK debug aids off (simulate/sdkDebugAids.ts)",
   };
 }
