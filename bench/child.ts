@@ -7,16 +7,17 @@
  *       (stateSize.ts) and, with --dump, the recorded resources for `floor`.
  *   floor --dump FILE
  *       the replay floor (replayFloor.ts) over a `render` dump.
- *   up --services N --platform P [--upstreams U] [--debug-aids on|off]
- *       the `pulumi up` path: the same program with NO pacing, under mocks that keep nothing (the engine, not the
- *       program's process, keeps the state), with the SDK's debugging aids as a real `pulumi up` has them (on) or off.
+ *   up --services N --platform P [--upstreams U] [--mode program|sdk-defaults|aids-off]
+ *       the `pulumi up` path: the program with NO pacing, under mocks that keep nothing (the engine, not the
+ *       program's process, keeps the state): as index.ts runs it (`program`: the SDK's per-promise stacks off), with
+ *       every SDK debugging aid on (`sdk-defaults`, as before), or every aid off (`aids-off`, as the render).
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseMeshConfig } from "../model";
-import { runMeshProgram } from "../program";
+import { runMeshProgram, runMeshProgramUnderEngine } from "../program";
 import { invokeModels, providerModels } from "../simulate/providers";
 import { settle, startSimulation, stableId, unwrapSecrets, PROJECT } from "../simulate/recorder";
 import { withoutSdkDebugAids } from "../simulate/sdkDebugAids";
@@ -39,10 +40,16 @@ export interface RenderRun {
   readonly tally: StackTally;
 }
 
+/** How the `up` job runs the program: see the header. */
+export type UpMode = "program" | "sdk-defaults" | "aids-off";
+export const UP_MODES: readonly UpMode[] = ["program", "sdk-defaults", "aids-off"];
+
 export interface UpRun {
   readonly services: number;
   readonly platform: SyntheticPlatform;
-  readonly debugAids: boolean;
+  readonly mode: UpMode;
+  /** Set when the run did not finish (such as V8's heap limit: `pulumi up` would have crashed the same way). */
+  readonly failed?: string;
   readonly ms: number;
   readonly cpuMs: number;
   /** The kernel's high-water mark for the whole child process. */
@@ -54,6 +61,8 @@ export interface UpRun {
 
 export type FloorRun = ReplayFloor & { readonly peakRssMb: number };
 
+export class ChildFailed extends Error {}
+
 /** Runs `bench/child.ts <args>` in a fresh node (same flags as `npm run bench`) and parses its result line. */
 export function freshProcess<T>(args: readonly string[]): T {
   const child = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", join(__dirname, "child.ts"), ...args], {
@@ -61,7 +70,9 @@ export function freshProcess<T>(args: readonly string[]): T {
     stdio: ["ignore", "pipe", "inherit"],
     maxBuffer: 256 * 1024 * 1024,
   });
-  if (child.status !== 0) throw new Error(`bench/child.ts ${args.join(" ")} exited ${child.status ?? child.signal}`);
+  if (child.status !== 0) {
+    throw new ChildFailed(`bench/child.ts ${args.join(" ")} exited ${child.status ?? child.signal}`);
+  }
   const last = child.stdout.trim().split("\n").pop() ?? "";
   return JSON.parse(last) as T;
 }
@@ -162,7 +173,8 @@ async function useKeepNothingMocks(raw: unknown, onResource: () => void): Promis
 
 async function up(argv: readonly string[]): Promise<UpRun> {
   const { raw, services, platform } = meshOf(argv);
-  const debugAids = flag(argv, "--debug-aids", "on") === "on";
+  const mode = flag(argv, "--mode", "program") as UpMode;
+  if (!UP_MODES.includes(mode)) throw new Error(`bench/child.ts up: --mode ${UP_MODES.join("|")}`);
   let resources = 0;
   await useKeepNothingMocks(raw, () => resources++);
   let peakHeap = 0;
@@ -170,18 +182,18 @@ async function up(argv: readonly string[]): Promise<UpRun> {
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const run = async (): Promise<void> => {
-    const program = await runMeshProgram({});
+    const program = await (mode === "program" ? runMeshProgramUnderEngine() : runMeshProgram({}));
     await new Promise((resolve) => pulumi.output(program).apply(resolve));
     await settle();
   };
-  await (debugAids ? run() : withoutSdkDebugAids(run));
+  await (mode === "aids-off" ? withoutSdkDebugAids(run) : run());
   const ms = performance.now() - started;
   const cpuMs = cpuSince(cpuStarted);
   clearInterval(heapTimer);
   return {
     services,
     platform,
-    debugAids,
+    mode,
     ms,
     cpuMs,
     peakRssMb: peakRssMb(),

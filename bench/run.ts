@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --sizes 30,90,1000] [--skip-simulate] [--skip-scale] [--platform kubernetes] [--runs 3]
- * [--skip-validate] [--up-debug-aids on|off|both] [--pulumi-stack-traces] [--out bench.json]`
+ * [--skip-validate] [--up-modes program,sdk-defaults,aids-off] [--pulumi-stack-traces] [--out bench.json]`
  *
  * Measures synthetic meshes (see syntheticMesh.ts), prints a table and the budgets of issue 22 (those of issue 9
  * follow, superseded), and writes bench.json. Thin: flags here, measurements in suite.ts and scale.ts, budgets and
@@ -14,6 +14,7 @@ import { budgets, printReport } from "./report";
 import { measureScale, type ScaleResult } from "./scale";
 import { scaleBudgets, scaleLines } from "./scaleReport";
 import type { SyntheticPlatform } from "./syntheticMesh";
+import { UP_MODES, type UpMode } from "./child";
 
 interface Flags extends BenchOptions {
   readonly sizes: readonly number[];
@@ -22,19 +23,19 @@ interface Flags extends BenchOptions {
   readonly out: string;
   /** Issue 22's fresh-process measurements (scale.ts). */
   readonly scale: boolean;
-  readonly upDebugAids: readonly boolean[];
+  readonly upModes: readonly UpMode[];
 }
 
 const USAGE =
   "usage: bench/run.ts [--sizes 30,90,1000] [--skip-simulate] [--skip-scale] [--skip-validate] " +
-  "[--platform docker|kubernetes] [--upstreams 5] [--runs N] [--up-debug-aids on|off|both] [--pulumi-stack-traces] " +
+  "[--platform docker|kubernetes] [--upstreams 5] [--runs N] [--up-modes program,sdk-defaults,aids-off] [--pulumi-stack-traces] " +
   "[--out bench.json]";
 
 function parseFlags(argv: readonly string[]): Flags {
   let sizes: number[] = [30, 90, 1000];
   let simulate = true;
   let scale = true;
-  let upDebugAids: boolean[] = [true, false];
+  let upModes: UpMode[] = ["program"];
   let validate = true;
   let platform: SyntheticPlatform = "docker";
   let upstreams = 5;
@@ -64,10 +65,12 @@ function parseFlags(argv: readonly string[]): Flags {
       case "--skip-scale":
         scale = false;
         break;
-      case "--up-debug-aids": {
-        const v = value();
-        if (v !== "on" && v !== "off" && v !== "both") throw new Error(`--up-debug-aids: on, off or both\n${USAGE}`);
-        upDebugAids = v === "both" ? [true, false] : [v === "on"];
+      case "--up-modes": {
+        const modes = value().split(",") as UpMode[];
+        if (modes.length === 0 || modes.some((m) => !UP_MODES.includes(m))) {
+          throw new Error(`--up-modes: a list of ${UP_MODES.join(", ")}\n${USAGE}`);
+        }
+        upModes = modes;
         break;
       }
       case "--skip-validate":
@@ -100,7 +103,7 @@ function parseFlags(argv: readonly string[]): Flags {
         throw new Error(`unknown flag ${flag}\n${USAGE}`);
     }
   }
-  return { sizes, simulate, validate, platform, upstreams, runs, pulumiStackTraces, out, scale, upDebugAids };
+  return { sizes, simulate, validate, platform, upstreams, runs, pulumiStackTraces, out, scale, upModes };
 }
 
 async function main(): Promise<void> {
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
       // The chosen platform first: its largest mesh is the one the floor and the up path are measured on.
       platforms: flags.platform === "docker" ? ["docker", "kubernetes"] : ["kubernetes", "docker"],
       upstreams: flags.upstreams,
-      upDebugAids: flags.upDebugAids,
+      upModes: flags.upModes,
       log: (line) => {
         loadDuring.push(loadavg()[0]!);
         process.stderr.write(`${line}\n`);

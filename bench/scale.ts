@@ -7,7 +7,7 @@
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freshProcess, type FloorRun, type RenderRun, type UpRun } from "./child";
+import { ChildFailed, freshProcess, type FloorRun, type RenderRun, type UpMode, type UpRun } from "./child";
 import { instanceMargin, upCosts, type InstanceMargin, type StackCosts } from "./stateSize";
 import type { SyntheticPlatform } from "./syntheticMesh";
 
@@ -15,8 +15,8 @@ export interface ScaleOptions {
   readonly sizes: readonly number[];
   readonly platforms: readonly SyntheticPlatform[];
   readonly upstreams: number;
-  /** Which `up` runs at the largest size: with the SDK's debugging aids as `pulumi up` has them (on), off, both. */
-  readonly upDebugAids: readonly boolean[];
+  /** Which `up` runs at the largest size (bench/child.ts `up --mode`); the first is the one index.ts runs. */
+  readonly upModes: readonly UpMode[];
   readonly log: (line: string) => void;
 }
 
@@ -84,21 +84,27 @@ export function measureScale(options: ScaleOptions): ScaleResult {
   } finally {
     rmSync(dump, { force: true });
   }
-  const up = options.upDebugAids.map((aids) => {
+  const up = options.upModes.map((mode) => {
     const platform = options.platforms[0]!;
-    options.log(
-      `bench: ${largest} services, ${platform}: the pulumi up path (no pacing, debug aids ${aids ? "on" : "off"})…`,
-    );
-    return freshProcess<UpRun>([
-      "up",
-      "--services",
-      String(largest),
-      "--platform",
-      platform,
-      ...common,
-      "--debug-aids",
-      aids ? "on" : "off",
-    ]);
+    options.log(`bench: ${largest} services, ${platform}: the pulumi up path (no pacing, ${mode})…`);
+    const args = ["up", "--services", String(largest), "--platform", platform, ...common, "--mode", mode];
+    try {
+      return freshProcess<UpRun>(args);
+    } catch (error) {
+      if (!(error instanceof ChildFailed)) throw error;
+      const failed: UpRun = {
+        services: largest,
+        platform,
+        mode,
+        failed: error.message,
+        ms: NaN,
+        cpuMs: NaN,
+        peakRssMb: NaN,
+        resources: 0,
+        peakHeapUsedMb: NaN,
+      };
+      return failed;
+    }
   });
   if (!floor) throw new Error("measureScale: no floor measured");
   return { platforms, floor, up };

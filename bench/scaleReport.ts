@@ -1,4 +1,5 @@
 /** Issue 22's budgets and tables, from `measureScale`'s results. Pure: results in, text out. */
+import type { UpMode } from "./child";
 import type { BudgetResult } from "./report";
 import type { PlatformScale, ScaleResult } from "./scale";
 import type { UpCost } from "./stateSize";
@@ -6,6 +7,12 @@ import { formatBytes as formatBinaryBytes, formatMs, formatNumber, formatTable }
 
 /** Per-instance figures are averages: whole bytes. */
 const formatBytes = (bytes: number): string => formatBinaryBytes(Math.round(bytes));
+
+const UP_MODE_LABEL: Readonly<Record<UpMode, string>> = {
+  program: "as index.ts runs it",
+  "sdk-defaults": "every SDK debug aid on",
+  "aids-off": "every SDK debug aid off",
+};
 
 export const SCALE_LIMITS = {
   customResourcesPerInstance: 7,
@@ -49,10 +56,12 @@ export function scaleBudgets(scale: ScaleResult): BudgetResult[] {
   }
   for (const run of scale.up) {
     out.push({
-      budget: `Peak RSS, pulumi up path (no pacing, SDK debug aids ${run.debugAids ? "on, as pulumi up runs" : "off"})`,
+      budget: `Peak RSS, pulumi up path, no pacing, ${UP_MODE_LABEL[run.mode]}`,
       limit: `≤ ${SCALE_LIMITS.upPeakRssMb} MB at 1,000 services`,
-      measured: `${formatNumber(run.peakRssMb, 0)} MB at ${run.services} services (${run.platform})`,
-      pass: run.services >= 1000 ? run.peakRssMb <= SCALE_LIMITS.upPeakRssMb : undefined,
+      measured: run.failed
+        ? `did not finish at ${run.services} services (${run.platform}): ${run.failed}`
+        : `${formatNumber(run.peakRssMb, 0)} MB at ${run.services} services (${run.platform})`,
+      pass: run.failed ? false : run.services >= 1000 ? run.peakRssMb <= SCALE_LIMITS.upPeakRssMb : undefined,
     });
   }
   const { render, floor } = scale.floor;
@@ -139,7 +148,7 @@ export function scaleLines(scale: ScaleResult): string[] {
           `${formatNumber(floor.peakRssMb, 0)} MB`,
         ],
         ...scale.up.map((u) => [
-          `pulumi up path: no pacing, debug aids ${u.debugAids ? "on" : "off"} (${u.resources} resources)`,
+          `pulumi up path, no pacing, ${UP_MODE_LABEL[u.mode]} (${u.resources} resources)`,
           formatMs(u.ms),
           formatMs(u.cpuMs),
           `${formatNumber(u.peakRssMb, 0)} MB (heap ≤ ${formatNumber(u.peakHeapUsedMb, 0)} MB)`,
