@@ -1,6 +1,8 @@
 import { strict as assert } from "node:assert";
 import { runMeshProgramUnderEngine } from "../../program";
+import { invokeModels, providerModels } from "../../simulate/providers";
 import { settle, startSimulation } from "../../simulate/recorder";
+import { tlsModels } from "../../simulate/tls";
 import { syntheticMeshConfig } from "../../bench/syntheticMesh";
 
 interface DebuggableModule {
@@ -10,11 +12,16 @@ interface DebuggableModule {
 const debuggable = require("@pulumi/pulumi/runtime/debuggable") as DebuggableModule;
 
 async function simulate(config: unknown): Promise<void> {
-  await startSimulation({ stack: "engine", config: { "lucid-mesh:mesh": config } });
+  await startSimulation({
+    stack: "engine",
+    config: { "lucid-mesh:mesh": config },
+    models: { ...providerModels, ...tlsModels },
+    invokes: invokeModels,
+  });
 }
 
 describe("program: what index.ts runs under pulumi up", () => {
-  const mesh = syntheticMeshConfig({ services: 6, upstreamsPerService: 2 });
+  const mesh = syntheticMeshConfig({ services: 3, upstreamsPerService: 1 });
   let leaksFlag: string | undefined;
   beforeEach(() => {
     leaksFlag = process.env.PULUMI_DEBUG_PROMISE_LEAKS;
