@@ -205,7 +205,7 @@ export function printReport(input: ReportInput): void {
   const { flags, pure, simulated, machine } = input;
   const lines: string[] = [];
   lines.push(
-    `lucid-mesh bench: ${flags.platform} clusters ×3, ${flags.upstreams} upstreams per service, every 5th service in 2 clusters`,
+    `lucid-mesh bench: ${flags.platform} clusters ×3 (Docker: more past 120 instances each), ${flags.upstreams} upstreams per service, every 5th service in 2 clusters`,
   );
   lines.push(
     `machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, load avg before ${machine.loadavgBefore

@@ -28,7 +28,8 @@ export function formatDecimalBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return "n/a";
   if (bytes >= 1e12) return `${(bytes / 1e12).toFixed(2)} TB`;
   if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
-  return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${(bytes / 1e3).toFixed(1)} KB`;
 }
 
 const upCost = (c: UpCost): string =>
@@ -185,11 +186,10 @@ export function scaleLines(scale: ScaleResult): string[] {
     "    echoing mocks, same batching; no certificates, no Envoy files, no component logic. CPU time is compared,",
   );
   lines.push("    as the machine is shared; the render's wall time is what users wait for.");
+  lines.push("up path: the program with no pace, as `pulumi up` runs index.ts (runMeshProgramUnderEngine: the SDK's");
   lines.push(
-    "up path: runMeshProgram with no pace (as index.ts runs under `pulumi up`), mocks that keep nothing (the engine",
+    "    per-promise stack capture off), under mocks that keep nothing (the engine keeps the state in its own",
   );
-  lines.push(
-    "    keeps the state in its own process), the tls models issuing real certificates; peak RSS is the kernel's maxRSS.",
-  );
+  lines.push("    process), the tls models issuing real certificates; peak RSS is the fresh process's maxRSS.");
   return lines;
 }
