@@ -1,4 +1,7 @@
-/** The budgets of issue 9 and the printed table. Pure: results in, text out. */
+/**
+ * The printed table, and the budgets of issue 9 (superseded by issue 22's, in scaleReport.ts, and still printed for
+ * comparison). Pure: results in, text out.
+ */
 import type { PureResult, SimulatedResult } from "./suite";
 import { trafficRows } from "./trafficWalk";
 import { formatBytes, formatMs, formatNumber, formatTable, min } from "./measure";
@@ -113,12 +116,15 @@ export interface ReportInput {
   readonly pure: readonly PureResult[];
   readonly simulated: readonly SimulatedResult[];
   readonly budgets: readonly BudgetResult[];
+  /** Issue 9's budgets: printed after the current ones, for comparison. */
+  readonly supersededBudgets?: readonly BudgetResult[];
   readonly machine: {
     readonly cpus: number;
     readonly cpuModel: string;
     readonly node: string;
     readonly loadavgBefore: readonly number[];
     readonly loadavgAfter: readonly number[];
+    readonly loadavg1mDuring?: readonly number[];
   };
 }
 
@@ -164,13 +170,6 @@ function simulatedRows(pure: readonly PureResult[], simulated: readonly Simulate
     row("  resources / s", (s) => formatNumber(s.resourcesPerSecond, 0)),
     row("Pulumi SDK floor: as many trivial resources [S]", (s) => formatMs(s.sdkFloorMs)),
     row("  full render ÷ SDK floor", (s) => `${formatNumber(s.simulateMs / s.sdkFloorMs, 1)}×`),
-    row("replay floor: the same resources, no program [R]", (s) =>
-      s.replayFloor.generic === 0
-        ? formatMs(s.replayFloor.ms)
-        : `${formatMs(s.replayFloor.ms)} (${s.replayFloor.generic} generic)`,
-    ),
-    row("  full render ÷ replay floor", (s) => `${formatNumber(s.simulateMs / s.replayFloor.ms, 1)}×`),
-    row("  live once declared (replay, roots held)", (s) => `${formatNumber(s.replayFloor.heldMb, 0)} MB`),
     row("resources: all / custom / components", (s) => `${s.resources} / ${s.customResources} / ${s.components}`),
     row(
       "  per service instance: custom / all",
@@ -208,12 +207,15 @@ export function printReport(input: ReportInput): void {
   const { flags, pure, simulated, machine } = input;
   const lines: string[] = [];
   lines.push(
-    `lucid-mesh bench: ${flags.platform} clusters ×3, ${flags.upstreams} upstreams per service, every 5th service in 2 clusters`,
+    `lucid-mesh bench: ${flags.platform} clusters ×3 (Docker: more past 120 instances each), ${flags.upstreams} upstreams per service, every 5th service in 2 clusters`,
   );
   lines.push(
     `machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, load avg before ${machine.loadavgBefore
       .map((l) => l.toFixed(2))
-      .join(" ")}, after ${machine.loadavgAfter.map((l) => l.toFixed(2)).join(" ")}`,
+      .join(" ")}, after ${machine.loadavgAfter.map((l) => l.toFixed(2)).join(" ")}` +
+      (machine.loadavg1mDuring && machine.loadavg1mDuring.length > 0
+        ? `, 1-min load during ${Math.min(...machine.loadavg1mDuring).toFixed(1)}–${Math.max(...machine.loadavg1mDuring).toFixed(1)}`
+        : ""),
   );
   lines.push("");
   const header = ["services", ...pure.map((r) => String(r.services))];
@@ -241,25 +243,19 @@ export function printReport(input: ReportInput): void {
     lines.push(
       "    the same batching (bench/sdkFloor.ts): the part of the render's time no program change can remove.",
     );
-    lines.push(
-      "[R] The render's own resources declared again (bench/replayFloor.ts): same SDK classes, names, parents and",
-    );
-    lines.push(
-      "    inputs, echoing mocks, same batching; no certificates, no Envoy files, no component logic. What these",
-    );
-    lines.push("    resources cost the SDK, in time and in what it keeps live while the program runs.");
   }
-  lines.push("");
-  lines.push(
-    formatTable(
-      ["budget", "limit", "measured", "result"],
-      input.budgets.map((b) => [
-        b.budget,
-        b.limit,
-        b.measured,
-        b.pass === undefined ? "n/a" : b.pass ? "PASS" : "FAIL",
-      ]),
-    ),
-  );
+  const budgetTable = (title: string, rows: readonly BudgetResult[]): void => {
+    lines.push("");
+    lines.push(
+      formatTable(
+        [title, "limit", "measured", "result"],
+        rows.map((b) => [b.budget, b.limit, b.measured, b.pass === undefined ? "n/a" : b.pass ? "PASS" : "FAIL"]),
+      ),
+    );
+  };
+  if (input.budgets.length > 0) budgetTable("budget (issue 22)", input.budgets);
+  if (input.supersededBudgets && input.supersededBudgets.length > 0) {
+    budgetTable("issue 9's budgets, superseded by issue 22 (for comparison)", input.supersededBudgets);
+  }
   console.log(lines.join("\n"));
 }

@@ -1,31 +1,41 @@
 /**
- * `npm run bench [-- --sizes 10,100] [--skip-simulate] [--platform kubernetes] [--runs 3] [--skip-validate]
- * [--pulumi-stack-traces] [--out bench.json]`
+ * `npm run bench [-- --sizes 30,90,1000] [--skip-simulate] [--skip-scale] [--platform kubernetes] [--runs 3]
+ * [--skip-validate] [--up-modes program,sdk-defaults,aids-off] [--pulumi-stack-traces] [--out bench.json]`
  *
- * Measures synthetic meshes (see syntheticMesh.ts), prints a table and the budgets of issue 9, and writes bench.json.
- * Thin: flags here, measurements in suite.ts, budgets and the table in report.ts.
+ * Measures synthetic meshes (see syntheticMesh.ts), prints a table and the budgets of issue 22 (those of issue 9
+ * follow, superseded), and writes bench.json. Thin: flags here, measurements in suite.ts and scale.ts, budgets and
+ * the tables in report.ts and scaleReport.ts.
  */
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { measurePure, measureSimulated, type BenchOptions, type PureResult, type SimulatedResult } from "./suite";
 import { budgets, printReport } from "./report";
+import { measureScale, type ScaleResult } from "./scale";
+import { scaleBudgets, scaleLines } from "./scaleReport";
 import type { SyntheticPlatform } from "./syntheticMesh";
+import { UP_MODES, type UpMode } from "./child";
 
 interface Flags extends BenchOptions {
   readonly sizes: readonly number[];
   readonly simulate: boolean;
   readonly pulumiStackTraces: boolean;
   readonly out: string;
+  /** Issue 22's fresh-process measurements (scale.ts). */
+  readonly scale: boolean;
+  readonly upModes: readonly UpMode[];
 }
 
 const USAGE =
-  "usage: bench/run.ts [--sizes 10,100,1000] [--skip-simulate] [--skip-validate] [--platform docker|kubernetes] " +
-  "[--upstreams 5] [--runs N] [--pulumi-stack-traces] [--out bench.json]";
+  "usage: bench/run.ts [--sizes 30,90,1000] [--skip-simulate] [--skip-scale] [--skip-validate] " +
+  "[--platform docker|kubernetes] [--upstreams 5] [--runs N] [--up-modes program,sdk-defaults,aids-off] [--pulumi-stack-traces] " +
+  "[--out bench.json]";
 
 function parseFlags(argv: readonly string[]): Flags {
-  let sizes: number[] = [10, 100, 1000];
+  let sizes: number[] = [30, 90, 1000];
   let simulate = true;
+  let scale = true;
+  let upModes: UpMode[] = ["program"];
   let validate = true;
   let platform: SyntheticPlatform = "docker";
   let upstreams = 5;
@@ -52,6 +62,17 @@ function parseFlags(argv: readonly string[]): Flags {
       case "--skip-simulate":
         simulate = false;
         break;
+      case "--skip-scale":
+        scale = false;
+        break;
+      case "--up-modes": {
+        const modes = value().split(",") as UpMode[];
+        if (modes.length === 0 || modes.some((m) => !UP_MODES.includes(m))) {
+          throw new Error(`--up-modes: a list of ${UP_MODES.join(", ")}\n${USAGE}`);
+        }
+        upModes = modes;
+        break;
+      }
       case "--skip-validate":
         validate = false;
         break;
@@ -82,25 +103,43 @@ function parseFlags(argv: readonly string[]): Flags {
         throw new Error(`unknown flag ${flag}\n${USAGE}`);
     }
   }
-  return { sizes, simulate, validate, platform, upstreams, runs, pulumiStackTraces, out };
+  return { sizes, simulate, validate, platform, upstreams, runs, pulumiStackTraces, out, scale, upModes };
 }
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const startedAt = new Date().toISOString();
   const loadBefore = loadavg();
+  // 1-minute load averages at each phase boundary: how busy the shared machine was while this ran.
+  const loadDuring: number[] = [];
   const pure: PureResult[] = [];
   const simulated: SimulatedResult[] = [];
   // Pure phases first, for every size, so their memory peak is not the Pulumi runs'.
   for (const size of flags.sizes) {
+    loadDuring.push(loadavg()[0]!);
     process.stderr.write(`bench: ${size} services: model, Envoy render, floor, validator…\n`);
     pure.push(measurePure(size, flags));
   }
   if (flags.simulate) {
     for (const size of flags.sizes) {
+      loadDuring.push(loadavg()[0]!);
       process.stderr.write(`bench: ${size} services: simulateMesh under mocks, policy pack…\n`);
       simulated.push(await measureSimulated(size, flags, { pulumiStackTraces: flags.pulumiStackTraces }));
     }
+  }
+  let scale: ScaleResult | undefined;
+  if (flags.scale) {
+    scale = measureScale({
+      sizes: flags.sizes,
+      // The chosen platform first: its largest mesh is the one the floor and the up path are measured on.
+      platforms: flags.platform === "docker" ? ["docker", "kubernetes"] : ["kubernetes", "docker"],
+      upstreams: flags.upstreams,
+      upModes: flags.upModes,
+      log: (line) => {
+        loadDuring.push(loadavg()[0]!);
+        process.stderr.write(`${line}\n`);
+      },
+    });
   }
   const machine = {
     cpus: cpus().length,
@@ -108,12 +147,15 @@ async function main(): Promise<void> {
     node: process.version,
     loadavgBefore: loadBefore,
     loadavgAfter: loadavg(),
+    loadavg1mDuring: loadDuring,
   };
-  const results = budgets(pure, simulated, flags.upstreams);
-  printReport({ flags, pure, simulated, budgets: results, machine });
+  const results = scale ? scaleBudgets(scale) : [];
+  const superseded = budgets(pure, simulated, flags.upstreams);
+  printReport({ flags, pure, simulated, budgets: results, supersededBudgets: superseded, machine });
+  if (scale) console.log(scaleLines(scale).join("\n"));
   writeFileSync(
     flags.out,
-    `${JSON.stringify({ startedAt, flags, machine, pure, simulated, budgets: results }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt, flags, machine, budgets: results, scale, pure, simulated, supersededBudgets: superseded }, null, 2)}\n`,
   );
   process.stderr.write(`bench: wrote ${flags.out}\n`);
   // The Pulumi runtime keeps handles open after a simulation; the benchmark is done.

@@ -33,7 +33,6 @@ import { collectGarbage } from "../cli/render/memory";
 import { fromRecorded } from "../simulate/policyRunner";
 import { PROJECT, type RecordedResource } from "../simulate/recorder";
 import { simulateMesh } from "../simulate/stack";
-import { measureReplayFloor, type ReplayFloor } from "./replayFloor";
 import { measureSdkFloor } from "./sdkFloor";
 import { syntheticMeshConfig, type SyntheticPlatform } from "./syntheticMesh";
 import { measureTrafficWalk, type TrafficWalkResult } from "./trafficWalk";
@@ -220,8 +219,6 @@ export interface SimulatedResult {
   readonly processPeakRssMb: number;
   /** The same number of trivial resources registered under mocks by the SDK alone (bench/sdkFloor.ts). */
   readonly sdkFloorMs: number;
-  /** The same resources declared again with no program logic (bench/replayFloor.ts). */
-  readonly replayFloor: ReplayFloor;
   /** How Pulumi was run: see `simulateSettings`. */
   readonly settings: string;
   /** The traffic walk over the same deployment (bench/trafficWalk.ts). */
@@ -304,7 +301,6 @@ export async function measureSimulated(
   const processPeakRssMb = peakRssMb();
   // Last: it installs its own mocks, and its memory must not count as the render's.
   const sdkFloorMs = await measureSdkFloor(resources.length);
-  const replayFloor = await measureReplayFloor(resources);
   return {
     services,
     simulateMs: simulated.ms,
@@ -328,7 +324,6 @@ export async function measureSimulated(
     rssPeakMb,
     processPeakRssMb,
     sdkFloorMs,
-    replayFloor,
     settings: settings.pulumiStackTraces ? "SDK debug aids on" : "SDK debug aids off (simulate/sdkDebugAids.ts)",
     traffic,
   };

@@ -35,26 +35,47 @@ export function sdkDebugAidsFound(): boolean {
   return debuggableModule() !== undefined && resourceClass() !== undefined;
 }
 
+/** Which aids to switch off; all by default. */
+export interface DebugAidsOff {
+  /** The per-promise `new Error().stack` and leak-candidate set (runtime/debuggable.js). */
+  readonly promiseStacks?: boolean;
+  /** The per-resource source-mapped call-site capture (`Resource.callsites`). */
+  readonly callsites?: boolean;
+  /** `Error.stackTraceLimit = 0`, which makes every other `new Error()` cheap too. */
+  readonly stackTraces?: boolean;
+}
+
 /**
- * Runs `work` with the SDK's debugging aids off and `Error.stackTraceLimit` at 0, restoring all three afterwards
- * (also when `work` fails). Returns what `work` returns.
+ * Switches the SDK's debugging aids off, with `Error.stackTraceLimit` at 0 (or only those `off` names), and returns
+ * the function that puts them back.
  */
-export async function withoutSdkDebugAids<T>(work: () => Promise<T>): Promise<T> {
-  const debuggable = debuggableModule();
-  const resource = resourceClass();
+export function switchOffSdkDebugAids(off: DebugAidsOff = {}): () => void {
+  const debuggable = off.promiseStacks === false ? undefined : debuggableModule();
+  const resource = off.callsites === false ? undefined : resourceClass();
   const saved = {
     stackTraceLimit: Error.stackTraceLimit,
     debuggablePromise: debuggable?.debuggablePromise,
     callsites: resource?.callsites,
   };
-  Error.stackTraceLimit = 0;
+  if (off.stackTraces !== false) Error.stackTraceLimit = 0;
   if (debuggable) debuggable.debuggablePromise = <P>(promise: Promise<P>): Promise<P> => promise;
   if (resource) resource.callsites = (): unknown[] => [];
-  try {
-    return await work();
-  } finally {
+  return () => {
     Error.stackTraceLimit = saved.stackTraceLimit;
     if (debuggable && saved.debuggablePromise) debuggable.debuggablePromise = saved.debuggablePromise;
     if (resource && saved.callsites) resource.callsites = saved.callsites;
+  };
+}
+
+/**
+ * Runs `work` with the SDK's debugging aids off (see `switchOffSdkDebugAids`), restoring them afterwards (also
+ * when `work` fails). Returns what `work` returns.
+ */
+export async function withoutSdkDebugAids<T>(work: () => Promise<T>, off: DebugAidsOff = {}): Promise<T> {
+  const restore = switchOffSdkDebugAids(off);
+  try {
+    return await work();
+  } finally {
+    restore();
   }
 }

@@ -1,6 +1,8 @@
 import { strict as assert } from "node:assert";
 import { parseMeshConfig } from "../../model";
 import { isAllowed } from "../../model/mesh";
+import { allInstances } from "../../model";
+import { DOCKER_MAX_INSTANCES_PER_CLUSTER } from "../../model/wan";
 import { SYNTHETIC_CLUSTERS, syntheticMeshConfig } from "../../bench/syntheticMesh";
 
 interface RawService {
@@ -71,6 +73,18 @@ describe("bench/syntheticMesh", () => {
       });
     });
   }
+
+  it("adds Docker clusters when 1,000 services' instances would overflow 3 clusters' networks, spreading them evenly", () => {
+    // 3 Docker clusters cannot hold 1,200 instances: a cluster network addresses at most 125.
+    const mesh = parseMeshConfig(syntheticMeshConfig({ services: 1000 }));
+    assert.ok(mesh.clusters.length > SYNTHETIC_CLUSTERS.length, `${mesh.clusters.length} clusters`);
+    const perCluster = new Map<string, number>();
+    for (const i of allInstances(mesh)) perCluster.set(i.cluster, (perCluster.get(i.cluster) ?? 0) + 1);
+    assert.equal(perCluster.size, mesh.clusters.length, "every cluster runs instances");
+    assert.ok([...perCluster.values()].every((n) => n <= DOCKER_MAX_INSTANCES_PER_CLUSTER));
+    const kubernetes = parseMeshConfig(syntheticMeshConfig({ services: 1000, platform: "kubernetes" }));
+    assert.equal(kubernetes.clusters.length, SYNTHETIC_CLUSTERS.length);
+  });
 
   it("builds Kubernetes clusters on request", () => {
     const mesh = parseMeshConfig(syntheticMeshConfig({ services: 10, platform: "kubernetes" }));

@@ -1,0 +1,226 @@
+/**
+ * One measurement in a fresh process, so no run inherits another's heap, JIT state or SDK globals (issue 22 §4,
+ * §5). `bench/run.ts` starts it (`freshProcess`) and reads the JSON it prints as its last line of stdout.
+ *
+ *   render --services N --platform P [--upstreams U] [--dump FILE]
+ *       the render's program run (simulateMesh: pacing, SDK debug aids off), timed; then the state tally
+ *       (stateSize.ts) and, with --dump, the recorded resources for `floor`.
+ *   floor --dump FILE
+ *       the replay floor (replayFloor.ts) over a `render` dump.
+ *   up --services N --platform P [--upstreams U] [--mode program|sdk-defaults|aids-off]
+ *       the `pulumi up` path: the program with NO pacing, under mocks that keep nothing (the engine, not the
+ *       program's process, keeps the state): as index.ts runs it (`program`: the SDK's per-promise stacks off), with
+ *       every SDK debugging aid on (`sdk-defaults`, as before), or every aid off (`aids-off`, as the render).
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parseMeshConfig } from "../model";
+import { runMeshProgram, runMeshProgramUnderEngine } from "../program";
+import { invokeModels, providerModels } from "../simulate/providers";
+import { settle, startSimulation, stableId, unwrapSecrets, PROJECT } from "../simulate/recorder";
+import { withoutSdkDebugAids } from "../simulate/sdkDebugAids";
+import { simulateMesh } from "../simulate/stack";
+import { tlsModels } from "../simulate/tls";
+import { allInstances } from "../model";
+import { measureReplayFloor, type ReplayFloor, type ReplayedResource } from "./replayFloor";
+import { tallyStack, type StackTally } from "./stateSize";
+import { syntheticMeshConfig, type SyntheticPlatform } from "./syntheticMesh";
+import { peakRssMb, RssSampler } from "./measure";
+
+export interface RenderRun {
+  readonly services: number;
+  readonly platform: SyntheticPlatform;
+  readonly instances: number;
+  readonly ms: number;
+  /** CPU time (user + system, all threads) of the program run: steadier than wall time on a shared machine. */
+  readonly cpuMs: number;
+  readonly peakRssMb: number;
+  readonly tally: StackTally;
+}
+
+/** How the `up` job runs the program: see the header. */
+export type UpMode = "program" | "sdk-defaults" | "aids-off";
+export const UP_MODES: readonly UpMode[] = ["program", "sdk-defaults", "aids-off"];
+
+export interface UpRun {
+  readonly services: number;
+  readonly platform: SyntheticPlatform;
+  readonly mode: UpMode;
+  /** Set when the run did not finish (such as V8's heap limit: `pulumi up` would have crashed the same way). */
+  readonly failed?: string;
+  readonly ms: number;
+  readonly cpuMs: number;
+  /** The kernel's high-water mark for the whole child process. */
+  readonly peakRssMb: number;
+  readonly resources: number;
+  /** V8 heap in use at the peak sample (sampled every 20 ms). */
+  readonly peakHeapUsedMb: number;
+}
+
+export type FloorRun = ReplayFloor & { readonly peakRssMb: number };
+
+export class ChildFailed extends Error {}
+
+/** Runs `bench/child.ts <args>` in a fresh node (same flags as `npm run bench`) and parses its result line. */
+export function freshProcess<T>(args: readonly string[]): T {
+  const child = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", join(__dirname, "child.ts"), ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (child.status !== 0) {
+    throw new ChildFailed(`bench/child.ts ${args.join(" ")} exited ${child.status ?? child.signal}`);
+  }
+  const last = child.stdout.trim().split("\n").pop() ?? "";
+  return JSON.parse(last) as T;
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const cpu = process.cpuUsage(start);
+  return (cpu.user + cpu.system) / 1000;
+}
+
+function flag(argv: readonly string[], name: string, fallback?: string): string {
+  const i = argv.indexOf(name);
+  const value = i >= 0 ? argv[i + 1] : fallback;
+  if (value === undefined) throw new Error(`bench/child.ts: ${name} is required`);
+  return value;
+}
+
+function meshOf(argv: readonly string[]): {
+  raw: Record<string, unknown>;
+  services: number;
+  platform: SyntheticPlatform;
+} {
+  const services = Number(flag(argv, "--services"));
+  const platform = flag(argv, "--platform", "docker") as SyntheticPlatform;
+  const upstreamsPerService = Number(flag(argv, "--upstreams", "5"));
+  return { raw: syntheticMeshConfig({ services, upstreamsPerService, platform }), services, platform };
+}
+
+async function render(argv: readonly string[]): Promise<RenderRun> {
+  const { raw, services, platform } = meshOf(argv);
+  const mesh = parseMeshConfig(raw);
+  const sampler = new RssSampler().start();
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  const { recorder } = await simulateMesh("bench", raw);
+  const ms = performance.now() - started;
+  const cpuMs = cpuSince(cpuStarted);
+  const rss = sampler.stop();
+  const resources = recorder.resources;
+  const tally = tallyStack(
+    resources,
+    (urn) => recorder.outputs.get(urn),
+    mesh.clusters.map((c) => c.name),
+  );
+  const dump = argv.includes("--dump") ? flag(argv, "--dump") : undefined;
+  if (dump) {
+    const replayed: ReplayedResource[] = resources.map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      custom: r.custom,
+      ...(r.parent ? { parent: r.parent } : {}),
+      ...(r.provider ? { provider: r.provider } : {}),
+      dependencies: r.dependencies,
+      inputs: r.inputs,
+      secretInputs: r.secretInputs,
+    }));
+    writeFileSync(dump, JSON.stringify(replayed));
+  }
+  return { services, platform, instances: allInstances(mesh).length, ms, cpuMs, peakRssMb: Math.max(rss, 0), tally };
+}
+
+async function floor(argv: readonly string[]): Promise<FloorRun> {
+  const resources = JSON.parse(readFileSync(flag(argv, "--dump"), "utf8")) as ReplayedResource[];
+  const result = await measureReplayFloor(resources);
+  return { ...result, peakRssMb: peakRssMb() };
+}
+
+/**
+ * Mocks that keep nothing: the provider models still answer (the tls models issue real certificates, which later
+ * inputs embed), but no input is recorded. The recorder's MockMonitor patch (startSimulation) stays, so the mock
+ * monitor does not keep a copy of every state either: in a real `pulumi up` the engine keeps the state, in its own
+ * process.
+ */
+async function useKeepNothingMocks(raw: unknown, onResource: () => void): Promise<void> {
+  await startSimulation({ stack: "bench", config: { "lucid-mesh:mesh": raw } });
+  const models = { ...providerModels, ...tlsModels };
+  await pulumi.runtime.setMocks(
+    {
+      async newResource(args) {
+        onResource();
+        const model = models[args.type];
+        if (!model) return { id: stableId(args.type, args.name), state: args.inputs };
+        const inputs = unwrapSecrets(args.inputs).value as Record<string, unknown>;
+        const result = await model({ type: args.type, name: args.name, inputs, stack: "bench" });
+        return { id: result.id, state: { ...(args.inputs as object), ...result.outputs } };
+      },
+      call(args) {
+        const inputs = unwrapSecrets(args.inputs).value as Record<string, unknown>;
+        const invoke = invokeModels[args.token];
+        return invoke ? { ...inputs, ...invoke(inputs) } : inputs;
+      },
+    },
+    PROJECT,
+    "bench",
+    false,
+  );
+}
+
+async function up(argv: readonly string[]): Promise<UpRun> {
+  const { raw, services, platform } = meshOf(argv);
+  const mode = flag(argv, "--mode", "program") as UpMode;
+  if (!UP_MODES.includes(mode)) throw new Error(`bench/child.ts up: --mode ${UP_MODES.join("|")}`);
+  let resources = 0;
+  await useKeepNothingMocks(raw, () => resources++);
+  let peakHeap = 0;
+  const heapTimer = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 20);
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  const run = async (): Promise<void> => {
+    const program = await (mode === "program" ? runMeshProgramUnderEngine() : runMeshProgram({}));
+    await new Promise((resolve) => pulumi.output(program).apply(resolve));
+    await settle();
+  };
+  await (mode === "aids-off" ? withoutSdkDebugAids(run) : run());
+  const ms = performance.now() - started;
+  const cpuMs = cpuSince(cpuStarted);
+  clearInterval(heapTimer);
+  return {
+    services,
+    platform,
+    mode,
+    ms,
+    cpuMs,
+    peakRssMb: peakRssMb(),
+    resources,
+    peakHeapUsedMb: peakHeap / 2 ** 20,
+  };
+}
+
+async function main(): Promise<void> {
+  const [job, ...argv] = process.argv.slice(2);
+  const result =
+    job === "render"
+      ? await render(argv)
+      : job === "floor"
+        ? await floor(argv)
+        : job === "up"
+          ? await up(argv)
+          : undefined;
+  if (result === undefined) throw new Error(`bench/child.ts: unknown job ${job ?? "(none)"}: render, floor or up`);
+  process.stdout.write(`\n${JSON.stringify(result)}\n`);
+  // The Pulumi runtime keeps handles open after a run; the measurement is done.
+  process.exit(0);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * Issue 22's measurements, each in a fresh process (bench/child.ts): resources and state bytes per service
+ * instance by type, at the margin between the two smallest meshes, on each platform; what a first `up` of the
+ * largest mesh writes, as one stack and as a stack per cluster; the render against the replay floor; and the peak
+ * RSS of the `pulumi up` path (no pacing).
+ */
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ChildFailed, freshProcess, type FloorRun, type RenderRun, type UpMode, type UpRun } from "./child";
+import { instanceMargin, upCosts, type InstanceMargin, type StackCosts } from "./stateSize";
+import type { SyntheticPlatform } from "./syntheticMesh";
+
+export interface ScaleOptions {
+  readonly sizes: readonly number[];
+  readonly platforms: readonly SyntheticPlatform[];
+  readonly upstreams: number;
+  /** Which `up` runs at the largest size (bench/child.ts `up --mode`); the first is the one index.ts runs. */
+  readonly upModes: readonly UpMode[];
+  readonly log: (line: string) => void;
+}
+
+export interface PlatformScale {
+  readonly platform: SyntheticPlatform;
+  readonly renders: readonly RenderRun[];
+  /** Between the two smallest sizes. */
+  readonly margin: InstanceMargin | undefined;
+  readonly marginSizes: readonly [number, number] | undefined;
+  /** At the largest size. */
+  readonly upCosts: StackCosts & { readonly services: number };
+}
+
+export interface ScaleResult {
+  readonly platforms: readonly PlatformScale[];
+  /** The render and the replay floor of its resources, each in a fresh process, at the largest size. */
+  readonly floor: { readonly platform: SyntheticPlatform; readonly render: RenderRun; readonly floor: FloorRun };
+  readonly up: readonly UpRun[];
+}
+
+export function measureScale(options: ScaleOptions): ScaleResult {
+  const sizes = [...options.sizes].sort((a, b) => a - b);
+  const largest = sizes[sizes.length - 1]!;
+  const common = ["--upstreams", String(options.upstreams)];
+  const dump = join(tmpdir(), `lucid-bench-replay-${process.pid}.json`);
+  const platforms: PlatformScale[] = [];
+  let floor: ScaleResult["floor"] | undefined;
+  try {
+    options.platforms.forEach((platform, p) => {
+      const renders: RenderRun[] = [];
+      for (const services of sizes) {
+        const withDump = p === 0 && services === largest;
+        options.log(`bench: ${services} services, ${platform}: render in a fresh process (state tally)…`);
+        renders.push(
+          freshProcess<RenderRun>([
+            "render",
+            "--services",
+            String(services),
+            "--platform",
+            platform,
+            ...common,
+            ...(withDump ? ["--dump", dump] : []),
+          ]),
+        );
+        if (withDump) {
+          options.log(`bench: ${services} services, ${platform}: replay floor in a fresh process…`);
+          floor = {
+            platform,
+            render: renders[renders.length - 1]!,
+            floor: freshProcess<FloorRun>(["floor", "--dump", dump]),
+          };
+          rmSync(dump, { force: true });
+        }
+      }
+      const [small, large] = renders;
+      const top = renders[renders.length - 1]!;
+      platforms.push({
+        platform,
+        renders,
+        margin: renders.length >= 2 && small && large ? instanceMargin(small, large) : undefined,
+        marginSizes: renders.length >= 2 && small && large ? [small.services, large.services] : undefined,
+        upCosts: { services: top.services, ...upCosts(top.tally) },
+      });
+    });
+  } finally {
+    rmSync(dump, { force: true });
+  }
+  const up = options.upModes.map((mode) => {
+    const platform = options.platforms[0]!;
+    options.log(`bench: ${largest} services, ${platform}: the pulumi up path (no pacing, ${mode})…`);
+    const args = ["up", "--services", String(largest), "--platform", platform, ...common, "--mode", mode];
+    try {
+      return freshProcess<UpRun>(args);
+    } catch (error) {
+      if (!(error instanceof ChildFailed)) throw error;
+      const failed: UpRun = {
+        services: largest,
+        platform,
+        mode,
+        failed: error.message,
+        ms: NaN,
+        cpuMs: NaN,
+        peakRssMb: NaN,
+        resources: 0,
+        peakHeapUsedMb: NaN,
+      };
+      return failed;
+    }
+  });
+  if (!floor) throw new Error("measureScale: no floor measured");
+  return { platforms, floor, up };
+}
