@@ -7,12 +7,10 @@
  * last. Private keys never cross a stack: the root key stays in the root stack, an intermediate key in its cluster's.
  */
 import * as consul from "@pulumi/consul";
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DOCKER_WAN_NETWORK, DOCKER_WAN_SUBNET, type Mesh, type MeshCluster } from "../model";
+import type { Mesh } from "../model";
 import { MeshCertificateAuthority } from "./certificateAuthority";
 import { peerClusters } from "./consulConfig";
-import { dockerLabels } from "./labels";
 import { LucidMesh } from "./lucidMesh";
 import { splitRootDockerWanNetwork } from "./platform/clusterPlatform";
 import type { Pace } from "./pacing";
