@@ -6,7 +6,13 @@
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { DOCKER_WAN_NETWORK, DOCKER_WAN_SUBNET, type DockerMeshCluster, type Mesh, type MeshCluster } from "../../model";
+import {
+  DOCKER_WAN_NETWORK,
+  DOCKER_WAN_SUBNET,
+  type DockerMeshCluster,
+  type Mesh,
+  type MeshCluster,
+} from "../../model";
 import { dockerLabels } from "../labels";
 import { consulDocker } from "./consulDocker";
 import { consulKubernetes } from "./consulKubernetes";
