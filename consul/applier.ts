@@ -45,6 +45,8 @@ export const applierPaths = {
 
 /** How often the applier re-asserts the payload, reverting manual drift. */
 export const APPLIER_PERIOD_SECONDS = 60;
+/** The applier's ACL policy: one per datacenter, held by the applier's token alone. */
+export const APPLIER_POLICY_NAME = "lucid-consul-applier";
 
 /** A config entry as `PUT /v1/config` takes it. */
 export type ConfigEntryBody = JsonObject & { readonly Kind: string; readonly Name: string };
@@ -205,7 +207,7 @@ export function applierPolicy(mesh: Mesh, cluster: MeshCluster, registersInstanc
     'mesh = "write"',
   ];
   return {
-    name: "lucid-consul-applier",
+    name: APPLIER_POLICY_NAME,
     description: `the Consul applier in ${cluster.name}: config entries${registersInstances ? " and catalog registrations" : ""}`,
     rules: `${rules.join("\n")}\n`,
   };

@@ -17,6 +17,7 @@
  * The pass writes only what Consul does not already hold as declared and then prunes what carries the managed
  * meta and is no longer declared, as the script does.
  */
+import { REDACTED_SECRET } from "../recorder";
 import type { ApplierPayload, CatalogRegistrationBody, ConfigEntryBody } from "../../consul/applier";
 import { allowed, permissionDenied, type Permission, type TokenAuthority } from "./aclRules";
 import { storedEntry, validateEntry, type Json } from "./configEntries";
@@ -46,6 +47,8 @@ export interface DeployedApplier {
 }
 
 function tokenOf(file: DeployedFile | undefined): string | undefined {
+  // A plan redacts the whole header; say so rather than "no token" (catalog.ts applierToken).
+  if (file?.content.trim() === REDACTED_SECRET) return REDACTED_SECRET;
   return file ? /^X-Consul-Token: *(\S+)/m.exec(file.content)?.[1] : undefined;
 }
 

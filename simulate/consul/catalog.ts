@@ -20,6 +20,8 @@ import { runtimeRegistrations, type RuntimeRegistration } from "../catalog";
 import type { Deployment } from "../system";
 import { allowed, permissionDenied, type Permission } from "./aclRules";
 import { applierRuns } from "./applier";
+import { REDACTED_SECRET } from "../recorder";
+import { APPLIER_POLICY_NAME } from "../../consul/applier";
 import {
   ANONYMOUS_TOKEN,
   CONSUL_TYPES,
@@ -146,7 +148,18 @@ export function registeredCatalog(
 /** The applier's token in its datacenter (anonymous when Consul does not know it). */
 export function applierToken(view: ConsulView, datacenter: string, secret: string | undefined): KnownToken {
   const dc = view.byDatacenter(datacenter);
-  return dc ? tokenFor(dc, secret) : ANONYMOUS_TOKEN;
+  if (!dc) return ANONYMOUS_TOKEN;
+  if (secret === REDACTED_SECRET) {
+    // A plan (the gate's re-walk) redacts the applier's token and has no provider outputs; the render checked the
+    // real token against Consul's ACLs. Hold the applier to its own policy, as its token is.
+    const rules = dc.policies.get(APPLIER_POLICY_NAME);
+    if (rules)
+      return {
+        accessor: "the applier's token (redacted in the plan)",
+        authority: { kind: "policies", policies: [rules] },
+      };
+  }
+  return tokenFor(dc, secret);
 }
 
 function fromRuntime(r: RuntimeRegistration): CatalogInstance {

@@ -86,6 +86,8 @@ export interface ConsulDatacenter {
   readonly onlyPassing: boolean;
   /** SecretID → token, for every token that exists in this datacenter once the bootstrap ran. */
   readonly tokens: ReadonlyMap<string, KnownToken>;
+  /** The `consul.AclPolicy` resources of this datacenter, by policy name. */
+  readonly policies: ReadonlyMap<string, AclPolicyRules>;
   readonly dnsToken?: string;
   /** `acl.tokens.agent`: what each server registers its own node with. */
   readonly agentToken?: string;
@@ -237,6 +239,7 @@ export function consulView(deployment: Deployment): ConsulView {
       serverNodes: serverNodes(resources, cluster),
       onlyPassing,
       tokens,
+      policies,
       ...(agentTokens.dns ? { dnsToken: agentTokens.dns } : {}),
       ...(agentTokens.agent ? { agentToken: agentTokens.agent } : {}),
       ...(esmConfig

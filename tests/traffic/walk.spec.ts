@@ -171,11 +171,25 @@ describe("traffic walk (issue 21: traffic.json)", function () {
   });
 
   it("a registration whose address is a host name: Consul answers a CNAME, not 'none passing'", () => {
+    // The registration as the Consul applier is given it (its payload, in its Docker writer's uploads).
     let hits = 0;
     const resources = dev.resources.map((r) => {
-      if (r.type !== "consul:index/service:Service" || r.inputs.name !== "session-recorder") return r;
-      hits++;
-      const inputs = { ...r.inputs, address: "recorder.example.internal" };
+      const uploads = r.inputs.uploads as Array<{ file: string; content?: string }> | undefined;
+      const payload = uploads?.find(
+        (u) => u.file.endsWith("/payload.json") && u.content?.includes('"session-recorder"'),
+      );
+      if (r.type !== "docker:index/container:Container" || !payload?.content) return r;
+      const parsed = JSON.parse(payload.content) as {
+        registrations: Array<{ Address: string; Service: { Service: string; Address: string } }>;
+      };
+      for (const reg of parsed.registrations) {
+        if (reg.Service.Service !== "session-recorder") continue;
+        hits++;
+        reg.Service.Address = "recorder.example.internal";
+        reg.Address = "recorder.example.internal";
+      }
+      const content = JSON.stringify(parsed);
+      const inputs = { ...r.inputs, uploads: uploads!.map((u) => (u === payload ? { ...u, content } : u)) };
       return { ...r, inputs, redactedInputs: inputs };
     });
     assert.equal(hits, 1);
