@@ -9,7 +9,7 @@ import { kubernetesProviderModels, kubernetesSystem } from "./kubernetes";
 import { digest, echo, stableUuid } from "./modelKit";
 import type { InvokeModel, ProviderModel } from "./recorder";
 import type { SystemModel } from "./system";
-import { tlsSystem } from "./tlsSystem";
+import { tlsSystem } from "./tls";
 
 export { stableUuid } from "./modelKit";
 
