@@ -60,7 +60,7 @@ const KEY_USAGES: Record<string, asnX509.KeyUsageFlags> = {
   decipherOnly: asnX509.KeyUsageFlags.decipherOnly,
 };
 
-/** `allowed_uses` values that are extended key usages (common_cert.go extKeyUsages). */
+/** `allowed_uses` values that are extended key usages (common_cert.go extendedKeyUsages). */
 const EXTENDED_KEY_USAGES: Record<string, string> = {
   anyExtended: "2.5.29.37.0",
   serverAuth: "1.3.6.1.5.5.7.3.1",
@@ -158,7 +158,7 @@ export function authorityKeyIdExtension(keyIdHex: string): asnX509.Extension {
   return extension(asnX509.id_ce_authorityKeyIdentifier, false, new asnX509.AuthorityKeyIdentifier({ keyIdentifier }));
 }
 
-/** A random positive 128-bit serial, hex (the provider's: rand.Int below 2^128). */
+/** A random positive 128-bit serial, hex (common_cert.go: rand.Int below 2^128). */
 export function randomSerial(): string {
   const bytes = randomBytes(16);
   // Positive and DER-minimal: the top bit clear and the first byte non-zero.
