@@ -14,15 +14,12 @@ import { meshGatewayPolicy, prometheusPolicy, type AclPolicySpec } from "../cons
 import { clusterConfigEntries } from "../consul/configEntries";
 import { peeringServerAddresses } from "../consul/peering";
 import type { Mesh, MeshCluster } from "../model";
-import type { Pace } from "./pacing";
 
 export interface ConsulMeshConfigArgs {
   /** The resolved mesh. */
   readonly mesh: Mesh;
   /** The cluster the entries and tokens belong to. */
   readonly cluster: MeshCluster;
-  /** Unused since the applier writes the entries; kept so callers need not change. */
-  readonly pace?: Pace;
 }
 
 export class ConsulMeshConfig extends pulumi.ComponentResource {

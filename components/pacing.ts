@@ -21,10 +21,6 @@ export const BATCH_SIZE = {
    * 1,000 services under mocks: 2 per batch peaked at ~0.7 GB RSS in 40–41 s, 5 per batch at ~1.0 GB in 43 s.
    */
   sidecars: 2,
-  /** Consul config entries. */
-  configEntries: 30,
-  /** Consul service registrations. */
-  registrations: 30,
 } as const;
 
 /**

@@ -58,7 +58,7 @@ export class ServiceMesh extends pulumi.ComponentResource {
     );
     // Config entries and registrations need a working Consul: its provider is configured from its outputs.
     const consulOpts = { parent: this, provider: this.consul.provider, dependsOn: [this.consul] };
-    this.config = new ConsulMeshConfig(`${name}-config`, { mesh, cluster, pace: args.pace }, consulOpts);
+    this.config = new ConsulMeshConfig(`${name}-config`, { mesh, cluster }, consulOpts);
     // Awaited only after the sidecars: mark a failure handled now, so it surfaces there, not as an unhandled rejection.
     this.config.declared.catch(() => undefined);
 

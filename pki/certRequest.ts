@@ -18,11 +18,16 @@ import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } f
 import { isIP } from "node:net";
 import { p256 } from "@noble/curves/p256";
 import { p384 } from "@noble/curves/p384";
-import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
-import * as asnCsr from "@peculiar/asn1-csr";
 import * as asnX509 from "@peculiar/asn1-x509";
+import {
+  certificationRequest,
+  DER_NULL,
+  distinguishedName,
+  pem,
+  SIGNATURE_OIDS,
+  subjectAltNameExtensions,
+} from "./asn1";
 import type { CertificateSubject, SubjectAltNames } from "./identity";
-import { EXTENSION_REQUEST_OID } from "./readCertRequest";
 
 export interface CertRequestSpec {
   readonly subject: CertificateSubject;
@@ -36,42 +41,23 @@ const SUBJECT_OIDS: readonly [keyof CertificateSubject, string][] = [
   ["commonName", "2.5.4.3"],
 ];
 
-/**
- * Go's encoding/asn1 writes an untagged string as PrintableString when every character is in that set, else as
- * UTF8String (marshal.go, makeField).
- */
-function isPrintable(value: string): boolean {
-  return /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value);
-}
-
 function subjectName(subject: CertificateSubject): asnX509.Name {
-  const rdns: asnX509.RelativeDistinguishedName[] = [];
-  for (const [field, type] of SUBJECT_OIDS) {
-    const value = subject[field];
-    if (value === undefined || value === "") continue;
-    const attributeValue = new asnX509.AttributeValue(
-      isPrintable(value) ? { printableString: value } : { utf8String: value },
-    );
-    rdns.push(
-      new asnX509.RelativeDistinguishedName([new asnX509.AttributeTypeAndValue({ type, value: attributeValue })]),
-    );
-  }
-  return new asnX509.Name(rdns);
+  return distinguishedName(
+    SUBJECT_OIDS.map(([field, type]) => {
+      const value = subject[field];
+      return [type, value === undefined || value === "" ? [] : [value]] as const;
+    }),
+  );
 }
 
-/** Go's marshalSANs order: DNS names, then IP addresses, then URIs. */
-function subjectAltNames(sans: SubjectAltNames): asnX509.GeneralName[] {
+/** Refuses what Go's marshalSANs cannot write: an IP that does not parse, a URI that does not parse. */
+function checkSans(sans: SubjectAltNames): void {
   for (const ip of sans.ipAddresses) {
     if (isIP(ip) === 0) throw new Error(`certRequestPem: invalid IP address ${JSON.stringify(ip)}`);
   }
   for (const uri of sans.uris) {
     if (!URL.canParse(uri)) throw new Error(`certRequestPem: invalid URI ${JSON.stringify(uri)}`);
   }
-  return [
-    ...sans.dnsNames.map((dNSName) => new asnX509.GeneralName({ dNSName })),
-    ...sans.ipAddresses.map((iPAddress) => new asnX509.GeneralName({ iPAddress })),
-    ...sans.uris.map((uniformResourceIdentifier) => new asnX509.GeneralName({ uniformResourceIdentifier })),
-  ];
 }
 
 interface Signer {
@@ -79,17 +65,11 @@ interface Signer {
   readonly sign: (tbs: Uint8Array) => Uint8Array;
 }
 
-const ECDSA_WITH_SHA256 = "1.2.840.10045.4.3.2";
-const ECDSA_WITH_SHA384 = "1.2.840.10045.4.3.3";
-const SHA256_WITH_RSA = "1.2.840.113549.1.1.11";
-/** RSA's AlgorithmIdentifier carries an explicit NULL parameter (RFC 4055 §5); ECDSA's none (RFC 5758 §3.2). */
-const DER_NULL = new Uint8Array([0x05, 0x00]).buffer;
-
 /** The signature Go's signingParamsForPublicKey picks for the key, made deterministically. */
 function signerFor(key: KeyObject): Signer {
   if (key.asymmetricKeyType === "rsa") {
     return {
-      algorithm: new asnX509.AlgorithmIdentifier({ algorithm: SHA256_WITH_RSA, parameters: DER_NULL }),
+      algorithm: new asnX509.AlgorithmIdentifier({ algorithm: SIGNATURE_OIDS.sha256WithRsa, parameters: DER_NULL }),
       sign: (tbs) => new Uint8Array(sign("sha256", tbs, key)),
     };
   }
@@ -97,8 +77,8 @@ function signerFor(key: KeyObject): Signer {
     const jwk = key.export({ format: "jwk" });
     const d = Buffer.from(jwk.d ?? "", "base64url");
     const curve = {
-      "P-256": { c: p256, hash: "sha256", oid: ECDSA_WITH_SHA256 },
-      "P-384": { c: p384, hash: "sha384", oid: ECDSA_WITH_SHA384 },
+      "P-256": { c: p256, hash: "sha256", oid: SIGNATURE_OIDS.ecdsaWithSha256 },
+      "P-384": { c: p384, hash: "sha384", oid: SIGNATURE_OIDS.ecdsaWithSha384 },
     }[jwk.crv ?? ""];
     if (curve) {
       return {
@@ -112,50 +92,17 @@ function signerFor(key: KeyObject): Signer {
   throw new Error(`certRequestPem: unsupported key type ${key.asymmetricKeyType ?? "unknown"} (use ECDSA or RSA)`);
 }
 
-function pem(label: string, der: ArrayBuffer): string {
-  const lines =
-    Buffer.from(der)
-      .toString("base64")
-      .match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
-}
-
 /** The PEM CSR for `privateKeyPem` (SEC1, PKCS #1 or PKCS #8), the same bytes for the same inputs on every run. */
 export function certRequestPem(privateKeyPem: string, spec: CertRequestSpec): string {
   const key = createPrivateKey(privateKeyPem);
   const signer = signerFor(key);
-  const spki = createPublicKey(key).export({ type: "spki", format: "der" });
-  const names = subjectAltNames(spec.sans);
-  const extensions = names.length
-    ? [
-        new asnX509.Extension({
-          extnID: asnX509.id_ce_subjectAltName,
-          critical: false,
-          extnValue: new OctetString(AsnConvert.serialize(new asnX509.SubjectAlternativeName(names))),
-        }),
-      ]
-    : [];
-  const attributes = new asnCsr.Attributes(
-    extensions.length
-      ? [
-          new asnX509.Attribute({
-            type: EXTENSION_REQUEST_OID,
-            values: [AsnConvert.serialize(new asnX509.Extensions(extensions))],
-          }),
-        ]
-      : [],
-  );
-  const certificationRequestInfo = new asnCsr.CertificationRequestInfo({
-    version: 0,
+  checkSans(spec.sans);
+  const der = certificationRequest({
     subject: subjectName(spec.subject),
-    subjectPKInfo: AsnConvert.parse(spki, asnX509.SubjectPublicKeyInfo),
-    attributes,
-  });
-  const signature = signer.sign(new Uint8Array(AsnConvert.serialize(certificationRequestInfo)));
-  const request = new asnCsr.CertificationRequest({
-    certificationRequestInfo,
+    spki: createPublicKey(key).export({ type: "spki", format: "der" }),
+    extensions: subjectAltNameExtensions(spec.sans, false),
     signatureAlgorithm: signer.algorithm,
-    signature: new Uint8Array(signature).buffer,
+    sign: signer.sign,
   });
-  return pem("CERTIFICATE REQUEST", AsnConvert.serialize(request));
+  return pem("CERTIFICATE REQUEST", der);
 }

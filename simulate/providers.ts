@@ -1,6 +1,6 @@
 /**
  * Every provider model and system model the simulation runs with. Each real system has its own folder
- * (`consul/`, `docker/`, `kubernetes/`; certificates in `tls.ts`); this file only joins them.
+ * (`consul/`, `docker/`, `kubernetes/`; certificates in `tls/`); this file only joins them.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { consulInvokeModels, consulProviderModels, consulSystem } from "./consul";
@@ -9,7 +9,7 @@ import { kubernetesProviderModels, kubernetesSystem } from "./kubernetes";
 import { digest, echo, stableUuid } from "./modelKit";
 import type { InvokeModel, ProviderModel } from "./recorder";
 import type { SystemModel } from "./system";
-import { tlsSystem } from "./tlsSystem";
+import { tlsSystem } from "./tls";
 
 export { stableUuid } from "./modelKit";
 

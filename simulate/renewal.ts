@@ -1,7 +1,7 @@
 /**
  * What a certificate renewal does to the rest of the stack, found the way the engine finds it: run the program
  * again with every tls result replayed from the first run except the renewed certificate (and anything whose
- * inputs then differ, which the tls provider replaces: simulate/tlsSystem.ts), and diff every resource's inputs.
+ * inputs then differ, which the tls provider replaces: simulate/tls/system.ts), and diff every resource's inputs.
  * Each difference is an update or a replacement by its provider's ForceNew rules; a replaced container, or a
  * Kubernetes workload whose pod template changed, is a restart.
  */

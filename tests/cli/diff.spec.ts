@@ -173,7 +173,7 @@ describe("mesh diff (npm run diff -- <base> <head>) over pairs of renders", func
 
   it("a certificate validity changed: every leaf is reissued (validityPeriodHours is RequiresReplace), not the CAs", () => {
     const found = diff(dirs.base!, dirs.validity!);
-    // simulate/tlsSystem.ts: validity_period_hours is RequiresReplace in terraform-provider-tls; the new PEMs reach
+    // simulate/tls/system.ts: validity_period_hours is RequiresReplace in terraform-provider-tls; the new PEMs reach
     // the sidecars and the Consul server through their writers, which alone are replaced.
     assert.deepEqual(diffLines(found), [
       "~ certificate east-api-gateway-leaf reissued: earlyRenewalHours, validityPeriodHours",

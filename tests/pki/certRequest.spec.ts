@@ -19,10 +19,10 @@ import {
   createLocallySignedCert,
   createSelfSignedCert,
   generatePrivateKey,
-  x509,
   type PrivateKeyInputs,
 } from "../../simulate/tls";
-import { tlsSystem } from "../../simulate/tlsSystem";
+import { x509 } from "../helpers/x509";
+import { tlsSystem } from "../../simulate/tls";
 import { loadMesh } from "./fixtures";
 
 const mesh = loadMesh("dev");

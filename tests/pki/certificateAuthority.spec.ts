@@ -5,7 +5,7 @@ import { serviceSpiffeId, findCluster } from "../../model";
 import { valueOf } from "../../simulate/recorder";
 import { readCertRequest } from "../../pki/readCertRequest";
 import { validityPlan } from "../../pki/validity";
-import { x509 } from "../../simulate/tls";
+import { x509 } from "../helpers/x509";
 import { leafOwners, renderCa, splitPem, TLS, type RenderedCa, type StackName } from "./fixtures";
 
 const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";

@@ -10,11 +10,11 @@ import {
   generatePrivateKey,
   tlsModels,
   TLS_TYPES,
-  x509,
   type GeneratedKey,
   type IssuedCertificate,
   type PrivateKeyInputs,
 } from "../../simulate/tls";
+import { x509 } from "../helpers/x509";
 
 const P256: PrivateKeyInputs = { algorithm: "ECDSA", ecdsaCurve: "P256" };
 

@@ -21,7 +21,8 @@ import { loadPart, runMeshProgram } from "../../program";
 import { startSimulation, type RecordedResource } from "../../simulate/recorder";
 import { simulateSplit, type SplitSimulation } from "../../simulate/split";
 import { simulateMesh } from "../../simulate/stack";
-import { TLS_TYPES, x509 } from "../../simulate/tls";
+import { TLS_TYPES } from "../../simulate/tls";
+import { x509 } from "../helpers/x509";
 import { PROJECT_DIR, rawMeshConfig, stackMesh } from "../helpers/stacks";
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;

@@ -6,8 +6,8 @@
  * `modifyPlanIfCertificateReadyForRenewal` (internal/provider/common_cert.go) adds `ready_for_renewal` to
  * RequiresReplace.
  */
-import type { SystemModel } from "./system";
-import { TLS_TYPES } from "./tls";
+import type { SystemModel } from "../system";
+import { TLS_TYPES } from "./models";
 
 const SUBJECT_AND_SANS = ["subject", "dnsNames", "ipAddresses", "uris"] as const;
 const CERTIFICATE = [
