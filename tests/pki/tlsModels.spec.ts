@@ -11,39 +11,8 @@ import {
   tlsModels,
   TLS_TYPES,
   x509,
-  type GeneratedKey,
-  type IssuedCertificate,
-  type PrivateKeyInputs,
 } from "../../simulate/tls";
-
-const P256: PrivateKeyInputs = { algorithm: "ECDSA", ecdsaCurve: "P256" };
-
-/** A CA certificate (CN=ca) on a new key. */
-async function newCa(inputs: PrivateKeyInputs = P256): Promise<{ caKey: GeneratedKey; ca: IssuedCertificate }> {
-  const caKey = await generatePrivateKey(inputs);
-  const ca = await createSelfSignedCert({
-    privateKeyPem: caKey.privateKeyPem,
-    allowedUses: ["certSigning"],
-    validityPeriodHours: 1,
-    isCaCertificate: true,
-    subject: { commonName: "ca" },
-  });
-  return { caKey, ca };
-}
-
-/** A one-hour digitalSignature leaf for `certRequestPem`, signed by `authority`. */
-function signLeaf(
-  authority: { caKey: GeneratedKey; ca: IssuedCertificate },
-  certRequestPem: string,
-): Promise<IssuedCertificate> {
-  return createLocallySignedCert({
-    certRequestPem,
-    caCertPem: authority.ca.certPem,
-    caPrivateKeyPem: authority.caKey.privateKeyPem,
-    allowedUses: ["digitalSignature"],
-    validityPeriodHours: 1,
-  });
-}
+import { newCa, signLeaf } from "./fixtures";
 
 /** A CSR made outside the models: by @peculiar/x509 over WebCrypto, as another tool would. */
 async function foreignCsr(name: string | undefined, san: X509.Extension): Promise<string> {
