@@ -266,10 +266,12 @@ export async function runPack(
 }
 
 /**
- * A recorded registration as a policy sees it. The mocks echo inputs as outputs, so the same props serve both
+ * A recorded registration (or a plan.json resource) as a policy sees it. The mocks echo inputs as outputs, so the same props serve both
  * Analyze (inputs) and AnalyzeStack (outputs); secrets are already unwrapped, as the policy SDK unwraps them.
  */
-export function fromRecorded(resource: RecordedResource): ResourceUnderTest {
+export function fromRecorded(
+  resource: Pick<RecordedResource, "type" | "name" | "urn" | "inputs" | "parent" | "dependencies">,
+): ResourceUnderTest {
   return {
     type: resource.type,
     name: resource.name,
