@@ -66,13 +66,13 @@ export interface TestCa {
   readonly ca: IssuedCertificate;
 }
 
-/** A one-hour CA certificate (CN=ca) on a new key, made by the tls models. */
-export async function newCa(inputs: PrivateKeyInputs = P256): Promise<TestCa> {
+/** A CA certificate (CN=ca) on a new key, made by the tls models. */
+export async function newCa(inputs: PrivateKeyInputs = P256, validityPeriodHours = 1): Promise<TestCa> {
   const caKey = await generatePrivateKey(inputs);
   const ca = await createSelfSignedCert({
     privateKeyPem: caKey.privateKeyPem,
     allowedUses: ["certSigning"],
-    validityPeriodHours: 1,
+    validityPeriodHours,
     isCaCertificate: true,
     subject: { commonName: "ca" },
   });

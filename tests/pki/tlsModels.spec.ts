@@ -12,7 +12,7 @@ import {
   TLS_TYPES,
   x509,
 } from "../../simulate/tls";
-import { newCa, signLeaf } from "./fixtures";
+import { newCa, P256, signLeaf } from "./fixtures";
 
 /** A CSR made outside the models: by @peculiar/x509 over WebCrypto, as another tool would. */
 async function foreignCsr(name: string | undefined, san: X509.Extension): Promise<string> {
@@ -115,14 +115,7 @@ describe("tls provider models", () => {
   });
 
   it("copies subject and SANs from the CSR, links key ids, and checks the CA key matches the CA certificate", async () => {
-    const caKey = await generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
-    const ca = await createSelfSignedCert({
-      privateKeyPem: caKey.privateKeyPem,
-      allowedUses: ["certSigning"],
-      validityPeriodHours: 10,
-      isCaCertificate: true,
-      subject: { commonName: "ca" },
-    });
+    const { caKey, ca } = await newCa(P256, 10);
     const key = await generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
     const csr = await createCertRequest({
       privateKeyPem: key.privateKeyPem,
