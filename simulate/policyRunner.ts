@@ -110,6 +110,14 @@ function levelOf(options: HarnessOptions): EnforcementLevel {
   return level === "remediate" ? "mandatory" : level;
 }
 
+/** The level a policy's violations are reported at, and its config: schema defaults overlaid with the given values. */
+function settingsFor(
+  policy: { readonly configSchema?: PolicyConfigSchema },
+  options: HarnessOptions,
+): { level: EnforcementLevel; config: Record<string, unknown> } {
+  return { level: levelOf(options), config: { ...schemaDefaults(policy.configSchema), ...options.config } };
+}
+
 export interface ResourceUnderTest {
   readonly type: string;
   readonly name: string;
@@ -125,14 +133,35 @@ function urnOf(r: ResourceUnderTest): string {
   return r.urn ?? `urn:pulumi:test::lucid-mesh::${r.type}::${r.name}`;
 }
 
+/** The resource options a policy sees for a resource declared with none: nothing protected, ignored or aliased. */
+function plainResourceOptions(): ResourceValidationArgs["opts"] {
+  return {
+    protect: false,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+  };
+}
+
+/** Runs a policy's validation, turning its `notApplicable` call into the result the server reports. */
+async function collect(violations: Violation[], validate: () => Promise<void> | void): Promise<RunResult> {
+  try {
+    await validate();
+  } catch (e) {
+    if (e instanceof NotApplicableError) return { violations, notApplicable: e.reason, skipped: false };
+    throw e;
+  }
+  return { violations, skipped: false };
+}
+
 export async function runResourcePolicy(
   policy: ResourceValidationPolicy,
   resource: ResourceUnderTest,
   options: HarnessOptions = {},
 ): Promise<RunResult> {
   if (options.enforcementLevel === "disabled") return { violations: [], skipped: true };
-  const level = levelOf(options);
-  const config = { ...schemaDefaults(policy.configSchema), ...options.config };
+  const { level, config } = settingsFor(policy, options);
   const violations: Violation[] = [];
   const report: ReportViolation = (message: string | { message?: string }, urn?: string) => {
     const text = typeof message === "string" ? message : (message.message ?? "");
@@ -144,13 +173,7 @@ export async function runResourcePolicy(
     name: resource.name,
     urn: urnOf(resource),
     props,
-    opts: {
-      protect: false,
-      ignoreChanges: [],
-      aliases: [],
-      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-      additionalSecretOutputs: [],
-    },
+    opts: plainResourceOptions(),
     stackTags: new Map(),
     isType: () => false,
     asType: () => undefined,
@@ -159,13 +182,9 @@ export async function runResourcePolicy(
     notApplicable: throwNotApplicable,
   };
   const validations = [policy.validateResource ?? []].flat();
-  try {
+  return collect(violations, async () => {
     for (const validate of validations) await validate(args, report);
-  } catch (e) {
-    if (e instanceof NotApplicableError) return { violations, notApplicable: e.reason, skipped: false };
-    throw e;
-  }
-  return { violations, skipped: false };
+  });
 }
 
 export async function runStackPolicy(
@@ -174,8 +193,7 @@ export async function runStackPolicy(
   options: HarnessOptions = {},
 ): Promise<RunResult> {
   if (options.enforcementLevel === "disabled") return { violations: [], skipped: true };
-  const level = levelOf(options);
-  const config = { ...schemaDefaults(policy.configSchema), ...options.config };
+  const { level, config } = settingsFor(policy, options);
   const violations: Violation[] = [];
   const report: ReportViolation = (message: string | { message?: string; urn?: string }, urn?: string) => {
     const text = typeof message === "string" ? message : (message.message ?? "");
@@ -187,13 +205,7 @@ export async function runStackPolicy(
     name: r.name,
     urn: urnOf(r),
     props: unknownCheckingProxy(readOnly(r.props)),
-    opts: {
-      protect: false,
-      ignoreChanges: [],
-      aliases: [],
-      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-      additionalSecretOutputs: [],
-    },
+    opts: plainResourceOptions(),
     dependencies: [],
     propertyDependencies: {},
     isType: () => false,
@@ -206,13 +218,7 @@ export async function runStackPolicy(
     getConfig: <T extends object>() => config as T,
     notApplicable: throwNotApplicable,
   };
-  try {
-    await policy.validateStack(args, report);
-  } catch (e) {
-    if (e instanceof NotApplicableError) return { violations, notApplicable: e.reason, skipped: false };
-    throw e;
-  }
-  return { violations, skipped: false };
+  return collect(violations, () => policy.validateStack(args, report));
 }
 
 /** Points each resource at its parent and dependencies (by URN), as the engine does for AnalyzeStack. */
@@ -260,10 +266,12 @@ export async function runPack(
 }
 
 /**
- * A recorded registration as a policy sees it. The mocks echo inputs as outputs, so the same props serve both
+ * A recorded registration (or a plan.json resource) as a policy sees it. The mocks echo inputs as outputs, so the same props serve both
  * Analyze (inputs) and AnalyzeStack (outputs); secrets are already unwrapped, as the policy SDK unwraps them.
  */
-export function fromRecorded(resource: RecordedResource): ResourceUnderTest {
+export function fromRecorded(
+  resource: Pick<RecordedResource, "type" | "name" | "urn" | "inputs" | "parent" | "dependencies">,
+): ResourceUnderTest {
   return {
     type: resource.type,
     name: resource.name,

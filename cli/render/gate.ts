@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ResourceUnderTest } from "../../simulate/policyRunner";
+import { fromRecorded, type ResourceUnderTest } from "../../simulate/policyRunner";
 import { danglingLinks, parsePlan, PlanError } from "./plan";
 import {
   defaultPolicyConfigFile,
@@ -68,14 +68,7 @@ export function readPlan(file: string): Plan {
 
 /** The plan's resources as the policy runner takes them, links by URN. */
 export function resourcesFromPlan(plan: Plan): ResourceUnderTest[] {
-  const resources: ResourceUnderTest[] = plan.resources.map((r) => ({
-    type: r.type,
-    name: r.name,
-    urn: r.urn,
-    props: r.inputs,
-    ...(r.parent ? { parent: r.parent } : {}),
-    dependencies: r.dependencies,
-  }));
+  const resources = plan.resources.map(fromRecorded);
   return policyResources(resources, plan.project, plan.stack, plan.outputs);
 }
 

@@ -8,19 +8,12 @@ import { packConfigFor } from "../lib/packConfig";
 import type { PackEnvironment } from "../lib/packConfig";
 import { simulateStack } from "../../simulate/stack";
 import type { HarnessOptions, ResourceUnderTest, Violation } from "../../simulate/policyRunner";
-import { fromRecorded, runPack } from "../../simulate/policyRunner";
+import { fromRecorded, optionsFromPackConfig, runPack } from "../../simulate/policyRunner";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
 function optionsFor(environment: PackEnvironment): (policy: string) => HarnessOptions {
-  const config = packConfigFor(environment);
-  return (policy) => {
-    const entry = config[policy];
-    if (entry === undefined) return {};
-    if (typeof entry === "string") return { enforcementLevel: entry };
-    const { enforcementLevel, ...rest } = entry;
-    return { ...(enforcementLevel ? { enforcementLevel } : {}), config: rest };
-  };
+  return optionsFromPackConfig(packConfigFor(environment));
 }
 
 async function stackResources(stack: PackEnvironment): Promise<ResourceUnderTest[]> {

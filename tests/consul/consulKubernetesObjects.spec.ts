@@ -175,13 +175,18 @@ describe("the tls-copy script, run under busybox", function () {
   }
 
   const files = (key: string, cert: string) => ({ "server-key.pem": key, "server.pem": cert, "ca.pem": "CA" });
+  /** A new folder under the test's root: an empty `tls` for the copies, and the Secret at its first generation. */
+  function firstGeneration(prefix: string): string {
+    const dir = fs.mkdtempSync(path.join(root, prefix));
+    fs.mkdirSync(path.join(dir, "tls"));
+    kubeletSecret(dir, files("KEY1", "CERT1"), "gen1");
+    return dir;
+  }
   const run = (dir: string) =>
     spawnSync(path.join(root, "bin", "sh"), ["-c", script(dir), "tls-copy", "once"], { env, encoding: "utf8" });
 
   it("copies the Secret's files as regular files the consul user alone can read", () => {
-    const dir = fs.mkdtempSync(path.join(root, "once-"));
-    fs.mkdirSync(path.join(dir, "tls"));
-    kubeletSecret(dir, files("KEY1", "CERT1"), "gen1");
+    const dir = firstGeneration("once-");
     assert.ok(fs.lstatSync(path.join(dir, "source", "server.pem")).isSymbolicLink(), "kubelet's file is a link");
     const result = run(dir);
     assert.equal(result.status, 0, result.stderr);
@@ -194,9 +199,7 @@ describe("the tls-copy script, run under busybox", function () {
   });
 
   it("after kubelet swaps `..data`, renames all three into place, the CA first and the certificate last", () => {
-    const dir = fs.mkdtempSync(path.join(root, "swap-"));
-    fs.mkdirSync(path.join(dir, "tls"));
-    kubeletSecret(dir, files("KEY1", "CERT1"), "gen1");
+    const dir = firstGeneration("swap-");
     assert.equal(run(dir).status, 0);
     const inode = (name: string) => fs.statSync(path.join(dir, "tls", name)).ino;
     const before = { key: inode("server-key.pem"), cert: inode("server.pem"), ca: inode("ca.pem") };
@@ -215,9 +218,7 @@ describe("the tls-copy script, run under busybox", function () {
 
   it("a CA-only change still renames the watched key and certificate, so Consul reloads and reads the new CA", () => {
     // Consul watches only the key and certificate files (hashicorp/consul agent/agent.go New).
-    const dir = fs.mkdtempSync(path.join(root, "ca-only-"));
-    fs.mkdirSync(path.join(dir, "tls"));
-    kubeletSecret(dir, files("KEY1", "CERT1"), "gen1");
+    const dir = firstGeneration("ca-only-");
     assert.equal(run(dir).status, 0);
     const inode = (name: string) => fs.statSync(path.join(dir, "tls", name)).ino;
     const before = { key: inode("server-key.pem"), cert: inode("server.pem") };
@@ -229,9 +230,7 @@ describe("the tls-copy script, run under busybox", function () {
   });
 
   it("rewrites nothing when nothing changed", () => {
-    const dir = fs.mkdtempSync(path.join(root, "same-"));
-    fs.mkdirSync(path.join(dir, "tls"));
-    kubeletSecret(dir, files("KEY1", "CERT1"), "gen1");
+    const dir = firstGeneration("same-");
     assert.equal(run(dir).status, 0);
     const inodes = () =>
       ["ca.pem", "server-key.pem", "server.pem"].map((n) => fs.statSync(path.join(dir, "tls", n)).ino);
@@ -241,9 +240,7 @@ describe("the tls-copy script, run under busybox", function () {
   });
 
   it("a temporary file left by a killed run does not stop the next copy", () => {
-    const dir = fs.mkdtempSync(path.join(root, "leftover-"));
-    fs.mkdirSync(path.join(dir, "tls"));
-    kubeletSecret(dir, files("KEY1", "CERT1"), "gen1");
+    const dir = firstGeneration("leftover-");
     fs.writeFileSync(path.join(dir, "tls", ".server-key.pem.tmp"), "half", { mode: 0o400 });
     // As the consul user (uid 100, gid 1000), as in the pod: root would overwrite a 0400 file and hide the failure.
     let result: ReturnType<typeof run>;
@@ -272,9 +269,7 @@ describe("the tls-copy script, run under busybox", function () {
   });
 
   it("beside Consul, follows a swap on its own and stops at once on SIGTERM", async () => {
-    const dir = fs.mkdtempSync(path.join(root, "follow-"));
-    fs.mkdirSync(path.join(dir, "tls"));
-    kubeletSecret(dir, files("KEY1", "CERT1"), "gen1");
+    const dir = firstGeneration("follow-");
     const child = spawn(path.join(root, "bin", "sh"), ["-c", script(dir, 1), "tls-copy"], { env });
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     const cert = () => fs.readFileSync(path.join(dir, "tls", "server.pem"), "utf8");

@@ -3,7 +3,7 @@
  * rule refusing what Consul refuses, shown by changing one thing in a recorded deployment.
  */
 import { strict as assert } from "node:assert";
-import type { ApplierPayload, CatalogRegistrationBody } from "../../consul/applier";
+import type { ApplierPayload, CatalogRegistrationBody, ConfigEntryBody } from "../../consul/applier";
 import type { JsonValue } from "../../consul/agentConfig";
 import { runtimeRegistrars, type RuntimeRegistrar } from "../../simulate/catalog";
 import { consulSystem } from "../../simulate/consul";
@@ -72,6 +72,18 @@ function withPayload(
   return withUpload(deployment, `${cluster}-consul-applier-files`, PAYLOAD_FILE, (text) =>
     JSON.stringify(edit(JSON.parse(text) as ApplierPayload)),
   );
+}
+
+/** The payload with each config entry replaced by what `edit` returns for it. */
+function withConfigEntries(
+  deployment: Deployment,
+  cluster: string,
+  edit: (entry: ConfigEntryBody) => ConfigEntryBody,
+): Deployment {
+  return withPayload(deployment, cluster, (payload) => ({
+    ...payload,
+    configEntries: payload.configEntries.map(edit),
+  }));
 }
 
 /** The payload with one registration changed. */
@@ -233,19 +245,16 @@ describe("simulated Consul over the stacks (issue 15)", () => {
     });
 
     it("a payload entry Consul refuses fails the render with Consul's message: a service-resolver redirecting to a peer without a service (config_entry_discoverychain.go)", () => {
-      const broken = withPayload(dev, "east", (payload) => ({
-        ...payload,
-        configEntries: payload.configEntries.map((e) =>
-          e.Kind === "exported-services"
-            ? {
-                Kind: "service-resolver",
-                Name: "session-processor",
-                ConnectTimeout: "0.25s",
-                Redirect: { Peer: "west" },
-              }
-            : e,
-        ),
-      }));
+      const broken = withConfigEntries(dev, "east", (e) =>
+        e.Kind === "exported-services"
+          ? {
+              Kind: "service-resolver",
+              Name: "session-processor",
+              ConnectTimeout: "0.25s",
+              Redirect: { Peer: "west" },
+            }
+          : e,
+      );
       const findings = consulFindings(broken);
       // The pass stops at the refusal, so east's registrations wait for the next pass: DNS answers nothing there.
       assert.deepEqual(rules(findings), ["consul/dns/no-answer", "consul/service-resolver/validate"]);
@@ -256,38 +265,32 @@ describe("simulated Consul over the stacks (issue 15)", () => {
     });
 
     it("intentions not in Consul's order never match what Consul returns: the applier rewrites them on every pass (normalize sorts by precedence)", () => {
-      const unsorted = withPayload(dev, "east", (payload) => ({
-        ...payload,
-        configEntries: payload.configEntries.map((e) =>
-          e.Kind === "service-intentions" && e.Name === "session-recorder"
-            ? {
-                ...e,
-                Sources: [{ Name: "*", Action: "deny", Precedence: 8, Type: "consul" }, ...(e.Sources as JsonValue[])],
-              }
-            : e,
-        ),
-      }));
+      const unsorted = withConfigEntries(dev, "east", (e) =>
+        e.Kind === "service-intentions" && e.Name === "session-recorder"
+          ? {
+              ...e,
+              Sources: [{ Name: "*", Action: "deny", Precedence: 8, Type: "consul" }, ...(e.Sources as JsonValue[])],
+            }
+          : e,
+      );
       const findings = consulFindings(unsorted);
       assert.deepEqual(rules(findings), ["consul/applier/not-converged"]);
       assert.match(findings[0]!.message, /PUT \/v1\/config service-intentions\/session-recorder/);
     });
 
     it("what Consul adds (Precedence, Type) does not make the applier write again: it compares only what it declares", () => {
-      const bare = withPayload(dev, "east", (payload) => ({
-        ...payload,
-        configEntries: payload.configEntries.map((e) =>
-          e.Kind === "service-intentions"
-            ? {
-                ...e,
-                Sources: (e.Sources as Array<Record<string, JsonValue>>).map(({ Precedence, Type, ...rest }) => {
-                  void Precedence;
-                  void Type;
-                  return rest;
-                }),
-              }
-            : e,
-        ),
-      }));
+      const bare = withConfigEntries(dev, "east", (e) =>
+        e.Kind === "service-intentions"
+          ? {
+              ...e,
+              Sources: (e.Sources as Array<Record<string, JsonValue>>).map(({ Precedence, Type, ...rest }) => {
+                void Precedence;
+                void Type;
+                return rest;
+              }),
+            }
+          : e,
+      );
       assert.deepEqual(consulFindings(bare), []);
     });
 

@@ -17,13 +17,12 @@ import { classifyChange } from "../../simulate/system";
 import {
   createCertRequest,
   createLocallySignedCert,
-  createSelfSignedCert,
   generatePrivateKey,
   type PrivateKeyInputs,
 } from "../../simulate/tls";
 import { x509 } from "../helpers/x509";
 import { tlsSystem } from "../../simulate/tls";
-import { loadMesh } from "./fixtures";
+import { loadMesh, newCa, signLeaf } from "./fixtures";
 
 const mesh = loadMesh("dev");
 const spec: CertRequestSpec = {
@@ -163,14 +162,7 @@ describe("leaf CSRs built by the program (pki/certRequest.ts)", () => {
   });
 
   it("is issued by the tls model as an X.509-SVID: one SPIFFE URI SAN, serverAuth+clientAuth, digitalSignature, not a CA", async () => {
-    const caKey = await generatePrivateKey(KEYS["ECDSA P-256"]!);
-    const ca = await createSelfSignedCert({
-      privateKeyPem: caKey.privateKeyPem,
-      allowedUses: ["certSigning"],
-      validityPeriodHours: 1,
-      isCaCertificate: true,
-      subject: { commonName: "ca" },
-    });
+    const { caKey, ca } = await newCa();
     const key = await generatePrivateKey(KEYS["ECDSA P-256"]!);
     const leaf = await createLocallySignedCert({
       certRequestPem: certRequestPem(key.privateKeyPem, spec),
@@ -205,24 +197,13 @@ describe("leaf CSRs built by the program (pki/certRequest.ts)", () => {
   });
 
   it("is refused by the model as the provider refuses it: another PEM type, or DER that does not parse", async () => {
-    const caKey = await generatePrivateKey(KEYS["ECDSA P-256"]!);
-    const ca = await createSelfSignedCert({
-      privateKeyPem: caKey.privateKeyPem,
-      allowedUses: ["certSigning"],
-      validityPeriodHours: 1,
-      isCaCertificate: true,
-      subject: { commonName: "ca" },
-    });
-    const sign = (certRequest: string) =>
-      createLocallySignedCert({
-        certRequestPem: certRequest,
-        caCertPem: ca.certPem,
-        caPrivateKeyPem: caKey.privateKeyPem,
-        allowedUses: ["digitalSignature"],
-        validityPeriodHours: 1,
-      });
+    const authority = await newCa();
+    const sign = (certRequest: string) => signLeaf(authority, certRequest);
     // resource_locally_signed_cert.go decodePEM: the type must be CERTIFICATE REQUEST.
-    await assert.rejects(sign(ca.certPem), /invalid PEM type - expected "CERTIFICATE REQUEST", got "CERTIFICATE"/);
+    await assert.rejects(
+      sign(authority.ca.certPem),
+      /invalid PEM type - expected "CERTIFICATE REQUEST", got "CERTIFICATE"/,
+    );
     await assert.rejects(sign("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"));
   });
 

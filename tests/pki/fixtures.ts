@@ -5,7 +5,15 @@ import * as yaml from "js-yaml";
 import { parseMeshConfig, servicesInCluster, type Mesh } from "../../model";
 import { MeshCertificateAuthority } from "../../components/certificateAuthority";
 import { settle, startSimulation, type ResourceRecorder } from "../../simulate/recorder";
-import { tlsModels } from "../../simulate/tls";
+import {
+  createLocallySignedCert,
+  createSelfSignedCert,
+  generatePrivateKey,
+  tlsModels,
+  type GeneratedKey,
+  type IssuedCertificate,
+  type PrivateKeyInputs,
+} from "../../simulate/tls";
 
 export type StackName = "dev" | "prod";
 
@@ -49,4 +57,35 @@ export const TLS = {
 /** PEM blocks in order. */
 export function splitPem(pem: string): string[] {
   return pem.match(/-----BEGIN [^-]+-----[\s\S]+?-----END [^-]+-----\n?/g) ?? [];
+}
+
+export const P256: PrivateKeyInputs = { algorithm: "ECDSA", ecdsaCurve: "P256" };
+
+export interface TestCa {
+  readonly caKey: GeneratedKey;
+  readonly ca: IssuedCertificate;
+}
+
+/** A CA certificate (CN=ca) on a new key, made by the tls models. */
+export async function newCa(inputs: PrivateKeyInputs = P256, validityPeriodHours = 1): Promise<TestCa> {
+  const caKey = await generatePrivateKey(inputs);
+  const ca = await createSelfSignedCert({
+    privateKeyPem: caKey.privateKeyPem,
+    allowedUses: ["certSigning"],
+    validityPeriodHours,
+    isCaCertificate: true,
+    subject: { commonName: "ca" },
+  });
+  return { caKey, ca };
+}
+
+/** A one-hour digitalSignature leaf for `certRequestPem`, signed by `authority`. */
+export function signLeaf(authority: TestCa, certRequestPem: string): Promise<IssuedCertificate> {
+  return createLocallySignedCert({
+    certRequestPem,
+    caCertPem: authority.ca.certPem,
+    caPrivateKeyPem: authority.caKey.privateKeyPem,
+    allowedUses: ["digitalSignature"],
+    validityPeriodHours: 1,
+  });
 }

@@ -10,40 +10,9 @@ import {
   generatePrivateKey,
   tlsModels,
   TLS_TYPES,
-  type GeneratedKey,
-  type IssuedCertificate,
-  type PrivateKeyInputs,
 } from "../../simulate/tls";
 import { x509 } from "../helpers/x509";
-
-const P256: PrivateKeyInputs = { algorithm: "ECDSA", ecdsaCurve: "P256" };
-
-/** A CA certificate (CN=ca) on a new key. */
-async function newCa(inputs: PrivateKeyInputs = P256): Promise<{ caKey: GeneratedKey; ca: IssuedCertificate }> {
-  const caKey = await generatePrivateKey(inputs);
-  const ca = await createSelfSignedCert({
-    privateKeyPem: caKey.privateKeyPem,
-    allowedUses: ["certSigning"],
-    validityPeriodHours: 1,
-    isCaCertificate: true,
-    subject: { commonName: "ca" },
-  });
-  return { caKey, ca };
-}
-
-/** A one-hour digitalSignature leaf for `certRequestPem`, signed by `authority`. */
-function signLeaf(
-  authority: { caKey: GeneratedKey; ca: IssuedCertificate },
-  certRequestPem: string,
-): Promise<IssuedCertificate> {
-  return createLocallySignedCert({
-    certRequestPem,
-    caCertPem: authority.ca.certPem,
-    caPrivateKeyPem: authority.caKey.privateKeyPem,
-    allowedUses: ["digitalSignature"],
-    validityPeriodHours: 1,
-  });
-}
+import { newCa, P256, signLeaf } from "./fixtures";
 
 /** A CSR made outside the models: by @peculiar/x509 over WebCrypto, as another tool would. */
 async function foreignCsr(name: string | undefined, san: X509.Extension): Promise<string> {
@@ -146,14 +115,7 @@ describe("tls provider models", () => {
   });
 
   it("copies subject and SANs from the CSR, links key ids, and checks the CA key matches the CA certificate", async () => {
-    const caKey = await generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
-    const ca = await createSelfSignedCert({
-      privateKeyPem: caKey.privateKeyPem,
-      allowedUses: ["certSigning"],
-      validityPeriodHours: 10,
-      isCaCertificate: true,
-      subject: { commonName: "ca" },
-    });
+    const { caKey, ca } = await newCa(P256, 10);
     const key = await generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
     const csr = await createCertRequest({
       privateKeyPem: key.privateKeyPem,

@@ -68,6 +68,18 @@ function pair(report: TrafficReport, from: string, to: string): PairEntry {
   return found;
 }
 
+/** Renders `stack` (no renewals) into a temporary directory before the suite and removes it after. */
+function renderedInTemp(stack: "dev" | "prod"): { readonly dir: string } {
+  const rendered = { dir: "" };
+  before(async () => {
+    rendered.dir = fs.mkdtempSync(path.join(os.tmpdir(), `traffic-render-${stack}-`));
+    const result = await renderStack({ projectDir: PROJECT_DIR, stack, outDir: rendered.dir, renewals: false });
+    assert.equal(result.exitCode, 0, JSON.stringify(result.summary.issues));
+  });
+  after(() => fs.rmSync(rendered.dir, { recursive: true, force: true }));
+  return rendered;
+}
+
 describe("traffic walk (issue 21: traffic.json)", function () {
   this.timeout(300_000);
   let dev: Deployment;
@@ -358,16 +370,10 @@ describe("traffic walk (issue 21: traffic.json)", function () {
   });
 
   describe("the gate over a dev render (cli/render/gate.ts)", () => {
-    let dir: string;
-    before(async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), "traffic-render-"));
-      const result = await renderStack({ projectDir: PROJECT_DIR, stack: "dev", outDir: dir, renewals: false });
-      assert.equal(result.exitCode, 0, JSON.stringify(result.summary.issues));
-    });
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const rendered = renderedInTemp("dev");
 
     const gate = (): ReturnType<typeof gatePlan> =>
-      gatePlan({ planFile: path.join(dir, "plan.json"), projectDir: PROJECT_DIR });
+      gatePlan({ planFile: path.join(rendered.dir, "plan.json"), projectDir: PROJECT_DIR });
 
     it("passes the render as written", async () => {
       const result = await gate();
@@ -377,7 +383,7 @@ describe("traffic walk (issue 21: traffic.json)", function () {
 
     /** Edits plan.json, runs the gate, restores the plan; returns the gate's traffic messages. */
     async function gateEdited(edit: (plan: string) => string): Promise<string[]> {
-      const planFile = path.join(dir, "plan.json");
+      const planFile = path.join(rendered.dir, "plan.json");
       const original = fs.readFileSync(planFile, "utf8");
       try {
         const edited = edit(original);
@@ -457,7 +463,7 @@ describe("traffic walk (issue 21: traffic.json)", function () {
     });
 
     it("fails when traffic.json shows an allowed edge blocked", async () => {
-      const file = path.join(dir, "traffic.json");
+      const file = path.join(rendered.dir, "traffic.json");
       const original = fs.readFileSync(file, "utf8");
       try {
         const traffic = JSON.parse(original) as { callers: Record<string, Record<string, Record<string, unknown>>> };
@@ -480,26 +486,20 @@ describe("traffic walk (issue 21: traffic.json)", function () {
   });
 
   describe("the gate over a prod render (Kubernetes: certificates from the written files)", () => {
-    let dir: string;
-    before(async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), "traffic-render-prod-"));
-      const result = await renderStack({ projectDir: PROJECT_DIR, stack: "prod", outDir: dir, renewals: false });
-      assert.equal(result.exitCode, 0, JSON.stringify(result.summary.issues));
-    });
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const rendered = renderedInTemp("prod");
 
     it("re-walks the plan (whose Secrets are redacted) to the same edges as traffic.json", async () => {
-      const result = await gatePlan({ planFile: path.join(dir, "plan.json"), projectDir: PROJECT_DIR });
+      const result = await gatePlan({ planFile: path.join(rendered.dir, "plan.json"), projectDir: PROJECT_DIR });
       assert.deepEqual(result.rendered, []);
       assert.equal(result.exitCode, 0);
     });
 
     it("without the written certificates the re-walk cannot verify a chain, and says so", async () => {
-      const secrets = path.join(dir, "envoy", "east", "api-gateway", "envoy-secrets");
+      const secrets = path.join(rendered.dir, "envoy", "east", "api-gateway", "envoy-secrets");
       const moved = `${secrets}.moved`;
       fs.renameSync(secrets, moved);
       try {
-        const result = await gatePlan({ planFile: path.join(dir, "plan.json"), projectDir: PROJECT_DIR });
+        const result = await gatePlan({ planFile: path.join(rendered.dir, "plan.json"), projectDir: PROJECT_DIR });
         assert.equal(result.exitCode, 1);
         assert.ok(
           result.rendered?.some((p) => /east\/api-gateway → .* blocked at tls-chain/.test(p.message)),
