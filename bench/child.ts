@@ -11,6 +11,9 @@
  *       the `pulumi up` path: the program with NO pacing, under mocks that keep nothing (the engine, not the
  *       program's process, keeps the state): as index.ts runs it (`program`: the SDK's per-promise stacks off), with
  *       every SDK debugging aid on (`sdk-defaults`, as before), or every aid off (`aids-off`, as the render).
+ *       With --split, the program of the largest cluster stack of the split mesh (or --cluster C's), as its
+ *       `pulumi up` runs it after the root has signed its CSR: the earlier runs (its key and CSR, the root's
+ *       signing: a few resources) run first under recording mocks, as simulate/split.ts runs them.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -23,7 +26,11 @@ import { settle, startSimulation, stableId, unwrapSecrets, PROJECT } from "../si
 import { withoutSdkDebugAids } from "../simulate/sdkDebugAids";
 import { simulateMesh } from "../simulate/stack";
 import { tlsModels } from "../simulate/tls";
-import { allInstances } from "../model";
+import { allInstances, type Mesh } from "../model";
+import { clusterStackName, PART_CONFIG_KEY, rootStackName, type StackPart } from "../model/stackParts";
+import { replayingTlsModels, type TlsResults } from "../simulate/renewal";
+import { partConfigValue, SimulatedBackend, STACK_REFERENCE_TYPE } from "../simulate/split";
+import type { ProviderModel } from "../simulate/recorder";
 import { measureReplayFloor, type ReplayFloor, type ReplayedResource } from "./replayFloor";
 import { tallyStack, type StackTally } from "./stateSize";
 import { syntheticMeshConfig, type SyntheticPlatform } from "./syntheticMesh";
@@ -57,6 +64,9 @@ export interface UpRun {
   readonly resources: number;
   /** V8 heap in use at the peak sample (sampled every 20 ms). */
   readonly peakHeapUsedMb: number;
+  /** With --split: the cluster stack whose program ran, and its instances. */
+  readonly stack?: string;
+  readonly stackInstances?: number;
 }
 
 export type FloorRun = ReplayFloor & { readonly peakRssMb: number };
@@ -146,9 +156,12 @@ async function floor(argv: readonly string[]): Promise<FloorRun> {
  * monitor does not keep a copy of every state either: in a real `pulumi up` the engine keeps the state, in its own
  * process.
  */
-async function useKeepNothingMocks(raw: unknown, onResource: () => void): Promise<void> {
-  await startSimulation({ stack: "bench", config: { "lucid-mesh:mesh": raw } });
-  const models = { ...providerModels, ...tlsModels };
+async function useKeepNothingMocks(
+  target: { stack: string; config: Record<string, unknown>; models?: Record<string, ProviderModel> },
+  onResource: () => void,
+): Promise<void> {
+  await startSimulation({ stack: target.stack, config: target.config });
+  const models = target.models ?? { ...providerModels, ...tlsModels };
   await pulumi.runtime.setMocks(
     {
       async newResource(args) {
@@ -156,7 +169,7 @@ async function useKeepNothingMocks(raw: unknown, onResource: () => void): Promis
         const model = models[args.type];
         if (!model) return { id: stableId(args.type, args.name), state: args.inputs };
         const inputs = unwrapSecrets(args.inputs).value as Record<string, unknown>;
-        const result = await model({ type: args.type, name: args.name, inputs, stack: "bench" });
+        const result = await model({ type: args.type, name: args.name, inputs, stack: target.stack });
         return { id: result.id, state: { ...(args.inputs as object), ...result.outputs } };
       },
       call(args) {
@@ -166,23 +179,77 @@ async function useKeepNothingMocks(raw: unknown, onResource: () => void): Promis
       },
     },
     PROJECT,
-    "bench",
+    target.stack,
     false,
   );
+}
+
+/** The cluster with the most instances (the first by name on a tie). */
+function largestCluster(mesh: Mesh): { name: string; instances: number } {
+  const counts = new Map<string, number>();
+  for (const instance of allInstances(mesh)) counts.set(instance.cluster, (counts.get(instance.cluster) ?? 0) + 1);
+  const [name, instances] = [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0]!;
+  return { name, instances };
+}
+
+const SPLIT_ENV = "bench";
+
+/**
+ * A split mesh up to the point where `cluster`'s stack runs its full program: its first run (key and CSR), then
+ * the root's signing, under recording mocks (a few resources). Returns the keep-nothing target for its last run.
+ */
+async function beforeClusterStack(
+  raw: unknown,
+  mesh: Mesh,
+  cluster: string,
+): Promise<{ stack: string; config: Record<string, unknown>; models: Record<string, ProviderModel> }> {
+  const backend = new SimulatedBackend();
+  const stack = clusterStackName(SPLIT_ENV, cluster);
+  const part: StackPart = { role: "cluster", cluster };
+  await withoutSdkDebugAids(async () => {
+    await backend.run({ stack, part }, "request", SPLIT_ENV, raw);
+    await backend.run({ stack: rootStackName(SPLIT_ENV), part: { role: "root" } }, "sign", SPLIT_ENV, raw);
+  });
+  // Replays the key and CSR of the first run, keeping nothing new (the provider keeps state, not the program).
+  const discard: TlsResults = new Map();
+  discard.set = () => discard;
+  return {
+    stack,
+    config: { [PART_CONFIG_KEY]: partConfigValue(SPLIT_ENV, part) },
+    models: {
+      ...providerModels,
+      ...replayingTlsModels(tlsModels, discard, backend.tlsResultsOf(stack)),
+      [STACK_REFERENCE_TYPE]: backend.stackReferenceModel,
+    },
+  };
 }
 
 async function up(argv: readonly string[]): Promise<UpRun> {
   const { raw, services, platform } = meshOf(argv);
   const mode = flag(argv, "--mode", "program") as UpMode;
   if (!UP_MODES.includes(mode)) throw new Error(`bench/child.ts up: --mode ${UP_MODES.join("|")}`);
+  const mesh = parseMeshConfig(raw);
+  const split = argv.includes("--split");
+  const cluster = !split
+    ? undefined
+    : argv.includes("--cluster")
+      ? {
+          name: flag(argv, "--cluster"),
+          instances: allInstances(mesh).filter((i) => i.cluster === flag(argv, "--cluster")).length,
+        }
+      : largestCluster(mesh);
+  const target = cluster
+    ? await beforeClusterStack(raw, mesh, cluster.name)
+    : { stack: "bench", config: { "lucid-mesh:mesh": raw } };
   let resources = 0;
-  await useKeepNothingMocks(raw, () => resources++);
+  await useKeepNothingMocks(target, () => resources++);
   let peakHeap = 0;
   const heapTimer = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 20);
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const run = async (): Promise<void> => {
-    const program = await (mode === "program" ? runMeshProgramUnderEngine() : runMeshProgram({}));
+    const options = cluster ? { sharedMesh: raw } : {};
+    const program = await (mode === "program" ? runMeshProgramUnderEngine(options) : runMeshProgram(options));
     await new Promise((resolve) => pulumi.output(program).apply(resolve));
     await settle();
   };
@@ -199,6 +266,7 @@ async function up(argv: readonly string[]): Promise<UpRun> {
     peakRssMb: peakRssMb(),
     resources,
     peakHeapUsedMb: peakHeap / 2 ** 20,
+    ...(cluster ? { stack: target.stack, stackInstances: cluster.instances } : {}),
   };
 }
 

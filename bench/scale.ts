@@ -2,7 +2,7 @@
  * Issue 22's measurements, each in a fresh process (bench/child.ts): resources and state bytes per service
  * instance by type, at the margin between the two smallest meshes, on each platform; what a first `up` of the
  * largest mesh writes, as one stack and as a stack per cluster; the render against the replay floor; and the peak
- * RSS of the `pulumi up` path (no pacing).
+ * RSS of the `pulumi up` path (no pacing), for the mesh as one stack and for the largest stack of its split.
  */
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,6 +35,8 @@ export interface ScaleResult {
   /** The render and the replay floor of its resources, each in a fresh process, at the largest size. */
   readonly floor: { readonly platform: SyntheticPlatform; readonly render: RenderRun; readonly floor: FloorRun };
   readonly up: readonly UpRun[];
+  /** The up path of the largest cluster stack of the split mesh, per platform, at the largest size. */
+  readonly upSplit: readonly UpRun[];
 }
 
 export function measureScale(options: ScaleOptions): ScaleResult {
@@ -84,12 +86,12 @@ export function measureScale(options: ScaleOptions): ScaleResult {
   } finally {
     rmSync(dump, { force: true });
   }
-  const up = options.upModes.map((mode) => {
-    const platform = options.platforms[0]!;
-    options.log(`bench: ${largest} services, ${platform}: the pulumi up path (no pacing, ${mode})…`);
+  const upRun = (platform: SyntheticPlatform, mode: UpMode, split: boolean): UpRun => {
+    const what = split ? "the largest cluster stack of the split mesh" : "the mesh as one stack";
+    options.log(`bench: ${largest} services, ${platform}: the pulumi up path (no pacing, ${mode}), ${what}…`);
     const args = ["up", "--services", String(largest), "--platform", platform, ...common, "--mode", mode];
     try {
-      return freshProcess<UpRun>(args);
+      return freshProcess<UpRun>(split ? [...args, "--split"] : args);
     } catch (error) {
       if (!(error instanceof ChildFailed)) throw error;
       const failed: UpRun = {
@@ -105,7 +107,9 @@ export function measureScale(options: ScaleOptions): ScaleResult {
       };
       return failed;
     }
-  });
+  };
+  const up = options.upModes.map((mode) => upRun(options.platforms[0]!, mode, false));
+  const upSplit = options.platforms.map((platform) => upRun(platform, "program", true));
   if (!floor) throw new Error("measureScale: no floor measured");
-  return { platforms, floor, up };
+  return { platforms, floor, up, upSplit };
 }
