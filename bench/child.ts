@@ -7,6 +7,9 @@
  *       (stateSize.ts) and, with --dump, the recorded resources for `floor`.
  *   floor --dump FILE
  *       the replay floor (replayFloor.ts) over a `render` dump.
+ *   split --services N --platform P [--upstreams U]
+ *       the split mesh's first deploy under recording mocks (simulate/split.ts: every stack in plan order, paced),
+ *       then each stack's final state tallied as `render` tallies one stack.
  *   up --services N --platform P [--upstreams U] [--mode program|sdk-defaults|aids-off]
  *       the `pulumi up` path: the program with NO pacing, under mocks that keep nothing (the engine, not the
  *       program's process, keeps the state): as index.ts runs it (`program`: the SDK's per-promise stacks off), with
@@ -18,6 +21,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeHeapSnapshot } from "node:v8";
 import * as pulumi from "@pulumi/pulumi";
 import { parseMeshConfig } from "../model";
 import { runMeshProgram, runMeshProgramUnderEngine } from "../program";
@@ -29,7 +33,7 @@ import { tlsModels } from "../simulate/tls";
 import { allInstances, type Mesh } from "../model";
 import { clusterStackName, PART_CONFIG_KEY, rootStackName, type StackPart } from "../model/stackParts";
 import { replayingTlsModels, type TlsResults } from "../simulate/renewal";
-import { partConfigValue, SimulatedBackend, STACK_REFERENCE_TYPE } from "../simulate/split";
+import { partConfigValue, SimulatedBackend, simulateSplit, STACK_REFERENCE_TYPE } from "../simulate/split";
 import type { ProviderModel } from "../simulate/recorder";
 import { measureReplayFloor, type ReplayFloor, type ReplayedResource } from "./replayFloor";
 import { tallyStack, type StackTally } from "./stateSize";
@@ -70,6 +74,24 @@ export interface UpRun {
 }
 
 export type FloorRun = ReplayFloor & { readonly peakRssMb: number };
+
+/** One stack of the split mesh after a simulated first deploy: what its checkpoint holds. */
+export interface SplitStackTally {
+  readonly stack: string;
+  readonly role: StackPart["role"];
+  readonly resources: number;
+  readonly stateBytes: number;
+}
+
+export interface SplitTallyRun {
+  readonly services: number;
+  readonly platform: SyntheticPlatform;
+  readonly ms: number;
+  readonly cpuMs: number;
+  readonly peakRssMb: number;
+  /** The last run of each stack, in plan order. */
+  readonly stacks: readonly SplitStackTally[];
+}
 
 export class ChildFailed extends Error {}
 
@@ -142,6 +164,23 @@ async function render(argv: readonly string[]): Promise<RenderRun> {
     writeFileSync(dump, JSON.stringify(replayed));
   }
   return { services, platform, instances: allInstances(mesh).length, ms, cpuMs, peakRssMb: Math.max(rss, 0), tally };
+}
+
+/** The split mesh deployed under recording mocks (simulate/split.ts, paced), each stack's final state tallied. */
+async function splitTally(argv: readonly string[]): Promise<SplitTallyRun> {
+  const { raw, services, platform } = meshOf(argv);
+  const mesh = parseMeshConfig(raw);
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  const { final } = await simulateSplit(SPLIT_ENV, mesh, raw);
+  const ms = performance.now() - started;
+  const cpuMs = cpuSince(cpuStarted);
+  const clusters = mesh.clusters.map((c) => c.name);
+  const stacks = [...final.values()].map((run): SplitStackTally => {
+    const tally = tallyStack(run.recorder.resources, (urn) => run.recorder.outputs.get(urn), clusters);
+    return { stack: run.stack, role: run.part.role, resources: tally.resources, stateBytes: tally.stateBytes };
+  });
+  return { services, platform, ms, cpuMs, peakRssMb: peakRssMb(), stacks };
 }
 
 async function floor(argv: readonly string[]): Promise<FloorRun> {
@@ -250,6 +289,8 @@ async function up(argv: readonly string[]): Promise<UpRun> {
   const run = async (): Promise<void> => {
     const options = cluster ? { sharedMesh: raw } : {};
     const program = await (mode === "program" ? runMeshProgramUnderEngine(options) : runMeshProgram(options));
+    // Profiling: a heap snapshot once everything is declared (the up path's peak is about here).
+    if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
     await new Promise((resolve) => pulumi.output(program).apply(resolve));
     await settle();
   };
@@ -279,8 +320,11 @@ async function main(): Promise<void> {
         ? await floor(argv)
         : job === "up"
           ? await up(argv)
-          : undefined;
-  if (result === undefined) throw new Error(`bench/child.ts: unknown job ${job ?? "(none)"}: render, floor or up`);
+          : job === "split"
+            ? await splitTally(argv)
+            : undefined;
+  if (result === undefined)
+    throw new Error(`bench/child.ts: unknown job ${job ?? "(none)"}: render, floor, up or split`);
   process.stdout.write(`\n${JSON.stringify(result)}\n`);
   // The Pulumi runtime keeps handles open after a run; the measurement is done.
   process.exit(0);

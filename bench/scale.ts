@@ -7,7 +7,15 @@
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ChildFailed, freshProcess, type FloorRun, type RenderRun, type UpMode, type UpRun } from "./child";
+import {
+  ChildFailed,
+  freshProcess,
+  type FloorRun,
+  type RenderRun,
+  type SplitTallyRun,
+  type UpMode,
+  type UpRun,
+} from "./child";
 import { instanceMargin, upCosts, type InstanceMargin, type StackCosts } from "./stateSize";
 import type { SyntheticPlatform } from "./syntheticMesh";
 
@@ -28,6 +36,8 @@ export interface PlatformScale {
   readonly marginSizes: readonly [number, number] | undefined;
   /** At the largest size. */
   readonly upCosts: StackCosts & { readonly services: number };
+  /** The real split at the largest size: each stack's final state after a simulated first deploy. */
+  readonly split: SplitTallyRun;
 }
 
 export interface ScaleResult {
@@ -75,12 +85,22 @@ export function measureScale(options: ScaleOptions): ScaleResult {
       }
       const [small, large] = renders;
       const top = renders[renders.length - 1]!;
+      options.log(`bench: ${largest} services, ${platform}: the split mesh's first deploy in a fresh process…`);
+      const split = freshProcess<SplitTallyRun>([
+        "split",
+        "--services",
+        String(largest),
+        "--platform",
+        platform,
+        ...common,
+      ]);
       platforms.push({
         platform,
         renders,
         margin: renders.length >= 2 && small && large ? instanceMargin(small, large) : undefined,
         marginSizes: renders.length >= 2 && small && large ? [small.services, large.services] : undefined,
         upCosts: { services: top.services, ...upCosts(top.tally) },
+        split,
       });
     });
   } finally {
