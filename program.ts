@@ -106,13 +106,16 @@ export function runMeshProgram(options: MeshProgramOptions = {}): Promise<Record
  * pending if the program exits early (@pulumi/pulumi runtime/debuggable.js); a big mesh makes millions of them. At 90
  * services without pacing this was 769 MB peak RSS and 23 s of CPU against 482 MB and 5.6 s (`npm run bench`,
  * bench/README.md). Source positions and error stack traces stay. `PULUMI_DEBUG_PROMISE_LEAKS=1` (the SDK's own
- * switch for debugging such leaks) keeps the capture on. Bad config still throws synchronously.
+ * switch for debugging such leaks) keeps the capture on. Bad config still throws synchronously. `sharedMesh` is for
+ * the bench, which runs a split part's program without its stack files.
  */
-export function runMeshProgramUnderEngine(): ReturnType<typeof runMeshProgram> {
-  if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return runMeshProgram();
+export function runMeshProgramUnderEngine(
+  options: Pick<MeshProgramOptions, "sharedMesh"> = {},
+): ReturnType<typeof runMeshProgram> {
+  if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return runMeshProgram(options);
   const restore = switchOffSdkDebugAids({ callsites: false, stackTraces: false });
   try {
-    return runMeshProgram().finally(restore);
+    return runMeshProgram(options).finally(restore);
   } catch (error) {
     restore();
     throw error;

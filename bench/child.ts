@@ -7,14 +7,21 @@
  *       (stateSize.ts) and, with --dump, the recorded resources for `floor`.
  *   floor --dump FILE
  *       the replay floor (replayFloor.ts) over a `render` dump.
+ *   split --services N --platform P [--upstreams U]
+ *       the split mesh's first deploy under recording mocks (simulate/split.ts: every stack in plan order, paced),
+ *       then each stack's final state tallied as `render` tallies one stack.
  *   up --services N --platform P [--upstreams U] [--mode program|sdk-defaults|aids-off]
  *       the `pulumi up` path: the program with NO pacing, under mocks that keep nothing (the engine, not the
  *       program's process, keeps the state): as index.ts runs it (`program`: the SDK's per-promise stacks off), with
  *       every SDK debugging aid on (`sdk-defaults`, as before), or every aid off (`aids-off`, as the render).
+ *       With --split, the program of the largest cluster stack of the split mesh (or --cluster C's), as its
+ *       `pulumi up` runs it after the root has signed its CSR: the earlier runs (its key and CSR, the root's
+ *       signing: a few resources) run first under recording mocks, as simulate/split.ts runs them.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeHeapSnapshot } from "node:v8";
 import * as pulumi from "@pulumi/pulumi";
 import { parseMeshConfig } from "../model";
 import { runMeshProgram, runMeshProgramUnderEngine } from "../program";
@@ -23,7 +30,11 @@ import { settle, startSimulation, stableId, unwrapSecrets, PROJECT } from "../si
 import { withoutSdkDebugAids } from "../simulate/sdkDebugAids";
 import { simulateMesh } from "../simulate/stack";
 import { tlsModels } from "../simulate/tls";
-import { allInstances } from "../model";
+import { allInstances, type Mesh } from "../model";
+import { clusterStackName, PART_CONFIG_KEY, rootStackName, type StackPart } from "../model/stackParts";
+import { replayingTlsModels, type TlsResults } from "../simulate/renewal";
+import { partConfigValue, SimulatedBackend, simulateSplit, STACK_REFERENCE_TYPE } from "../simulate/split";
+import type { ProviderModel } from "../simulate/recorder";
 import { measureReplayFloor, type ReplayFloor, type ReplayedResource } from "./replayFloor";
 import { tallyStack, type StackTally } from "./stateSize";
 import { syntheticMeshConfig, type SyntheticPlatform } from "./syntheticMesh";
@@ -57,9 +68,30 @@ export interface UpRun {
   readonly resources: number;
   /** V8 heap in use at the peak sample (sampled every 20 ms). */
   readonly peakHeapUsedMb: number;
+  /** With --split: the cluster stack whose program ran, and its instances. */
+  readonly stack?: string;
+  readonly stackInstances?: number;
 }
 
 export type FloorRun = ReplayFloor & { readonly peakRssMb: number };
+
+/** One stack of the split mesh after a simulated first deploy: what its checkpoint holds. */
+export interface SplitStackTally {
+  readonly stack: string;
+  readonly role: StackPart["role"];
+  readonly resources: number;
+  readonly stateBytes: number;
+}
+
+export interface SplitTallyRun {
+  readonly services: number;
+  readonly platform: SyntheticPlatform;
+  readonly ms: number;
+  readonly cpuMs: number;
+  readonly peakRssMb: number;
+  /** The last run of each stack, in plan order. */
+  readonly stacks: readonly SplitStackTally[];
+}
 
 export class ChildFailed extends Error {}
 
@@ -134,6 +166,23 @@ async function render(argv: readonly string[]): Promise<RenderRun> {
   return { services, platform, instances: allInstances(mesh).length, ms, cpuMs, peakRssMb: Math.max(rss, 0), tally };
 }
 
+/** The split mesh deployed under recording mocks (simulate/split.ts, paced), each stack's final state tallied. */
+async function splitTally(argv: readonly string[]): Promise<SplitTallyRun> {
+  const { raw, services, platform } = meshOf(argv);
+  const mesh = parseMeshConfig(raw);
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  const { final } = await simulateSplit(SPLIT_ENV, mesh, raw);
+  const ms = performance.now() - started;
+  const cpuMs = cpuSince(cpuStarted);
+  const clusters = mesh.clusters.map((c) => c.name);
+  const stacks = [...final.values()].map((run): SplitStackTally => {
+    const tally = tallyStack(run.recorder.resources, (urn) => run.recorder.outputs.get(urn), clusters);
+    return { stack: run.stack, role: run.part.role, resources: tally.resources, stateBytes: tally.stateBytes };
+  });
+  return { services, platform, ms, cpuMs, peakRssMb: peakRssMb(), stacks };
+}
+
 async function floor(argv: readonly string[]): Promise<FloorRun> {
   const resources = JSON.parse(readFileSync(flag(argv, "--dump"), "utf8")) as ReplayedResource[];
   const result = await measureReplayFloor(resources);
@@ -146,9 +195,12 @@ async function floor(argv: readonly string[]): Promise<FloorRun> {
  * monitor does not keep a copy of every state either: in a real `pulumi up` the engine keeps the state, in its own
  * process.
  */
-async function useKeepNothingMocks(raw: unknown, onResource: () => void): Promise<void> {
-  await startSimulation({ stack: "bench", config: { "lucid-mesh:mesh": raw } });
-  const models = { ...providerModels, ...tlsModels };
+async function useKeepNothingMocks(
+  target: { stack: string; config: Record<string, unknown>; models?: Record<string, ProviderModel> },
+  onResource: () => void,
+): Promise<void> {
+  await startSimulation({ stack: target.stack, config: target.config });
+  const models = target.models ?? { ...providerModels, ...tlsModels };
   await pulumi.runtime.setMocks(
     {
       async newResource(args) {
@@ -156,7 +208,7 @@ async function useKeepNothingMocks(raw: unknown, onResource: () => void): Promis
         const model = models[args.type];
         if (!model) return { id: stableId(args.type, args.name), state: args.inputs };
         const inputs = unwrapSecrets(args.inputs).value as Record<string, unknown>;
-        const result = await model({ type: args.type, name: args.name, inputs, stack: "bench" });
+        const result = await model({ type: args.type, name: args.name, inputs, stack: target.stack });
         return { id: result.id, state: { ...(args.inputs as object), ...result.outputs } };
       },
       call(args) {
@@ -166,23 +218,79 @@ async function useKeepNothingMocks(raw: unknown, onResource: () => void): Promis
       },
     },
     PROJECT,
-    "bench",
+    target.stack,
     false,
   );
+}
+
+/** The cluster with the most instances (the first by name on a tie). */
+function largestCluster(mesh: Mesh): { name: string; instances: number } {
+  const counts = new Map<string, number>();
+  for (const instance of allInstances(mesh)) counts.set(instance.cluster, (counts.get(instance.cluster) ?? 0) + 1);
+  const [name, instances] = [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0]!;
+  return { name, instances };
+}
+
+const SPLIT_ENV = "bench";
+
+/**
+ * A split mesh up to the point where `cluster`'s stack runs its full program: its first run (key and CSR), then
+ * the root's signing, under recording mocks (a few resources). Returns the keep-nothing target for its last run.
+ */
+async function beforeClusterStack(
+  raw: unknown,
+  mesh: Mesh,
+  cluster: string,
+): Promise<{ stack: string; config: Record<string, unknown>; models: Record<string, ProviderModel> }> {
+  const backend = new SimulatedBackend();
+  const stack = clusterStackName(SPLIT_ENV, cluster);
+  const part: StackPart = { role: "cluster", cluster };
+  await withoutSdkDebugAids(async () => {
+    await backend.run({ stack, part }, "request", SPLIT_ENV, raw);
+    await backend.run({ stack: rootStackName(SPLIT_ENV), part: { role: "root" } }, "sign", SPLIT_ENV, raw);
+  });
+  // Replays the key and CSR of the first run, keeping nothing new (the provider keeps state, not the program).
+  const discard: TlsResults = new Map();
+  discard.set = () => discard;
+  return {
+    stack,
+    config: { [PART_CONFIG_KEY]: partConfigValue(SPLIT_ENV, part) },
+    models: {
+      ...providerModels,
+      ...replayingTlsModels(tlsModels, discard, backend.tlsResultsOf(stack)),
+      [STACK_REFERENCE_TYPE]: backend.stackReferenceModel,
+    },
+  };
 }
 
 async function up(argv: readonly string[]): Promise<UpRun> {
   const { raw, services, platform } = meshOf(argv);
   const mode = flag(argv, "--mode", "program") as UpMode;
   if (!UP_MODES.includes(mode)) throw new Error(`bench/child.ts up: --mode ${UP_MODES.join("|")}`);
+  const mesh = parseMeshConfig(raw);
+  const split = argv.includes("--split");
+  const cluster = !split
+    ? undefined
+    : argv.includes("--cluster")
+      ? {
+          name: flag(argv, "--cluster"),
+          instances: allInstances(mesh).filter((i) => i.cluster === flag(argv, "--cluster")).length,
+        }
+      : largestCluster(mesh);
+  const target = cluster
+    ? await beforeClusterStack(raw, mesh, cluster.name)
+    : { stack: "bench", config: { "lucid-mesh:mesh": raw } };
   let resources = 0;
-  await useKeepNothingMocks(raw, () => resources++);
+  await useKeepNothingMocks(target, () => resources++);
   let peakHeap = 0;
   const heapTimer = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 20);
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const run = async (): Promise<void> => {
-    const program = await (mode === "program" ? runMeshProgramUnderEngine() : runMeshProgram({}));
+    const options = cluster ? { sharedMesh: raw } : {};
+    const program = await (mode === "program" ? runMeshProgramUnderEngine(options) : runMeshProgram(options));
+    // Profiling: a heap snapshot once everything is declared (the up path's peak is about here).
+    if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
     await new Promise((resolve) => pulumi.output(program).apply(resolve));
     await settle();
   };
@@ -199,6 +307,7 @@ async function up(argv: readonly string[]): Promise<UpRun> {
     peakRssMb: peakRssMb(),
     resources,
     peakHeapUsedMb: peakHeap / 2 ** 20,
+    ...(cluster ? { stack: target.stack, stackInstances: cluster.instances } : {}),
   };
 }
 
@@ -211,8 +320,11 @@ async function main(): Promise<void> {
         ? await floor(argv)
         : job === "up"
           ? await up(argv)
-          : undefined;
-  if (result === undefined) throw new Error(`bench/child.ts: unknown job ${job ?? "(none)"}: render, floor or up`);
+          : job === "split"
+            ? await splitTally(argv)
+            : undefined;
+  if (result === undefined)
+    throw new Error(`bench/child.ts: unknown job ${job ?? "(none)"}: render, floor, up or split`);
   process.stdout.write(`\n${JSON.stringify(result)}\n`);
   // The Pulumi runtime keeps handles open after a run; the measurement is done.
   process.exit(0);

@@ -2,12 +2,20 @@
  * Issue 22's measurements, each in a fresh process (bench/child.ts): resources and state bytes per service
  * instance by type, at the margin between the two smallest meshes, on each platform; what a first `up` of the
  * largest mesh writes, as one stack and as a stack per cluster; the render against the replay floor; and the peak
- * RSS of the `pulumi up` path (no pacing).
+ * RSS of the `pulumi up` path (no pacing), for the mesh as one stack and for the largest stack of its split.
  */
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ChildFailed, freshProcess, type FloorRun, type RenderRun, type UpMode, type UpRun } from "./child";
+import {
+  ChildFailed,
+  freshProcess,
+  type FloorRun,
+  type RenderRun,
+  type SplitTallyRun,
+  type UpMode,
+  type UpRun,
+} from "./child";
 import { instanceMargin, upCosts, type InstanceMargin, type StackCosts } from "./stateSize";
 import type { SyntheticPlatform } from "./syntheticMesh";
 
@@ -28,6 +36,8 @@ export interface PlatformScale {
   readonly marginSizes: readonly [number, number] | undefined;
   /** At the largest size. */
   readonly upCosts: StackCosts & { readonly services: number };
+  /** The real split at the largest size: each stack's final state after a simulated first deploy. */
+  readonly split: SplitTallyRun;
 }
 
 export interface ScaleResult {
@@ -35,6 +45,8 @@ export interface ScaleResult {
   /** The render and the replay floor of its resources, each in a fresh process, at the largest size. */
   readonly floor: { readonly platform: SyntheticPlatform; readonly render: RenderRun; readonly floor: FloorRun };
   readonly up: readonly UpRun[];
+  /** The up path of the largest cluster stack of the split mesh, per platform, at the largest size. */
+  readonly upSplit: readonly UpRun[];
 }
 
 export function measureScale(options: ScaleOptions): ScaleResult {
@@ -73,23 +85,33 @@ export function measureScale(options: ScaleOptions): ScaleResult {
       }
       const [small, large] = renders;
       const top = renders[renders.length - 1]!;
+      options.log(`bench: ${largest} services, ${platform}: the split mesh's first deploy in a fresh process…`);
+      const split = freshProcess<SplitTallyRun>([
+        "split",
+        "--services",
+        String(largest),
+        "--platform",
+        platform,
+        ...common,
+      ]);
       platforms.push({
         platform,
         renders,
         margin: renders.length >= 2 && small && large ? instanceMargin(small, large) : undefined,
         marginSizes: renders.length >= 2 && small && large ? [small.services, large.services] : undefined,
         upCosts: { services: top.services, ...upCosts(top.tally) },
+        split,
       });
     });
   } finally {
     rmSync(dump, { force: true });
   }
-  const up = options.upModes.map((mode) => {
-    const platform = options.platforms[0]!;
-    options.log(`bench: ${largest} services, ${platform}: the pulumi up path (no pacing, ${mode})…`);
+  const upRun = (platform: SyntheticPlatform, mode: UpMode, split: boolean): UpRun => {
+    const what = split ? "the largest cluster stack of the split mesh" : "the mesh as one stack";
+    options.log(`bench: ${largest} services, ${platform}: the pulumi up path (no pacing, ${mode}), ${what}…`);
     const args = ["up", "--services", String(largest), "--platform", platform, ...common, "--mode", mode];
     try {
-      return freshProcess<UpRun>(args);
+      return freshProcess<UpRun>(split ? [...args, "--split"] : args);
     } catch (error) {
       if (!(error instanceof ChildFailed)) throw error;
       const failed: UpRun = {
@@ -105,7 +127,9 @@ export function measureScale(options: ScaleOptions): ScaleResult {
       };
       return failed;
     }
-  });
+  };
+  const up = options.upModes.map((mode) => upRun(options.platforms[0]!, mode, false));
+  const upSplit = options.platforms.map((platform) => upRun(platform, "program", true));
   if (!floor) throw new Error("measureScale: no floor measured");
-  return { platforms, floor, up };
+  return { platforms, floor, up, upSplit };
 }

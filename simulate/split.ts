@@ -46,6 +46,11 @@ export class SimulatedBackend {
     return this.outputs.get(stack);
   }
 
+  /** The tls results of a stack's last run (what its provider keeps), to replay in another run of it. */
+  tlsResultsOf(stack: string): TlsResults | undefined {
+    return this.tlsState.get(stack);
+  }
+
   /** The StackReference model: the referenced stack's outputs, or none for a stack that has not run. */
   readonly stackReferenceModel: ProviderModel = (args) => {
     const name = String(args.inputs.name);
