@@ -19,7 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseMeshConfig } from "../model";
 import { runMeshProgram, runMeshProgramUnderEngine } from "../program";
 import { invokeModels, providerModels } from "../simulate/providers";
-import { settle, startSimulation, stableId, unwrapSecrets, PROJECT } from "../simulate/recorder";
+import { ModelSession, settle, startSimulation, stableId, unwrapSecrets, PROJECT } from "../simulate/recorder";
 import { withoutSdkDebugAids } from "../simulate/sdkDebugAids";
 import { simulateMesh } from "../simulate/stack";
 import { tlsModels } from "../simulate/tls";
@@ -149,6 +149,7 @@ async function floor(argv: readonly string[]): Promise<FloorRun> {
 async function useKeepNothingMocks(raw: unknown, onResource: () => void): Promise<void> {
   await startSimulation({ stack: "bench", config: { "lucid-mesh:mesh": raw } });
   const models = { ...providerModels, ...tlsModels };
+  const session = new ModelSession();
   await pulumi.runtime.setMocks(
     {
       async newResource(args) {
@@ -156,7 +157,7 @@ async function useKeepNothingMocks(raw: unknown, onResource: () => void): Promis
         const model = models[args.type];
         if (!model) return { id: stableId(args.type, args.name), state: args.inputs };
         const inputs = unwrapSecrets(args.inputs).value as Record<string, unknown>;
-        const result = await model({ type: args.type, name: args.name, inputs, stack: "bench" });
+        const result = await model({ type: args.type, name: args.name, inputs, stack: "bench", session });
         return { id: result.id, state: { ...(args.inputs as object), ...result.outputs } };
       },
       call(args) {

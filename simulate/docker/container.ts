@@ -6,7 +6,8 @@
 import { stableId, type RecordedResource } from "../recorder";
 import type { Deployment, SystemFinding } from "../system";
 import { nanoToDecimalString, parseCpus } from "./cpus";
-import { CONTAINER, DEFAULT_DURATION, DEFAULT_NETWORK_MODE } from "./schema";
+import { connectContainer, declareNetwork, DockerIpam } from "./ipam";
+import { CONTAINER, DEFAULT_DURATION, DEFAULT_NETWORK_MODE, NETWORK } from "./schema";
 
 const PROVIDER = "kreuzwerker/terraform-provider-docker";
 const MOBY = "moby/moby";
@@ -211,9 +212,38 @@ function nameConflicts(containers: readonly RecordedResource[]): SystemFinding[]
   return out;
 }
 
+/**
+ * The addresses dockerd refuses, replaying its IPAM (ipam.ts) over the networks and containers in the order the
+ * engine registered them, as the provider model allocated them.
+ */
+function addressRefusals(deployment: Deployment): SystemFinding[] {
+  const ipam = new DockerIpam();
+  const out: SystemFinding[] = [];
+  for (const r of deployment.resources) {
+    if (r.type === NETWORK) declareNetwork(ipam, r.name, stableId(r.type, r.name), r.inputs);
+    if (r.type !== CONTAINER) continue;
+    for (const c of connectContainer(ipam, r.inputs)) {
+      if (c.refusal)
+        out.push(
+          finding(
+            r,
+            "network-address",
+            `${MOBY} vendor/github.com/docker/libnetwork/endpoint.go (assignAddressVersion) and ipam/allocator.go (getAddress), v20.10.24; ${PROVIDER} internal/provider/resource_docker_container_funcs.go (ContainerStart)`,
+            `Unable to start container: Error response from daemon: ${c.refusal} (network ${c.network})`,
+          ),
+        );
+    }
+  }
+  return out;
+}
+
 export function containerFindings(deployment: Deployment): SystemFinding[] {
   const containers = deployment.resources.filter((r) => r.type === CONTAINER);
-  return [...containers.flatMap((r) => refusals(r, deployment)), ...nameConflicts(containers)];
+  return [
+    ...containers.flatMap((r) => refusals(r, deployment)),
+    ...nameConflicts(containers),
+    ...addressRefusals(deployment),
+  ];
 }
 
 /** Go's time.Duration.String() of a duration string such as "60s" (the provider reads healthcheck times with it). */
