@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { syntheticMeshConfig, type SyntheticPlatform } from "../../bench/syntheticMesh";
+import { DOCKER_MAX_INSTANCES_PER_CLUSTER } from "../../model/wan";
 import { catalogSyncRegistrations, PODS_PER_NODE } from "../../simulate/kubernetes/catalogSync";
 import type { RecordedResource } from "../../simulate/recorder";
 import { simulateMesh } from "../../simulate/stack";
@@ -49,6 +50,22 @@ describe("traffic walk at scale: distinct addresses from the provider models", (
       assert.deepEqual(findings, []);
     });
   }
+
+  it("a Docker cluster at the validation limit starts every container: the limit is what dockerd hands out", async () => {
+    // Before: validation let 125 instances through, and dockerd had addresses for 123 with the cluster's containers.
+    const raw = syntheticMeshConfig({
+      services: DOCKER_MAX_INSTANCES_PER_CLUSTER,
+      upstreamsPerService: 1,
+      failoverEvery: 10_000,
+    }) as { services: Array<Record<string, unknown>> };
+    for (const service of raw.services) service.clusters = ["east"];
+    const { recorder } = await simulateMesh("scale", raw);
+    const deployment = { resources: recorder.resources, outputsOf: (urn: string) => recorder.outputs.get(urn) };
+    assert.deepEqual(
+      checkSystems(systemModels, deployment).filter((f) => f.rule === "docker/container/network-address"),
+      [],
+    );
+  });
 
   it("catalog sync gives 2,000 pods of one Service 2,000 distinct addresses, node ranges filled in pod-name order", () => {
     const labels = { "lucid.mesh/cluster": "east" };
