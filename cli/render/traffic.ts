@@ -137,6 +137,9 @@ export async function planDeployment(plan: Plan): Promise<Deployment> {
     redactedInputs: r.inputs,
   }));
   const outputs = new Map<string, Record<string, unknown>>();
+  // Known gap: dockerd's IPAM model (simulate/docker/ipam.ts) hands out addresses in the order the render registered
+  // the containers; the plan lists them by URN, so a Docker plan's re-walk can place an address on another holder
+  // than the render did. Recording that order (or the addresses the provider stored) in the render would close it.
   const session = new ModelSession();
   for (const r of resources) {
     const model = GATE_MODELS[r.type];
