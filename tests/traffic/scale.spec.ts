@@ -52,7 +52,8 @@ describe("traffic walk at scale: distinct addresses from the provider models", (
   }
 
   it("a Docker cluster at the validation limit starts every container: the limit is what dockerd hands out", async () => {
-    // Before: validation let 125 instances through, and dockerd had addresses for 123 with the cluster's containers.
+    // Before: validation let 125 instances through while the network had 126 addresses for them, consul-esm, the ACL
+    // bootstrap and the applier (the bridge takes .128): the applier and the last holder did not start.
     const raw = syntheticMeshConfig({
       services: DOCKER_MAX_INSTANCES_PER_CLUSTER,
       upstreamsPerService: 1,
