@@ -58,12 +58,35 @@ export interface DockerHost {
 }
 export const LINUX_HOST: DockerHost = { swapLimit: true };
 
+/** Containers by name and by ID, built once per deployment: a lookup per container must not scan (and hash) them all. */
+const containersByRef = new WeakMap<readonly RecordedResource[], Map<string, RecordedResource>>();
+
+function containerIndex(deployment: Deployment): Map<string, RecordedResource> {
+  let index = containersByRef.get(deployment.resources);
+  if (!index) {
+    index = new Map();
+    for (const r of deployment.resources) {
+      if (r.type !== CONTAINER) continue;
+      const name = inputsOf(r).name;
+      // The first declared wins, as the scan in declaration order did; a name before an ID of the same text.
+      if (name !== undefined && !index.has(`name:${name}`)) index.set(`name:${name}`, r);
+      const id = `id:${stableId(r.type, r.name)}`;
+      if (!index.has(id)) index.set(id, r);
+    }
+    containersByRef.set(deployment.resources, index);
+  }
+  return index;
+}
+
 /** The container a `container:<name|id>` network mode names, if the deployment declares it. */
 function joinedContainer(mode: string, deployment: Deployment): RecordedResource | undefined {
   const ref = mode.slice("container:".length);
-  return deployment.resources.find(
-    (r) => r.type === CONTAINER && (inputsOf(r).name === ref || stableId(r.type, r.name) === ref),
-  );
+  const index = containerIndex(deployment);
+  const byName = index.get(`name:${ref}`);
+  const byId = index.get(`id:${ref}`);
+  if (!byName || !byId) return byName ?? byId;
+  // Both match: the one declared first, as a scan in declaration order finds it.
+  return deployment.resources.indexOf(byName) <= deployment.resources.indexOf(byId) ? byName : byId;
 }
 
 function finding(r: RecordedResource, rule: string, source: string, message: string): SystemFinding {
