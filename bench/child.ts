@@ -26,7 +26,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseMeshConfig } from "../model";
 import { runMeshProgram, runMeshProgramUnderEngine } from "../program";
 import { invokeModels, providerModels } from "../simulate/providers";
-import { settle, startSimulation, stableId, unwrapSecrets, PROJECT } from "../simulate/recorder";
+import { ModelSession, settle, startSimulation, stableId, unwrapSecrets, PROJECT } from "../simulate/recorder";
 import { withoutSdkDebugAids } from "../simulate/sdkDebugAids";
 import { simulateMesh } from "../simulate/stack";
 import { tlsModels } from "../simulate/tls";
@@ -201,6 +201,7 @@ async function useKeepNothingMocks(
 ): Promise<void> {
   await startSimulation({ stack: target.stack, config: target.config });
   const models = target.models ?? { ...providerModels, ...tlsModels };
+  const session = new ModelSession();
   await pulumi.runtime.setMocks(
     {
       async newResource(args) {
@@ -208,7 +209,7 @@ async function useKeepNothingMocks(
         const model = models[args.type];
         if (!model) return { id: stableId(args.type, args.name), state: args.inputs };
         const inputs = unwrapSecrets(args.inputs).value as Record<string, unknown>;
-        const result = await model({ type: args.type, name: args.name, inputs, stack: target.stack });
+        const result = await model({ type: args.type, name: args.name, inputs, stack: target.stack, session });
         return { id: result.id, state: { ...(args.inputs as object), ...result.outputs } };
       },
       call(args) {

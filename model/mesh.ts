@@ -99,6 +99,13 @@ export interface DockerClusterSettings {
   /** Each Consul server's fixed address on the shared WAN network, in server order (model/wan.ts). */
   readonly consulServerWanAddresses: readonly string[];
   readonly gatewayAddress: string;
+  /**
+   * Fixed addresses of the ACL bootstrap and consul-esm: fixed so the instances' namespace holders are the only
+   * containers the cluster declares that take an address from the dynamic range before the applier, in any order of
+   * declaration or start (simulate/docker/ipam.ts).
+   */
+  readonly aclBootstrapAddress: string;
+  readonly consulEsmAddress: string;
   /** Range Docker allocates container addresses from, kept clear of the fixed ones. */
   readonly dynamicIpRange: string;
   /** The cluster's bridge network (model/names.ts dockerClusterNetworkName). */
@@ -217,7 +224,9 @@ function subnetPrefix(subnet: string): string {
   return subnet.replace(/\.0\/24$/, "");
 }
 
-/** Fixed host numbers on a Docker cluster network: the gateway at .5 and Consul servers from .10. */
+/** Fixed host numbers on a Docker cluster network: ACL bootstrap .3, consul-esm .4, gateway .5, servers from .10. */
+export const DOCKER_ACL_BOOTSTRAP_HOST = 3;
+export const DOCKER_CONSUL_ESM_HOST = 4;
 export const DOCKER_GATEWAY_HOST = 5;
 export const DOCKER_FIRST_CONSUL_HOST = 10;
 
@@ -252,6 +261,8 @@ function resolveCluster(cluster: ClusterConfig, wanIndex: number): MeshCluster {
         consulServerAddresses,
         consulServerWanAddresses,
         gatewayAddress: `${prefix}.${DOCKER_GATEWAY_HOST}`,
+        aclBootstrapAddress: `${prefix}.${DOCKER_ACL_BOOTSTRAP_HOST}`,
+        consulEsmAddress: `${prefix}.${DOCKER_CONSUL_ESM_HOST}`,
         dynamicIpRange: `${prefix}.128/25`,
         networkName: dockerClusterNetworkName(cluster.name),
       },

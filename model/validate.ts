@@ -384,7 +384,7 @@ function dockerAddressCapacityProblems(config: MeshConfig): ConfigProblem[] {
           problem(
             `clusters[${i}]`,
             `cluster ${cluster.name} runs ${instances} service instances, but its Docker network hands out addresses to ` +
-              `at most ${DOCKER_MAX_INSTANCES_PER_CLUSTER} (the .128/25 of its /24, less consul-esm and the ACL bootstrap)`,
+              `at most ${DOCKER_MAX_INSTANCES_PER_CLUSTER} (the .129 to .254 of its /24, less the Consul applier and Prometheus)`,
             "run some services in another cluster, or lower services[].instances",
           ),
         ]

@@ -52,10 +52,13 @@ export function consulServerWanAddresses(_mesh: Mesh, cluster: MeshCluster): str
 }
 
 /**
- * Addresses Docker hands out from a cluster network's dynamic range (`.128/25` of its /24): .128 to .254, since the
- * pool reserves the /24's broadcast address (moby/moby daemon/libnetwork/ipams/defaultipam/allocator.go,
- * newPoolData). Each service instance takes one (its namespace holder); consul-esm and the ACL bootstrap take two.
+ * Addresses Docker hands out to containers from a cluster network's dynamic range (`.128/25` of its /24): .129 to
+ * .254, since the pool reserves the /24's broadcast address and the bridge's gateway, which the network does not
+ * name, takes the range's first free address, .128 (moby/moby v20.10.24 vendor/github.com/docker/libnetwork/
+ * ipam/allocator.go insertBitMask, network.go ipamAllocateVersion; seen on dockerd 20.10.24; simulate/docker/ipam.ts).
+ * Each service instance takes one (its namespace holder); the Consul applier and a Docker Prometheus whose scope
+ * holds the cluster take two (consul-esm and the ACL bootstrap have fixed addresses: model/mesh.ts).
  */
-export const DOCKER_DYNAMIC_ADDRESSES = 127;
+export const DOCKER_DYNAMIC_ADDRESSES = 126;
 export const DOCKER_DYNAMIC_CLUSTER_CONTAINERS = 2;
 export const DOCKER_MAX_INSTANCES_PER_CLUSTER = DOCKER_DYNAMIC_ADDRESSES - DOCKER_DYNAMIC_CLUSTER_CONTAINERS;

@@ -14,6 +14,16 @@ export interface ModelArgs {
   /** Inputs with secrets unwrapped to plain values. */
   readonly inputs: Record<string, unknown>;
   readonly stack: string;
+  /** State the models of one run share (dockerd's address pools): a fresh one per simulated run. */
+  readonly session: ModelSession;
+}
+/** One run's shared model state, by key: runs in one process never see each other's. */
+export class ModelSession {
+  private readonly values = new Map<symbol, unknown>();
+  of<T>(key: symbol, create: () => T): T {
+    if (!this.values.has(key)) this.values.set(key, create());
+    return this.values.get(key) as T;
+  }
 }
 export interface ModelResult {
   readonly id: string;
@@ -297,6 +307,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Resou
   activeRecorder = recorder;
   patchMockMonitor();
   const models = options.models ?? {};
+  const session = new ModelSession();
   await pulumi.runtime.setMocks(
     {
       async newResource(args: pulumi.runtime.MockResourceArgs): Promise<pulumi.runtime.MockResourceResult> {
@@ -320,7 +331,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Resou
         });
         const model = models[args.type];
         if (model) {
-          const result = await model({ type: args.type, name: args.name, inputs, stack: options.stack });
+          const result = await model({ type: args.type, name: args.name, inputs, stack: options.stack, session });
           recorder.noteOutputs(urn, publicOutputs(result.outputs));
           return { id: result.id, state: { ...(args.inputs as object), ...result.outputs } };
         }

@@ -11,7 +11,7 @@ import { envoyFileSets, type EnvoyFileSet } from "../../artifacts/envoy";
 import { envoyFiles } from "../../model/names";
 import { dockerProviderModels } from "../../simulate/docker";
 import { kubernetesProviderModels } from "../../simulate/kubernetes";
-import type { ProviderModel, RecordedResource } from "../../simulate/recorder";
+import { ModelSession, type ProviderModel, type RecordedResource } from "../../simulate/recorder";
 import { isForbiddenRestart, staleMessage, type RenewalReport } from "../../simulate/renewal";
 import type { Deployment, PlannedChange } from "../../simulate/system";
 import {
@@ -137,10 +137,14 @@ export async function planDeployment(plan: Plan): Promise<Deployment> {
     redactedInputs: r.inputs,
   }));
   const outputs = new Map<string, Record<string, unknown>>();
+  // Known gap: dockerd's IPAM model (simulate/docker/ipam.ts) hands out addresses in the order the render registered
+  // the containers; the plan lists them by URN, so a Docker plan's re-walk can place an address on another holder
+  // than the render did. Recording that order (or the addresses the provider stored) in the render would close it.
+  const session = new ModelSession();
   for (const r of resources) {
     const model = GATE_MODELS[r.type];
     if (!model) continue;
-    const result = await model({ type: r.type, name: r.name, inputs: r.inputs, stack: plan.stack });
+    const result = await model({ type: r.type, name: r.name, inputs: r.inputs, stack: plan.stack, session });
     outputs.set(r.urn, { ...r.inputs, ...result.outputs });
   }
   return { resources, outputsOf: (urn) => outputs.get(urn) };

@@ -205,7 +205,7 @@ export const consulDocker: ConsulPlatform<DockerMeshCluster> = (inputs, opts) =>
       user: `${CONSUL_UID}:${CONSUL_GID}`,
       entrypoints: ["/bin/sh"],
       command: [`${aclInitPaths.configDir}/${aclInitPaths.script}`],
-      networksAdvanced: [{ name: network.name }],
+      networksAdvanced: [{ name: network.name, ipv4Address: settings.aclBootstrapAddress }],
       uploads: [
         ...uploads(aclInitPaths.configDir, inputs.aclInit.config, "0444"),
         ...uploads(aclInitPaths.tokensDir, inputs.aclInit.tokens, "0400"),
@@ -237,7 +237,7 @@ export const consulDocker: ConsulPlatform<DockerMeshCluster> = (inputs, opts) =>
       name: dockerConsulEsmContainerName(cluster.name),
       image: esmImage.imageId,
       command: [`-config-dir=${esmPaths.configDir}`],
-      networksAdvanced: [{ name: network.name }],
+      networksAdvanced: [{ name: network.name, ipv4Address: settings.consulEsmAddress }],
       uploads: [
         { file: `${esmPaths.configDir}/${esmPaths.config}`, content: inputs.esm.config, permissions: "0444" },
         {

@@ -6,7 +6,8 @@
 import { stableId, type RecordedResource } from "../recorder";
 import type { Deployment, SystemFinding } from "../system";
 import { nanoToDecimalString, parseCpus } from "./cpus";
-import { CONTAINER, DEFAULT_DURATION, DEFAULT_NETWORK_MODE } from "./schema";
+import { connectContainer, declareNetwork, DockerIpam } from "./ipam";
+import { CONTAINER, DEFAULT_DURATION, DEFAULT_NETWORK_MODE, NETWORK } from "./schema";
 
 const PROVIDER = "kreuzwerker/terraform-provider-docker";
 const MOBY = "moby/moby";
@@ -57,12 +58,35 @@ export interface DockerHost {
 }
 export const LINUX_HOST: DockerHost = { swapLimit: true };
 
+/** Containers by name and by ID, built once per deployment: a lookup per container must not scan (and hash) them all. */
+const containersByRef = new WeakMap<readonly RecordedResource[], Map<string, RecordedResource>>();
+
+function containerIndex(deployment: Deployment): Map<string, RecordedResource> {
+  let index = containersByRef.get(deployment.resources);
+  if (!index) {
+    index = new Map();
+    for (const r of deployment.resources) {
+      if (r.type !== CONTAINER) continue;
+      const name = inputsOf(r).name;
+      // The first declared wins, as the scan in declaration order did; a name before an ID of the same text.
+      if (name !== undefined && !index.has(`name:${name}`)) index.set(`name:${name}`, r);
+      const id = `id:${stableId(r.type, r.name)}`;
+      if (!index.has(id)) index.set(id, r);
+    }
+    containersByRef.set(deployment.resources, index);
+  }
+  return index;
+}
+
 /** The container a `container:<name|id>` network mode names, if the deployment declares it. */
 function joinedContainer(mode: string, deployment: Deployment): RecordedResource | undefined {
   const ref = mode.slice("container:".length);
-  return deployment.resources.find(
-    (r) => r.type === CONTAINER && (inputsOf(r).name === ref || stableId(r.type, r.name) === ref),
-  );
+  const index = containerIndex(deployment);
+  const byName = index.get(`name:${ref}`);
+  const byId = index.get(`id:${ref}`);
+  if (!byName || !byId) return byName ?? byId;
+  // Both match: the one declared first, as a scan in declaration order finds it.
+  return deployment.resources.indexOf(byName) <= deployment.resources.indexOf(byId) ? byName : byId;
 }
 
 function finding(r: RecordedResource, rule: string, source: string, message: string): SystemFinding {
@@ -211,9 +235,38 @@ function nameConflicts(containers: readonly RecordedResource[]): SystemFinding[]
   return out;
 }
 
+/**
+ * The addresses dockerd refuses, replaying its IPAM (ipam.ts) over the networks and containers in the order the
+ * engine registered them, as the provider model allocated them.
+ */
+function addressRefusals(deployment: Deployment): SystemFinding[] {
+  const ipam = new DockerIpam();
+  const out: SystemFinding[] = [];
+  for (const r of deployment.resources) {
+    if (r.type === NETWORK) declareNetwork(ipam, r.name, stableId(r.type, r.name), r.inputs);
+    if (r.type !== CONTAINER) continue;
+    for (const c of connectContainer(ipam, r.inputs)) {
+      if (c.refusal)
+        out.push(
+          finding(
+            r,
+            "network-address",
+            `${MOBY} vendor/github.com/docker/libnetwork/endpoint.go (assignAddressVersion) and ipam/allocator.go (getAddress), v20.10.24; ${PROVIDER} internal/provider/resource_docker_container_funcs.go (ContainerStart)`,
+            `Unable to start container: Error response from daemon: ${c.refusal} (network ${c.network})`,
+          ),
+        );
+    }
+  }
+  return out;
+}
+
 export function containerFindings(deployment: Deployment): SystemFinding[] {
   const containers = deployment.resources.filter((r) => r.type === CONTAINER);
-  return [...containers.flatMap((r) => refusals(r, deployment)), ...nameConflicts(containers)];
+  return [
+    ...containers.flatMap((r) => refusals(r, deployment)),
+    ...nameConflicts(containers),
+    ...addressRefusals(deployment),
+  ];
 }
 
 /** Go's time.Duration.String() of a duration string such as "60s" (the provider reads healthcheck times with it). */

@@ -1,8 +1,9 @@
 /** dockerd (moby/moby) and the Docker provider (kreuzwerker/terraform-provider-docker, bridged by @pulumi/docker). */
-import type { ProviderModel } from "../recorder";
+import { stableId, type ProviderModel } from "../recorder";
 import { digest, echo, stringInput } from "../modelKit";
 import type { SystemModel } from "../system";
 import { containerFindings, readBackContainer } from "./container";
+import { connectContainer, declareNetwork, sessionIpam } from "./ipam";
 import { CONTAINER, dockerForceNew } from "./schema";
 
 export { cpusAsReadBack, nanoToDecimalString, parseCpus } from "./cpus";
@@ -14,28 +15,28 @@ export const dockerProviderModels: Record<string, ProviderModel> = {
     const image = stringInput(args, "name");
     return { imageId: `sha256:${digest(image)}`, repoDigest: `${image.split(":")[0]}@sha256:${digest(image)}` };
   }),
-  "docker:index/network:Network": echo((args) => ({ name: stringInput(args, "name") || args.name, scope: "local" })),
+  "docker:index/network:Network": (args) => {
+    const id = stableId(args.type, args.name);
+    declareNetwork(sessionIpam(args.session), args.name, id, args.inputs);
+    return { id, outputs: { name: stringInput(args, "name") || args.name, scope: "local" } };
+  },
   "docker:index/volume:Volume": echo((args) => ({
     name: stringInput(args, "name") || args.name,
     mountpoint: `/var/lib/docker/volumes/${args.name}/_data`,
   })),
-  "docker:index/container:Container": echo((args) => {
-    // Docker assigns addresses from the network's range unless one is fixed; a hash stands in for its choice.
-    // A container in another's namespace (network_mode container:<id>) has no network of its own.
-    const networks = (args.inputs.networksAdvanced ?? []) as Array<{ name: string; ipv4Address?: string }>;
-    const host = 128 + (parseInt(digest(args.name).slice(0, 4), 16) % 126);
-    return {
-      exitCode: 0,
-      hostname: stringInput(args, "hostname") || args.name,
-      networkDatas: networks.map((n) => ({
-        networkName: n.name,
-        ipAddress: n.ipv4Address ?? `172.30.${parseInt(digest(n.name).slice(0, 2), 16)}.${host}`,
-        ipPrefixLength: 24,
-        gateway: "",
-        macAddress: "02:42:00:00:00:00",
-      })),
-    };
-  }),
+  "docker:index/container:Container": echo((args) => ({
+    exitCode: 0,
+    hostname: stringInput(args, "hostname") || args.name,
+    // dockerd's IPAM (ipam.ts) in the order the engine starts the containers; a container in another's namespace
+    // (network_mode container:<id>) has no network of its own.
+    networkDatas: connectContainer(sessionIpam(args.session), args.inputs).map((n) => ({
+      networkName: n.network,
+      ipAddress: n.address,
+      ipPrefixLength: 24,
+      gateway: "",
+      macAddress: "02:42:00:00:00:00",
+    })),
+  })),
 };
 
 export const dockerSystem: SystemModel = {

@@ -64,10 +64,29 @@ function syncSettings(r: RecordedResource): SyncSettings | undefined {
   };
 }
 
-/** A pod IP from the cluster's pod CIDR (10.244.0.0/16), stable per pod. */
-function podIp(cluster: string, pod: string): string {
-  const h = createHash("sha256").update(`${cluster}/${pod}`).digest();
-  return `10.244.${h[0] ?? 0}.${((h[1] ?? 0) % 254) + 1}`;
+/**
+ * Pod addresses as a cluster's pod CIDR hands them out: 10.244.0.0/16 (kubeadm's and flannel's default) split into a
+ * /24 per node (kube-controller-manager --node-cidr-mask-size, default 24 for IPv4), each node's host-local IPAM
+ * giving out its range from .2 up (.1 is the bridge's gateway), at most 110 pods a node (kubelet --max-pods default).
+ * Which node runs which pod is the scheduler's choice; the model fills the nodes in pod-name order per cluster, so the
+ * addresses are distinct and the same on every run whatever order the objects were declared in.
+ */
+export const POD_CIDR_PREFIX = "10.244";
+export const PODS_PER_NODE = 110;
+const NODE_RANGES = 256;
+
+export function podAddresses(podsByCluster: ReadonlyMap<string, readonly string[]>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [cluster, pods] of podsByCluster) {
+    const names = [...new Set(pods)].sort();
+    if (names.length > NODE_RANGES * PODS_PER_NODE)
+      throw new Error(`cluster ${cluster}: ${names.length} pods do not fit the pod CIDR ${POD_CIDR_PREFIX}.0.0/16`);
+    names.forEach((pod, i) => {
+      const node = Math.floor(i / PODS_PER_NODE);
+      out.set(`${cluster}/${pod}`, `${POD_CIDR_PREFIX}.${node}.${2 + (i % PODS_PER_NODE)}`);
+    });
+  }
+  return out;
 }
 
 function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
@@ -75,16 +94,35 @@ function selects(selector: Record<string, string>, labels: Record<string, string
   return keys.length > 0 && keys.every((k) => labels[k] === selector[k]);
 }
 
+interface PlannedRegistration {
+  readonly cluster: string;
+  readonly pod: string;
+  readonly make: (address: string) => RuntimeRegistration;
+}
+
 export function catalogSyncRegistrations(deployment: Deployment): RuntimeRegistration[] {
   const { resources } = deployment;
-  const out: RuntimeRegistration[] = [];
+  // One pass each: Services by cluster, workloads by provider and namespace (declaration order kept).
+  const servicesByCluster = new Map<string, RecordedResource[]>();
+  const workloadsIn = new Map<string, Array<{ resource: RecordedResource; labels: Record<string, string> }>>();
+  for (const r of resources) {
+    if (r.type === K8S.service) {
+      const cluster = labelsOf(r)["lucid.mesh/cluster"] ?? "";
+      const list = servicesByCluster.get(cluster) ?? [];
+      servicesByCluster.set(cluster, list);
+      list.push(r);
+    } else if (WORKLOAD_TYPES.includes(r.type) && r.type !== K8S.job) {
+      const key = `${r.provider ?? ""}|${namespaceOf(r)}`;
+      const list = workloadsIn.get(key) ?? [];
+      workloadsIn.set(key, list);
+      list.push({ resource: r, labels: podTemplate(r).labels });
+    }
+  }
+  const planned: PlannedRegistration[] = [];
   for (const syncer of resources.filter((r) => r.type === K8S.deployment)) {
     const settings = syncSettings(syncer);
     if (!settings) continue;
-    const services = resources.filter(
-      (r) => r.type === K8S.service && (labelsOf(r)["lucid.mesh/cluster"] ?? "") === settings.cluster,
-    );
-    for (const svc of services) {
+    for (const svc of servicesByCluster.get(settings.cluster) ?? []) {
       const ns = namespaceOf(svc);
       const annotations = obj(metadata(svc).annotations) as Record<string, string>;
       const spec = obj(svc.inputs.spec);
@@ -110,14 +148,9 @@ export function catalogSyncRegistrations(deployment: Deployment): RuntimeRegistr
           .filter(Boolean),
       ];
       const selector = obj(spec.selector) as Record<string, string>;
-      const workloads = resources.filter(
-        (w) =>
-          WORKLOAD_TYPES.includes(w.type) &&
-          w.type !== K8S.job &&
-          w.provider === svc.provider &&
-          namespaceOf(w) === ns &&
-          selects(selector, podTemplate(w).labels),
-      );
+      const workloads = (workloadsIn.get(`${svc.provider ?? ""}|${ns}`) ?? [])
+        .filter((w) => selects(selector, w.labels))
+        .map((w) => w.resource);
       for (const w of workloads) {
         const replicas =
           typeof obj(w.inputs.spec).replicas === "number"
@@ -125,31 +158,43 @@ export function catalogSyncRegistrations(deployment: Deployment): RuntimeRegistr
             : Number(annotations["lucid.mesh/expected-pods"] ?? 1);
         for (let i = 0; i < replicas; i++) {
           const pod = `${nameOf(w)}-${createHash("sha256").update(w.urn).digest("hex").slice(0, 10)}-${i}`;
-          const address = podIp(settings.cluster, pod);
-          const serviceId = catalogServiceId(name, address);
-          out.push({
-            datacenter: settings.datacenter,
-            node: settings.node,
-            nodeAddress: "127.0.0.1",
-            serviceId,
-            serviceName: name,
-            address,
-            port,
-            tags,
-            meta: { ...baseMeta, "external-k8s-ref-name": pod, "external-k8s-ref-kind": "Pod" },
-            checks: [
-              {
-                checkId: `${ns}/${serviceId}`,
-                name: READINESS_CHECK_NAME,
-                status: "passing",
-                owner: CATALOG_SYNC_REGISTRAR,
-              },
-            ],
-            registrar: CATALOG_SYNC_REGISTRAR,
+          planned.push({
+            cluster: settings.cluster,
+            pod,
+            make: (address) => {
+              const serviceId = catalogServiceId(name, address);
+              return {
+                datacenter: settings.datacenter,
+                node: settings.node,
+                nodeAddress: "127.0.0.1",
+                serviceId,
+                serviceName: name,
+                address,
+                port,
+                tags,
+                meta: { ...baseMeta, "external-k8s-ref-name": pod, "external-k8s-ref-kind": "Pod" },
+                checks: [
+                  {
+                    checkId: `${ns}/${serviceId}`,
+                    name: READINESS_CHECK_NAME,
+                    status: "passing",
+                    owner: CATALOG_SYNC_REGISTRAR,
+                  },
+                ],
+                registrar: CATALOG_SYNC_REGISTRAR,
+              };
+            },
           });
         }
       }
     }
   }
-  return out;
+  const podsByCluster = new Map<string, string[]>();
+  for (const p of planned) {
+    const pods = podsByCluster.get(p.cluster) ?? [];
+    podsByCluster.set(p.cluster, pods);
+    pods.push(p.pod);
+  }
+  const addresses = podAddresses(podsByCluster);
+  return planned.map((p) => p.make(addresses.get(`${p.cluster}/${p.pod}`)!));
 }

@@ -75,7 +75,7 @@ describe("bench/syntheticMesh", () => {
   }
 
   it("adds Docker clusters when 1,000 services' instances would overflow 3 clusters' networks, spreading them evenly", () => {
-    // 3 Docker clusters cannot hold 1,200 instances: a cluster network addresses at most 125.
+    // 3 Docker clusters cannot hold 1,200 instances: a cluster network addresses at most 124.
     const mesh = parseMeshConfig(syntheticMeshConfig({ services: 1000 }));
     assert.ok(mesh.clusters.length > SYNTHETIC_CLUSTERS.length, `${mesh.clusters.length} clusters`);
     const perCluster = new Map<string, number>();

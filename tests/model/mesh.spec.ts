@@ -132,6 +132,8 @@ describe("model: the resolved dev mesh", () => {
       consulServerAddresses: ["10.10.1.10"],
       consulServerWanAddresses: ["10.10.255.100"],
       gatewayAddress: "10.10.1.5",
+      aclBootstrapAddress: "10.10.1.3",
+      consulEsmAddress: "10.10.1.4",
       dynamicIpRange: "10.10.1.128/25",
       networkName: "lucid-mesh-east",
     });

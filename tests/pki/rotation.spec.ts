@@ -11,7 +11,7 @@ import {
   readyForRenewal,
   TLS_TYPES,
 } from "../../simulate/tls";
-import type { ProviderModel } from "../../simulate/recorder";
+import { ModelSession, type ProviderModel } from "../../simulate/recorder";
 import { loadMesh } from "./fixtures";
 
 const HOUR = 3_600_000;
@@ -38,6 +38,7 @@ describe("certificate rotation", () => {
       type: TLS_TYPES.locallySignedCert,
       name: "east-api-gateway-leaf",
       stack: "test",
+      session: new ModelSession(),
       inputs: {
         certRequestPem: await csrFor(),
         caCertPem: interPem,
@@ -108,6 +109,7 @@ describe("certificate rotation", () => {
       type: TLS_TYPES.locallySignedCert,
       name: "short",
       stack: "test",
+      session: new ModelSession(),
       inputs: {
         certRequestPem: await csrFor(),
         caCertPem: interPem,

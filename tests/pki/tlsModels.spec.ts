@@ -3,6 +3,7 @@ import { strict as assert } from "node:assert";
 import { createPrivateKey, webcrypto, X509Certificate } from "node:crypto";
 import type * as X509 from "@peculiar/x509";
 import * as pulumi from "@pulumi/pulumi";
+import { ModelSession } from "../../simulate/recorder";
 import {
   createCertRequest,
   createLocallySignedCert,
@@ -71,6 +72,7 @@ describe("tls provider models", () => {
       type: TLS_TYPES.privateKey,
       name: "k",
       stack: "test",
+      session: new ModelSession(),
       inputs: { algorithm: "ECDSA", ecdsaCurve: "P256" },
     });
     const outputs = result.outputs as Record<string, pulumi.Output<string>>;
