@@ -15,7 +15,7 @@ export class PlanError extends Error {
   }
 }
 
-export function planResource(resource: RecordedResource): PlanResource {
+export function planResource(resource: RecordedResource, registeredOfType?: number): PlanResource {
   return {
     urn: resource.urn,
     type: resource.type,
@@ -25,6 +25,7 @@ export function planResource(resource: RecordedResource): PlanResource {
     ...(resource.provider ? { provider: resource.provider } : {}),
     ...(resource.protect ? { protect: true } : {}),
     custom: resource.custom,
+    ...(registeredOfType !== undefined ? { registeredOfType } : {}),
     inputs: publicInputs(resource),
   };
 }
@@ -36,15 +37,29 @@ export interface PlanContext {
   readonly outputs?: Record<string, unknown>;
 }
 
+/**
+ * Types whose addresses a provider hands out in the order they start (dockerd's IPAM): the plan records their
+ * registration order so the gate's models replay it. Only these: other types' order varies with async providers.
+ */
+const ADDRESSED_IN_ORDER: ReadonlySet<string> = new Set(["docker:index/container:Container"]);
+
 /** The plan of a recorded run, sorted by URN so two renders write the same bytes. */
 export function planFromResources(resources: readonly RecordedResource[], context: PlanContext): Plan {
+  const seen = new Map<string, number>();
+  const typeCounter = (type: string): number => {
+    const n = seen.get(type) ?? 0;
+    seen.set(type, n + 1);
+    return n;
+  };
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
     project: context.project,
     stack: context.stack,
     environment: context.environment,
     outputs: scrubPrivateKeys(context.outputs ?? {}) as Record<string, unknown>,
-    resources: resources.map(planResource).sort((a, b) => compareStrings(a.urn, b.urn)),
+    resources: resources
+      .map((r) => planResource(r, ADDRESSED_IN_ORDER.has(r.type) ? typeCounter(r.type) : undefined))
+      .sort((a, b) => compareStrings(a.urn, b.urn)),
   };
 }
 

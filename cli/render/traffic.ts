@@ -137,11 +137,16 @@ export async function planDeployment(plan: Plan): Promise<Deployment> {
     redactedInputs: r.inputs,
   }));
   const outputs = new Map<string, Record<string, unknown>>();
-  // Known gap: dockerd's IPAM model (simulate/docker/ipam.ts) hands out addresses in the order the render registered
-  // the containers; the plan lists them by URN, so a Docker plan's re-walk can place an address on another holder
-  // than the render did. Recording that order (or the addresses the provider stored) in the render would close it.
+  // dockerd's IPAM model (simulate/docker/ipam.ts) hands out addresses in the order the program registered the
+  // containers; the plan lists them by URN and records each one's place among its type (`registeredOfType`), so the
+  // models replay that order here: networks and everything else first, then the containers in that order.
+  const order = new Map(plan.resources.map((r, i) => [r.urn, r.registeredOfType ?? i]));
+  const isContainer = (r: RecordedResource): number => (r.type === "docker:index/container:Container" ? 1 : 0);
+  const inRegistrationOrder = [...resources].sort(
+    (a, b) => isContainer(a) - isContainer(b) || (isContainer(a) ? order.get(a.urn)! - order.get(b.urn)! : 0),
+  );
   const session = new ModelSession();
-  for (const r of resources) {
+  for (const r of inRegistrationOrder) {
     const model = GATE_MODELS[r.type];
     if (!model) continue;
     const result = await model({ type: r.type, name: r.name, inputs: r.inputs, stack: plan.stack, session });

@@ -15,6 +15,12 @@ export interface PlanResource {
   /** Present (true) when the resource is protected: the engine will not delete or replace it. */
   readonly protect?: boolean;
   readonly custom: boolean;
+  /**
+   * Docker containers only: the container's place among them in the order the program registered them. dockerd's
+   * IPAM model (simulate/docker/ipam.ts) hands out addresses in that order, and the gate replays it from the plan,
+   * which lists resources by URN.
+   */
+  readonly registeredOfType?: number;
   /** Inputs with every secret replaced by `[secret]` (see docs/render.md for what Docker uploads keep). */
   readonly inputs: Record<string, unknown>;
 }
