@@ -3,6 +3,7 @@
  * Docker provider applies them (engine.ts), then read back with inspect and compared with the Docker model
  * (simulate/docker). Needs DOCKER_HOST naming a dockerd (tests/docker/dockerd.sh); not part of `npm test`.
  */
+import { applierPaths } from "../../consul/applier";
 import { strict as assert } from "node:assert";
 import { statSync, watch } from "node:fs";
 import { containerFindings, nanoToDecimalString, readBackContainer, type DockerHost } from "../../simulate/docker";
@@ -30,11 +31,13 @@ const APP_PORT = 18080;
 
 const label = (c: ContainerInputs, key: string) => c.labels?.find((l) => l.label === key)?.value;
 
-type Kind = "holder" | "app" | "envoy" | "writer" | "consul" | "acl-init" | "esm";
+type Kind = "holder" | "app" | "envoy" | "writer" | "consul" | "acl-init" | "esm" | "applier";
 
 function kindOf(c: ContainerInputs): Kind {
   const entry = c.entrypoints?.[0];
   if (label(c, "lucid.mesh/netns")) return "holder";
+  // The Consul applier (its writer has uploads; the applier reads them from the volume).
+  if (label(c, "lucid.mesh/role") === "consul-applier" && (c.uploads ?? []).length === 0) return "applier";
   if (entry === "/usr/local/bin/envoy") return "envoy";
   if (entry === "consul") return "consul";
   if (entry === "/bin/sh" && c.command?.length === 1 && c.attach !== true) return "writer";
@@ -59,6 +62,13 @@ function standInFor(kind: Kind): { entrypoint: string[]; command: string[] } | u
       };
     case "acl-init":
       return { entrypoint: ["/bin/sh", "-c"], command: ["exit 0"] };
+    case "applier":
+      // No Consul runs here to accept a pass: the stand-in writes the marker an accepted pass writes (on the
+      // container's /tmp tmpfs, under its read-only root and user), and the real health check must then pass.
+      return {
+        entrypoint: ["/bin/sh", "-c"],
+        command: [`touch ${applierPaths.appliedMarker} && trap 'exit 0' TERM; while :; do sleep 1; done`],
+      };
     default:
       return idle;
   }
