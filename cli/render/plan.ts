@@ -38,10 +38,15 @@ export interface PlanContext {
 }
 
 /**
- * Types whose addresses a provider hands out in the order they start (dockerd's IPAM): the plan records their
- * registration order so the gate's models replay it. Only these: other types' order varies with async providers.
+ * Docker containers that take an address from dockerd's IPAM (on a network, no fixed address): IPAM hands addresses
+ * out in the order they start, so the plan records their registration order for the gate's models to replay. Only
+ * these: the order of other resources varies from run to run with async providers.
  */
-const ADDRESSED_IN_ORDER: ReadonlySet<string> = new Set(["docker:index/container:Container"]);
+function takesDynamicAddress(r: RecordedResource): boolean {
+  if (r.type !== "docker:index/container:Container") return false;
+  const networks = (r.inputs.networksAdvanced ?? []) as Array<{ ipv4Address?: unknown }>;
+  return networks.some((n) => typeof n.ipv4Address !== "string" || n.ipv4Address === "");
+}
 
 /** The plan of a recorded run, sorted by URN so two renders write the same bytes. */
 export function planFromResources(resources: readonly RecordedResource[], context: PlanContext): Plan {
@@ -58,7 +63,7 @@ export function planFromResources(resources: readonly RecordedResource[], contex
     environment: context.environment,
     outputs: scrubPrivateKeys(context.outputs ?? {}) as Record<string, unknown>,
     resources: resources
-      .map((r) => planResource(r, ADDRESSED_IN_ORDER.has(r.type) ? typeCounter(r.type) : undefined))
+      .map((r) => planResource(r, takesDynamicAddress(r) ? typeCounter(r.type) : undefined))
       .sort((a, b) => compareStrings(a.urn, b.urn)),
   };
 }

@@ -140,11 +140,10 @@ export async function planDeployment(plan: Plan): Promise<Deployment> {
   // dockerd's IPAM model (simulate/docker/ipam.ts) hands out addresses in the order the program registered the
   // containers; the plan lists them by URN and records each one's place among its type (`registeredOfType`), so the
   // models replay that order here: networks and everything else first, then the containers in that order.
-  const order = new Map(plan.resources.map((r, i) => [r.urn, r.registeredOfType ?? i]));
-  const isContainer = (r: RecordedResource): number => (r.type === "docker:index/container:Container" ? 1 : 0);
-  const inRegistrationOrder = [...resources].sort(
-    (a, b) => isContainer(a) - isContainer(b) || (isContainer(a) ? order.get(a.urn)! - order.get(b.urn)! : 0),
-  );
+  // Everything else first (networks, fixed addresses), in the plan's order; then the dynamic ones in theirs.
+  const order = new Map(plan.resources.map((r) => [r.urn, r.registeredOfType]));
+  const rank = (r: RecordedResource): number => (order.get(r.urn) === undefined ? -1 : order.get(r.urn)!);
+  const inRegistrationOrder = [...resources].sort((a, b) => rank(a) - rank(b));
   const session = new ModelSession();
   for (const r of inRegistrationOrder) {
     const model = GATE_MODELS[r.type];

@@ -16,9 +16,9 @@ export interface PlanResource {
   readonly protect?: boolean;
   readonly custom: boolean;
   /**
-   * Docker containers only: the container's place among them in the order the program registered them. dockerd's
-   * IPAM model (simulate/docker/ipam.ts) hands out addresses in that order, and the gate replays it from the plan,
-   * which lists resources by URN.
+   * Docker containers that take a dynamic address only: their place among those in the order the program
+   * registered them. dockerd's IPAM model (simulate/docker/ipam.ts) hands out addresses in that order, and the gate
+   * replays it from the plan, which lists resources by URN.
    */
   readonly registeredOfType?: number;
   /** Inputs with every secret replaced by `[secret]` (see docs/render.md for what Docker uploads keep). */
