@@ -12,19 +12,10 @@ import {
 } from "../../simulate/docker";
 import { dockerSystem } from "../../simulate/docker";
 import { secondUp, type Deployment } from "../../simulate/system";
+import { recordedResource } from "../helpers/recorded";
 
 function container(name: string, inputs: Record<string, unknown>): RecordedResource {
-  return {
-    urn: `urn:pulumi:t::p::${CONTAINER}::${name}`,
-    type: CONTAINER,
-    name,
-    custom: true,
-    dependencies: [],
-    inputs: { name, ...inputs },
-    secretInputs: [],
-    secretPaths: [],
-    redactedInputs: inputs,
-  };
+  return recordedResource(CONTAINER, name, { name, ...inputs });
 }
 
 const deployment = (...resources: RecordedResource[]): Deployment => ({ resources, outputsOf: () => undefined });

@@ -9,21 +9,12 @@ import { DockerIpam } from "../../simulate/docker/ipam";
 import { NETWORK } from "../../simulate/docker/schema";
 import { ModelSession, type ModelResult, type RecordedResource } from "../../simulate/recorder";
 import type { Deployment } from "../../simulate/system";
+import { recordedResource } from "../helpers/recorded";
 
 const SUBNET = { subnet: "10.10.1.0/24", ipRange: "10.10.1.128/25" };
 
 function resource(type: string, name: string, inputs: Record<string, unknown>): RecordedResource {
-  return {
-    urn: `urn:pulumi:t::p::${type}::${name}`,
-    type,
-    name,
-    custom: true,
-    dependencies: [],
-    inputs: { name, ...inputs },
-    secretInputs: [],
-    secretPaths: [],
-    redactedInputs: inputs,
-  };
+  return recordedResource(type, name, { name, ...inputs });
 }
 const network = (name: string): RecordedResource => resource(NETWORK, name, { ipamConfigs: [SUBNET] });
 const attached = (name: string, net: string, ipv4Address?: string): RecordedResource =>

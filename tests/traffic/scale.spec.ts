@@ -12,6 +12,7 @@ import { simulateMesh } from "../../simulate/stack";
 import { checkSystems } from "../../simulate/system";
 import { systemModels } from "../../simulate/providers";
 import { trafficReport } from "../../simulate/traffic";
+import { recordedResource } from "../helpers/recorded";
 
 async function walk(services: number, platform: SyntheticPlatform) {
   const { recorder } = await simulateMesh("scale", syntheticMeshConfig({ services, platform }));
@@ -20,18 +21,7 @@ async function walk(services: number, platform: SyntheticPlatform) {
 }
 
 function k8s(type: string, name: string, inputs: Record<string, unknown>): RecordedResource {
-  return {
-    urn: `urn:pulumi:t::p::${type}::${name}`,
-    type,
-    name,
-    custom: true,
-    dependencies: [],
-    provider: "k8s-east",
-    inputs,
-    secretInputs: [],
-    secretPaths: [],
-    redactedInputs: inputs,
-  };
+  return { ...recordedResource(type, name, inputs), provider: "k8s-east" };
 }
 
 describe("traffic walk at scale: distinct addresses from the provider models", () => {
