@@ -4,7 +4,8 @@
  * A changed payload replaces the writer and, through the digest label, the applier, so the `up` waits (`wait`)
  * until the new payload's first pass was accepted; while Consul refuses, the health check prints its message.
  */
-import * as docker from "@pulumi/docker";
+import type * as docker from "@pulumi/docker";
+import { DockerContainer } from "./dockerContainer";
 import type * as pulumi from "@pulumi/pulumi";
 import { applierHealthCommand, applierPaths, APPLIER_PERIOD_SECONDS } from "../../consul/applier";
 import { CONSUL_GID, CONSUL_UID, dockerClusterNetworkName } from "../../consul/names";
@@ -53,7 +54,7 @@ export function dockerConsulApplier(
     },
     opts,
   );
-  const applier = new docker.Container(
+  const applier = new DockerContainer(
     name,
     {
       name: containerName,

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import * as docker from "@pulumi/docker";
+import { DockerContainer } from "./dockerContainer";
 import * as pulumi from "@pulumi/pulumi";
 import { secretFilesLabel } from "../labels";
 import { aclInitPaths } from "../../consul/aclBootstrap";
@@ -134,7 +135,7 @@ export const consulDocker: ConsulPlatform<DockerMeshCluster> = (inputs, opts) =>
       },
       opts,
     );
-    return new docker.Container(
+    return new DockerContainer(
       `${name}-server-${i}`,
       {
         name: node,
@@ -197,7 +198,7 @@ export const consulDocker: ConsulPlatform<DockerMeshCluster> = (inputs, opts) =>
 
   const apiHost = settings.consulServerAddresses[0] ?? "127.0.0.1";
   const aclInitName = `${cluster.name}-consul-acl-init`;
-  const aclInit = new docker.Container(
+  const aclInit = new DockerContainer(
     `${name}-acl-init`,
     {
       name: aclInitName,
@@ -231,7 +232,7 @@ export const consulDocker: ConsulPlatform<DockerMeshCluster> = (inputs, opts) =>
   );
 
   const esmImage = new docker.RemoteImage(`${name}-esm-image`, { name: CONSUL_ESM_IMAGE, keepLocally: true }, opts);
-  const esm = new docker.Container(
+  const esm = new DockerContainer(
     `${name}-esm`,
     {
       name: dockerConsulEsmContainerName(cluster.name),

@@ -9,7 +9,8 @@
  * dockerFileWriter.ts).
  */
 import { createHash } from "node:crypto";
-import * as docker from "@pulumi/docker";
+import type * as docker from "@pulumi/docker";
+import { DockerContainer } from "./dockerContainer";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerGatewayContainerName, envoyFiles, type DockerMeshCluster, type MeshCluster } from "../../model";
 import { dockerLabels, meshLabels, secretFilesLabel } from "../labels";
@@ -104,7 +105,7 @@ export class DockerPlatform implements WorkloadPlatform {
     const { mesh, service } = spec;
     const roleLabels = (role: "app" | "sidecar" | "envoy-config") => meshLabels(role, spec.cluster.name, service.name);
 
-    const holder = new docker.Container(
+    const holder = new DockerContainer(
       `${name}-netns`,
       {
         name: `${instance.name}-netns`,
@@ -129,7 +130,7 @@ export class DockerPlatform implements WorkloadPlatform {
 
     // With an image the mesh runs the app; otherwise the team runs its container with --network container:<holder>.
     const app = service.image
-      ? new docker.Container(
+      ? new DockerContainer(
           `${name}-app`,
           {
             name: instance.name,
@@ -190,7 +191,7 @@ export class DockerPlatform implements WorkloadPlatform {
       opts,
     );
 
-    new docker.Container(
+    new DockerContainer(
       `${name}-sidecar`,
       {
         name: `${instance.name}-sidecar`,
@@ -241,7 +242,7 @@ export class DockerPlatform implements WorkloadPlatform {
       },
       opts,
     );
-    new docker.Container(
+    new DockerContainer(
       name,
       {
         name: containerName,

@@ -13,6 +13,7 @@
  * checks an exit code (resourceDockerContainerCreate only waits for `attach`), but `wait` errors unless healthy.
  */
 import * as docker from "@pulumi/docker";
+import { DockerContainer } from "./dockerContainer";
 import type * as pulumi from "@pulumi/pulumi";
 
 export interface WrittenFile {
@@ -112,7 +113,7 @@ export interface FileWriterArgs {
 }
 
 export interface FileWriter {
-  readonly writer: docker.Container;
+  readonly writer: DockerContainer;
   /** The consumer's `volumes`: each directory's volume, read-only (a shared volume once per directory). */
   readonly mounts: docker.types.input.ContainerVolume[];
 }
@@ -121,7 +122,7 @@ export interface FileWriter {
 export function fileWriter(name: string, args: FileWriterArgs, opts: pulumi.CustomResourceOptions): FileWriter {
   const volumeNamesInOrder = volumeNames(args.directories);
   const volumes = volumeNamesInOrder.map((v) => new docker.Volume(`${name}-${v}`, { name: v }, opts));
-  const writer = new docker.Container(
+  const writer = new DockerContainer(
     name,
     {
       name: args.containerName,

@@ -10,6 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import * as docker from "@pulumi/docker";
+import { DockerContainer } from "./dockerContainer";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Mesh, MeshCluster } from "../../model/mesh";
@@ -134,7 +135,7 @@ export class Prometheus extends pulumi.ComponentResource {
       if (network === undefined) throw new Error(`${name}: no Docker network for cluster "${c.name}"`);
       return { name: network, aliases: [NAME] };
     });
-    new docker.Container(
+    new DockerContainer(
       name,
       {
         name: NAME,
