@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { LocallySignedCert, PrivateKey } from "./tlsResources";
 import { servicesInCluster, type Mesh } from "../model";
 import {
   caAllowedUses,
@@ -319,8 +320,8 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
     return leaf;
   }
 
-  private privateKey(keyName: string, opts: pulumi.CustomResourceOptions = {}): tls.PrivateKey {
-    return new tls.PrivateKey(keyName, { ...keySettings(this.mesh.security.keyAlgorithm) }, { parent: this, ...opts });
+  private privateKey(keyName: string, opts: pulumi.CustomResourceOptions = {}): PrivateKey {
+    return new PrivateKey(keyName, { ...keySettings(this.mesh.security.keyAlgorithm) }, { parent: this, ...opts });
   }
 
   private issue(base: string, issuer: Issuer, spec: IssueSpec): Issued {
@@ -358,7 +359,7 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
     issuer: Issuer,
     spec: Omit<IssueSpec, "subject" | "sans">,
   ): pulumi.Output<string> {
-    const cert = new tls.LocallySignedCert(
+    const cert = new LocallySignedCert(
       base,
       {
         certRequestPem: csrPem,

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import * as docker from "@pulumi/docker";
-import { DockerContainer } from "./dockerContainer";
+import { DockerContainer, OneShotDockerContainer } from "./dockerContainer";
 import * as pulumi from "@pulumi/pulumi";
 import { secretFilesLabel } from "../labels";
 import { aclInitPaths } from "../../consul/aclBootstrap";
@@ -198,7 +198,7 @@ export const consulDocker: ConsulPlatform<DockerMeshCluster> = (inputs, opts) =>
 
   const apiHost = settings.consulServerAddresses[0] ?? "127.0.0.1";
   const aclInitName = `${cluster.name}-consul-acl-init`;
-  const aclInit = new DockerContainer(
+  const aclInit = new OneShotDockerContainer(
     `${name}-acl-init`,
     {
       name: aclInitName,

@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import type * as docker from "@pulumi/docker";
-import { DockerContainer } from "./dockerContainer";
+import { AddressedDockerContainer, DockerContainer } from "./dockerContainer";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerGatewayContainerName, envoyFiles, type DockerMeshCluster, type MeshCluster } from "../../model";
 import { dockerLabels, meshLabels, secretFilesLabel } from "../labels";
@@ -105,7 +105,7 @@ export class DockerPlatform implements WorkloadPlatform {
     const { mesh, service } = spec;
     const roleLabels = (role: "app" | "sidecar" | "envoy-config") => meshLabels(role, spec.cluster.name, service.name);
 
-    const holder = new DockerContainer(
+    const holder = new AddressedDockerContainer(
       `${name}-netns`,
       {
         name: `${instance.name}-netns`,

@@ -46,6 +46,29 @@ function transitiveDependencies(recorder: ResourceRecorder, resource: RecordedRe
   return seen;
 }
 
+/**
+ * What each sidecar component waits for, by resource name: its cluster's Consul servers, ACL bootstrap and
+ * consul-esm (and `extra`), and not every resource of the Consul component (such as its gossip key), which a
+ * dependsOn on the component would list in every sidecar's state.
+ */
+function assertSidecarsWaitForConsul(recorder: ResourceRecorder, extra: readonly string[]): void {
+  const sidecars = recorder.resources.filter((r) => r.type === "lucid:mesh:EnvoySidecar");
+  assert.ok(sidecars.length > 0);
+  for (const sidecar of sidecars) {
+    const names = sidecar.dependencies.map((urn) => urn.split("::").pop()!);
+    const cluster = names.find((n) => n.endsWith("-consul-acl-init"))?.replace(/-consul-acl-init$/, "");
+    assert.ok(cluster, `${sidecar.name} does not wait for the ACL bootstrap: ${names.join(", ")}`);
+    for (const needed of ["-consul-esm", ...extra]) {
+      assert.ok(names.includes(`${cluster}-consul${needed.replace(/^-consul/, "")}`), `${sidecar.name}: no ${needed}`);
+    }
+    assert.ok(
+      names.some((n) => /-consul-(server-\d+|statefulset)$/.test(n)),
+      `${sidecar.name}: no Consul server`,
+    );
+    assert.ok(!names.some((n) => n.endsWith("-gossip-key")), `${sidecar.name} lists every Consul resource`);
+  }
+}
+
 function pemOf(files: Readonly<Record<string, string>>, name: string): string {
   const pem = files[`${envoyFiles.secretsDirectory}/${name}`];
   assert.ok(pem, `missing ${name}`);
@@ -65,6 +88,10 @@ describe("mesh: the dev stack on Docker", function () {
     this.timeout(120_000);
     mesh = stackMesh("dev");
     stack = await simulateStack(PROJECT_DIR, "dev");
+  });
+
+  it("starts sidecars after Consul serves: servers, ACL bootstrap, consul-esm, and only those", () => {
+    assertSidecarsWaitForConsul(stack.recorder, []);
   });
 
   it("declares one sidecar and one app container per service instance", () => {
@@ -278,6 +305,10 @@ describe("mesh: the prod stack on Kubernetes", function () {
       .filter((s) => (s.inputs.spec as ServiceSpec).type === "LoadBalancer")
       .filter((s) => (s.inputs.metadata as { labels?: Record<string, string> }).labels?.["lucid.mesh/role"] === role);
   const lbPorts = (lb: { inputs: Record<string, unknown> }) => (lb.inputs.spec as ServiceSpec).ports.map((p) => p.port);
+
+  it("starts sidecars after Consul serves: servers, DNS Service, ACL bootstrap, consul-esm, and only those", () => {
+    assertSidecarsWaitForConsul(stack.recorder, ["-consul-service"]);
+  });
 
   it("declares every Kubernetes object valid against Kubernetes' schemas", () => {
     const objects = stack.recorder.resources.filter((r) => isKubernetesType(r.type));
