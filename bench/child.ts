@@ -68,6 +68,8 @@ export interface UpRun {
   readonly resources: number;
   /** V8 heap in use at the peak sample (sampled every 20 ms). */
   readonly peakHeapUsedMb: number;
+  /** The node arguments the process ran with (besides the bench's own): Pulumi.yaml's nodeargs. */
+  readonly nodeArgs: readonly string[];
   /** With --split: the cluster stack whose program ran, and its instances. */
   readonly stack?: string;
   readonly stackInstances?: number;
@@ -96,8 +98,10 @@ export interface SplitTallyRun {
 export class ChildFailed extends Error {}
 
 /** Runs `bench/child.ts <args>` in a fresh node (same flags as `npm run bench`) and parses its result line. */
-export function freshProcess<T>(args: readonly string[]): T {
-  const child = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", join(__dirname, "child.ts"), ...args], {
+/** Runs one job in a fresh node process, started with `nodeArgs` (the `up` jobs: the project's, projectNodeArgs.ts). */
+export function freshProcess<T>(args: readonly string[], nodeArgs: readonly string[] = []): T {
+  const script = join(__dirname, "child.ts");
+  const child = spawnSync(process.execPath, [...nodeArgs, "--expose-gc", "--import", "tsx", script, ...args], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
     maxBuffer: 256 * 1024 * 1024,
@@ -308,6 +312,7 @@ async function up(argv: readonly string[]): Promise<UpRun> {
     peakRssMb: peakRssMb(),
     resources,
     peakHeapUsedMb: peakHeap / 2 ** 20,
+    nodeArgs: process.execArgv.filter((arg) => !["--expose-gc", "--import", "tsx"].includes(arg)),
     ...(cluster ? { stack: target.stack, stackInstances: cluster.instances } : {}),
   };
 }

@@ -16,6 +16,7 @@ import {
   type UpMode,
   type UpRun,
 } from "./child";
+import { projectNodeArgs } from "./projectNodeArgs";
 import { instanceMargin, upCosts, type InstanceMargin, type StackCosts } from "./stateSize";
 import type { SyntheticPlatform } from "./syntheticMesh";
 
@@ -110,8 +111,10 @@ export function measureScale(options: ScaleOptions): ScaleResult {
     const what = split ? "the largest cluster stack of the split mesh" : "the mesh as one stack";
     options.log(`bench: ${largest} services, ${platform}: the pulumi up path (no pacing, ${mode}), ${what}…`);
     const args = ["up", "--services", String(largest), "--platform", platform, ...common, "--mode", mode];
+    // As `pulumi up` starts the program: with Pulumi.yaml's nodeargs.
+    const nodeArgs = projectNodeArgs();
     try {
-      return freshProcess<UpRun>(split ? [...args, "--split"] : args);
+      return freshProcess<UpRun>(split ? [...args, "--split"] : args, nodeArgs);
     } catch (error) {
       if (!(error instanceof ChildFailed)) throw error;
       const failed: UpRun = {
@@ -124,6 +127,7 @@ export function measureScale(options: ScaleOptions): ScaleResult {
         peakRssMb: NaN,
         resources: 0,
         peakHeapUsedMb: NaN,
+        nodeArgs,
       };
       return failed;
     }

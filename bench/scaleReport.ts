@@ -178,7 +178,8 @@ export function scaleLines(scale: ScaleResult): string[] {
             : `pulumi up path, no pacing, ${UP_MODE_LABEL[u.mode]} (${u.resources} resources)`,
           formatMs(u.ms),
           formatMs(u.cpuMs),
-          `${formatNumber(u.peakRssMb, 0)} MB (heap ≤ ${formatNumber(u.peakHeapUsedMb, 0)} MB)`,
+          `${formatNumber(u.peakRssMb, 0)} MB (heap ≤ ${formatNumber(u.peakHeapUsedMb, 0)} MB)` +
+            (u.nodeArgs.length > 0 ? `, node ${u.nodeArgs.join(" ")}` : ""),
         ]),
       ],
     ),
@@ -218,7 +219,10 @@ export function scaleLines(scale: ScaleResult): string[] {
   lines.push(
     "    per-promise stack capture off), under mocks that keep nothing (the engine keeps the state in its own",
   );
-  lines.push("    process), the tls models issuing real certificates; peak RSS is the fresh process's maxRSS.");
+  lines.push(
+    "    process), the tls models issuing real certificates; peak RSS is the fresh process's maxRSS. Node runs",
+  );
+  lines.push("    with Pulumi.yaml's runtime nodeargs, as the Node.js language host starts the program.");
   lines.push("[S] up path: the program of the split mesh's largest cluster stack, as its `pulumi up` runs it");
   lines.push(
     "    after the root signed its CSR (its first run and the root's run go first, a few resources). The one-stack",

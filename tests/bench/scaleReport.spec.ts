@@ -42,6 +42,7 @@ function upRun(peakRssMb: number, stack?: string): UpRun {
     peakRssMb,
     resources: 10,
     peakHeapUsedMb: 1,
+    nodeArgs: ["--heap-growing-percent=25"],
     ...(stack ? { stack, stackInstances: 400 } : {}),
   };
 }
