@@ -51,8 +51,6 @@ export class EnvoySidecar extends pulumi.ComponentResource {
         instances: args.instances,
         envoyFiles: envoyFileSet,
         sdsFiles: sds,
-        certificateChainPem: args.certificate.chainPem,
-        trustBundlePem: args.trustBundlePem,
         privateKeyPem: args.certificate.privateKeyPem,
       },
       this,

@@ -1,6 +1,12 @@
 /**
  * SDS files. The certificate chain and trust bundle are public and go inline; the private key is referenced by
  * path, so no secret ever lands in a ConfigMap or a rendered YAML file.
+ *
+ * An inline chain needs no file of its own to reload: each move into the watched directory makes the file
+ * subscription re-read the SDS file (source/extensions/config_subscription/filesystem/filesystem_subscription_impl.cc,
+ * the WatchedDirectory callback calls refresh()), and SdsApi::onConfigUpdate takes a secret whose hash changed;
+ * Envoy reads from disk only the DataSources given by `filename` (source/common/secret/sds_api.cc,
+ * TlsCertificateSdsApi::getDataSourceFilenames: here the key alone).
  */
 import { envoyFiles, envoyNames } from "../model/names";
 import { typeUrls } from "./typeUrls";

@@ -148,21 +148,12 @@ export class DockerPlatform implements WorkloadPlatform {
       : undefined;
 
     const secretFiles: WrittenFile[] = [
-      // The key and certificates before the SDS files that name them: Envoy reloads on each move.
+      // The key before the SDS file that names it: Envoy reloads on each move. The chain and the trust bundle are
+      // inline in the SDS files, so they have no file of their own.
       {
         path: `${envoyFiles.secretsDirectory}/${envoyFiles.privateKeyPem}`,
         content: pulumi.secret(spec.privateKeyPem),
         mode: "0400",
-      },
-      {
-        path: `${envoyFiles.secretsDirectory}/${envoyFiles.certificatePem}`,
-        content: spec.certificateChainPem,
-        mode: "0444",
-      },
-      {
-        path: `${envoyFiles.secretsDirectory}/${envoyFiles.trustBundlePem}`,
-        content: spec.trustBundlePem,
-        mode: "0444",
       },
       ...[envoyFiles.certificateSds, envoyFiles.trustBundleSds].map((file): WrittenFile => ({
         path: `${envoyFiles.secretsDirectory}/${file}`,

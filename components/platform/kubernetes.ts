@@ -129,14 +129,10 @@ export class KubernetesPlatform implements WorkloadPlatform {
       {
         metadata: { name: `${service.name}-envoy-certs`, namespace, labels },
         type: "Opaque",
+        // The SDS files (chain and trust bundle inline) and the key they name: nothing else, as on Docker.
         stringData: pulumi
-          .all([spec.sdsFiles, spec.certificateChainPem, spec.trustBundlePem, spec.privateKeyPem])
-          .apply(([sds, chain, bundle, key]) => ({
-            ...sds,
-            [envoyFiles.certificatePem]: chain,
-            [envoyFiles.trustBundlePem]: bundle,
-            [envoyFiles.privateKeyPem]: key,
-          })),
+          .all([spec.sdsFiles, spec.privateKeyPem])
+          .apply(([sds, key]) => ({ ...sds, [envoyFiles.privateKeyPem]: key })),
       },
       opts,
     );

@@ -15,10 +15,8 @@ export interface SidecarSpec {
   readonly instances: readonly ServiceInstance[];
   /** Envoy's own files, keyed by file name (bootstrap.yaml, listener.yaml, cluster.yaml). */
   readonly envoyFiles: Readonly<Record<string, string>>;
-  /** SDS files (certificate.yaml, trust-bundle.yaml), built from the PEMs. */
+  /** SDS files (certificate.yaml, trust-bundle.yaml): the leaf chain and the trust bundle, inline. */
   readonly sdsFiles: pulumi.Output<Record<string, string>>;
-  readonly certificateChainPem: pulumi.Input<string>;
-  readonly trustBundlePem: pulumi.Input<string>;
   /** Always a secret. */
   readonly privateKeyPem: pulumi.Input<string>;
 }

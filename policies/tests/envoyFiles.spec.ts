@@ -15,7 +15,7 @@ describe("policy pack: envoyFilesOf reads the resource contract", () => {
       props: {
         uploads: [
           { file: "/etc/envoy/bootstrap.yaml", content: "admin: {}" },
-          { file: "/etc/envoy-secrets/cert.pem", contentBase64: base64("PEM") },
+          { file: "/etc/envoy-secrets/certificate.yaml", contentBase64: base64("SDS") },
           { file: "/consul/config/server.json", content: "{}" },
           { file: "/etc/envoyish/listener.yaml", content: "x" },
           { file: "/etc/envoy/no-content.yaml" },
@@ -26,7 +26,7 @@ describe("policy pack: envoyFilesOf reads the resource contract", () => {
       [...files],
       [
         ["/etc/envoy/bootstrap.yaml", "admin: {}"],
-        ["/etc/envoy-secrets/cert.pem", "PEM"],
+        ["/etc/envoy-secrets/certificate.yaml", "SDS"],
       ],
     );
   });
@@ -40,15 +40,15 @@ describe("policy pack: envoyFilesOf reads the resource contract", () => {
     const secret = envoyFilesOf({
       type: types.secret,
       props: {
-        stringData: { "cert.pem": "plain" },
-        data: { "cert.pem": base64("encoded"), "ca.pem": base64("root") },
+        stringData: { "certificate.yaml": "plain" },
+        data: { "certificate.yaml": base64("encoded"), "trust-bundle.yaml": base64("root") },
       },
     });
     assert.deepEqual(
       [...secret],
       [
-        ["/etc/envoy-secrets/cert.pem", "plain"],
-        ["/etc/envoy-secrets/ca.pem", "root"],
+        ["/etc/envoy-secrets/certificate.yaml", "plain"],
+        ["/etc/envoy-secrets/trust-bundle.yaml", "root"],
       ],
     );
     assert.equal(envoyFilesOf({ type: types.k8sService, props: { data: { "listener.yaml": "x" } } }).size, 0);
@@ -92,7 +92,7 @@ describe("policy pack: envoyFilesOf reads the resource contract", () => {
     });
     const secret = recorded(types.secret, "api-envoy-secrets", {
       metadata: { name: "api-envoy-secrets", labels: labels("sidecar", "api") },
-      data: { "ca.pem": base64("CA") },
+      data: { "trust-bundle.yaml": base64("TRUST") },
     });
     const sets = envoyFileSets([writer, configMap, secret]);
     const of = (r: RecordedResource): Record<string, string> =>

@@ -272,12 +272,11 @@ const MUTATIONS: readonly Mutation[] = [
         const sidecar = sidecarOf(rs, p, "api-gateway");
         for (const upload of sidecar.props.uploads as Array<{ file: string; content: string }>) {
           const file = upload.file.slice("/etc/envoy-secrets/".length);
-          if (file === "cert.pem" || file === "certificate.yaml") upload.content = other[file]!;
+          if (file === "certificate.yaml") upload.content = other[file]!;
         }
         return sidecar;
       }
       const own = secretFiles(rs, p, "api-gateway");
-      own["cert.pem"] = other["cert.pem"]!;
       own["certificate.yaml"] = other["certificate.yaml"]!;
       // Reported on the Deployment that mounts the Secret (and on the Secret, by its service label).
       return workloadOf(rs, p, "api-gateway");

@@ -67,8 +67,6 @@ function diff(base: string, head: string): MeshDiff {
 
 const SETS = (service: string): string[] =>
   [
-    "envoy-secrets/ca.pem",
-    "envoy-secrets/cert.pem",
     "envoy-secrets/certificate.yaml",
     "envoy-secrets/trust-bundle.yaml",
     "envoy/bootstrap.yaml",

@@ -173,7 +173,7 @@ describe("mesh diff rules (hand-made folders)", () => {
         validityPeriodHours: hours,
         certRequestPem: "-----BEGIN CERTIFICATE REQUEST-----\nA\n-----END CERTIFICATE REQUEST-----\n",
       });
-    const secret = resource(SECRET, "east-ledger-certs", { stringData: { "cert.pem": "[secret]" } }, [
+    const secret = resource(SECRET, "east-ledger-certs", { stringData: { "certificate.yaml": "[secret]" } }, [
       urn(LEAF, "east-ledger-leaf"),
     ]);
     const found = meshDiff(systemModels, folder("base", [leaf(2160), secret]), folder("head", [leaf(1440), secret]));

@@ -4,6 +4,9 @@
  * (simulate/docker). Needs DOCKER_HOST naming a dockerd (tests/docker/dockerd.sh); not part of `npm test`.
  */
 import { applierPaths } from "../../consul/applier";
+import { certificateSecret } from "../../envoy/sds";
+import { envoyFiles } from "../../model/names";
+import { toYaml } from "../../model/yaml";
 import { strict as assert } from "node:assert";
 import { statSync, watch } from "node:fs";
 import { containerFindings, nanoToDecimalString, readBackContainer, type DockerHost } from "../../simulate/docker";
@@ -28,6 +31,8 @@ const CONTAINER = "docker:index/container:Container";
 const NETWORK = "docker:index/network:Network";
 const VOLUME = "docker:index/volume:Volume";
 const APP_PORT = 18080;
+/** The SDS file whose inline chain a leaf renewal changes (envoy/sds.ts). */
+const CERTIFICATE_SDS = `${envoyFiles.secretsDirectory}/${envoyFiles.certificateSds}`;
 
 const label = (c: ContainerInputs, key: string) => c.labels?.find((l) => l.label === key)?.value;
 
@@ -428,7 +433,7 @@ describe("Docker conformance: the dev render on a real dockerd", function () {
     it("delivers a renewed certificate where the sidecar watches, replacing only the writer", async () => {
       const { holder, app, sidecar, writer } = instance();
       const before = await Promise.all([holder, app, sidecar].map(inspect));
-      const oldInode = (await exec(sidecar, "stat -c %i /etc/envoy-secrets/cert.pem")).trim();
+      const oldInode = (await exec(sidecar, `stat -c %i ${CERTIFICATE_SDS}`)).trim();
       // What Envoy's watched_directory waits for: a file moved into /etc/envoy-secrets (IN_MOVED_TO). The stand-in
       // image has no inotify tool, so the watch is on the volume's directory on this host: the same inode the
       // sidecar's mount shows (dockerd is local: DOCKER_HOST is its socket).
@@ -438,20 +443,21 @@ describe("Docker conformance: the dev render on a real dockerd", function () {
       const moves: string[] = [];
       const watcher = watch(Mountpoint, (event, file) => moves.push(`${event} ${String(file)}`));
       const declared = containerInputs(byName(writer));
-      const renewed = "-----BEGIN CERTIFICATE-----\nrenewed\n-----END CERTIFICATE-----\n";
-      const uploads = declared.uploads!.map((u) => (u.file.endsWith("/cert.pem") ? { ...u, content: renewed } : u));
+      // A renewal changes the chain inline in certificate.yaml (the key stays: the provider keeps the PrivateKey).
+      const renewed = toYaml(certificateSecret("-----BEGIN CERTIFICATE-----\nrenewed\n-----END CERTIFICATE-----\n"));
+      const uploads = declared.uploads!.map((u) => (u.file === CERTIFICATE_SDS ? { ...u, content: renewed } : u));
       // The provider's replacement of the writer (deleteBeforeReplace): delete, then create with the new uploads.
       await removeContainers([writer]);
       await createLikeTheProvider({ ...declared, uploads }, declared.networkMode ?? "bridge");
-      assert.equal(await exec(sidecar, "cat /etc/envoy-secrets/cert.pem"), renewed);
+      assert.equal(await exec(sidecar, `cat ${CERTIFICATE_SDS}`), renewed);
       // A new inode: the file was renamed into the watched directory, the event Envoy's watched_directory acts on.
-      assert.notEqual((await exec(sidecar, "stat -c %i /etc/envoy-secrets/cert.pem")).trim(), oldInode);
+      assert.notEqual((await exec(sidecar, `stat -c %i ${CERTIFICATE_SDS}`)).trim(), oldInode);
       // The writer moved it in through its own mount of the shared volume; the unchanged public files did not move.
       // key.pem moves on every writer run: without CAP_DAC_OVERRIDE the writer cannot read the 0400 key it handed
       // to envoy, so `cmp` reports a difference (same content: Envoy reloads the same key).
       await new Promise((r) => setTimeout(r, 500));
       watcher.close();
-      assert.deepEqual([...new Set(moves)].sort(), ["rename cert.pem", "rename key.pem"]);
+      assert.deepEqual([...new Set(moves)].sort(), ["rename certificate.yaml", "rename key.pem"]);
       assert.match(await exec(sidecar, "stat -c '%u %a' /etc/envoy-secrets/key.pem"), /^101 400/);
       const after = await Promise.all([holder, app, sidecar].map(inspect));
       after.forEach((s, i) => {
@@ -463,19 +469,19 @@ describe("Docker conformance: the dev render on a real dockerd", function () {
     it("fails the up when a writer's script fails: it never turns healthy, so the provider's wait errors", async () => {
       const { writer, sidecar } = instance();
       const declared = containerInputs(byName(writer));
-      const served = await exec(sidecar, "cat /etc/envoy-secrets/cert.pem");
+      const served = await exec(sidecar, `cat ${CERTIFICATE_SDS}`);
       const broken = {
         ...declared,
         name: "conformance-broken-writer",
         // a changed certificate and an owner that does not exist: chown fails half-way through
-        uploads: declared.uploads!.map((u) => (u.file.endsWith("/cert.pem") ? { ...u, content: "broken\n" } : u)),
+        uploads: declared.uploads!.map((u) => (u.file === CERTIFICATE_SDS ? { ...u, content: "broken\n" } : u)),
         command: [declared.command![0]!.replace(/chown 101:101/g, "chown nobody-here:nobody-here")],
         waitTimeout: 20,
       };
       await assert.rejects(createLikeTheProvider(broken, "none"), /^Error: container failed to be in healthy state$/);
       assert.notEqual((await inspect(broken.name)).State.Health?.Status, "healthy");
       // Nothing half-written reached the sidecar: files move in only once complete.
-      assert.equal(await exec(sidecar, "cat /etc/envoy-secrets/cert.pem"), served);
+      assert.equal(await exec(sidecar, `cat ${CERTIFICATE_SDS}`), served);
       await removeContainers([broken.name]);
     });
 

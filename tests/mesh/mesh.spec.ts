@@ -1,9 +1,11 @@
 import { strict as assert } from "node:assert";
+import { X509Certificate } from "node:crypto";
+import { load } from "js-yaml";
 import { configFilesOf, envoyFileSets } from "../../artifacts/envoy";
 import { isKubernetesType, validateKubernetesResource } from "../../artifacts/kubernetes";
 import { sdsFiles, sidecarFiles, gatewayFiles } from "../../envoy";
 import { validateConfigSet } from "../../envoy/validator";
-import { allInstances, envoyFiles, findService, instancesOf, type Mesh } from "../../model";
+import { allInstances, envoyFiles, findService, instancesOf, serviceSpiffeId, type Mesh } from "../../model";
 import { stableId, type RecordedResource, type ResourceRecorder } from "../../simulate/recorder";
 import { simulateStack, type SimulatedStack } from "../../simulate/stack";
 import { PROJECT_DIR, stackMesh } from "../helpers/stacks";
@@ -69,10 +71,27 @@ function assertSidecarsWaitForConsul(recorder: ResourceRecorder, extra: readonly
   }
 }
 
-function pemOf(files: Readonly<Record<string, string>>, name: string): string {
-  const pem = files[`${envoyFiles.secretsDirectory}/${name}`];
-  assert.ok(pem, `missing ${name}`);
-  return pem;
+/** The chain the CA issued a service in a cluster: its leaf, then the cluster's intermediate (PEMs end in \n). */
+function issuedChain(recorder: ResourceRecorder, cluster: string, service: string): string {
+  const pem = (name: string): string => {
+    const certPem = recorder.outputs.get(recorder.named(LEAF_CERT, name).urn)?.certPem;
+    assert.equal(typeof certPem, "string", `${name} has no certPem`);
+    return certPem as string;
+  };
+  return pem(`${cluster}-${service}-leaf`) + pem(`${cluster}-intermediate`);
+}
+
+/** The SPIFFE URI SANs of the first certificate of certificate.yaml's chain: the leaf Envoy serves. */
+function spiffeIdsOfServedLeaf(files: Readonly<Record<string, string>>): string[] {
+  const sds = load(files[`${envoyFiles.secretsDirectory}/${envoyFiles.certificateSds}`] ?? "") as {
+    resources: Array<{ tls_certificate: { certificate_chain: { inline_string: string } } }>;
+  };
+  const chain = sds.resources[0]!.tls_certificate.certificate_chain.inline_string;
+  const leaf = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(chain)![0];
+  return (new X509Certificate(leaf).subjectAltName ?? "")
+    .split(/,\s*/)
+    .filter((s) => s.startsWith("URI:spiffe://"))
+    .map((s) => s.slice("URI:".length));
 }
 
 /** Replaces certificate material, which real crypto makes new on every run. */
@@ -207,15 +226,13 @@ describe("mesh: the dev stack on Docker", function () {
       for (const name of [envoyFiles.bootstrap, envoyFiles.listeners, envoyFiles.clusters]) {
         assert.ok(uploaded.includes(`${envoyFiles.directory}/${name}`), `${name} missing`);
       }
-      for (const name of [
-        envoyFiles.certificateSds,
-        envoyFiles.trustBundleSds,
-        envoyFiles.certificatePem,
-        envoyFiles.privateKeyPem,
-        envoyFiles.trustBundlePem,
-      ]) {
-        assert.ok(uploaded.includes(`${envoyFiles.secretsDirectory}/${name}`), `${name} missing`);
-      }
+      // Exactly the SDS files and the key they name: the chain and the trust bundle are inline in the SDS files.
+      assert.deepEqual(
+        uploaded.filter((f) => f.startsWith(`${envoyFiles.secretsDirectory}/`)),
+        [envoyFiles.certificateSds, envoyFiles.privateKeyPem, envoyFiles.trustBundleSds].map(
+          (name) => `${envoyFiles.secretsDirectory}/${name}`,
+        ),
+      );
     }
   });
 
@@ -228,13 +245,19 @@ describe("mesh: the dev stack on Docker", function () {
       for (const [name, content] of Object.entries(expected)) {
         assert.equal(set.files[`${envoyFiles.directory}/${name}`], content, `${set.source}: ${name} differs`);
       }
+      // The SDS files hold the service's own issued leaf, then its cluster's intermediate, and the root.
       const sds = sdsFiles({
-        certificateChainPem: pemOf(set.files, envoyFiles.certificatePem),
-        trustBundlePem: pemOf(set.files, envoyFiles.trustBundlePem),
+        certificateChainPem: issuedChain(stack.recorder, set.cluster, set.workload),
+        trustBundlePem: (stack.outputs as { caCertificate: string }).caCertificate,
       });
       for (const [name, content] of Object.entries(sds)) {
         assert.equal(set.files[`${envoyFiles.secretsDirectory}/${name}`], content, `${set.source}: ${name} differs`);
       }
+      assert.deepEqual(
+        spiffeIdsOfServedLeaf(set.files),
+        [serviceSpiffeId(mesh, set.workload, mesh.clusters.find((c) => c.name === set.cluster)!.datacenter)],
+        `${set.source}: certificate.yaml serves another identity`,
+      );
     }
     for (const set of envoyFileSets(stack.recorder.resources).filter((s) => s.workload === "mesh-gateway")) {
       for (const [name, content] of Object.entries(gatewayFiles(mesh, set.cluster))) {
@@ -377,6 +400,43 @@ describe("mesh: the prod stack on Kubernetes", function () {
     for (const set of sets) {
       const issues = (await validateConfigSet(configFilesOf(set))).filter((i) => i.severity === "error");
       assert.deepEqual(issues, [], set.source);
+    }
+  });
+
+  it("gives each sidecar a Secret of exactly the SDS files and the key, serving the service's own issued leaf", () => {
+    const secrets = stack.recorder
+      .ofType("kubernetes:core/v1:Secret")
+      .filter(
+        (s) => (s.inputs.metadata as { labels?: Record<string, string> }).labels?.["lucid.mesh/role"] === "sidecar",
+      );
+    assert.equal(
+      secrets.length,
+      mesh.services.reduce((n, s) => n + s.clusters.length, 0),
+    );
+    const trustBundlePem = (stack.outputs as { caCertificate: string }).caCertificate;
+    for (const secret of secrets) {
+      const labels = (secret.inputs.metadata as { labels: Record<string, string> }).labels;
+      const [cluster, service] = [labels["lucid.mesh/cluster"]!, labels["lucid.mesh/service"]!];
+      const data = secret.inputs.stringData as Record<string, string>;
+      // No cert.pem or ca.pem: Envoy reads the chain and the bundle inline from the SDS files (envoy/sds.ts).
+      assert.deepEqual(
+        Object.keys(data).sort(),
+        [envoyFiles.certificateSds, envoyFiles.privateKeyPem, envoyFiles.trustBundleSds],
+        secret.name,
+      );
+      const sds = sdsFiles({ certificateChainPem: issuedChain(stack.recorder, cluster, service), trustBundlePem });
+      assert.equal(data[envoyFiles.certificateSds], sds[envoyFiles.certificateSds], `${secret.name}: certificate.yaml`);
+      assert.equal(
+        data[envoyFiles.trustBundleSds],
+        sds[envoyFiles.trustBundleSds],
+        `${secret.name}: trust-bundle.yaml`,
+      );
+      const files = {
+        [`${envoyFiles.secretsDirectory}/${envoyFiles.certificateSds}`]: data[envoyFiles.certificateSds]!,
+      };
+      const datacenter = mesh.clusters.find((c) => c.name === cluster)!.datacenter;
+      assert.deepEqual(spiffeIdsOfServedLeaf(files), [serviceSpiffeId(mesh, service, datacenter)], secret.name);
+      assert.match(data[envoyFiles.privateKeyPem]!, /PRIVATE KEY/, `${secret.name}: key.pem`);
     }
   });
 

@@ -19,8 +19,8 @@ function runnable(script: string, root: string): string {
 describe("Docker file writer (components/platform/dockerFileWriter.ts)", () => {
   const files = [
     { path: "/staged/secrets/key.pem", content: "key", mode: "0400" as const },
-    { path: "/staged/secrets/cert.pem", content: "cert", mode: "0444" as const },
     { path: "/staged/secrets/certificate.yaml", content: "sds", mode: "0444" as const },
+    { path: "/staged/secrets/trust-bundle.yaml", content: "bundle", mode: "0444" as const },
   ];
   const directories = [{ directory: "/staged/secrets", volume: "v", files }];
   let root: string;
@@ -37,28 +37,28 @@ describe("Docker file writer (components/platform/dockerFileWriter.ts)", () => {
   const run = (script: string) => execFileSync("sh", ["-c", runnable(script, root)], { stdio: "pipe" });
   const target = (name: string) => path.join(root, "out/0", name);
 
-  it("writes each file in order (key, certificate, then the SDS file naming them), one command a line", () => {
+  it("writes each file in order (the key, then the SDS file naming it), one command a line", () => {
     const script = writerScript(directories, "101:101");
     assert.match(script, /^set -eu$/m);
-    assert.ok(script.indexOf("key.pem") < script.indexOf("cert.pem"));
-    assert.ok(script.indexOf("cert.pem") < script.indexOf("certificate.yaml"));
+    assert.ok(script.indexOf("key.pem") < script.indexOf("certificate.yaml"));
+    assert.ok(script.indexOf("certificate.yaml") < script.indexOf("trust-bundle.yaml"));
     assert.doesNotMatch(script, /&&/); // `set -e` ignores failures inside an && list
     assert.ok(script.indexOf(`chmod 0400 '${writerMount(0)}/.next/key.pem'`) < script.indexOf("chown 101:101"));
   });
 
   it("moves complete files into the volume with their modes, and marks itself done", () => {
     run(writerScript(directories, owner));
-    assert.equal(readFileSync(target("cert.pem"), "utf8"), "cert");
+    assert.equal(readFileSync(target("trust-bundle.yaml"), "utf8"), "bundle");
     assert.equal(statSync(target("key.pem")).mode & 0o777, 0o400);
     assert.ok(existsSync(path.join(root, "done")));
   });
 
-  it("moves only changed files: an unchanged certificate keeps its inode (no spurious reload)", () => {
+  it("moves only changed files: an unchanged trust bundle keeps its inode (no spurious reload)", () => {
     run(writerScript(directories, owner));
-    const [cert, sds] = [statSync(target("cert.pem")).ino, statSync(target("certificate.yaml")).ino];
+    const [bundle, sds] = [statSync(target("trust-bundle.yaml")).ino, statSync(target("certificate.yaml")).ino];
     writeFileSync(path.join(root, "staged/secrets/certificate.yaml"), "renewed sds");
     run(writerScript(directories, owner));
-    assert.equal(statSync(target("cert.pem")).ino, cert);
+    assert.equal(statSync(target("trust-bundle.yaml")).ino, bundle);
     assert.notEqual(statSync(target("certificate.yaml")).ino, sds);
     assert.equal(readFileSync(target("certificate.yaml"), "utf8"), "renewed sds");
   });

@@ -1,7 +1,7 @@
 /**
- * The identity a workload presents is its own: every leaf certificate delivered to a sidecar (the PEM and the SDS
- * certificate Envoy serves, docs/ARCHITECTURE.md "Envoy files") carries the SPIFFE ID of the service the workload
- * runs. A leaf of another service lets this workload pass as that one: every RBAC that admits the other service
+ * The identity a workload presents is its own: the leaf certificate delivered to a sidecar (the chain inline in the
+ * SDS certificate Envoy serves, docs/ARCHITECTURE.md "Envoy files") carries the SPIFFE ID of the service the
+ * workload runs. A leaf of another service lets this workload pass as that one: every RBAC that admits the other service
  * admits it. Certificates are read with node:crypto's X509Certificate.
  */
 import { X509Certificate } from "node:crypto";
@@ -25,11 +25,9 @@ interface Leaf {
   readonly pem: string;
 }
 
-/** The leaf PEMs among a sidecar's secret files: cert.pem, and the first certificate of certificate.yaml's chain. */
+/** The leaf PEMs among a sidecar's secret files: each certificate.yaml secret's chain (its first certificate). */
 function leavesIn(files: ReadonlyMap<string, string>): Leaf[] {
   const leaves: Leaf[] = [];
-  const pem = files.get(envoyFiles.certificatePem);
-  if (pem !== undefined) leaves.push({ file: envoyFiles.certificatePem, pem });
   const sds = files.get(envoyFiles.certificateSds);
   if (sds !== undefined) {
     let document: unknown;

@@ -31,7 +31,7 @@ describe("lucid-pki-leaf-matches-workload", function () {
     assert.deepEqual(check(prod), []);
   });
 
-  it("fails a Docker sidecar whose cert.pem (delivered by its writer) is another service's leaf", () => {
+  it("fails a Docker sidecar whose certificate.yaml (delivered by its writer) serves another service's leaf", () => {
     const resources = structuredClone(dev);
     const sidecar = (service: string) =>
       resources.find(
@@ -42,10 +42,11 @@ describe("lucid-pki-leaf-matches-workload", function () {
           label(r, "lucid.mesh/cluster") === "east",
       )!;
     const uploads = (service: string) => sidecar(service).props.uploads as Array<{ file: string; content: string }>;
-    const foreign = uploads("blockchain-core").find((u) => u.file === "/etc/envoy-secrets/cert.pem")!.content;
-    uploads("api-gateway").find((u) => u.file === "/etc/envoy-secrets/cert.pem")!.content = foreign;
+    const sds = "/etc/envoy-secrets/certificate.yaml";
+    const foreign = uploads("blockchain-core").find((u) => u.file === sds)!.content;
+    uploads("api-gateway").find((u) => u.file === sds)!.content = foreign;
     assert.deepEqual(check(resources), [
-      'east-api-gateway-1-files: cert.pem names spiffe://lucid.mesh/ns/lucid/dc/east/svc/blockchain-core, but the workload runs "api-gateway"; mount the leaf issued to api-gateway.',
+      'east-api-gateway-1-files: certificate.yaml (mesh_certificate) names spiffe://lucid.mesh/ns/lucid/dc/east/svc/blockchain-core, but the workload runs "api-gateway"; mount the leaf issued to api-gateway.',
     ]);
   });
 

@@ -81,15 +81,17 @@ export const envoyFiles = {
   listeners: "listener.yaml",
   clusters: "cluster.yaml",
   /**
-   * SDS files and PEMs live in their own watched directory, so a rotation is one atomic rename. It is a sibling of
-   * the config directory, not inside it: Kubernetes cannot mount a Secret inside a read-only ConfigMap volume.
+   * The SDS files and the key live in their own watched directory, so a rotation is one atomic rename. It is a
+   * sibling of the config directory, not inside it: Kubernetes cannot mount a Secret inside a read-only ConfigMap
+   * volume.
    */
   secretsDirectory: "/etc/envoy-secrets",
+  /** The leaf chain, inline: Envoy reloads it when this file moves in (the chain has no file of its own). */
   certificateSds: "certificate.yaml",
+  /** The trust bundle, inline, likewise. */
   trustBundleSds: "trust-bundle.yaml",
-  certificatePem: "cert.pem",
+  /** The one file the SDS secret names by path: the key, a secret that no YAML file holds. */
   privateKeyPem: "key.pem",
-  trustBundlePem: "ca.pem",
   /** SDS for a user-supplied edge certificate: it names the files below, so it is plain config beside the rest. */
   edgeCertificateSds: "edge-certificate.yaml",
   /** A user-supplied edge certificate, in a Kubernetes TLS Secret's key names. */
