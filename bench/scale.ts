@@ -132,7 +132,11 @@ export function measureScale(options: ScaleOptions): ScaleResult {
       return failed;
     }
   };
-  const up = options.upModes.map((mode) => upRun(options.platforms[0]!, mode, false));
+  // Every mode on the first platform; the program's own mode on the others, so each platform's up path is judged.
+  const up = [
+    ...options.upModes.map((mode) => upRun(options.platforms[0]!, mode, false)),
+    ...options.platforms.slice(1).map((platform) => upRun(platform, "program", false)),
+  ];
   const upSplit = options.platforms.map((platform) => upRun(platform, "program", true));
   if (!floor) throw new Error("measureScale: no floor measured");
   return { platforms, floor, up, upSplit };
