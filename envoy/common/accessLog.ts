@@ -44,8 +44,8 @@ function stdoutLog(fields: Struct | undefined): AccessLog {
 }
 
 /**
- * Every HTTP listener, inbound and outbound: one JSON schema for log pipelines (a field that does not apply, such as
- * an outbound call's peer SAN, reads "-"), and one definition per Envoy file, which aliases it.
+ * Every traffic HTTP listener (inbound, edge, outbound; not health or Prometheus: listener/requestLog.ts): one JSON
+ * schema for log pipelines (a field that does not apply, such as an outbound call's peer SAN, reads "-").
  */
 export const httpAccessLog = (): AccessLog => stdoutLog(HTTP_FIELDS);
 export const tcpAccessLog = (): AccessLog => stdoutLog(TCP_FIELDS);
