@@ -49,5 +49,5 @@ function stdoutLog(fields: Struct | undefined): AccessLog {
  */
 export const httpAccessLog = (): AccessLog => stdoutLog(HTTP_FIELDS);
 export const tcpAccessLog = (): AccessLog => stdoutLog(TCP_FIELDS);
-/** Admin requests, in Envoy's default format: admin access is rare and worth a record. */
+/** Admin requests, in Envoy's default format: who used admin (each scrape too, via the Prometheus listener). */
 export const adminAccessLog = (): AccessLog => stdoutLog(undefined);
