@@ -44,10 +44,10 @@ function stdoutLog(fields: Struct | undefined): AccessLog {
 }
 
 /**
- * Every HTTP listener, inbound and outbound: one JSON schema for log pipelines (a field that does not apply, such as
- * an outbound call's peer SAN, reads "-"), and one definition per Envoy file, which aliases it.
+ * Every traffic HTTP listener (inbound, edge, outbound; not health or Prometheus: listener/requestLog.ts): one JSON
+ * schema for log pipelines (a field that does not apply, such as an outbound call's peer SAN, reads "-").
  */
 export const httpAccessLog = (): AccessLog => stdoutLog(HTTP_FIELDS);
 export const tcpAccessLog = (): AccessLog => stdoutLog(TCP_FIELDS);
-/** Admin requests, in Envoy's default format: admin access is rare and worth a record. */
+/** Admin requests, in Envoy's default format: who used admin (each scrape too, via the Prometheus listener). */
 export const adminAccessLog = (): AccessLog => stdoutLog(undefined);

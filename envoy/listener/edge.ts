@@ -29,6 +29,7 @@ import type {
 } from "../types";
 import { httpConnectionManager } from "./filters";
 import { httpHardening } from "./hardening";
+import { requestAccessLog } from "./requestLog";
 import { bufferLimit, filterChains } from "./listenerOptions";
 import { routeTimeout } from "./outbound";
 import { localRateLimit } from "./rateLimit";
@@ -89,6 +90,7 @@ export function edgeListener(mesh: Mesh, service: MeshService, edge: MeshEdge): 
   const hcm = buildHttpConnectionManager(
     name,
     httpHardening(),
+    requestAccessLog(),
     configureIf(service.protocol === "http", websocketUpgrades()),
     tracing(mesh, service.name),
     localRateLimit(`${name}_ratelimit`, edge.rateLimit),

@@ -5,7 +5,6 @@
  */
 import type { Configurer } from "../configurer";
 import type { HttpConnectionManager } from "../types";
-import { httpAccessLog } from "../common/accessLog";
 
 export function httpHardening(): Configurer<HttpConnectionManager> {
   return (hcm) => {
@@ -26,7 +25,6 @@ export function httpHardening(): Configurer<HttpConnectionManager> {
     hcm.normalize_path = true;
     hcm.merge_slashes = true;
     hcm.path_with_escaped_slashes_action = "UNESCAPE_AND_REDIRECT";
-    hcm.access_log = [httpAccessLog()];
   };
 }
 
@@ -35,12 +33,11 @@ export function httpHardening(): Configurer<HttpConnectionManager> {
  * the edge options that guard against untrusted downstreams are left at Envoy's defaults (header-with-underscore
  * rejection, path normalisation, HTTP/2 window and stream caps, use_remote_address, request_timeout). What bounds
  * a stuck call stays explicit: the connection idle and stream idle timeouts here, and the route's timeout and
- * retry policy. Access logs are the inbound JSON schema, to stdout.
+ * retry policy. The access log is not an option of either: `requestAccessLog` (requestLog.ts) says which listeners log.
  */
 export function loopbackHttpOptions(): Configurer<HttpConnectionManager> {
   return (hcm) => {
     hcm.common_http_protocol_options = { idle_timeout: "3600s" };
     hcm.stream_idle_timeout = "300s";
-    hcm.access_log = [httpAccessLog()];
   };
 }

@@ -13,6 +13,7 @@ import { configureIf } from "../configurer";
 import { httpRbac, networkRbac } from "./rbac";
 import { routeToCluster, router } from "./router";
 import { httpHardening } from "./hardening";
+import { requestAccessLog } from "./requestLog";
 import { tracing } from "./tracing";
 import { httpConnectionManager, tcpProxy } from "./filters";
 import { bufferLimit, filterChains } from "./listenerOptions";
@@ -40,6 +41,7 @@ export function inboundListener(mesh: Mesh, instance: ServiceInstance): Listener
             buildHttpConnectionManager(
               name,
               httpHardening(),
+              requestAccessLog(),
               forwardCallerIdentity(),
               configureIf(service.protocol === "http", websocketUpgrades()),
               tracing(mesh, service.name),

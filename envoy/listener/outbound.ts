@@ -8,6 +8,7 @@ import { LOOPBACK } from "../common/address";
 import type { Listener, RetryPolicy } from "../types";
 import { routeToCluster, router } from "./router";
 import { loopbackHttpOptions } from "./hardening";
+import { requestAccessLog } from "./requestLog";
 import { tracing } from "./tracing";
 import { httpConnectionManager, tcpProxy } from "./filters";
 import { filterChains } from "./listenerOptions";
@@ -50,6 +51,7 @@ export function outboundListener(mesh: Mesh, instance: ServiceInstance, upstream
             buildHttpConnectionManager(
               name,
               loopbackHttpOptions(),
+              requestAccessLog(),
               configureIf(target.protocol === "http", websocketUpgrades()),
               tracing(mesh, instance.service),
               router(name, [

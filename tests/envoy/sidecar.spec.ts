@@ -230,7 +230,7 @@ describe("envoy sidecar", () => {
     const inbound = hcmOf(listener(dev, instance(dev, "api-gateway"), "inbound"));
     assert.equal(inbound.common_http_protocol_options?.headers_with_underscores_action, "REJECT_REQUEST");
     assert.equal(inbound.normalize_path, true);
-    // One JSON log schema for every HTTP listener, so the file defines it once and aliases it.
+    // One JSON log schema for every traffic HTTP listener (health and Prometheus log none: accessLog.spec.ts).
     assert.deepEqual(hcm.access_log, inbound.access_log);
   });
 
