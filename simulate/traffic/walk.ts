@@ -304,10 +304,10 @@ function hostsOf(
   if (dns && isSystemResolver(dns)) {
     const which =
       dns.from === "cluster"
-        ? "its own typed_dns_resolver_config names no resolvers"
+        ? "the cluster's own typed_dns_resolver_config keeps the system's nameservers"
         : dns.from === "bootstrap"
-          ? "the bootstrap's typed_dns_resolver_config names no resolvers"
-          : "neither it nor the bootstrap sets typed_dns_resolver_config";
+          ? "the bootstrap's typed_dns_resolver_config keeps the system's nameservers"
+          : "neither the cluster nor the bootstrap sets typed_dns_resolver_config";
     return {
       hosts: [],
       datacenter,
