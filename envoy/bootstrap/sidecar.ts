@@ -1,8 +1,9 @@
 /** The bootstrap of one service instance's sidecar. */
-import { findService, type Mesh, type ServiceInstance } from "../../model/mesh";
+import { findCluster, findService, type Mesh, type ServiceInstance } from "../../model/mesh";
 import { envoyNames } from "../../model/names";
 import type { Bootstrap, Cluster } from "../types";
 import { adminCluster, localAppCluster, tracingCluster } from "../cluster/static";
+import { consulDnsByDefault } from "../cluster/dns";
 import { admin, buildBootstrap, fileDynamicResources, staticClusters } from "./bootstrap";
 import { INBOUND_CONNECTION_LIMIT, layeredRuntime, overloadManager } from "./overload";
 
@@ -21,6 +22,7 @@ export function sidecarBootstrap(mesh: Mesh, instance: ServiceInstance): Bootstr
     admin(mesh.sidecar.adminPort),
     fileDynamicResources(),
     staticClusters(clusters),
+    consulDnsByDefault(findCluster(mesh, instance.cluster)),
     overloadManager(mesh.sidecar.memoryMb),
     // The edge faces clients outside the mesh: it gets the same per-listener connection cap as the inbound.
     layeredRuntime({

@@ -8,7 +8,7 @@ import type { Cluster } from "../types";
 import { LOOPBACK, socketAddress } from "../common/address";
 import { discovery } from "./basics";
 import { http2 } from "./http2";
-import { dnsRefresh } from "./dns";
+import { dnsRefresh, systemDns } from "./dns";
 
 function singleEndpoint(host: string, port: number): Configurer<Cluster> {
   return (cluster) => {
@@ -62,7 +62,10 @@ export function adminCluster(mesh: Mesh): Cluster {
   );
 }
 
-/** The OpenTelemetry collector (OTLP over gRPC, so HTTP/2); not in Consul, so the system resolver finds it. */
+/**
+ * The OpenTelemetry collector (OTLP over gRPC, so HTTP/2). Not in Consul: it keeps the system resolver (and its
+ * search domains, which `<svc>.<namespace>.svc` needs) instead of the bootstrap's Consul DNS.
+ */
 export function tracingCluster(mesh: Mesh): Cluster | undefined {
   const tracing = mesh.observability.tracing;
   if (!tracing.enabled) return undefined;
@@ -70,6 +73,7 @@ export function tracingCluster(mesh: Mesh): Cluster | undefined {
     envoyNames.tracingCluster,
     discovery("STRICT_DNS", mesh.defaults.connectTimeoutSeconds),
     dnsRefresh(),
+    systemDns(),
     http2("grpc"),
     singleEndpoint(tracing.collectorHost, tracing.collectorPort),
   );

@@ -13,7 +13,7 @@ import type { Cluster } from "../types";
 import { discovery } from "./basics";
 import { circuitBreakers } from "./circuitBreakers";
 import { outlierDetection } from "./outlierDetection";
-import { consulDns, dnsRefresh } from "./dns";
+import { dnsRefresh } from "./dns";
 import { http2 } from "./http2";
 import { upstreamSockets, upstreamTls } from "./upstreamTls";
 import { loadAssignment, upstreamEndpoints } from "./loadAssignment";
@@ -26,8 +26,8 @@ export function upstreamCluster(mesh: Mesh, instance: ServiceInstance, upstream:
   return buildCluster(
     envoyNames.upstreamCluster(upstream.service),
     discovery("STRICT_DNS", mesh.defaults.connectTimeoutSeconds),
+    // Resolved by the bootstrap's resolver, the cluster's Consul DNS (bootstrap/sidecar.ts).
     dnsRefresh(),
-    consulDns(findCluster(mesh, instance.cluster)),
     circuitBreakers(mesh.defaults.circuitBreaker),
     outlierDetection(mesh.defaults.outlierDetection),
     upstreamTls(mesh, target, sockets),

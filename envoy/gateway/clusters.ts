@@ -1,4 +1,7 @@
-/** Gateway clusters: local instances through Consul DNS, and other clusters' gateways through system DNS. */
+/**
+ * Gateway clusters: local instances through Consul DNS (the bootstrap's resolver), and other clusters' gateways
+ * through the system resolver: their WAN address may be a host name Consul does not serve.
+ */
 import { findCluster, type Mesh } from "../../model/mesh";
 import { consulDnsName, envoyNames } from "../../model/names";
 import { buildCluster } from "../builders";
@@ -8,7 +11,7 @@ import { socketAddress } from "../common/address";
 import { discovery } from "../cluster/basics";
 import { circuitBreakers } from "../cluster/circuitBreakers";
 import { outlierDetection } from "../cluster/outlierDetection";
-import { consulDns, dnsRefresh } from "../cluster/dns";
+import { dnsRefresh, systemDns } from "../cluster/dns";
 import { loadAssignment } from "../cluster/loadAssignment";
 import { localRoutes, remoteRoutes } from "./routes";
 
@@ -41,7 +44,6 @@ export function gatewayClusters(mesh: Mesh, cluster: string): Cluster[] {
       mesh.defaults.connectTimeoutSeconds,
       consulDnsName(r.service, own.datacenter),
       mesh.sidecar.proxyPort,
-      consulDns(own),
     ),
   );
   const remote = remoteRoutes(mesh, cluster).map((r) => {
@@ -53,6 +55,7 @@ export function gatewayClusters(mesh: Mesh, cluster: string): Cluster[] {
       own.gateway.remoteConnectTimeoutSeconds,
       peer.gateway.wanAddress,
       peer.gateway.port,
+      systemDns(),
     );
   });
   return [...local, ...remote];

@@ -30,4 +30,6 @@ export interface Bootstrap {
   stats_config?: { use_all_default_tags: boolean; stats_tags: Array<{ tag_name: string; fixed_value: string }> };
   overload_manager?: OverloadManager;
   layered_runtime?: { layers: RuntimeLayer[] };
+  /** The server's DNS resolver: what every DNS cluster without its own `typed_dns_resolver_config` uses. */
+  typed_dns_resolver_config?: TypedExtensionConfig;
 }

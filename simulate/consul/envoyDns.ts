@@ -2,6 +2,8 @@
  * The Consul names Envoy resolves: every `socket_address` of a STRICT_DNS cluster in a rendered `cluster.yaml`
  * (sidecars and gateways) that reads `<service>.service.<datacenter>.consul`. Envoy asks for A records
  * (`dns_lookup_family: V4_ONLY`) and dials the port written next to the name, so the catalog must give that port.
+ * Which resolver asks is not read here: the clusters set none and use the bootstrap's, Consul DNS (envoy/cluster/
+ * dns.ts); the traffic walk checks the effective resolver (simulate/traffic/envoyView.ts `DnsResolver`).
  */
 import * as yaml from "js-yaml";
 import { envoyFileSets } from "../../artifacts/envoy";

@@ -2,7 +2,7 @@
  * The parts of a rendered Envoy file set a request meets, parsed once: listeners (with their filter chains, the
  * HTTP route or TCP proxy cluster, RBAC and downstream TLS), clusters (endpoints by priority, with the transport
  * socket each endpoint picks through `transport_socket_matches`), the SDS certificate and trust bundle, and the
- * bootstrap's static clusters (`local_app`). Field meanings follow envoyproxy/envoy api/envoy/config/listener/v3,
+ * bootstrap's static clusters (`local_app`), and the DNS resolver each DNS cluster asks. Field meanings follow envoyproxy/envoy api/envoy/config/listener/v3,
  * api/envoy/config/cluster/v3 and api/envoy/extensions/transport_sockets/tls/v3.
  */
 import * as yaml from "js-yaml";
@@ -34,12 +34,36 @@ export interface Endpoint {
   readonly tls?: UpstreamTls;
 }
 
+/**
+ * The resolver a DNS cluster asks, as Envoy picks it (envoyproxy/envoy source/common/upstream/
+ * cluster_factory_impl.cc `selectDnsResolver`): the cluster's own `typed_dns_resolver_config` when its
+ * `typed_config` has a type; else the server's, built from the bootstrap's `typed_dns_resolver_config`
+ * (source/server/server.cc `getOrCreateDnsResolver`); else Envoy's default c-ares. c-ares without `resolvers`, or
+ * with them as `use_resolvers_as_fallback`, keeps the servers of /etc/resolv.conf
+ * (source/extensions/network/dns_resolver/cares/dns_impl.cc `maybeBuildResolversCsv`, `initializeChannel`).
+ */
+export interface DnsResolver {
+  readonly from: "cluster" | "bootstrap" | "default";
+  /** The servers c-ares asks, as `address:port`; empty means the system resolver (/etc/resolv.conf). */
+  readonly servers: readonly string[];
+  /** `resolvers` listed with `use_resolvers_as_fallback`: asked only if resolv.conf had no nameserver. */
+  readonly fallback?: readonly string[];
+}
+
 export interface EnvoyCluster {
   readonly name: string;
   readonly type: string;
   readonly endpoints: readonly Endpoint[];
-  /** DNS resolvers (`typed_dns_resolver_config` c-ares), as `address:port`. */
-  readonly resolvers: readonly string[];
+  /** Only for STRICT_DNS and LOGICAL_DNS clusters: the others resolve nothing. */
+  readonly dns?: DnsResolver;
+}
+
+/** Envoy's default resolver (no bootstrap `typed_dns_resolver_config`): c-ares on /etc/resolv.conf. */
+const DEFAULT_RESOLVER: DnsResolver = { from: "default", servers: [] };
+
+/** Whether `dns` is the system resolver, which has no Consul DNS behind it (resolv.conf takes no port 8600). */
+export function isSystemResolver(dns: DnsResolver): boolean {
+  return dns.servers.length === 0;
 }
 
 export type RbacPrincipal =
@@ -131,7 +155,28 @@ function upstreamTls(socket: unknown): UpstreamTls | undefined {
   };
 }
 
-function parseCluster(c: Obj): EnvoyCluster {
+/**
+ * The resolver a `typed_dns_resolver_config` stands for, else undefined: a cluster's counts only when its
+ * `typed_config` has a type (`selectDnsResolver`); the bootstrap's whenever it is set (dns_factory_util.h
+ * `checkTypedDnsResolverConfigExist`).
+ */
+function resolverOf(config: unknown, from: "cluster" | "bootstrap"): DnsResolver | undefined {
+  if (config === undefined || config === null) return undefined;
+  const typed = obj(obj(config).typed_config);
+  if (from === "cluster" && !str(typed["@type"])) return undefined;
+  const listed = arr(typed.resolvers).map((r) => {
+    const s = obj(obj(r).socket_address);
+    return `${String(s.address ?? "")}:${String(s.port_value ?? "")}`;
+  });
+  // As a fallback the listed resolvers serve only when resolv.conf names no nameserver (dns_impl.cc
+  // `initializeChannel`); Docker and Kubernetes always write one, so the system's serve.
+  if (typed.use_resolvers_as_fallback === true) return { from, servers: [], fallback: listed };
+  return { from, servers: listed };
+}
+
+const DNS_TYPES = new Set(["STRICT_DNS", "LOGICAL_DNS"]);
+
+function parseCluster(c: Obj, serverResolver: DnsResolver): EnvoyCluster {
   const matches = arr(c.transport_socket_matches).map(obj);
   const defaultTls = upstreamTls(c.transport_socket);
   const endpoints: Endpoint[] = [];
@@ -153,11 +198,9 @@ function parseCluster(c: Obj): EnvoyCluster {
       });
     }
   }
-  const resolvers = arr(obj(obj(c.typed_dns_resolver_config).typed_config).resolvers).map((r) => {
-    const s = obj(obj(r).socket_address);
-    return `${String(s.address ?? "")}:${String(s.port_value ?? "")}`;
-  });
-  return { name: String(c.name ?? ""), type: String(c.type ?? "STATIC"), endpoints, resolvers };
+  const type = String(c.type ?? "STATIC");
+  const dns = DNS_TYPES.has(type) ? (resolverOf(c.typed_dns_resolver_config, "cluster") ?? serverResolver) : undefined;
+  return { name: String(c.name ?? ""), type, endpoints, ...(dns ? { dns } : {}) };
 }
 
 function parseChain(chain: Obj): FilterChain {
@@ -242,9 +285,10 @@ export function envoyView(set: EnvoyFileSet): EnvoyView {
   });
   const clusters = new Map<string, EnvoyCluster>();
   const bootstrap = obj(yaml.load(file(envoyFiles.bootstrap) ?? "") ?? {});
+  const serverResolver = resolverOf(bootstrap.typed_dns_resolver_config, "bootstrap") ?? DEFAULT_RESOLVER;
   for (const c of arr(obj(bootstrap.static_resources).clusters))
-    clusters.set(String(obj(c).name), parseCluster(obj(c)));
-  for (const c of resourcesOf(file(envoyFiles.clusters))) clusters.set(String(c.name), parseCluster(c));
+    clusters.set(String(obj(c).name), parseCluster(obj(c), serverResolver));
+  for (const c of resourcesOf(file(envoyFiles.clusters))) clusters.set(String(c.name), parseCluster(c, serverResolver));
   const sds = new Map<string, string[]>();
   for (const [path, text] of Object.entries(set.files)) {
     if (path.startsWith(`${envoyFiles.secretsDirectory}/`) && path.endsWith(".yaml")) sds.set(path, pemsOf(text));

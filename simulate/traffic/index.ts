@@ -426,7 +426,7 @@ export function trafficReport(deployment: Deployment, options: WorldOptions = {}
     const resolvers = new Set(
       [...world.sidecars.values(), ...world.gateways.values()]
         .filter((v) => v.set.cluster === dc.cluster)
-        .flatMap((v) => [...v.clusters.values()].flatMap((c) => c.resolvers)),
+        .flatMap((v) => [...v.clusters.values()].flatMap((c) => c.dns?.servers ?? [])),
     );
     const answering = [...resolvers].filter((r) => {
       const w = world.book.at(r.split(":")[0] ?? "", dc.cluster);

@@ -8,6 +8,8 @@
  * - a STRICT_DNS cluster resolves each endpoint name and dials the port written beside it; lower priorities take
  *   all traffic while they have healthy hosts, then the next priority does (envoy source/common/upstream/
  *   load_balancer_impl.cc, priority spillover) — that is the failover through the gateways;
+ * - the cluster asks its own resolver, else the bootstrap's, else Envoy's default (envoyView.ts `DnsResolver`);
+ *   one without servers is the system resolver (/etc/resolv.conf), which answers no Consul name;
  * - Consul DNS answers with `dnsLookup` (simulate/consul/catalog.ts: only_passing, the DNS token's ACL). A
  *   registration whose address is a host name is answered with a CNAME to it (hashicorp/consul agent/dns.go
  *   `nodeServiceRecords` → `makeRecordFromFQDN`), followed by the target's records only when `resolveCNAME` finds
@@ -26,7 +28,14 @@ import { X509Certificate } from "node:crypto";
 import type { CatalogInstance, DnsAnswer } from "../consul/catalog";
 import type { ConsulDatacenter, ConsulView } from "../consul/deployed";
 import type { AddressBook, Workload } from "./workloads";
-import { sanMatches, type EnvoyCluster, type EnvoyView, type UpstreamTls } from "./envoyView";
+import {
+  isSystemResolver,
+  sanMatches,
+  type DnsResolver,
+  type EnvoyCluster,
+  type EnvoyView,
+  type UpstreamTls,
+} from "./envoyView";
 
 export type HopName =
   | "outbound-listener"
@@ -277,16 +286,34 @@ interface Walker {
   readonly caller: EnvoyView;
 }
 
-/** The hosts one endpoint stands for: Consul DNS answers for a Consul name, else the address itself. */
+/**
+ * The hosts one endpoint stands for: Consul DNS answers for a Consul name, else the address itself. A Consul name
+ * asked of the system resolver (the cluster's effective resolver has no servers: /etc/resolv.conf, the platform's
+ * DNS, which cannot name Consul's DNS port) gets no answer.
+ */
 function hostsOf(
   w: Walker,
   address: string,
   fromCluster: string,
+  dns: DnsResolver | undefined,
   depth = 0,
 ): { hosts: string[]; problem?: string; datacenter?: string } {
   const m = CONSUL_NAME.exec(address);
   if (!m) return { hosts: [address] };
   const [, service, datacenter] = m as unknown as [string, string, string];
+  if (dns && isSystemResolver(dns)) {
+    const which =
+      dns.from === "cluster"
+        ? "the cluster's own typed_dns_resolver_config keeps the system's nameservers"
+        : dns.from === "bootstrap"
+          ? "the bootstrap's typed_dns_resolver_config keeps the system's nameservers"
+          : "neither the cluster nor the bootstrap sets typed_dns_resolver_config";
+    return {
+      hosts: [],
+      datacenter,
+      problem: `${address} is resolved through the system resolver (/etc/resolv.conf: ${which}), which does not answer Consul names`,
+    };
+  }
   const dc = w.world.consul.byDatacenter(datacenter);
   if (!dc) return { hosts: [], problem: `no Consul datacenter "${datacenter}" answers ${address}`, datacenter };
   // With every resolver down Envoy keeps the hosts of its last answer (strict DNS leaves hosts on a failed
@@ -302,7 +329,7 @@ function hostsOf(
     // A host name: Consul answers a CNAME, plus the target's records only when it can resolve them itself
     // (agent/dns.go `resolveCNAME`: its own domain, or the recursors).
     const target = a.instance.address;
-    const inside = depth < 3 && CONSUL_NAME.test(target) ? hostsOf(w, target, fromCluster, depth + 1) : undefined;
+    const inside = depth < 3 && CONSUL_NAME.test(target) ? hostsOf(w, target, fromCluster, dns, depth + 1) : undefined;
     if (inside && inside.hosts.length > 0) hosts.push(...inside.hosts);
     else cnames.push(target);
   }
@@ -344,7 +371,7 @@ function throughCluster(
     const targets = cluster.endpoints
       .filter((e) => e.priority === priority)
       .flatMap((e) => {
-        const { hosts, problem } = hostsOf(w, e.address, fromCluster);
+        const { hosts, problem } = hostsOf(w, e.address, fromCluster, cluster.dns);
         if (problem) problems.push(problem);
         return hosts.map((h) => ({ host: h, endpoint: e }));
       });

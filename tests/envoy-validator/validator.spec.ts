@@ -408,6 +408,45 @@ describe("envoy validator", () => {
       );
     });
 
+    it("c-ares with no resolvers (min_items 1): the system resolver must name a fallback instead", () => {
+      const set = mutated("cds.yaml", (d) => {
+        at(d, "resources[2].typed_dns_resolver_config.typed_config").resolvers = [];
+      });
+      expectError(
+        validateConfigSetSync(set),
+        "cds.yaml",
+        "resources[2].typed_dns_resolver_config.typed_config.resolvers",
+        /at least 1 item/,
+      );
+    });
+
+    it("the bootstrap's typed_dns_resolver_config is checked like a cluster's (wrong field, empty resolvers)", () => {
+      const resolver = (config: Doc): ConfigFile[] =>
+        mutated("envoy.yaml", (d) => {
+          d.typed_dns_resolver_config = {
+            name: "envoy.network.dns_resolver.cares",
+            typed_config: {
+              "@type": "type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig",
+              ...config,
+            },
+          };
+        });
+      const consul = { resolvers: [{ socket_address: { address: "10.0.0.10", port_value: 8600 } }] };
+      assert.deepEqual(errors(validateConfigSetSync(resolver(consul))), []);
+      expectError(
+        validateConfigSetSync(resolver({ ...consul, resolver: [] })),
+        "envoy.yaml",
+        "typed_dns_resolver_config.typed_config",
+        /unknown field "resolver"/,
+      );
+      expectError(
+        validateConfigSetSync(resolver({ resolvers: [] })),
+        "envoy.yaml",
+        "typed_dns_resolver_config.typed_config.resolvers",
+        /at least 1 item/,
+      );
+    });
+
     it("repeated items rule (FilterChainMatch source_ports 1..65535)", () => {
       const set = mutated("lds.yaml", (d) => {
         at(d, "resources[0].filter_chains[0]").filter_chain_match = { source_ports: [443, 0] };

@@ -7,7 +7,7 @@ import { downstreamTls } from "../../envoy/listener/tls";
 import { circuitBreakers } from "../../envoy/cluster/circuitBreakers";
 import { outlierDetection } from "../../envoy/cluster/outlierDetection";
 import { http2 } from "../../envoy/cluster/http2";
-import { consulDns, dnsRefresh } from "../../envoy/cluster/dns";
+import { consulDnsResolver, dnsRefresh, systemDnsResolver } from "../../envoy/cluster/dns";
 import { tracing } from "../../envoy/listener/tracing";
 import { typeUrls } from "../../envoy/typeUrls";
 import type { Cluster, FilterChain, HttpConnectionManager } from "../../envoy/types";
@@ -180,13 +180,30 @@ describe("envoy configurers", () => {
   describe("dns", () => {
     it("points c-ares at the cluster's Consul DNS on 8600", () => {
       const mesh = stackMesh("dev");
+      const resolver = consulDnsResolver(mesh.clusters[0]!);
+      assert.equal(resolver.name, "envoy.network.dns_resolver.cares");
+      assert.match(toYaml(resolver), /address: 10\.10\.1\.10\n\s+port_value: 8600/);
+      assert.match(toYaml(resolver), /no_default_search_domain: true/);
+    });
+
+    it("the system resolver: c-ares on resolv.conf, its own default (127.0.0.1:53) only as the fallback", () => {
+      assert.deepEqual(JSON.parse(JSON.stringify(systemDnsResolver())), {
+        name: "envoy.network.dns_resolver.cares",
+        typed_config: {
+          "@type": "type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig",
+          resolvers: [{ socket_address: { address: "127.0.0.1", port_value: 53 } }],
+          use_resolvers_as_fallback: true,
+        },
+      });
+    });
+
+    it("refresh, TTL and lookup family stay per cluster, and set no resolver", () => {
       const target = cluster();
-      consulDns(mesh.clusters[0]!)(target);
       dnsRefresh()(target);
-      assert.equal(target.typed_dns_resolver_config?.name, "envoy.network.dns_resolver.cares");
-      assert.match(toYaml(target.typed_dns_resolver_config), /address: 10\.10\.1\.10\n\s+port_value: 8600/);
       assert.equal(target.respect_dns_ttl, true);
       assert.ok(target.dns_refresh_rate);
+      assert.equal(target.dns_lookup_family, "V4_ONLY");
+      assert.equal(target.typed_dns_resolver_config, undefined);
     });
   });
 

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { systemDnsResolver } from "../../envoy/cluster/dns";
 import { gatewayConfig, gatewayFiles } from "../../envoy";
 import type { Listener } from "../../envoy/types";
 import { assertGolden } from "./golden";
@@ -66,12 +67,23 @@ describe("envoy mesh gateway", () => {
     assert.ok(config.listeners.resources.some((l) => l.name === "prometheus"));
   });
 
-  it("local clusters dial the sidecars' inbound port through Consul DNS", () => {
-    const local = gatewayConfig(dev, "west").clusters.resources.filter((c) => c.name.startsWith("local_"));
+  it("local clusters dial the sidecars' inbound port through Consul DNS (the bootstrap's resolver)", () => {
+    const config = gatewayConfig(dev, "west");
+    const local = config.clusters.resources.filter((c) => c.name.startsWith("local_"));
     assert.ok(local.length > 0);
     for (const c of local) {
       assert.equal(c.load_assignment?.endpoints[0]?.lb_endpoints[0]?.endpoint.address.socket_address.port_value, 15001);
-      assert.ok(c.typed_dns_resolver_config);
+      assert.equal(c.typed_dns_resolver_config, undefined, c.name);
     }
+    assert.match(
+      JSON.stringify(config.bootstrap.typed_dns_resolver_config),
+      /"address":"10\.10\.2\.10","port_value":8600/,
+    );
+  });
+
+  it("remote clusters keep the system resolver: a peer's WAN address may be a host name Consul does not serve", () => {
+    const remote = gatewayConfig(dev, "west").clusters.resources.filter((c) => c.name.startsWith("remote_"));
+    assert.ok(remote.length > 0);
+    for (const c of remote) assert.deepEqual(c.typed_dns_resolver_config, systemDnsResolver(), c.name);
   });
 });

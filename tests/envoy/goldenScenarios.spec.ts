@@ -9,6 +9,7 @@ import { findService, instancesOf, type Mesh, type ServiceInstance } from "../..
 import { consulPorts, envoyNames } from "../../model/names";
 import { sidecarConfig, sidecarFiles } from "../../envoy";
 import type { Cluster, HttpConnectionManager, Listener } from "../../envoy/types";
+import { systemDnsResolver } from "../../envoy/cluster/dns";
 import { assertGolden } from "./golden";
 import { meshWith, stackMesh } from "./helpers";
 
@@ -111,6 +112,9 @@ describe("envoy goldens: TCP, gRPC, tracing, failover, Kubernetes", () => {
     }
     const collector = bootstrap.static_resources.clusters.find((c) => c.name === envoyNames.tracingCluster);
     assert.ok(JSON.stringify(collector).includes("otel-collector") && JSON.stringify(collector).includes("4317"));
+    // The collector is not in Consul: it keeps the system resolver (resolv.conf), not the bootstrap's Consul DNS.
+    assert.ok(bootstrap.typed_dns_resolver_config, "the bootstrap carries Consul's resolver");
+    assert.deepEqual(collector?.typed_dns_resolver_config, systemDnsResolver());
     // Off, the same sidecar has neither.
     const off = sidecarConfig(stackMesh("dev"), instanceOf(stackMesh("dev"), "session-api", "east"));
     assert.ok(!off.bootstrap.static_resources.clusters.some((c) => c.name === envoyNames.tracingCluster));
@@ -146,14 +150,17 @@ describe("envoy goldens: TCP, gRPC, tracing, failover, Kubernetes", () => {
     const cluster = mesh.clusters.find((c) => c.name === "east")!;
     assert.ok(cluster.platform === "kubernetes", "prod east is a Kubernetes cluster");
     const dnsService = cluster.kubernetes.consulDnsIP;
-    const upstreams = sidecarConfig(mesh, instance).clusters.resources;
+    const config = sidecarConfig(mesh, instance);
+    const upstreams = config.clusters.resources;
     assert.ok(upstreams.length > 0);
+    // Pod DNS would not answer `.consul`: the server's resolver (the bootstrap's) asks the Consul DNS Service on
+    // Consul's DNS port, and the upstreams, which set none, use it.
+    assert.deepEqual(JSON.parse(JSON.stringify(config.bootstrap.typed_dns_resolver_config?.typed_config)).resolvers, [
+      { socket_address: { address: dnsService, port_value: consulPorts.dns } },
+    ]);
     for (const upstream of upstreams) {
-      // Pod DNS would not answer `.consul`: each upstream asks the Consul DNS Service on Consul's DNS port.
       assert.equal(upstream.type, "STRICT_DNS", upstream.name);
-      assert.deepEqual(JSON.parse(JSON.stringify(upstream.typed_dns_resolver_config?.typed_config)).resolvers, [
-        { socket_address: { address: dnsService, port_value: consulPorts.dns } },
-      ]);
+      assert.equal(upstream.typed_dns_resolver_config, undefined, upstream.name);
       for (const endpoint of (upstream.load_assignment?.endpoints ?? []).flatMap((e) => e.lb_endpoints)) {
         assert.match(String(endpoint.endpoint?.address?.socket_address?.address), /\.consul$/);
       }

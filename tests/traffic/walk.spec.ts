@@ -18,6 +18,9 @@ import { simulateStack } from "../../simulate/stack";
 import type { Deployment } from "../../simulate/system";
 import { raftQuorum, trafficReport, type PairEntry, type TrafficReport } from "../../simulate/traffic";
 import { PROJECT_DIR } from "../helpers/stacks";
+import { load } from "js-yaml";
+import { systemDnsResolver } from "../../envoy/cluster/dns";
+import { toYaml } from "../../model/yaml";
 
 const CONTAINER = "docker:index/container:Container";
 
@@ -270,6 +273,38 @@ describe("traffic walk (issue 21: traffic.json)", function () {
       assert.match(
         p.reason ?? "",
         /NXDOMAIN for session-recordr\.service\.east\.consul: no "session-recordr" is registered in east/,
+      );
+    });
+
+    it("a bootstrap without Consul's resolver: upstreams fall to resolv.conf, which answers no Consul name (dns)", () => {
+      // Envoy: a cluster without its own resolver uses the server's, and the server's is c-ares on resolv.conf
+      // when the bootstrap names none (cluster_factory_impl.cc selectDnsResolver, dns_factory_util.h).
+      const mutated = withEnvoyFile(dev, "east", "session-api", "/etc/envoy/bootstrap.yaml", (c) => {
+        const bootstrap = load(c) as Record<string, unknown>;
+        delete bootstrap.typed_dns_resolver_config;
+        return toYaml(bootstrap);
+      });
+      const p = pair(trafficReport(mutated), "east/session-api", "session-recorder");
+      assert.equal(p.blockedAt, "dns");
+      assert.match(
+        p.reason ?? "",
+        /session-recorder\.service\.east\.consul is resolved through the system resolver \(\/etc\/resolv\.conf: neither the cluster nor the bootstrap sets typed_dns_resolver_config\), which does not answer Consul names/,
+      );
+      // Another caller, whose bootstrap still names Consul DNS, still gets there.
+      assert.equal(pair(trafficReport(mutated), "east/api-gateway", "blockchain-core").verdict, "reachable");
+    });
+
+    it("an upstream given the system resolver of its own: blocked at dns, though the bootstrap names Consul", () => {
+      const mutated = withEnvoyFile(dev, "east", "session-api", "/etc/envoy/cluster.yaml", (c) => {
+        const doc = load(c) as { resources: Array<Record<string, unknown>> };
+        for (const cluster of doc.resources) cluster.typed_dns_resolver_config = systemDnsResolver();
+        return toYaml(doc);
+      });
+      const p = pair(trafficReport(mutated), "east/session-api", "session-recorder");
+      assert.equal(p.blockedAt, "dns");
+      assert.match(
+        p.reason ?? "",
+        /system resolver \(\/etc\/resolv\.conf: the cluster's own typed_dns_resolver_config/,
       );
     });
 
