@@ -1,8 +1,9 @@
 /**
  * The replay floor: the mesh's own resources, declared again with none of the program around them.
  *
- * Every resource the render recorded is constructed again, in the same order, with the same provider SDK class (so
- * the same declared output properties, each an Output), the same name, parent, explicit provider and inputs, under
+ * Every resource the render recorded is constructed again, in the same order, with the class the program declares
+ * it with (a provider SDK class, or the program's lean declaration of it: components/leanResource.ts; so the same
+ * declared output properties, each an Output), the same name, parent, explicit provider and inputs, under
  * mocks that echo the inputs back: no certificates are issued, no Envoy file is generated, no component logic runs.
  * Inputs the program took from other resources arrive as Outputs of those resources (each top-level input of a
  * resource with dependencies waits on them, as the program's applies do), and secret inputs as secret Outputs, so
@@ -17,6 +18,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { declareInBatches } from "../components/pacing";
+import { DOCKER_CONTAINER_TYPE, DockerContainer } from "../components/platform/dockerContainer";
+import { LOCALLY_SIGNED_CERT_TYPE, LocallySignedCert, PRIVATE_KEY_TYPE, PrivateKey } from "../components/tlsResources";
 import { settle, type RecordedResource } from "../simulate/recorder";
 import { withoutSdkDebugAids } from "../simulate/sdkDebugAids";
 import { collectGarbage } from "../cli/render/memory";
@@ -53,6 +56,10 @@ function resourceClasses(types: ReadonlySet<string>): Map<string, ResourceClass>
       collectClasses(k8s[group], classes, 1);
     }
   }
+  // The types the program declares lean: the floor holds what the program holds, no more.
+  classes.set(DOCKER_CONTAINER_TYPE, DockerContainer as unknown as ResourceClass);
+  classes.set(PRIVATE_KEY_TYPE, PrivateKey as unknown as ResourceClass);
+  classes.set(LOCALLY_SIGNED_CERT_TYPE, LocallySignedCert as unknown as ResourceClass);
   for (const [token, provider] of [
     ["pulumi:providers:consul", consul.Provider],
     ["pulumi:providers:docker", docker.Provider],
