@@ -286,7 +286,12 @@ async function up(argv: readonly string[]): Promise<UpRun> {
     ? await beforeClusterStack(raw, mesh, cluster.name)
     : { stack: "bench", config: { "lucid-mesh:mesh": raw } };
   let resources = 0;
-  await useKeepNothingMocks(target, () => resources++);
+  // Profiling: a heap snapshot when the Nth resource registers, while the rest are still in flight.
+  const snapshotAt = Number(process.env.BENCH_HEAP_SNAPSHOT_AT ?? NaN);
+  await useKeepNothingMocks(target, () => {
+    resources++;
+    if (resources === snapshotAt && process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
+  });
   let peakHeap = 0;
   const heapTimer = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 20);
   const started = performance.now();
