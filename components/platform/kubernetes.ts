@@ -8,6 +8,7 @@ import { meshLabels } from "../labels";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 import { kubernetesEdgeService, withKubernetesEdgeCertificate } from "./edge";
 import { kubernetesConsulApplier } from "./consulApplierKubernetes";
+import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from "./consulKubernetesObjects";
 import {
   type ConsulApplierSpec,
   envoyCommand,
@@ -96,6 +97,17 @@ export function boundAddress(address: string): { loadBalancerIP?: string } {
   return isIPv4(address) ? { loadBalancerIP: address } : {};
 }
 
+/**
+ * The pod template annotation that rolls Envoy's pods when what it reads only at start changes: the bootstrap.
+ * kubelet updates the ConfigMap's files in place and Envoy reloads LDS and CDS from them (watched_directory), but
+ * it reads bootstrap.yaml once; without this a bootstrap change (Consul's DNS resolver, tracing, overload limits)
+ * would never reach running pods, while the CDS that relies on it would. As the Consul servers' config-checksum
+ * (consulKubernetesObjects.ts) and the Docker sidecar's restart digest.
+ */
+export function envoyStartChecksum(files: Readonly<Record<string, string>>): Record<string, string> {
+  return { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum([files[envoyFiles.bootstrap] ?? ""]) };
+}
+
 export class KubernetesPlatform implements WorkloadPlatform {
   /** Instances are registered at run time by consul-k8s catalog sync, one per pod (see catalogSync.ts). */
   readonly instanceRegistration = "runtime" as const;
@@ -151,6 +163,7 @@ export class KubernetesPlatform implements WorkloadPlatform {
     const fileGroup = { fsGroup: ENVOY_GID };
     const selector = { "app.kubernetes.io/name": service.name };
     const dependsOn = [configMap, secret];
+    const atStart = envoyStartChecksum(spec.envoyFiles);
     if (service.image) {
       new k8s.apps.v1.Deployment(
         name,
@@ -160,7 +173,7 @@ export class KubernetesPlatform implements WorkloadPlatform {
             replicas: service.instances,
             selector: { matchLabels: selector },
             template: {
-              metadata: { labels: { ...labels, ...selector } },
+              metadata: { labels: { ...labels, ...selector }, annotations: atStart },
               spec: {
                 securityContext: restrictedPodSecurity(undefined, fileGroup),
                 automountServiceAccountToken: false,
@@ -193,7 +206,7 @@ export class KubernetesPlatform implements WorkloadPlatform {
           metadata: { name: service.deployment, namespace, annotations: { "pulumi.com/patchForce": "true" } },
           spec: {
             template: {
-              metadata: { labels },
+              metadata: { labels, annotations: atStart },
               spec: {
                 securityContext: { ...fileGroup, fsGroupChangePolicy: "OnRootMismatch" },
                 containers: [envoy],
@@ -256,7 +269,7 @@ export class KubernetesPlatform implements WorkloadPlatform {
           replicas: cluster.gateway.replicas,
           selector: { matchLabels: selector },
           template: {
-            metadata: { labels: { ...labels, ...selector } },
+            metadata: { labels: { ...labels, ...selector }, annotations: envoyStartChecksum(spec.envoyFiles) },
             spec: {
               securityContext: restrictedPodSecurity(undefined, { fsGroup: ENVOY_GID }),
               automountServiceAccountToken: false,

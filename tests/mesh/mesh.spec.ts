@@ -6,7 +6,10 @@ import { isKubernetesType, validateKubernetesResource } from "../../artifacts/ku
 import { sdsFiles, sidecarFiles, gatewayFiles } from "../../envoy";
 import { validateConfigSet } from "../../envoy/validator";
 import { allInstances, envoyFiles, findService, instancesOf, serviceSpiffeId, type Mesh } from "../../model";
+import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from "../../components/platform/consulKubernetesObjects";
 import { stableId, type RecordedResource, type ResourceRecorder } from "../../simulate/recorder";
+import { restartOf } from "../../simulate/renewal";
+import type { PlannedChange } from "../../simulate/system";
 import { simulateStack, type SimulatedStack } from "../../simulate/stack";
 import { PROJECT_DIR, stackMesh } from "../helpers/stacks";
 
@@ -386,6 +389,56 @@ describe("mesh: the prod stack on Kubernetes", function () {
         assert.ok(workload.dependencies.includes(source.urn), `${workload.name} does not wait for ${ref}`);
       }
     }
+  });
+
+  it("rolls Envoy's pods when its bootstrap changes: the pod template carries the bootstrap's checksum", () => {
+    type Template = { metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } };
+    type PodVolumes = { spec: { volumes: Array<{ name: string; configMap?: { name: string } }> } };
+    const workloads = [
+      ...stack.recorder.ofType("kubernetes:apps/v1:Deployment"),
+      ...stack.recorder.ofType("kubernetes:apps/v1:DeploymentPatch"),
+    ].filter((w) =>
+      ["sidecar", "gateway"].includes(
+        (w.inputs.spec as { template: Template }).template.metadata.labels?.["lucid.mesh/role"] ?? "",
+      ),
+    );
+    assert.ok(workloads.length > 0);
+    for (const workload of workloads) {
+      const template = (workload.inputs.spec as { template: Template & PodVolumes }).template;
+      const configName = template.spec.volumes.find((v) => v.name === "envoy-config")?.configMap?.name;
+      const config = stack.recorder.resources.find(
+        (r) =>
+          r.type === "kubernetes:core/v1:ConfigMap" &&
+          (r.inputs.metadata as { name?: string }).name === configName &&
+          r.provider === workload.provider,
+      );
+      const bootstrap = (config?.inputs.data as Record<string, string> | undefined)?.[envoyFiles.bootstrap];
+      assert.ok(bootstrap, `${workload.name}: no bootstrap.yaml in ${configName}`);
+      assert.equal(
+        template.metadata.annotations?.[CONFIG_CHECKSUM_ANNOTATION],
+        configChecksum([bootstrap]),
+        `${workload.name}: a bootstrap change would not roll its pods, and Envoy reads bootstrap.yaml only at start`,
+      );
+    }
+    // So a changed bootstrap is a rolling restart in the drift report, and a changed listener or cluster file is not.
+    const workload = workloads[0]!;
+    const withAnnotation = (value: string): RecordedResource => {
+      const spec = workload.inputs.spec as { template: Template };
+      const template = {
+        ...spec.template,
+        metadata: { ...spec.template.metadata, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: value } },
+      };
+      return { ...workload, inputs: { ...workload.inputs, spec: { ...spec, template } } };
+    };
+    const change: PlannedChange = {
+      urn: workload.urn,
+      type: workload.type,
+      name: workload.name,
+      action: "update",
+      properties: ["spec"],
+    };
+    assert.equal(restartOf(change, withAnnotation("a"), withAnnotation("b"))?.rolling, true);
+    assert.equal(restartOf(change, withAnnotation("a"), withAnnotation("a")), undefined);
   });
 
   it("puts Envoy configs in ConfigMaps that match the generator and pass the validator", async () => {
