@@ -60,12 +60,12 @@ export class ConsulCluster extends pulumi.ComponentResource {
   /** Consul provider for this cluster, authenticated with the bootstrap token. */
   readonly provider: consul.Provider;
   /**
-   * What makes this Consul usable (the servers, the ACL bootstrap, consul-esm, and on Kubernetes its Services and
-   * catalog sync): what a workload waits for. Each waits on the config it needs, so depending on these orders a
-   * workload as depending on the whole component did, with a few URNs in each dependent's state instead of every one
+   * What a workload waits for: Consul's servers answering DNS (on Kubernetes, with their DNS Service), the ACL
+   * bootstrap that set the DNS token, consul-esm. Each waits on the config it needs, so depending on these orders a
+   * workload as depending on the whole component did, with four URNs in each sidecar's state instead of every one
    * of the component's resources (issue 22: a dependsOn on a component expands to all its resources).
    */
-  readonly ready: readonly pulumi.Resource[];
+  readonly serving: readonly pulumi.Resource[];
 
   /**
    * @param opts.provider the platform provider: a `docker.Provider` for Docker clusters, a `k8s.Provider` for
@@ -157,7 +157,7 @@ export class ConsulCluster extends pulumi.ComponentResource {
     );
 
     this.apiAddress = deployed.apiAddress;
-    this.ready = deployed.ready;
+    this.serving = deployed.serving;
     this.uiAddress = cluster.consul.ui ? deployed.apiAddress.apply((a) => `${a}/ui/`) : pulumi.output("");
     this.caPem = pulumi.output(args.tls.caPem);
     this.bootstrapToken = bootstrapToken;

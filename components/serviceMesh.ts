@@ -64,7 +64,7 @@ export class ServiceMesh extends pulumi.ComponentResource {
 
     const platform = args.platform.workloads();
     // Workloads wait for Consul: Envoy resolves upstreams through its DNS from the first second.
-    const workloadOpts = { parent: this, dependsOn: [...this.consul.ready] };
+    const workloadOpts = { parent: this, dependsOn: [...this.consul.serving] };
     this.gateway = new MeshGateway(`${name}-gateway`, { mesh, cluster, platform }, workloadOpts);
     this.declared = this.declareWorkloads(name, args, platform, workloadOpts, consulOpts);
   }

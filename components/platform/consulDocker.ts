@@ -270,5 +270,5 @@ export const consulDocker: ConsulPlatform<DockerMeshCluster> = (inputs, opts) =>
     cluster.consul.publishApiPort !== undefined
       ? pulumi.output(`https://127.0.0.1:${cluster.consul.publishApiPort}`)
       : pulumi.output(`https://${apiHost}:${consulPorts.https}`);
-  return { apiAddress, ready: [...servers, aclInit, esm] };
+  return { apiAddress, ready: [...servers, aclInit, esm], serving: [...servers, aclInit, esm] };
 };

@@ -145,6 +145,10 @@ export const consulKubernetes: ConsulPlatform<KubernetesMeshCluster> = (inputs, 
 
   // The reserved address, bound to the API LoadBalancer: distinct per cluster and in the server certificate.
   const apiAddress = pulumi.output(`https://${settings.consulApiAddress}:${consulPorts.https}`);
-  // The DNS Service too: Envoy resolves upstreams through it from its first second.
-  return { apiAddress, ready: [statefulSet, pdb, aclInit, esm, apiService, service, ...peering, ...catalogSync] };
+  return {
+    apiAddress,
+    ready: [statefulSet, pdb, aclInit, esm, apiService, ...peering, ...catalogSync],
+    // The DNS Service too: Envoy resolves upstreams through it from its first second.
+    serving: [statefulSet, service, aclInit, esm],
+  };
 };

@@ -41,6 +41,11 @@ export interface ConsulPlatformResult {
   readonly apiAddress: pulumi.Output<string>;
   /** Resources the cluster's consumers must wait for (servers up, ACLs bootstrapped). */
   readonly ready: readonly pulumi.Resource[];
+  /**
+   * What a workload waits for, a subset of `ready`: the servers answering DNS, the ACL bootstrap that set the DNS
+   * token, consul-esm that turns the checks passing. Each is listed in every sidecar's state, so no more.
+   */
+  readonly serving: readonly pulumi.Resource[];
 }
 
 /** A platform deploys the rendered files; `opts` carries the parent and the platform provider. */

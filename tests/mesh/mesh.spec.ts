@@ -71,6 +71,13 @@ function assertSidecarsWaitForConsul(recorder: ResourceRecorder, extra: readonly
       `${sidecar.name}: no Consul server`,
     );
     assert.ok(!names.some((n) => n.endsWith("-gossip-key")), `${sidecar.name} lists every Consul resource`);
+    const expected = (n: string): boolean =>
+      /-consul-(server-\d+|statefulset|acl-init|esm)$/.test(n) || extra.some((e) => n === `${cluster}${e}`);
+    assert.deepEqual(
+      names.filter((n) => !expected(n)),
+      [],
+      `${sidecar.name} waits for more than Consul serving DNS`,
+    );
   }
 }
 
