@@ -10,7 +10,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { p256 } from "@noble/curves/p256";
 import { findCluster, serviceSpiffeId } from "../../model";
-import { certRequestPem, type CertRequestSpec } from "../../pki/certRequest";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { builtCertRequest, certRequestPem, type CertRequestSpec } from "../../pki/certRequest";
 import { readCertRequest } from "../../pki/readCertRequest";
 import { leafAllowedUses, leafSans, leafSubject } from "../../pki";
 import { classifyChange } from "../../simulate/system";
@@ -206,6 +207,37 @@ describe("leaf CSRs built by the program (pki/certRequest.ts)", () => {
     );
     await assert.rejects(sign("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"));
   });
+
+  for (const [label, inputs] of Object.entries(KEYS)) {
+    it(`remembers what readCertRequest reads from a ${label} request it built, so the tls model need not parse it`, async () => {
+      const key = await generatePrivateKey(inputs);
+      const variants: CertRequestSpec[] = [
+        spec,
+        { subject: { organization: "", commonName: "only-cn" }, sans: { dnsNames: [], ipAddresses: [], uris: [] } },
+        {
+          subject: { organization: "Ünïcode org", commonName: "svc" },
+          sans: { dnsNames: ["a.example", "b.example"], ipAddresses: ["10.0.0.1", "127.0.0.1"], uris: [SPIFFE_ID] },
+        },
+      ];
+      for (const variant of variants) {
+        const request = certRequestPem(key.privateKeyPem, variant);
+        const remembered = builtCertRequest(request);
+        assert.ok(remembered, "a request built here is remembered");
+        const parsed = readCertRequest(request);
+        assert.deepEqual(remembered.sans, parsed.sans);
+        assert.deepEqual(Buffer.from(remembered.spki), Buffer.from(parsed.spki));
+        assert.deepEqual(
+          Buffer.from(AsnConvert.serialize(remembered.subject)),
+          Buffer.from(AsnConvert.serialize(parsed.subject)),
+        );
+        assert.equal(remembered.subject.length, parsed.subject.length);
+      }
+      // An IPv6 SAN may read back in another spelling: such a request is parsed, not remembered.
+      const v6 = certRequestPem(key.privateKeyPem, { ...spec, sans: { ...spec.sans, ipAddresses: ["fd00:0::1"] } });
+      assert.equal(builtCertRequest(v6), undefined);
+      assert.equal(builtCertRequest(certRequestPem(fixedP256KeyPem(), spec).replace("A", "B")), undefined);
+    });
+  }
 
   it("rejects SANs the provider would (net.ParseIP, url.Parse) instead of writing them", () => {
     assert.throws(
