@@ -2,9 +2,9 @@
  * ASN.1 pieces shared by the program's CSRs (certRequest.ts) and the tls provider's models (simulate/tls/): names,
  * the SAN extension, the PKCS #10 request and PEM armour, all with @peculiar/asn1-x509 and asn1-csr.
  */
-import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
-import * as asnCsr from "@peculiar/asn1-csr";
+import { AsnConvert, AsnObjectIdentifierConverter, OctetString } from "@peculiar/asn1-schema";
 import * as asnX509 from "@peculiar/asn1-x509";
+import { bitString, derOf, TAG, tlv } from "./der";
 import { EXTENSION_REQUEST_OID } from "./readCertRequest";
 
 /** Signature AlgorithmIdentifier OIDs: RFC 5758 §3.2 (ECDSA), RFC 4055 §5 (RSA), RFC 8410 §3 (Ed25519). */
@@ -86,31 +86,35 @@ export interface CertRequestParts {
   readonly sign: (tbs: Uint8Array) => Uint8Array;
 }
 
+/** The DER of the PKCS #9 extensionRequest attribute's type, OBJECT IDENTIFIER 1.2.840.113549.1.9.14. */
+const EXTENSION_REQUEST_TYPE = new Uint8Array(AsnObjectIdentifierConverter.toASN(EXTENSION_REQUEST_OID).toBER());
+const VERSION_1 = new Uint8Array([TAG.integer, 1, 0]);
+
 /** A PKCS #10 certification request (RFC 2986), DER. */
 export function certificationRequest(parts: CertRequestParts): ArrayBuffer {
-  const attributes = new asnCsr.Attributes(
-    parts.extensions.length
-      ? [
-          new asnX509.Attribute({
-            type: EXTENSION_REQUEST_OID,
-            values: [AsnConvert.serialize(new asnX509.Extensions([...parts.extensions]))],
-          }),
-        ]
-      : [],
-  );
-  const certificationRequestInfo = new asnCsr.CertificationRequestInfo({
-    version: 0,
-    subject: parts.subject,
-    subjectPKInfo: AsnConvert.parse(parts.spki, asnX509.SubjectPublicKeyInfo),
-    attributes,
-  });
-  const signature = parts.sign(new Uint8Array(AsnConvert.serialize(certificationRequestInfo)));
-  const request = new asnCsr.CertificationRequest({
-    certificationRequestInfo,
-    signatureAlgorithm: parts.signatureAlgorithm,
-    signature: new Uint8Array(signature).buffer,
-  });
-  return AsnConvert.serialize(request);
+  // Attributes ::= [0] IMPLICIT SET OF Attribute; Attribute ::= SEQUENCE { type, values SET OF ANY }.
+  const attributes = parts.extensions.length
+    ? [
+        tlv(TAG.sequence, [
+          EXTENSION_REQUEST_TYPE,
+          tlv(TAG.set, [
+            tlv(
+              TAG.sequence,
+              parts.extensions.map((extension) => derOf(extension)),
+            ),
+          ]),
+        ]),
+      ]
+    : [];
+  const certificationRequestInfo = tlv(TAG.sequence, [
+    VERSION_1,
+    derOf(parts.subject),
+    parts.spki instanceof Uint8Array ? parts.spki : new Uint8Array(parts.spki),
+    tlv(TAG.context0, attributes),
+  ]);
+  const signature = parts.sign(certificationRequestInfo);
+  const request = tlv(TAG.sequence, [certificationRequestInfo, derOf(parts.signatureAlgorithm), bitString(signature)]);
+  return new Uint8Array(request).buffer;
 }
 
 /** PEM armour (RFC 7468): base64 in lines of 64. */

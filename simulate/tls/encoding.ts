@@ -8,6 +8,7 @@ import { createHash, randomBytes, X509Certificate } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import * as asnX509 from "@peculiar/asn1-x509";
 import { distinguishedName, EMAIL_ADDRESS_OID, extension, pem } from "../../pki/asn1";
+import { bitString, derOf, TAG, tlv } from "../../pki/der";
 import { signDer, type SigningKey } from "./keys";
 
 export interface SubjectInputs {
@@ -182,29 +183,51 @@ export interface CertificateParts {
   readonly signer: SigningKey;
 }
 
+const VERSION_3 = tlv(TAG.context0, [new Uint8Array([TAG.integer, 1, 2])]);
+
 /**
- * The certificate, encoded with @peculiar/asn1-x509 and signed by node's `sign`, as PEM. (@peculiar/x509's
- * generator goes through WebCrypto and parses its own output back into an object, which a big mesh's thousands of
- * leaves do not need.)
+ * The certificate's DER, its TBSCertificate signed by `sign` (RFC 5280 §4.1): the outer structure by pki/der.ts, the
+ * names, validity and extensions by @peculiar/asn1-x509. (@peculiar/x509's generator goes through WebCrypto and
+ * parses its own output back into an object, which a big mesh's thousands of leaves do not need.)
  */
+export function certificateDer(
+  parts: Omit<CertificateParts, "signer">,
+  signatureAlgorithm: asnX509.AlgorithmIdentifier,
+  sign: (tbs: Uint8Array) => Uint8Array,
+): Buffer {
+  const algorithm = derOf(signatureAlgorithm);
+  const tbsCertificate = tlv(TAG.sequence, [
+    VERSION_3,
+    tlv(TAG.integer, [Buffer.from(parts.serial, "hex")]),
+    algorithm,
+    derOf(parts.issuer),
+    new Uint8Array(
+      AsnConvert.serialize(new asnX509.Validity({ notBefore: parts.notBefore, notAfter: parts.notAfter })),
+    ),
+    derOf(parts.subject),
+    parts.spki instanceof Uint8Array ? parts.spki : new Uint8Array(parts.spki),
+    ...(parts.extensions.length
+      ? [
+          tlv(TAG.context3, [
+            tlv(
+              TAG.sequence,
+              parts.extensions.map((extension) => derOf(extension)),
+            ),
+          ]),
+        ]
+      : []),
+  ]);
+  return tlv(TAG.sequence, [tbsCertificate, algorithm, bitString(sign(tbsCertificate))]);
+}
+
+/** The certificate signed by node's `sign`, as PEM. */
 export function signCertificate(parts: CertificateParts): string {
-  const { signatureAlgorithm } = parts.signer;
-  const tbsCertificate = new asnX509.TBSCertificate({
-    version: asnX509.Version.v3,
-    serialNumber: new Uint8Array(Buffer.from(parts.serial, "hex")).buffer,
-    signature: signatureAlgorithm,
-    issuer: parts.issuer,
-    validity: new asnX509.Validity({ notBefore: parts.notBefore, notAfter: parts.notAfter }),
-    subject: parts.subject,
-    subjectPublicKeyInfo: AsnConvert.parse(parts.spki, asnX509.SubjectPublicKeyInfo),
-    extensions: new asnX509.Extensions([...parts.extensions]),
-  });
-  const certificate = new asnX509.Certificate({
-    tbsCertificate,
-    signatureAlgorithm,
-    signatureValue: signDer(parts.signer, new Uint8Array(AsnConvert.serialize(tbsCertificate))),
-  });
-  return pem("CERTIFICATE", AsnConvert.serialize(certificate));
+  const der = certificateDer(
+    parts,
+    parts.signer.signatureAlgorithm,
+    (tbs) => new Uint8Array(signDer(parts.signer, tbs)),
+  );
+  return pem("CERTIFICATE", new Uint8Array(der).buffer);
 }
 
 /** What signing with a CA certificate takes from it. */

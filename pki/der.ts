@@ -1,0 +1,54 @@
+/**
+ * The outer DER of the certificates and requests we sign, written directly: tag, length, contents (X.690 §8.1, §10.1
+ * definite minimal lengths). Everything inside (names, keys, extensions, validity) is still encoded by
+ * @peculiar/asn1-x509; these few SEQUENCEs, INTEGERs and BIT STRINGs are not built as objects and serialized twice
+ * (once to sign, once inside the result), and the SubjectPublicKeyInfo is copied instead of parsed and written
+ * back. tests/pki/der.spec.ts holds the bytes equal to @peculiar's serializer's.
+ */
+import { AsnConvert } from "@peculiar/asn1-schema";
+
+export type Der = Uint8Array;
+
+function lengthOctets(length: number): number[] {
+  if (length < 0x80) return [length];
+  const bytes: number[] = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
+  return [0x80 | bytes.length, ...bytes];
+}
+
+/** One element: `tag`, then the minimal definite length, then `contents` in order. */
+export function tlv(tag: number, contents: readonly Der[]): Buffer {
+  let length = 0;
+  for (const part of contents) length += part.length;
+  return Buffer.concat([Buffer.from([tag, ...lengthOctets(length)]), ...contents]);
+}
+
+export const TAG = {
+  integer: 0x02,
+  bitString: 0x03,
+  sequence: 0x30,
+  set: 0x31,
+  /** [0] constructed: EXPLICIT [0], or IMPLICIT [0] over a SET OF / SEQUENCE. */
+  context0: 0xa0,
+  context3: 0xa3,
+} as const;
+
+/** A BIT STRING of whole bytes (no unused bits), as signatures and key bits are. */
+export function bitString(bytes: Der): Buffer {
+  return tlv(TAG.bitString, [new Uint8Array([0]), bytes]);
+}
+
+const encoded = new WeakMap<object, Der>();
+
+/**
+ * `value`'s DER by @peculiar/asn1-schema, kept per object: the shared extensions, a CA's subject and a signer's
+ * algorithm are the same objects for thousands of certificates. Such objects are never changed after they are built.
+ */
+export function derOf(value: object): Der {
+  let der = encoded.get(value);
+  if (!der) {
+    der = new Uint8Array(AsnConvert.serialize(value));
+    encoded.set(value, der);
+  }
+  return der;
+}

@@ -1,0 +1,193 @@
+/**
+ * pki/der.ts writes the outer DER of certificates (simulate/tls/encoding.ts certificateDer) and requests
+ * (pki/asn1.ts certificationRequest) itself: every byte must equal what @peculiar/asn1-x509's serializer writes for
+ * the same structure, for every key algorithm and for the extension and SAN variants we issue.
+ */
+import { strict as assert } from "node:assert";
+import { createHash } from "node:crypto";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import * as asnCsr from "@peculiar/asn1-csr";
+import * as asnX509 from "@peculiar/asn1-x509";
+import { certificationRequest, subjectAltNameExtensions } from "../../pki/asn1";
+import { EXTENSION_REQUEST_OID } from "../../pki/readCertRequest";
+import {
+  authorityKeyIdExtension,
+  basicConstraintsExtensions,
+  certificateDer,
+  randomSerial,
+  subjectKeyId,
+  subjectKeyIdExtension,
+  subjectName,
+  usageExtensions,
+} from "../../simulate/tls/encoding";
+import { generatePrivateKey, signingKey, type PrivateKeyInputs } from "../../simulate/tls/keys";
+
+const KEYS: Record<string, PrivateKeyInputs> = {
+  RSA: { algorithm: "RSA", rsaBits: 2048 },
+  "P-256": { algorithm: "ECDSA", ecdsaCurve: "P256" },
+  "P-384": { algorithm: "ECDSA", ecdsaCurve: "P384" },
+  "P-521": { algorithm: "ECDSA", ecdsaCurve: "P521" },
+  Ed25519: { algorithm: "ED25519" },
+};
+
+/** A stand-in signature that depends on every byte signed, so both encoders must sign the same TBS bytes. */
+function fakeSign(tbs: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha512").update(tbs).digest());
+}
+
+const SAN_VARIANTS = {
+  none: {},
+  uri: { uris: ["spiffe://lucid.mesh/ns/default/dc/east/svc/api"] },
+  mixed: {
+    dnsNames: ["a.example", "b.example.internal"],
+    ipAddresses: ["127.0.0.1", "10.1.2.3", "fd00::1"],
+    uris: ["spiffe://lucid.mesh"],
+  },
+  long: { dnsNames: Array.from({ length: 40 }, (_, i) => `host-${i}.a-rather-long-domain.example.internal`) },
+};
+
+const SUBJECTS = {
+  leaf: subjectName({ organization: "lucid-mesh", organizationalUnit: "east", commonName: "api" }),
+  full: subjectName({
+    country: "DE",
+    province: "Bayern",
+    locality: "München",
+    streetAddresses: ["Street 1", "Street 2"],
+    postalCode: "80331",
+    organization: "lucid-mesh",
+    organizationalUnit: "ops",
+    commonName: "Lucid CA",
+    serialNumber: "42",
+    emailAddress: "ca@example.com",
+  }),
+  empty: subjectName(undefined),
+};
+
+/** The request as pki/asn1.ts wrote it before pki/der.ts: all @peculiar objects. */
+function peculiarRequest(
+  subject: asnX509.Name,
+  spki: Uint8Array,
+  extensions: asnX509.Extension[],
+  algorithm: asnX509.AlgorithmIdentifier,
+): Buffer {
+  const attributes = new asnCsr.Attributes(
+    extensions.length
+      ? [
+          new asnX509.Attribute({
+            type: EXTENSION_REQUEST_OID,
+            values: [AsnConvert.serialize(new asnX509.Extensions([...extensions]))],
+          }),
+        ]
+      : [],
+  );
+  const certificationRequestInfo = new asnCsr.CertificationRequestInfo({
+    version: 0,
+    subject,
+    subjectPKInfo: AsnConvert.parse(spki, asnX509.SubjectPublicKeyInfo),
+    attributes,
+  });
+  const signature = fakeSign(new Uint8Array(AsnConvert.serialize(certificationRequestInfo)));
+  return Buffer.from(
+    AsnConvert.serialize(
+      new asnCsr.CertificationRequest({
+        certificationRequestInfo,
+        signatureAlgorithm: algorithm,
+        signature: new Uint8Array(signature).buffer,
+      }),
+    ),
+  );
+}
+
+/** The certificate as simulate/tls/encoding.ts wrote it before pki/der.ts. */
+function peculiarCertificate(
+  parts: {
+    serial: string;
+    issuer: asnX509.Name;
+    subject: asnX509.Name;
+    notBefore: Date;
+    notAfter: Date;
+    spki: Uint8Array;
+    extensions: asnX509.Extension[];
+  },
+  algorithm: asnX509.AlgorithmIdentifier,
+): Buffer {
+  const tbsCertificate = new asnX509.TBSCertificate({
+    version: asnX509.Version.v3,
+    serialNumber: new Uint8Array(Buffer.from(parts.serial, "hex")).buffer,
+    signature: algorithm,
+    issuer: parts.issuer,
+    validity: new asnX509.Validity({ notBefore: parts.notBefore, notAfter: parts.notAfter }),
+    subject: parts.subject,
+    subjectPublicKeyInfo: AsnConvert.parse(parts.spki, asnX509.SubjectPublicKeyInfo),
+    extensions: new asnX509.Extensions([...parts.extensions]),
+  });
+  const certificate = new asnX509.Certificate({
+    tbsCertificate,
+    signatureAlgorithm: algorithm,
+    signatureValue: new Uint8Array(fakeSign(new Uint8Array(AsnConvert.serialize(tbsCertificate)))).buffer,
+  });
+  return Buffer.from(AsnConvert.serialize(certificate));
+}
+
+describe("pki/der.ts writes the same bytes as @peculiar/asn1-x509", () => {
+  for (const [label, inputs] of Object.entries(KEYS)) {
+    it(`for ${label} requests, with every subject and SAN variant`, async () => {
+      const key = await generatePrivateKey(inputs);
+      const signer = await signingKey(key.privateKeyPem, "der.spec");
+      for (const subject of Object.values(SUBJECTS)) {
+        for (const [variant, sans] of Object.entries(SAN_VARIANTS)) {
+          for (const critical of [false, true]) {
+            const extensions = subjectAltNameExtensions(sans, critical);
+            const ours = Buffer.from(
+              certificationRequest({
+                subject,
+                spki: signer.spki,
+                extensions,
+                signatureAlgorithm: signer.signatureAlgorithm,
+                sign: fakeSign,
+              }),
+            );
+            const theirs = peculiarRequest(subject, signer.spki, extensions, signer.signatureAlgorithm);
+            assert.ok(ours.equals(theirs), `${label} request, SANs ${variant}, critical ${critical}`);
+          }
+        }
+      }
+    });
+
+    it(`for ${label} certificates, with CA and leaf extensions, key ids, SANs and both time encodings`, async () => {
+      const key = await generatePrivateKey(inputs);
+      const signer = await signingKey(key.privateKeyPem, "der.spec");
+      const keyId = subjectKeyId(signer.spki);
+      const extensionSets: asnX509.Extension[][] = [
+        [...basicConstraintsExtensions(true, undefined), ...usageExtensions(["certSigning", "crlSigning"])],
+        [...basicConstraintsExtensions(true, 1), subjectKeyIdExtension(keyId), authorityKeyIdExtension(keyId)],
+        [
+          ...basicConstraintsExtensions(false, undefined),
+          ...usageExtensions(["digitalSignature", "keyEncipherment", "serverAuth", "clientAuth"]),
+          ...subjectAltNameExtensions(SAN_VARIANTS.uri, false),
+          authorityKeyIdExtension(keyId),
+        ],
+        [...basicConstraintsExtensions(false, undefined), ...subjectAltNameExtensions(SAN_VARIANTS.mixed, true)],
+        [...basicConstraintsExtensions(false, undefined), ...subjectAltNameExtensions(SAN_VARIANTS.long, false)],
+      ];
+      const validities = [
+        { notBefore: new Date("2026-01-02T03:04:05Z"), notAfter: new Date("2026-04-02T03:04:05Z") },
+        // UTCTime up to 2049, GeneralizedTime from 2050 (RFC 5280 §4.1.2.5).
+        { notBefore: new Date("2049-12-31T23:59:59Z"), notAfter: new Date("2050-01-01T00:00:00Z") },
+      ];
+      for (const extensions of extensionSets) {
+        for (const validity of validities) {
+          for (const [issuer, subject] of [
+            [SUBJECTS.full, SUBJECTS.leaf],
+            [SUBJECTS.leaf, SUBJECTS.empty],
+          ] as const) {
+            const parts = { serial: randomSerial(), issuer, subject, ...validity, spki: signer.spki, extensions };
+            const ours = certificateDer(parts, signer.signatureAlgorithm, fakeSign);
+            const theirs = peculiarCertificate(parts, signer.signatureAlgorithm);
+            assert.ok(ours.equals(theirs), `${label} certificate, serial ${parts.serial}`);
+          }
+        }
+      }
+    });
+  }
+});
