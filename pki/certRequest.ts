@@ -89,6 +89,11 @@ function importPrivateKey(privateKeyPem: string): KeyObject {
   return createPrivateKey({ key: Buffer.from(match[2]!, "base64"), format: "der", type });
 }
 
+/** Shared, never changed: pki/der.ts keeps the DER of each per object. */
+const RSA_SHA256 = new asnX509.AlgorithmIdentifier({ algorithm: SIGNATURE_OIDS.sha256WithRsa, parameters: DER_NULL });
+const ECDSA_SHA256 = new asnX509.AlgorithmIdentifier({ algorithm: SIGNATURE_OIDS.ecdsaWithSha256 });
+const ECDSA_SHA384 = new asnX509.AlgorithmIdentifier({ algorithm: SIGNATURE_OIDS.ecdsaWithSha384 });
+
 interface Signer {
   readonly algorithm: asnX509.AlgorithmIdentifier;
   readonly sign: (tbs: Uint8Array) => Uint8Array;
@@ -98,7 +103,7 @@ interface Signer {
 function signerFor(key: KeyObject): Signer {
   if (key.asymmetricKeyType === "rsa") {
     return {
-      algorithm: new asnX509.AlgorithmIdentifier({ algorithm: SIGNATURE_OIDS.sha256WithRsa, parameters: DER_NULL }),
+      algorithm: RSA_SHA256,
       sign: (tbs) => new Uint8Array(sign("sha256", tbs, key)),
     };
   }
@@ -106,12 +111,12 @@ function signerFor(key: KeyObject): Signer {
     const jwk = key.export({ format: "jwk" });
     const d = Buffer.from(jwk.d ?? "", "base64url");
     const curve = {
-      "P-256": { c: withBaseTable(p256), hash: "sha256", oid: SIGNATURE_OIDS.ecdsaWithSha256 },
-      "P-384": { c: withBaseTable(p384), hash: "sha384", oid: SIGNATURE_OIDS.ecdsaWithSha384 },
+      "P-256": { c: withBaseTable(p256), hash: "sha256", algorithm: ECDSA_SHA256 },
+      "P-384": { c: withBaseTable(p384), hash: "sha384", algorithm: ECDSA_SHA384 },
     }[jwk.crv ?? ""];
     if (curve) {
       return {
-        algorithm: new asnX509.AlgorithmIdentifier({ algorithm: curve.oid }),
+        algorithm: curve.algorithm,
         // RFC 6979: the nonce is derived from the key and the digest, so one input gives one signature.
         sign: (tbs) => curve.c.sign(createHash(curve.hash).update(tbs).digest(), d).toDERRawBytes(),
       };

@@ -135,6 +135,18 @@ const ECDSA_SIGNATURE_OIDS: Record<string, string> = {
   sha512: SIGNATURE_OIDS.ecdsaWithSha512,
 };
 
+/** One AlgorithmIdentifier object per signature algorithm, shared by every key (pki/der.ts keeps its DER per object). */
+const algorithmIdentifiers = new Map<string, asnX509.AlgorithmIdentifier>();
+
+function algorithmIdentifier(oid: string, parameters?: ArrayBuffer): asnX509.AlgorithmIdentifier {
+  let found = algorithmIdentifiers.get(oid);
+  if (!found) {
+    found = new asnX509.AlgorithmIdentifier({ algorithm: oid, ...(parameters ? { parameters } : {}) });
+    algorithmIdentifiers.set(oid, found);
+  }
+  return found;
+}
+
 /** The key as a signer, or undefined for a P-224 key, which the models refuse to sign with (see CURVES). */
 function signingKeyOf(key: KeyObject, pub: KeyObject): SigningKey | undefined {
   const spki = pub.export({ type: "spki", format: "der" });
@@ -142,7 +154,7 @@ function signingKeyOf(key: KeyObject, pub: KeyObject): SigningKey | undefined {
     algorithm,
     privateKey: key,
     digest,
-    signatureAlgorithm: new asnX509.AlgorithmIdentifier({ algorithm: oid, ...(parameters ? { parameters } : {}) }),
+    signatureAlgorithm: algorithmIdentifier(oid, parameters),
     spki,
   });
   switch (key.asymmetricKeyType) {
