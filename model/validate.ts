@@ -518,8 +518,27 @@ const appPort: ServiceCheck = (service, at, config) => {
 };
 
 /** Each upstream names another declared service an intention allows, on a local port of its own. */
+interface ServiceNames {
+  /** In declaration order, for messages. */
+  readonly list: string[];
+  readonly set: ReadonlySet<string>;
+}
+
+/** Set for the length of one crossReferenceProblems call, so each config's names are listed once, never stale. */
+let serviceNamesInRun: WeakMap<MeshConfig, ServiceNames> | undefined;
+
+function serviceNamesOf(config: MeshConfig): ServiceNames {
+  let names = serviceNamesInRun?.get(config);
+  if (!names) {
+    const list = config.services.map((s) => s.name);
+    names = { list, set: new Set(list) };
+    serviceNamesInRun?.set(config, names);
+  }
+  return names;
+}
+
 const upstreams: ServiceCheck = (service, at, config) => {
-  const serviceNames = config.services.map((s) => s.name);
+  const { list: serviceNames, set: declared } = serviceNamesOf(config);
   const sidecarPorts = sidecarPortNames(config);
   const security = config.security;
   const problems: ConfigProblem[] = [];
@@ -528,7 +547,7 @@ const upstreams: ServiceCheck = (service, at, config) => {
     const upAt = `${at}.upstreams[${j}]`;
     if (upstream.service === service.name) {
       problems.push(problem(`${upAt}.service`, "a service cannot be its own upstream", "remove this upstream"));
-    } else if (!serviceNames.includes(upstream.service)) {
+    } else if (!declared.has(upstream.service)) {
       problems.push(
         problem(
           `${upAt}.service`,
@@ -669,12 +688,12 @@ function serviceProblems(config: MeshConfig): ConfigProblem[] {
 }
 
 function intentionProblems(config: MeshConfig): ConfigProblem[] {
-  const serviceNames = config.services.map((s) => s.name);
+  const { list: serviceNames, set: declared } = serviceNamesOf(config);
   return [
     ...config.intentions.flatMap((intention, i) =>
       (["source", "destination"] as const).flatMap((side) => {
         const name = intention[side];
-        return name === "*" || serviceNames.includes(name)
+        return name === "*" || declared.has(name)
           ? []
           : [
               problem(
@@ -713,7 +732,12 @@ const CROSS_REFERENCE_CHECKS: readonly ConfigCheck[] = [
 
 /** Cross-reference checks over a config that has passed the schema. */
 export function crossReferenceProblems(config: MeshConfig): ConfigProblem[] {
-  return CROSS_REFERENCE_CHECKS.flatMap((check) => check(config));
+  serviceNamesInRun = new WeakMap();
+  try {
+    return CROSS_REFERENCE_CHECKS.flatMap((check) => check(config));
+  } finally {
+    serviceNamesInRun = undefined;
+  }
 }
 
 /**
