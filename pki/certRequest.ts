@@ -97,6 +97,23 @@ const ECDSA_SHA384 = new asnX509.AlgorithmIdentifier({ algorithm: SIGNATURE_OIDS
 interface Signer {
   readonly algorithm: asnX509.AlgorithmIdentifier;
   readonly sign: (tbs: Uint8Array) => Uint8Array;
+  /** The public key, SubjectPublicKeyInfo DER. */
+  readonly spki: Buffer;
+}
+
+/** Per curve, the SPKI DER before the point: cut from node's export of the first key, so later ones match it. */
+const ecSpkiPrefixes = new Map<string, Buffer>();
+
+/** node's SPKI export of an EC key, from its JWK coordinates (fixed length, RFC 7518 §6.2.1.2) and the curve's prefix. */
+function ecSpki(key: KeyObject, crv: string, x: string, y: string): Buffer {
+  const point = Buffer.concat([Buffer.from([4]), Buffer.from(x, "base64url"), Buffer.from(y, "base64url")]);
+  const prefix = ecSpkiPrefixes.get(crv);
+  if (prefix) return Buffer.concat([prefix, point]);
+  const spki = createPublicKey(key).export({ type: "spki", format: "der" });
+  if (spki.subarray(spki.length - point.length).equals(point)) {
+    ecSpkiPrefixes.set(crv, Buffer.from(spki.subarray(0, spki.length - point.length)));
+  }
+  return spki;
 }
 
 /** The signature Go's signingParamsForPublicKey picks for the key, made deterministically. */
@@ -105,6 +122,7 @@ function signerFor(key: KeyObject): Signer {
     return {
       algorithm: RSA_SHA256,
       sign: (tbs) => new Uint8Array(sign("sha256", tbs, key)),
+      spki: createPublicKey(key).export({ type: "spki", format: "der" }),
     };
   }
   if (key.asymmetricKeyType === "ec") {
@@ -119,6 +137,7 @@ function signerFor(key: KeyObject): Signer {
         algorithm: curve.algorithm,
         // RFC 6979: the nonce is derived from the key and the digest, so one input gives one signature.
         sign: (tbs) => curve.c.sign(createHash(curve.hash).update(tbs).digest(), d).toDERRawBytes(),
+        spki: ecSpki(key, jwk.crv!, jwk.x ?? "", jwk.y ?? ""),
       };
     }
     throw new Error(`certRequestPem: unsupported ECDSA curve ${jwk.crv ?? "unknown"} (use P-256 or P-384)`);
@@ -132,7 +151,7 @@ export function certRequestPem(privateKeyPem: string, spec: CertRequestSpec): st
   const signer = signerFor(key);
   checkSans(spec.sans);
   const subject = subjectName(spec.subject);
-  const spki = createPublicKey(key).export({ type: "spki", format: "der" });
+  const spki = signer.spki;
   const der = certificationRequest({
     subject,
     spki,

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -226,6 +226,11 @@ describe("leaf CSRs built by the program (pki/certRequest.ts)", () => {
         const parsed = readCertRequest(request);
         assert.deepEqual(remembered.sans, parsed.sans);
         assert.deepEqual(Buffer.from(remembered.spki), Buffer.from(parsed.spki));
+        assert.deepEqual(
+          Buffer.from(parsed.spki),
+          createPublicKey(key.privateKeyPem).export({ type: "spki", format: "der" }),
+          "the request carries node's own SPKI of the key",
+        );
         assert.deepEqual(
           Buffer.from(AsnConvert.serialize(remembered.subject)),
           Buffer.from(AsnConvert.serialize(parsed.subject)),
