@@ -12,8 +12,6 @@
  * plugin version, secret inputs, additionalSecretOutputs); tests/mesh/leanResources.spec.ts holds every one equal
  * to the SDK class's request, so a provider upgrade that changes them fails there.
  */
-import type * as pulumi from "@pulumi/pulumi";
-
 /** The set inputs, as the SDK classes copy them (an undefined value is never sent to the engine anyway). */
 export function definedInputs(args: object): Record<string, unknown> {
   const inputs: Record<string, unknown> = {};
@@ -30,5 +28,3 @@ export function readBack(keys: readonly string[]): Record<string, undefined> {
 export function pluginVersion(packageVersion: string): string {
   return packageVersion.replace(/^v/, "");
 }
-
-export type LeanOptions = pulumi.CustomResourceOptions;

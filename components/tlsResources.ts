@@ -15,7 +15,8 @@ export const TLS_PLUGIN_VERSION = pluginVersion(tlsPackage.version);
 export const PRIVATE_KEY_TYPE = "tls:index/privateKey:PrivateKey";
 export const LOCALLY_SIGNED_CERT_TYPE = "tls:index/locallySignedCert:LocallySignedCert";
 
-function withPluginVersion(opts: pulumi.CustomResourceOptions, secretOutputs: readonly string[]) {
+/** The options the @pulumi/tls classes send: their plugin version, and the outputs kept secret in state. */
+function tlsResourceOptions(opts: pulumi.CustomResourceOptions, secretOutputs: readonly string[]) {
   return pulumi.mergeOptions(pulumi.mergeOptions({ version: TLS_PLUGIN_VERSION }, opts), {
     additionalSecretOutputs: [...secretOutputs],
   });
@@ -31,7 +32,7 @@ export class PrivateKey extends pulumi.CustomResource {
       name,
       { ...definedInputs(args), ...readBack(["privateKeyPem"]) },
       // As tls.PrivateKey: every private key format the provider returns is secret in state.
-      withPluginVersion(opts, ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"]),
+      tlsResourceOptions(opts, ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"]),
     );
   }
 }
@@ -53,7 +54,7 @@ export class LocallySignedCert extends pulumi.CustomResource {
         ...(caPrivateKeyPem ? { caPrivateKeyPem: pulumi.secret(caPrivateKeyPem) } : {}),
         ...readBack(["certPem"]),
       },
-      withPluginVersion(opts, ["caPrivateKeyPem", "caPrivateKeyPemWo"]),
+      tlsResourceOptions(opts, ["caPrivateKeyPem", "caPrivateKeyPemWo"]),
     );
   }
 }

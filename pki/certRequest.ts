@@ -28,7 +28,6 @@ import {
   subjectAltNameExtensions,
 } from "./asn1";
 import type { CertificateSubject, SubjectAltNames } from "./identity";
-import type { ReadCertRequest } from "./readCertRequest";
 
 export interface CertRequestSpec {
   readonly subject: CertificateSubject;
@@ -150,42 +149,12 @@ export function certRequestPem(privateKeyPem: string, spec: CertRequestSpec): st
   const key = importPrivateKey(privateKeyPem);
   const signer = signerFor(key);
   checkSans(spec.sans);
-  const subject = subjectName(spec.subject);
-  const spki = signer.spki;
   const der = certificationRequest({
-    subject,
-    spki,
+    subject: subjectName(spec.subject),
+    spki: signer.spki,
     extensions: subjectAltNameExtensions(spec.sans, false),
     signatureAlgorithm: signer.algorithm,
     sign: signer.sign,
   });
-  const text = pem("CERTIFICATE REQUEST", der);
-  // An IPv6 SAN may read back in another spelling, so only requests that read back exactly as built are kept.
-  if (!spec.sans.ipAddresses.some((ip) => isIP(ip) !== 4)) {
-    remember(text, {
-      subject,
-      spki: new Uint8Array(spki).buffer,
-      sans: { dnsNames: [...spec.sans.dnsNames], ipAddresses: [...spec.sans.ipAddresses], uris: [...spec.sans.uris] },
-    });
-  }
-  return text;
-}
-
-/**
- * Requests this process built, with what readCertRequest reads from each (tests/pki/certRequest.spec.ts holds them
- * equal), so the tls model signing a leaf does not parse the DER the program has just written. Bounded: the oldest
- * goes first, and a request no longer held is parsed.
- */
-const built = new Map<string, ReadCertRequest>();
-const BUILT_LIMIT = 8192;
-
-function remember(text: string, read: ReadCertRequest): void {
-  built.delete(text);
-  built.set(text, read);
-  if (built.size > BUILT_LIMIT) built.delete(built.keys().next().value!);
-}
-
-/** What readCertRequest(text) returns, when this process built the request; otherwise undefined. */
-export function builtCertRequest(text: string): ReadCertRequest | undefined {
-  return built.get(text);
+  return pem("CERTIFICATE REQUEST", der);
 }

@@ -21,7 +21,6 @@ import { createHash } from "node:crypto";
 import type * as asnX509 from "@peculiar/asn1-x509";
 import * as pulumi from "@pulumi/pulumi";
 import { certificationRequest, pem, subjectAltNameExtensions, type SanLists } from "../../pki/asn1";
-import { builtCertRequest } from "../../pki/certRequest";
 import { readCertRequest } from "../../pki/readCertRequest";
 import { isDueForRenewal } from "../../pki/validity";
 import type { ModelArgs, ProviderModel } from "../recorder";
@@ -228,8 +227,7 @@ function parseCertRequest(certRequestPem: string): CertRequest {
   }
   // A CSR made elsewhere (the program builds the leaves' requests: pki/certRequest.ts): read as the provider's
   // x509.ParseCertificateRequest does, keeping only the subject, the public key and the DNS, IP and URI names.
-  // One the program built in this process is taken as read (builtCertRequest: the same subject, key and names).
-  const csr = builtCertRequest(certRequestPem) ?? readCertRequest(certRequestPem);
+  const csr = readCertRequest(certRequestPem);
   return { subject: csr.subject, spki: csr.spki, sanExtensions: sanExtensions(csr.sans, csr.subject) };
 }
 
