@@ -4,7 +4,7 @@
  * tls provider replaces a LocallySignedCert whenever its `cert_request_pem` changes
  * (hashicorp/terraform-provider-tls internal/provider/resource_locally_signed_cert.go: cert_request_pem has
  * requireReplaceIfStateContainsPEMString, internal/provider/common.go), so a request signed with a random nonce
- * would reissue every leaf on every `up`. ECDSA is signed with RFC 6979 deterministic nonces (@noble/curves);
+ * would reissue every leaf on every `up`. ECDSA is signed with RFC 6979 deterministic nonces (pki/ecdsa.ts);
  * RSA PKCS #1 v1.5 signatures are deterministic by construction.
  *
  * The request carries what the provider's own CertRequest carries (internal/provider/resource_cert_request.go,
@@ -14,10 +14,8 @@
  * LocallySignedCert reads only the subject, those SANs and the public key from it and does not check its signature
  * (resource_locally_signed_cert.go Create: x509.ParseCertificateRequest, never CheckSignature).
  */
-import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, sign, type KeyObject } from "node:crypto";
 import { isIP } from "node:net";
-import { p256 } from "@noble/curves/p256";
-import { p384 } from "@noble/curves/p384";
 import * as asnX509 from "@peculiar/asn1-x509";
 import {
   certificationRequest,
@@ -27,6 +25,7 @@ import {
   SIGNATURE_OIDS,
   subjectAltNameExtensions,
 } from "./asn1";
+import { isDeterministicEcdsaCurve, signDeterministicEcdsa } from "./ecdsa";
 import type { CertificateSubject, SubjectAltNames } from "./identity";
 
 export interface CertRequestSpec {
@@ -58,19 +57,6 @@ function checkSans(sans: SubjectAltNames): void {
   for (const uri of sans.uris) {
     if (!URL.canParse(uri)) throw new Error(`certRequestPem: invalid URI ${JSON.stringify(uri)}`);
   }
-}
-
-/** Base-point tables for the curves we sign with, built once per curve on first use (about 1.7× faster signing). */
-const precomputed = new Set<unknown>();
-
-function withBaseTable<C extends { readonly Point: { readonly BASE: { precompute(windowSize?: number): unknown } } }>(
-  curve: C,
-): C {
-  if (!precomputed.has(curve)) {
-    curve.Point.BASE.precompute(8);
-    precomputed.add(curve);
-  }
-  return curve;
 }
 
 /** The DER types node decodes a PEM label as: told the type, it skips OpenSSL 3's slow decoder search. */
@@ -126,17 +112,14 @@ function signerFor(key: KeyObject): Signer {
   }
   if (key.asymmetricKeyType === "ec") {
     const jwk = key.export({ format: "jwk" });
-    const d = Buffer.from(jwk.d ?? "", "base64url");
-    const curve = {
-      "P-256": { c: withBaseTable(p256), hash: "sha256", algorithm: ECDSA_SHA256 },
-      "P-384": { c: withBaseTable(p384), hash: "sha384", algorithm: ECDSA_SHA384 },
-    }[jwk.crv ?? ""];
-    if (curve) {
+    const crv = jwk.crv ?? "";
+    if (isDeterministicEcdsaCurve(crv)) {
+      const d = Buffer.from(jwk.d ?? "", "base64url");
       return {
-        algorithm: curve.algorithm,
+        algorithm: crv === "P-256" ? ECDSA_SHA256 : ECDSA_SHA384,
         // RFC 6979: the nonce is derived from the key and the digest, so one input gives one signature.
-        sign: (tbs) => curve.c.sign(createHash(curve.hash).update(tbs).digest(), d).toDERRawBytes(),
-        spki: ecSpki(key, jwk.crv!, jwk.x ?? "", jwk.y ?? ""),
+        sign: (tbs) => signDeterministicEcdsa(crv, d, tbs),
+        spki: ecSpki(key, crv, jwk.x ?? "", jwk.y ?? ""),
       };
     }
     throw new Error(`certRequestPem: unsupported ECDSA curve ${jwk.crv ?? "unknown"} (use P-256 or P-384)`);
