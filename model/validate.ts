@@ -522,6 +522,11 @@ interface ServiceNames {
   /** In declaration order, for messages. */
   readonly list: string[];
   readonly set: ReadonlySet<string>;
+  /**
+   * The intentions that can match a call to each destination: its own and those to `*` (the others never match, so
+   * the decision over this subset is the decision over all). A scan of every intention per upstream was quadratic.
+   */
+  readonly intentionsTo: (destination: string) => readonly MeshConfig["intentions"][number][];
 }
 
 /** Set for the length of one crossReferenceProblems call, so each config's names are listed once, never stale. */
@@ -531,14 +536,26 @@ function serviceNamesOf(config: MeshConfig): ServiceNames {
   let names = serviceNamesInRun?.get(config);
   if (!names) {
     const list = config.services.map((s) => s.name);
-    names = { list, set: new Set(list) };
+    const byDestination = new Map<string, MeshConfig["intentions"][number][]>();
+    for (const intention of config.intentions) {
+      const rules = byDestination.get(intention.destination);
+      if (rules) rules.push(intention);
+      else byDestination.set(intention.destination, [intention]);
+    }
+    const anyDestination = byDestination.get("*") ?? [];
+    names = {
+      list,
+      set: new Set(list),
+      intentionsTo: (destination) =>
+        destination === "*" ? anyDestination : [...(byDestination.get(destination) ?? []), ...anyDestination],
+    };
     serviceNamesInRun?.set(config, names);
   }
   return names;
 }
 
 const upstreams: ServiceCheck = (service, at, config) => {
-  const { list: serviceNames, set: declared } = serviceNamesOf(config);
+  const { list: serviceNames, set: declared, intentionsTo } = serviceNamesOf(config);
   const sidecarPorts = sidecarPortNames(config);
   const security = config.security;
   const problems: ConfigProblem[] = [];
@@ -557,7 +574,7 @@ const upstreams: ServiceCheck = (service, at, config) => {
       );
     } else if (
       security.defaultIntention === "deny" &&
-      !intentionAllows(config.intentions, security.defaultIntention, service.name, upstream.service)
+      !intentionAllows(intentionsTo(upstream.service), security.defaultIntention, service.name, upstream.service)
     ) {
       problems.push(
         problem(
