@@ -135,6 +135,7 @@ async function main(): Promise<void> {
       platforms: flags.platform === "docker" ? ["docker", "kubernetes"] : ["kubernetes", "docker"],
       upstreams: flags.upstreams,
       upModes: flags.upModes,
+      floorPairs: 3,
       log: (line) => {
         loadDuring.push(loadavg()[0]!);
         process.stderr.write(`${line}\n`);

@@ -78,14 +78,17 @@ export function scaleBudgets(scale: ScaleResult): BudgetResult[] {
       pass: run.failed ? false : run.services >= 1000 ? run.peakRssMb <= SCALE_LIMITS.upPeakRssMb : undefined,
     });
   }
-  const { render, floor } = scale.floor;
-  const ratio = render.cpuMs / floor.cpuMs;
+  const { render, renderCpuRunsMs, floorCpuRunsMs } = scale.floor;
+  const bestRender = Math.min(...renderCpuRunsMs);
+  const bestFloor = Math.min(...floorCpuRunsMs);
+  const ratio = bestRender / bestFloor;
+  const runs = (values: readonly number[]): string => values.map((v) => formatNumber(v / 1000, 1)).join(", ");
   out.push({
-    budget: "Render ÷ replay floor, CPU time, each in a fresh process [R]",
+    budget: `Render ÷ replay floor, CPU time, best of ${renderCpuRunsMs.length} ÷ best of ${floorCpuRunsMs.length}, each in a fresh process [R]`,
     limit: `≤ ${formatNumber(SCALE_LIMITS.renderOverReplayFloor, 1)}× at 1,000 services`,
     measured:
-      `${formatNumber(ratio, 2)}× (${formatMs(render.cpuMs)} ÷ ${formatMs(floor.cpuMs)}; wall ` +
-      `${formatNumber(render.ms / floor.ms, 2)}×) at ${render.services} services`,
+      `${formatNumber(ratio, 2)}× (${formatMs(bestRender)} ÷ ${formatMs(bestFloor)}; runs: render ${runs(renderCpuRunsMs)} s, ` +
+      `floor ${runs(floorCpuRunsMs)} s) at ${render.services} services`,
     pass: render.services >= 1000 ? ratio <= SCALE_LIMITS.renderOverReplayFloor : undefined,
   });
   return out;
@@ -161,13 +164,13 @@ export function scaleLines(scale: ScaleResult): string[] {
       [`fresh processes, ${render.services} services, ${render.platform}`, "wall", "CPU", "peak RSS"],
       [
         [
-          "render: the program under mocks, paced (simulateMesh)",
+          "render: the program under mocks, paced (simulateMesh), first run",
           formatMs(render.ms),
           formatMs(render.cpuMs),
           `${formatNumber(render.peakRssMb, 0)} MB`,
         ],
         [
-          `replay floor [R]${floor.generic > 0 ? ` (${floor.generic} generic)` : ""}`,
+          `replay floor [R], best of ${scale.floor.floorCpuRunsMs.length}${floor.generic > 0 ? ` (${floor.generic} generic)` : ""}`,
           formatMs(floor.ms),
           formatMs(floor.cpuMs),
           `${formatNumber(floor.peakRssMb, 0)} MB`,

@@ -69,6 +69,8 @@ describe("bench/scaleReport", () => {
         platform: "kubernetes",
         render: render(services),
         floor: { ms: 1, cpuMs: 1, peakRssMb: 1 } as ScaleResult["floor"]["floor"],
+        renderCpuRunsMs: [1],
+        floorCpuRunsMs: [1],
       },
       up,
       upSplit,
@@ -92,5 +94,19 @@ describe("bench/scaleReport", () => {
     assert.equal(rows[0]!.pass, false);
     assert.match(rows[1]!.budget, /split mesh \(bench-east\)/);
     assert.equal(rows[1]!.pass, true);
+  });
+
+  it("judges the render against the floor best ÷ best over the alternating runs, and prints every run", () => {
+    const withRuns = (renderRuns: number[], floorRuns: number[]): ScaleResult => {
+      const base = result(1000, [], []);
+      return { ...base, floor: { ...base.floor, renderCpuRunsMs: renderRuns, floorCpuRunsMs: floorRuns } };
+    };
+    const row = (r: ScaleResult) => scaleBudgets(r).find((b) => b.budget.startsWith("Render ÷ replay floor"))!;
+    const passing = row(withRuns([15_000, 12_500, 13_000], [7_000, 6_400, 8_900]));
+    assert.equal(passing.pass, true, "12.5 s ÷ 6.4 s = 1.95×");
+    assert.match(passing.measured, /^1\.95× /);
+    assert.match(passing.measured, /render 15\.0, 12\.5, 13\.0 s, floor 7\.0, 6\.4, 8\.9 s/);
+    assert.match(passing.budget, /best of 3 ÷ best of 3/);
+    assert.equal(row(withRuns([13_000], [6_400])).pass, false, "13.0 s ÷ 6.4 s = 2.03×");
   });
 });
