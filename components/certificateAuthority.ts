@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { LocallySignedCert, PrivateKey } from "./tlsResources";
-import { servicesInCluster, type Mesh } from "../model";
+import { runsIn, servicesInCluster, type Mesh } from "../model";
 import {
   caAllowedUses,
   consulServerAllowedUses,
@@ -293,8 +293,8 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource {
     const key = leafKey(cluster, service);
     const known = this.leaves.get(key);
     if (known) return this.expose(known);
-    const runsThere =
-      this.clusterIssuers.has(cluster) && servicesInCluster(this.mesh, cluster).some((s) => s.name === service);
+    // By the service's own placement: a scan of the cluster's services per leaf was quadratic in a big mesh.
+    const runsThere = this.clusterIssuers.has(cluster) && runsIn(this.mesh, service, cluster);
     // A service that does not run there: lookup throws, naming the leaves there are.
     if (!runsThere) return this.expose(this.lookup(this.leaves, key, "cluster/service"));
     return this.expose(this.issueLeaf(cluster, service));

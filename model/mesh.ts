@@ -483,6 +483,11 @@ export function findService(mesh: Mesh, name: string): MeshService {
   return service;
 }
 
+/** Whether a service of that name is placed in that cluster (false for an unknown service). */
+export function runsIn(mesh: Mesh, service: string, cluster: string): boolean {
+  return indexOf(mesh).services.get(service)?.clusters.includes(cluster) ?? false;
+}
+
 export function servicesInCluster(mesh: Mesh, cluster: string): MeshService[] {
   return mesh.services.filter((s) => s.clusters.includes(cluster));
 }

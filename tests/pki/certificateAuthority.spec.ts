@@ -199,6 +199,10 @@ for (const stack of ["dev", "prod"] as StackName[]) {
 
       it("names the cluster and service when asked for one it does not have", () => {
         assert.throws(() => r.ca.leaf("east", "nope"), /cluster\/service "east\/nope"/);
+        // A real service, placed elsewhere: no leaf is issued for a cluster it does not run in.
+        const elsewhere = r.mesh.services.find((s) => !s.clusters.includes("east"));
+        assert.ok(elsewhere, "the fixture has a service that does not run in east");
+        assert.throws(() => r.ca.leaf("east", elsewhere.name), new RegExp(`cluster/service "east/${elsewhere.name}"`));
       });
     });
   });
