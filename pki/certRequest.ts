@@ -25,7 +25,12 @@ import {
   SIGNATURE_OIDS,
   subjectAltNameExtensions,
 } from "./asn1";
-import { isDeterministicEcdsaCurve, signDeterministicEcdsa } from "./ecdsa";
+import {
+  canonicalSec1Key,
+  isDeterministicEcdsaCurve,
+  signDeterministicEcdsa,
+  type DeterministicEcdsaCurve,
+} from "./ecdsa";
 import type { CertificateSubject, SubjectAltNames } from "./identity";
 
 export interface CertRequestSpec {
@@ -66,12 +71,19 @@ const PRIVATE_KEY_DER_TYPES: Record<string, "sec1" | "pkcs1" | "pkcs8"> = {
   "PRIVATE KEY": "pkcs8",
 };
 
-/** The private key of `privateKeyPem`; a PEM of another shape goes to node's own decoder, which says what is wrong. */
-function importPrivateKey(privateKeyPem: string): KeyObject {
+/**
+ * The signer of `privateKeyPem`: a SEC1 key in the layout Go and OpenSSL write read directly (pki/ecdsa.ts), any
+ * other key through node's decoder told the DER type, and a PEM of another shape through node's own decoder, which
+ * says what is wrong.
+ */
+function importSigner(privateKeyPem: string): Signer {
   const match = /^-----BEGIN ([A-Z ]+)-----\n([A-Za-z0-9+/=\n]+?)\n-----END \1-----\n?$/.exec(privateKeyPem);
   const type = match ? PRIVATE_KEY_DER_TYPES[match[1]!] : undefined;
-  if (!match || !type) return createPrivateKey(privateKeyPem);
-  return createPrivateKey({ key: Buffer.from(match[2]!, "base64"), format: "der", type });
+  if (!match || !type) return signerFor(createPrivateKey(privateKeyPem));
+  const der = Buffer.from(match[2]!, "base64");
+  const sec1 = type === "sec1" ? canonicalSec1Key(der) : undefined;
+  if (sec1) return ecdsaSigner(sec1.curve, sec1.privateKey, sec1.spki);
+  return signerFor(createPrivateKey({ key: der, format: "der", type }));
 }
 
 /** Shared, never changed: pki/der.ts keeps the DER of each per object. */
@@ -101,6 +113,15 @@ function ecSpki(key: KeyObject, crv: string, x: string, y: string): Buffer {
   return spki;
 }
 
+function ecdsaSigner(curve: DeterministicEcdsaCurve, privateKey: Buffer, spki: Buffer): Signer {
+  return {
+    algorithm: curve === "P-256" ? ECDSA_SHA256 : ECDSA_SHA384,
+    // RFC 6979: the nonce is derived from the key and the digest, so one input gives one signature.
+    sign: (tbs) => signDeterministicEcdsa(curve, privateKey, tbs),
+    spki,
+  };
+}
+
 /** The signature Go's signingParamsForPublicKey picks for the key, made deterministically. */
 function signerFor(key: KeyObject): Signer {
   if (key.asymmetricKeyType === "rsa") {
@@ -114,13 +135,7 @@ function signerFor(key: KeyObject): Signer {
     const jwk = key.export({ format: "jwk" });
     const crv = jwk.crv ?? "";
     if (isDeterministicEcdsaCurve(crv)) {
-      const d = Buffer.from(jwk.d ?? "", "base64url");
-      return {
-        algorithm: crv === "P-256" ? ECDSA_SHA256 : ECDSA_SHA384,
-        // RFC 6979: the nonce is derived from the key and the digest, so one input gives one signature.
-        sign: (tbs) => signDeterministicEcdsa(crv, d, tbs),
-        spki: ecSpki(key, crv, jwk.x ?? "", jwk.y ?? ""),
-      };
+      return ecdsaSigner(crv, Buffer.from(jwk.d ?? "", "base64url"), ecSpki(key, crv, jwk.x ?? "", jwk.y ?? ""));
     }
     throw new Error(`certRequestPem: unsupported ECDSA curve ${jwk.crv ?? "unknown"} (use P-256 or P-384)`);
   }
@@ -129,8 +144,7 @@ function signerFor(key: KeyObject): Signer {
 
 /** The PEM CSR for `privateKeyPem` (SEC1, PKCS #1 or PKCS #8), the same bytes for the same inputs on every run. */
 export function certRequestPem(privateKeyPem: string, spec: CertRequestSpec): string {
-  const key = importPrivateKey(privateKeyPem);
-  const signer = signerFor(key);
+  const signer = importSigner(privateKeyPem);
   checkSans(spec.sans);
   const der = certificationRequest({
     subject: subjectName(spec.subject),

@@ -3,9 +3,15 @@
  * verification. A leaf's CSR is signed with it, so a changed byte would replace every leaf certificate.
  */
 import { strict as assert } from "node:assert";
-import { createHash, createPublicKey, randomBytes, verify } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from "node:crypto";
 import { p256, p384 } from "@noble/curves/nist";
-import { isDeterministicEcdsaCurve, signDeterministicEcdsa, type DeterministicEcdsaCurve } from "../../pki/ecdsa";
+import { certRequestPem } from "../../pki/certRequest";
+import {
+  canonicalSec1Key,
+  isDeterministicEcdsaCurve,
+  signDeterministicEcdsa,
+  type DeterministicEcdsaCurve,
+} from "../../pki/ecdsa";
 
 const NOBLE = { "P-256": p256, "P-384": p384 } as const;
 
@@ -110,5 +116,55 @@ describe("deterministic ECDSA (pki/ecdsa.ts)", () => {
     assert.equal(isDeterministicEcdsaCurve("P-256"), true);
     assert.equal(isDeterministicEcdsaCurve("P-521"), false);
     assert.equal(isDeterministicEcdsaCurve("toString"), false);
+  });
+
+  describe("SEC1 keys read directly (canonicalSec1Key)", () => {
+    const OPENSSL_NAMES = { "P-256": "prime256v1", "P-384": "secp384r1", "P-521": "secp521r1" } as const;
+    const newKey = (curve: keyof typeof OPENSSL_NAMES): KeyObject =>
+      generateKeyPairSync("ec", { namedCurve: OPENSSL_NAMES[curve] }).privateKey;
+    const sec1 = (key: KeyObject): Buffer => key.export({ type: "sec1", format: "der" });
+    const spec = {
+      subject: { commonName: "web", organization: "lucid" },
+      sans: {
+        dnsNames: ["web.service.consul"],
+        ipAddresses: ["10.0.0.7"],
+        uris: ["spiffe://t.consul/ns/default/dc/east/svc/web"],
+      },
+    };
+
+    for (const curve of ["P-256", "P-384"] as const) {
+      it(`reads OpenSSL's ${curve} keys as node does, and a CSR from one is the CSR node's decoder gives`, () => {
+        for (let i = 0; i < 40; i++) {
+          const key = newKey(curve);
+          const read = canonicalSec1Key(sec1(key));
+          assert.ok(read, "an OpenSSL-written SEC1 key takes the direct path");
+          assert.equal(read.curve, curve);
+          assert.equal(read.privateKey.toString("base64url"), key.export({ format: "jwk" }).d);
+          assert.ok(read.spki.equals(createPublicKey(key).export({ type: "spki", format: "der" })));
+          // The PKCS #8 form of the same key goes through node's decoder: the request must be the same bytes.
+          const viaSec1 = certRequestPem(key.export({ type: "sec1", format: "pem" }) as string, spec);
+          const viaNode = certRequestPem(key.export({ type: "pkcs8", format: "pem" }) as string, spec);
+          assert.equal(viaSec1, viaNode);
+        }
+      });
+    }
+
+    it("declines what is not that layout, or whose public key is not the scalar's, leaving it to node's decoder", () => {
+      const key = sec1(newKey("P-256"));
+      const other = sec1(newKey("P-256"));
+      const swappedPoint = Buffer.concat([key.subarray(0, key.length - 65), other.subarray(other.length - 65)]);
+      assert.equal(canonicalSec1Key(swappedPoint), undefined, "public key of another key");
+      const withoutPoint = Buffer.concat([Buffer.from([0x30, 0x31]), key.subarray(2, key.length - 70)]);
+      assert.equal(canonicalSec1Key(withoutPoint), undefined, "no public key (RFC 5915 makes it optional)");
+      assert.equal(canonicalSec1Key(key.subarray(0, key.length - 1)), undefined, "truncated");
+      assert.equal(canonicalSec1Key(Buffer.concat([key, Buffer.from([0])])), undefined, "trailing byte");
+      const zeroScalar = Buffer.from(key);
+      zeroScalar.fill(0, 7, 39);
+      assert.equal(canonicalSec1Key(zeroScalar), undefined, "scalar 0");
+      const wrongCurve = Buffer.from(key);
+      wrongCurve[50] = wrongCurve[50]! ^ 1; // the named curve OID's last byte
+      assert.equal(canonicalSec1Key(wrongCurve), undefined, "another curve OID");
+      assert.equal(canonicalSec1Key(sec1(newKey("P-521"))), undefined, "P-521");
+    });
   });
 });
