@@ -4,7 +4,8 @@
  */
 import { AsnConvert, AsnObjectIdentifierConverter, OctetString } from "@peculiar/asn1-schema";
 import * as asnX509 from "@peculiar/asn1-x509";
-import { bitString, derOf, TAG, tlv } from "./der";
+import { isIPv4 } from "node:net";
+import { bitString, derOf, oidDer, TAG, tlv, withDer, type Der } from "./der";
 import { EXTENSION_REQUEST_OID } from "./readCertRequest";
 
 /** Signature AlgorithmIdentifier OIDs: RFC 5758 §3.2 (ECDSA), RFC 4055 §5 (RSA), RFC 8410 §3 (Ed25519). */
@@ -29,18 +30,34 @@ export function isPrintable(value: string): boolean {
   return /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value);
 }
 
-/** One RDN per attribute type, holding all its values (Go's pkix.Name.ToRDNSequence, appendRDNs). */
+/** The string type Go writes an attribute value as (see isPrintable); IA5 and Printable are ASCII by definition. */
+function attributeStringTag(type: string, value: string): number {
+  if (type === EMAIL_ADDRESS_OID) return TAG.ia5String;
+  return isPrintable(value) ? TAG.printableString : TAG.utf8String;
+}
+
+/** Printable ASCII: strings written directly as IA5String; anything else is left to @peculiar. */
+const ASCII = /^[ -~]*$/;
+
+/**
+ * One RDN per attribute type, holding all its values (Go's pkix.Name.ToRDNSequence, appendRDNs). When every RDN
+ * has one value, the Name's DER is written here (derOf returns it: @peculiar's serializer is most of a leaf's
+ * encoding cost); an RDN of several values (a SET OF, which DER orders) is left to @peculiar.
+ */
 export function distinguishedName(attributes: readonly (readonly [string, readonly string[]])[]): asnX509.Name {
   const rdns: asnX509.RelativeDistinguishedName[] = [];
+  const rdnDers: Der[] = [];
+  let direct = true;
   for (const [type, values] of attributes) {
     if (values.length === 0) continue;
     rdns.push(
       new asnX509.RelativeDistinguishedName(
         values.map((value) => {
+          const tag = attributeStringTag(type, value);
           const attributeValue = new asnX509.AttributeValue(
-            type === EMAIL_ADDRESS_OID
+            tag === TAG.ia5String
               ? { ia5String: value }
-              : isPrintable(value)
+              : tag === TAG.printableString
                 ? { printableString: value }
                 : { utf8String: value },
           );
@@ -48,13 +65,31 @@ export function distinguishedName(attributes: readonly (readonly [string, readon
         }),
       ),
     );
+    const value = values[0]!;
+    const tag = attributeStringTag(type, value);
+    if (values.length !== 1 || (tag === TAG.ia5String && !ASCII.test(value))) direct = false;
+    if (direct) {
+      rdnDers.push(tlv(TAG.set, [tlv(TAG.sequence, [oidDer(type), tlv(tag, [Buffer.from(value, "utf8")])])]));
+    }
   }
-  return new asnX509.Name(rdns);
+  const name = new asnX509.Name(rdns);
+  return direct ? withDer(name, tlv(TAG.sequence, rdnDers)) : name;
+}
+
+const CRITICAL = new Uint8Array([TAG.boolean, 1, 0xff]);
+
+/** An Extension with its DER written here: critical only when true (DEFAULT FALSE), the value in an OCTET STRING. */
+function extensionOf(extnID: string, critical: boolean, valueDer: Der): asnX509.Extension {
+  const made = new asnX509.Extension({ extnID, critical, extnValue: new OctetString(valueDer) });
+  const contents = critical
+    ? [oidDer(extnID), CRITICAL, tlv(TAG.octetString, [valueDer])]
+    : [oidDer(extnID), tlv(TAG.octetString, [valueDer])];
+  return withDer(made, tlv(TAG.sequence, contents));
 }
 
 /** An extension whose value is `value`'s DER. */
 export function extension(extnID: string, critical: boolean, value: object): asnX509.Extension {
-  return new asnX509.Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
+  return extensionOf(extnID, critical, new Uint8Array(AsnConvert.serialize(value)));
 }
 
 export interface SanLists {
@@ -63,16 +98,42 @@ export interface SanLists {
   readonly uris?: readonly string[];
 }
 
+/** GeneralName tags (RFC 5280 §4.2.1.6), IMPLICIT: dNSName [2] and URI [6] IA5String, iPAddress [7] OCTET STRING. */
+const GENERAL_NAME_TAG = { dNSName: 0x82, uniformResourceIdentifier: 0x86, iPAddress: 0x87 } as const;
+
+/**
+ * The GeneralNames DER, or undefined when a name needs @peculiar's own conversion: a non-ASCII DNS name or URI, or
+ * an IP address other than dotted IPv4 (an IPv6 address, which it writes as 16 bytes).
+ */
+function generalNamesDer(sans: SanLists): Der | undefined {
+  const names: Der[] = [];
+  for (const dnsName of sans.dnsNames ?? []) {
+    if (!ASCII.test(dnsName)) return undefined;
+    names.push(tlv(GENERAL_NAME_TAG.dNSName, [Buffer.from(dnsName, "ascii")]));
+  }
+  for (const ip of sans.ipAddresses ?? []) {
+    if (!isIPv4(ip)) return undefined;
+    names.push(tlv(GENERAL_NAME_TAG.iPAddress, [new Uint8Array(ip.split(".").map(Number))]));
+  }
+  for (const uri of sans.uris ?? []) {
+    if (!ASCII.test(uri)) return undefined;
+    names.push(tlv(GENERAL_NAME_TAG.uniformResourceIdentifier, [Buffer.from(uri, "ascii")]));
+  }
+  return tlv(TAG.sequence, names);
+}
+
 /** The subjectAltName extension in Go's marshalSANs order (DNS names, IP addresses, URIs); none without names. */
 export function subjectAltNameExtensions(sans: SanLists, critical: boolean): asnX509.Extension[] {
+  const count = (sans.dnsNames?.length ?? 0) + (sans.ipAddresses?.length ?? 0) + (sans.uris?.length ?? 0);
+  if (count === 0) return [];
+  const direct = generalNamesDer(sans);
+  if (direct) return [extensionOf(asnX509.id_ce_subjectAltName, critical, direct)];
   const names = [
     ...(sans.dnsNames ?? []).map((dNSName) => new asnX509.GeneralName({ dNSName })),
     ...(sans.ipAddresses ?? []).map((iPAddress) => new asnX509.GeneralName({ iPAddress })),
     ...(sans.uris ?? []).map((uniformResourceIdentifier) => new asnX509.GeneralName({ uniformResourceIdentifier })),
   ];
-  return names.length
-    ? [extension(asnX509.id_ce_subjectAltName, critical, new asnX509.SubjectAlternativeName(names))]
-    : [];
+  return [extension(asnX509.id_ce_subjectAltName, critical, new asnX509.SubjectAlternativeName(names))];
 }
 
 export interface CertRequestParts {

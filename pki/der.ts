@@ -5,7 +5,7 @@
  * (once to sign, once inside the result), and the SubjectPublicKeyInfo is copied instead of parsed and written
  * back. tests/pki/der.spec.ts holds the bytes equal to @peculiar's serializer's.
  */
-import { AsnConvert } from "@peculiar/asn1-schema";
+import { AsnConvert, AsnObjectIdentifierConverter } from "@peculiar/asn1-schema";
 
 export type Der = Uint8Array;
 
@@ -24,8 +24,13 @@ export function tlv(tag: number, contents: readonly Der[]): Buffer {
 }
 
 export const TAG = {
+  boolean: 0x01,
   integer: 0x02,
   bitString: 0x03,
+  octetString: 0x04,
+  utf8String: 0x0c,
+  printableString: 0x13,
+  ia5String: 0x16,
   sequence: 0x30,
   set: 0x31,
   /** [0] constructed: EXPLICIT [0], or IMPLICIT [0] over a SET OF / SEQUENCE. */
@@ -49,6 +54,28 @@ export function derOf(value: object): Der {
   if (!der) {
     der = new Uint8Array(AsnConvert.serialize(value));
     encoded.set(value, der);
+  }
+  return der;
+}
+
+/**
+ * Records `der` as `value`'s DER, for an object whose encoding was written directly (pki/asn1.ts): derOf then
+ * returns it instead of serializing the object. The caller guarantees the bytes are @peculiar's for that object;
+ * tests/pki/der.spec.ts serializes such objects afresh and compares.
+ */
+export function withDer<T extends object>(value: T, der: Der): T {
+  encoded.set(value, der);
+  return value;
+}
+
+const oids = new Map<string, Der>();
+
+/** An OBJECT IDENTIFIER's DER, by @peculiar's converter, once per OID. */
+export function oidDer(oid: string): Der {
+  let der = oids.get(oid);
+  if (!der) {
+    der = new Uint8Array(AsnConvert.serialize(AsnObjectIdentifierConverter.toASN(oid)));
+    oids.set(oid, der);
   }
   return der;
 }

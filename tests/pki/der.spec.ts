@@ -8,7 +8,14 @@ import { createHash } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import * as asnCsr from "@peculiar/asn1-csr";
 import * as asnX509 from "@peculiar/asn1-x509";
-import { certificationRequest, subjectAltNameExtensions } from "../../pki/asn1";
+import {
+  certificationRequest,
+  distinguishedName,
+  EMAIL_ADDRESS_OID,
+  subjectAltNameExtensions,
+  type SanLists,
+} from "../../pki/asn1";
+import { derOf } from "../../pki/der";
 import { EXTENSION_REQUEST_OID } from "../../pki/readCertRequest";
 import {
   authorityKeyIdExtension,
@@ -190,4 +197,77 @@ describe("pki/der.ts writes the same bytes as @peculiar/asn1-x509", () => {
       }
     });
   }
+
+  it("writes names and SAN extensions directly as @peculiar serializes the same objects, and leaves it the rest", () => {
+    const values = [
+      "api",
+      "lucid-mesh",
+      "München",
+      "a,b=c",
+      "x@y",
+      "",
+      "it's (ok)",
+      "tab\there",
+      "日本",
+      "z".repeat(200),
+    ];
+    const types = ["2.5.4.3", "2.5.4.10", "2.5.4.11", "2.5.4.6", EMAIL_ADDRESS_OID];
+    for (const value of values) {
+      for (const type of types) {
+        const single = distinguishedName([
+          [type, [value]],
+          ["2.5.4.3", ["cn"]],
+        ]);
+        assert.equal(
+          Buffer.from(derOf(single)).toString("hex"),
+          Buffer.from(AsnConvert.serialize(single)).toString("hex"),
+        );
+      }
+      // Two values in one RDN: a DER SET OF, written by @peculiar itself.
+      const multi = distinguishedName([["2.5.4.9", [value, "Street 2"]]]);
+      assert.equal(Buffer.from(derOf(multi)).toString("hex"), Buffer.from(AsnConvert.serialize(multi)).toString("hex"));
+    }
+    // Go's string types (encoding/asn1 makeField; pkix emailAddress is IA5String): Printable, else UTF-8.
+    const hexOf = (type: string, value: string) =>
+      Buffer.from(derOf(distinguishedName([[type, [value]]]))).toString("hex");
+    assert.ok(
+      hexOf(EMAIL_ADDRESS_OID, "ca@example.com").endsWith(`160e${Buffer.from("ca@example.com").toString("hex")}`),
+    );
+    assert.ok(hexOf("2.5.4.3", "api").endsWith(`1303${Buffer.from("api").toString("hex")}`));
+    assert.ok(hexOf("2.5.4.3", "a@b").endsWith(`0c03${Buffer.from("a@b").toString("hex")}`));
+    const sanSets: SanLists[] = [
+      ...Object.values(SAN_VARIANTS),
+      { dnsNames: ["*.example.com", "xn--mnchen-3ya.example"], ipAddresses: ["0.0.0.0", "255.255.255.255"] },
+      { ipAddresses: ["::ffff:10.0.0.1"] },
+      { dnsNames: ["münchen.example"] },
+      { uris: ["spiffe://t/ns/x", "https://example.com/a?b=c#d"] },
+    ];
+    for (const sans of sanSets) {
+      for (const critical of [false, true]) {
+        for (const extension of subjectAltNameExtensions(sans, critical)) {
+          const fresh = AsnConvert.serialize(
+            new asnX509.Extension({
+              extnID: extension.extnID,
+              critical: extension.critical,
+              extnValue: extension.extnValue,
+            }),
+          );
+          assert.equal(Buffer.from(derOf(extension)).toString("hex"), Buffer.from(fresh).toString("hex"));
+          const names = AsnConvert.parse(extension.extnValue, asnX509.SubjectAlternativeName);
+          const expected = new asnX509.SubjectAlternativeName([
+            ...(sans.dnsNames ?? []).map((dNSName) => new asnX509.GeneralName({ dNSName })),
+            ...(sans.ipAddresses ?? []).map((iPAddress) => new asnX509.GeneralName({ iPAddress })),
+            ...(sans.uris ?? []).map(
+              (uniformResourceIdentifier) => new asnX509.GeneralName({ uniformResourceIdentifier }),
+            ),
+          ]);
+          assert.equal(
+            Buffer.from(AsnConvert.serialize(names)).toString("hex"),
+            Buffer.from(AsnConvert.serialize(expected)).toString("hex"),
+            `SANs ${JSON.stringify(sans)}`,
+          );
+        }
+      }
+    }
+  });
 });
