@@ -7,8 +7,8 @@
 import { createHash, randomBytes, X509Certificate } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import * as asnX509 from "@peculiar/asn1-x509";
-import { distinguishedName, EMAIL_ADDRESS_OID, extension, pem } from "../../pki/asn1";
-import { bitString, derOf, TAG, tlv } from "../../pki/der";
+import { distinguishedName, EMAIL_ADDRESS_OID, extension, pem, type SanLists } from "../../pki/asn1";
+import { bitString, derOf, TAG, tlv, type Der } from "../../pki/der";
 import { signDer, type SigningKey } from "./keys";
 
 export interface SubjectInputs {
@@ -91,6 +91,46 @@ function shared(key: string, build: () => asnX509.Extension[]): asnX509.Extensio
   return extensions;
 }
 
+/** The DER of the subjectAltName extension's id, OBJECT IDENTIFIER 2.5.29.17, and of a critical flag. */
+const SUBJECT_ALT_NAME_ID = new Uint8Array([0x06, 0x03, 0x55, 0x1d, 0x11]);
+const CRITICAL = new Uint8Array([0x01, 0x01, 0xff]);
+/** GeneralName tags (RFC 5280 §4.2.1.6): [2] dNSName, [6] uniformResourceIdentifier, [7] iPAddress, IMPLICIT. */
+const GENERAL_NAME = { dnsName: 0x82, uri: 0x86, ipAddress: 0x87 } as const;
+
+/** An IA5String's bytes, or Go's error for a name that is not one (x509.go isIA5String). */
+function ia5(name: string): Buffer {
+  for (let i = 0; i < name.length; i++) {
+    if (name.charCodeAt(i) > 0x7f) throw new Error(`x509: ${JSON.stringify(name)} cannot be encoded as an IA5String`);
+  }
+  return Buffer.from(name, "latin1");
+}
+
+/** An IP address's bytes: IPv4, also an IPv4-mapped IPv6 address, in 4 bytes (x509.go marshalSANs: `rawIP.To4()`). */
+function ipAddressBytes(ip: string): Uint8Array {
+  // An asn1js OctetString: the converter's declared type is the union of all asn1js blocks.
+  const bytes = (asnX509.AsnIpConverter.toASN(ip) as unknown as { valueBlock: { valueHexView: Uint8Array } }).valueBlock
+    .valueHexView;
+  const v4Mapped =
+    bytes.length === 16 && bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  return v4Mapped ? bytes.subarray(12) : bytes;
+}
+
+/**
+ * The subjectAltName extension as Go's createCertificate writes it, DER: the names in marshalSANs order (DNS names,
+ * IP addresses, URIs), critical when the subject is empty; none without names. Written directly, not as @peculiar
+ * objects serialized once per leaf (tests/pki/tlsModels.spec.ts holds the bytes equal to @peculiar's).
+ */
+export function subjectAltNameExtensionDer(sans: SanLists, critical: boolean): Der[] {
+  const names = [
+    ...(sans.dnsNames ?? []).map((name) => tlv(GENERAL_NAME.dnsName, [ia5(name)])),
+    ...(sans.ipAddresses ?? []).map((ip) => tlv(GENERAL_NAME.ipAddress, [ipAddressBytes(ip)])),
+    ...(sans.uris ?? []).map((uri) => tlv(GENERAL_NAME.uri, [ia5(uri)])),
+  ];
+  if (names.length === 0) return [];
+  const value = tlv(0x04, [tlv(TAG.sequence, names)]);
+  return [tlv(TAG.sequence, critical ? [SUBJECT_ALT_NAME_ID, CRITICAL, value] : [SUBJECT_ALT_NAME_ID, value])];
+}
+
 /** Critical basic constraints; pathLen only when `pathLength` is set (Go omits a zero one). */
 export function basicConstraintsExtensions(isCa: boolean, pathLength: number | undefined): asnX509.Extension[] {
   return shared(`basic:${isCa}:${pathLength}`, () => [
@@ -171,15 +211,23 @@ export function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** A Name or an Extension, as an object or already as DER (a CSR's subject is copied, the SAN extension written directly). */
+export type Encodable<T extends object> = T | Der;
+
+/** `value`'s DER: itself when it is DER already. */
+function encode(value: Encodable<object>): Der {
+  return value instanceof Uint8Array ? value : derOf(value);
+}
+
 export interface CertificateParts {
   readonly serial: string;
-  readonly issuer: asnX509.Name;
-  readonly subject: asnX509.Name;
+  readonly issuer: Encodable<asnX509.Name>;
+  readonly subject: Encodable<asnX509.Name>;
   readonly notBefore: Date;
   readonly notAfter: Date;
   /** The subject's public key, SPKI DER. */
   readonly spki: ArrayBuffer | Uint8Array;
-  readonly extensions: readonly asnX509.Extension[];
+  readonly extensions: readonly Encodable<asnX509.Extension>[];
   readonly signer: SigningKey;
 }
 
@@ -200,18 +248,18 @@ export function certificateDer(
     VERSION_3,
     tlv(TAG.integer, [Buffer.from(parts.serial, "hex")]),
     algorithm,
-    derOf(parts.issuer),
+    encode(parts.issuer),
     new Uint8Array(
       AsnConvert.serialize(new asnX509.Validity({ notBefore: parts.notBefore, notAfter: parts.notAfter })),
     ),
-    derOf(parts.subject),
+    encode(parts.subject),
     parts.spki instanceof Uint8Array ? parts.spki : new Uint8Array(parts.spki),
     ...(parts.extensions.length
       ? [
           tlv(TAG.context3, [
             tlv(
               TAG.sequence,
-              parts.extensions.map((extension) => derOf(extension)),
+              parts.extensions.map((extension) => encode(extension)),
             ),
           ]),
         ]
