@@ -188,9 +188,12 @@ export function subjectKeyId(spkiDer: ArrayBuffer | Uint8Array): string {
     .digest("hex");
 }
 
-export function subjectKeyIdExtension(keyIdHex: string): asnX509.Extension {
-  const keyId = new asnX509.SubjectKeyIdentifier(Buffer.from(keyIdHex, "hex"));
-  return extension(asnX509.id_ce_subjectKeyIdentifier, false, keyId);
+/** OBJECT IDENTIFIER 2.5.29.14, subjectKeyIdentifier. */
+const SUBJECT_KEY_ID_ID = new Uint8Array([0x06, 0x03, 0x55, 0x1d, 0x0e]);
+
+/** The subject key id extension, DER: SEQUENCE { id, OCTET STRING { KeyIdentifier OCTET STRING } }, one per certificate. */
+export function subjectKeyIdExtension(keyIdHex: string): Der {
+  return tlv(TAG.sequence, [SUBJECT_KEY_ID_ID, tlv(0x04, [tlv(0x04, [Buffer.from(keyIdHex, "hex")])])]);
 }
 
 /** The issuer's key id, as the provider (Go) writes it: the keyIdentifier field alone. */
@@ -234,6 +237,16 @@ export interface CertificateParts {
 const VERSION_3 = tlv(TAG.context0, [new Uint8Array([TAG.integer, 1, 2])]);
 
 /**
+ * A validity time to the second (RFC 5280 §4.1.2.5): UTCTime (YYMMDDHHMMSSZ) through 2049, GeneralizedTime
+ * (YYYYMMDDHHMMSSZ) after, as @peculiar/asn1-x509's Time chooses; tests/pki/der.spec.ts holds the bytes equal.
+ */
+function timeDer(date: Date): Der {
+  const iso = date.toISOString();
+  const digits = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+  return date.getUTCFullYear() > 2049 ? tlv(0x18, [Buffer.from(digits)]) : tlv(0x17, [Buffer.from(digits.slice(2))]);
+}
+
+/**
  * The certificate's DER, its TBSCertificate signed by `sign` (RFC 5280 §4.1): the outer structure by pki/der.ts, the
  * names, validity and extensions by @peculiar/asn1-x509. (@peculiar/x509's generator goes through WebCrypto and
  * parses its own output back into an object, which a big mesh's thousands of leaves do not need.)
@@ -249,9 +262,7 @@ export function certificateDer(
     tlv(TAG.integer, [Buffer.from(parts.serial, "hex")]),
     algorithm,
     encode(parts.issuer),
-    new Uint8Array(
-      AsnConvert.serialize(new asnX509.Validity({ notBefore: parts.notBefore, notAfter: parts.notAfter })),
-    ),
+    tlv(TAG.sequence, [timeDer(parts.notBefore), timeDer(parts.notAfter)]),
     encode(parts.subject),
     parts.spki instanceof Uint8Array ? parts.spki : new Uint8Array(parts.spki),
     ...(parts.extensions.length

@@ -196,15 +196,17 @@ export async function generatePrivateKey(inputs: PrivateKeyInputs): Promise<Gene
   const key = await newKeyObject(inputs);
   const algorithm = inputs.algorithm as KeyAlgorithmName;
   const legacyType = algorithm === "ECDSA" ? "sec1" : algorithm === "RSA" ? "pkcs1" : "pkcs8";
+  // The curve asked for, which newKeyObject made (asymmetricKeyDetails asks OpenSSL again on every read).
+  const namedCurve = algorithm === "ECDSA" ? CURVES[inputs.ecdsaCurve ?? "P224"]!.openssl : undefined;
   // node has no JWK for P-224 (nor OpenSSH a name): such a key is exported by OpenSSL and has no OpenSSH form.
-  const isP224 = key.asymmetricKeyDetails?.namedCurve === CURVES.P224!.openssl;
+  const isP224 = namedCurve === CURVES.P224!.openssl;
   const jwk = isP224 ? undefined : key.export({ format: "jwk" });
   const ders = keyDers(key, jwk, legacyType);
   const ssh = jwk && sshPublicKey(jwk);
   const md5 = ssh ? createHash("md5").update(ssh.blob).digest("hex").match(/../g)!.join(":") : "";
   const privateKeyPem = pemOf(PEM_LABELS[legacyType], ders.legacy);
   // Seeded so that signing with this key does not decode its PEM again (OpenSSL 3 takes ~1 ms per decode).
-  const signer = signingKeyOf(key, ders.spki);
+  const signer = signingKeyOf(key, ders.spki, namedCurve);
   if (signer) signingKeys.set(privateKeyPem, Promise.resolve(signer));
   return {
     algorithm,
@@ -252,7 +254,11 @@ function algorithmIdentifier(oid: string, parameters?: ArrayBuffer): asnX509.Alg
 }
 
 /** The key as a signer, or undefined for a P-224 key, which the models refuse to sign with (see CURVES). */
-function signingKeyOf(key: KeyObject, spki: Buffer): SigningKey | undefined {
+function signingKeyOf(
+  key: KeyObject,
+  spki: Buffer,
+  namedCurve = key.asymmetricKeyDetails?.namedCurve,
+): SigningKey | undefined {
   const signer = (algorithm: KeyAlgorithmName, digest: string | null, oid: string, parameters?: ArrayBuffer) => ({
     algorithm,
     privateKey: key,
@@ -262,7 +268,7 @@ function signingKeyOf(key: KeyObject, spki: Buffer): SigningKey | undefined {
   });
   switch (key.asymmetricKeyType) {
     case "ec": {
-      const curve = CURVES[CURVE_BY_OPENSSL.get(key.asymmetricKeyDetails?.namedCurve ?? "") ?? ""];
+      const curve = CURVES[CURVE_BY_OPENSSL.get(namedCurve ?? "") ?? ""];
       return curve?.signs ? signer("ECDSA", curve.hash, ECDSA_SIGNATURE_OIDS[curve.hash]!) : undefined;
     }
     case "rsa":

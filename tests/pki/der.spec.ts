@@ -8,13 +8,14 @@ import { createHash } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import * as asnCsr from "@peculiar/asn1-csr";
 import * as asnX509 from "@peculiar/asn1-x509";
-import { certificationRequest, subjectAltNameExtensions } from "../../pki/asn1";
+import { certificationRequest, extension, subjectAltNameExtensions } from "../../pki/asn1";
 import { EXTENSION_REQUEST_OID } from "../../pki/readCertRequest";
 import {
   authorityKeyIdExtension,
   basicConstraintsExtensions,
   certificateDer,
   randomSerial,
+  type Encodable,
   subjectKeyId,
   subjectKeyIdExtension,
   subjectName,
@@ -130,6 +131,17 @@ function peculiarCertificate(
 }
 
 describe("pki/der.ts writes the same bytes as @peculiar/asn1-x509", () => {
+  it("for the subject key id extension", () => {
+    for (const keyId of ["00", "0123456789abcdef0123456789abcdef01234567", "ff".repeat(130)]) {
+      const peculiar = extension(
+        asnX509.id_ce_subjectKeyIdentifier,
+        false,
+        new asnX509.SubjectKeyIdentifier(Buffer.from(keyId, "hex")),
+      );
+      assert.deepEqual(subjectKeyIdExtension(keyId), Buffer.from(AsnConvert.serialize(peculiar)));
+    }
+  });
+
   for (const [label, inputs] of Object.entries(KEYS)) {
     it(`for ${label} requests, with every subject and SAN variant`, async () => {
       const key = await generatePrivateKey(inputs);
@@ -158,7 +170,7 @@ describe("pki/der.ts writes the same bytes as @peculiar/asn1-x509", () => {
       const key = await generatePrivateKey(inputs);
       const signer = await signingKey(key.privateKeyPem, "der.spec");
       const keyId = subjectKeyId(signer.spki);
-      const extensionSets: asnX509.Extension[][] = [
+      const extensionSets: Encodable<asnX509.Extension>[][] = [
         [...basicConstraintsExtensions(true, undefined), ...usageExtensions(["certSigning", "crlSigning"])],
         [...basicConstraintsExtensions(true, 1), subjectKeyIdExtension(keyId), authorityKeyIdExtension(keyId)],
         [
@@ -174,6 +186,7 @@ describe("pki/der.ts writes the same bytes as @peculiar/asn1-x509", () => {
         { notBefore: new Date("2026-01-02T03:04:05Z"), notAfter: new Date("2026-04-02T03:04:05Z") },
         // UTCTime up to 2049, GeneralizedTime from 2050 (RFC 5280 §4.1.2.5).
         { notBefore: new Date("2049-12-31T23:59:59Z"), notAfter: new Date("2050-01-01T00:00:00Z") },
+        { notBefore: new Date("1999-12-31T23:59:59.999Z"), notAfter: new Date("2123-06-07T08:09:10.500Z") },
       ];
       for (const extensions of extensionSets) {
         for (const validity of validities) {
@@ -183,7 +196,10 @@ describe("pki/der.ts writes the same bytes as @peculiar/asn1-x509", () => {
           ] as const) {
             const parts = { serial: randomSerial(), issuer, subject, ...validity, spki: signer.spki, extensions };
             const ours = certificateDer(parts, signer.signatureAlgorithm, fakeSign);
-            const theirs = peculiarCertificate(parts, signer.signatureAlgorithm);
+            const objects = extensions.map((e) =>
+              e instanceof Uint8Array ? AsnConvert.parse(e, asnX509.Extension) : e,
+            );
+            const theirs = peculiarCertificate({ ...parts, extensions: objects }, signer.signatureAlgorithm);
             assert.ok(ours.equals(theirs), `${label} certificate, serial ${parts.serial}`);
           }
         }
