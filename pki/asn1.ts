@@ -2,9 +2,9 @@
  * ASN.1 pieces shared by the program's CSRs (certRequest.ts) and the tls provider's models (simulate/tls/): names,
  * the SAN extension, the PKCS #10 request and PEM armour, all with @peculiar/asn1-x509 and asn1-csr.
  */
+import { isIPv4, isIPv6 } from "node:net";
 import { AsnConvert, AsnObjectIdentifierConverter, OctetString } from "@peculiar/asn1-schema";
 import * as asnX509 from "@peculiar/asn1-x509";
-import { isIPv4 } from "node:net";
 import { bitString, derOf, oidDer, TAG, tlv, withDer, type Der } from "./der";
 import { EXTENSION_REQUEST_OID } from "./readCertRequest";
 
@@ -98,42 +98,51 @@ export interface SanLists {
   readonly uris?: readonly string[];
 }
 
-/** GeneralName tags (RFC 5280 §4.2.1.6), IMPLICIT: dNSName [2] and URI [6] IA5String, iPAddress [7] OCTET STRING. */
+/** GeneralName tags (RFC 5280 §4.2.1.6): [2] dNSName, [6] uniformResourceIdentifier, [7] iPAddress, IMPLICIT. */
 const GENERAL_NAME_TAG = { dNSName: 0x82, uniformResourceIdentifier: 0x86, iPAddress: 0x87 } as const;
 
-/**
- * The GeneralNames DER, or undefined when a name needs @peculiar's own conversion: a non-ASCII DNS name or URI, or
- * an IP address other than dotted IPv4 (an IPv6 address, which it writes as 16 bytes).
- */
-function generalNamesDer(sans: SanLists): Der | undefined {
-  const names: Der[] = [];
-  for (const dnsName of sans.dnsNames ?? []) {
-    if (!ASCII.test(dnsName)) return undefined;
-    names.push(tlv(GENERAL_NAME_TAG.dNSName, [Buffer.from(dnsName, "ascii")]));
+/** An IA5String's bytes, or Go's error for a name that is not one (crypto/x509 x509.go isIA5String). */
+function ia5(name: string): Buffer {
+  for (let i = 0; i < name.length; i++) {
+    if (name.charCodeAt(i) > 0x7f) throw new Error(`x509: ${JSON.stringify(name)} cannot be encoded as an IA5String`);
   }
-  for (const ip of sans.ipAddresses ?? []) {
-    if (!isIPv4(ip)) return undefined;
-    names.push(tlv(GENERAL_NAME_TAG.iPAddress, [new Uint8Array(ip.split(".").map(Number))]));
-  }
-  for (const uri of sans.uris ?? []) {
-    if (!ASCII.test(uri)) return undefined;
-    names.push(tlv(GENERAL_NAME_TAG.uniformResourceIdentifier, [Buffer.from(uri, "ascii")]));
-  }
-  return tlv(TAG.sequence, names);
+  return Buffer.from(name, "latin1");
 }
 
-/** The subjectAltName extension in Go's marshalSANs order (DNS names, IP addresses, URIs); none without names. */
+/**
+ * An IP address's bytes as Go's net.ParseIP and marshalSANs give them (`rawIP.To4()`): IPv4, and an IPv4-mapped IPv6
+ * address, in 4 bytes, other IPv6 in 16. An IPv6 address is first normalized by the WHATWG URL parser, which writes
+ * an embedded dotted quad as hex: @peculiar's converter misreads `::ffff:10.0.0.1` (as `…ffff:0010`).
+ */
+function ipAddressBytes(ip: string): Uint8Array {
+  if (isIPv4(ip)) return new Uint8Array(ip.split(".").map(Number));
+  const text = isIPv6(ip) ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip;
+  // An asn1js OctetString: the converter's declared type is the union of all asn1js blocks.
+  const bytes = (asnX509.AsnIpConverter.toASN(text) as unknown as { valueBlock: { valueHexView: Uint8Array } })
+    .valueBlock.valueHexView;
+  const v4Mapped =
+    bytes.length === 16 && bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  return v4Mapped ? bytes.subarray(12) : bytes;
+}
+
+/**
+ * The subjectAltName extension as Go writes it (crypto/x509 marshalSANs, for certificates and requests alike): DNS
+ * names, IP addresses, URIs in that order, `critical` as given; none without names. Its DER is written here and
+ * kept with the object (derOf returns it). The one SAN writer: the program's requests and the tls model's
+ * certificates both use it.
+ */
 export function subjectAltNameExtensions(sans: SanLists, critical: boolean): asnX509.Extension[] {
-  const count = (sans.dnsNames?.length ?? 0) + (sans.ipAddresses?.length ?? 0) + (sans.uris?.length ?? 0);
-  if (count === 0) return [];
-  const direct = generalNamesDer(sans);
-  if (direct) return [extensionOf(asnX509.id_ce_subjectAltName, critical, direct)];
   const names = [
-    ...(sans.dnsNames ?? []).map((dNSName) => new asnX509.GeneralName({ dNSName })),
-    ...(sans.ipAddresses ?? []).map((iPAddress) => new asnX509.GeneralName({ iPAddress })),
-    ...(sans.uris ?? []).map((uniformResourceIdentifier) => new asnX509.GeneralName({ uniformResourceIdentifier })),
+    ...(sans.dnsNames ?? []).map((name) => tlv(GENERAL_NAME_TAG.dNSName, [ia5(name)])),
+    ...(sans.ipAddresses ?? []).map((ip) => tlv(GENERAL_NAME_TAG.iPAddress, [ipAddressBytes(ip)])),
+    ...(sans.uris ?? []).map((uri) => tlv(GENERAL_NAME_TAG.uniformResourceIdentifier, [ia5(uri)])),
   ];
-  return [extension(asnX509.id_ce_subjectAltName, critical, new asnX509.SubjectAlternativeName(names))];
+  return names.length === 0 ? [] : [extensionOf(asnX509.id_ce_subjectAltName, critical, tlv(TAG.sequence, names))];
+}
+
+/** The same extension, DER. */
+export function subjectAltNameExtensionDer(sans: SanLists, critical: boolean): Der[] {
+  return subjectAltNameExtensions(sans, critical).map((extension) => derOf(extension));
 }
 
 export interface CertRequestParts {

@@ -8,7 +8,7 @@ import { createHash, randomBytes, X509Certificate } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import * as asnX509 from "@peculiar/asn1-x509";
 import { distinguishedName, EMAIL_ADDRESS_OID, extension, pem } from "../../pki/asn1";
-import { bitString, derOf, TAG, tlv } from "../../pki/der";
+import { bitString, derOf, TAG, tlv, type Der } from "../../pki/der";
 import { signDer, type SigningKey } from "./keys";
 
 export interface SubjectInputs {
@@ -148,9 +148,12 @@ export function subjectKeyId(spkiDer: ArrayBuffer | Uint8Array): string {
     .digest("hex");
 }
 
-export function subjectKeyIdExtension(keyIdHex: string): asnX509.Extension {
-  const keyId = new asnX509.SubjectKeyIdentifier(Buffer.from(keyIdHex, "hex"));
-  return extension(asnX509.id_ce_subjectKeyIdentifier, false, keyId);
+/** OBJECT IDENTIFIER 2.5.29.14, subjectKeyIdentifier. */
+const SUBJECT_KEY_ID_ID = new Uint8Array([0x06, 0x03, 0x55, 0x1d, 0x0e]);
+
+/** The subject key id extension, DER: SEQUENCE { id, OCTET STRING { KeyIdentifier OCTET STRING } }, one per certificate. */
+export function subjectKeyIdExtension(keyIdHex: string): Der {
+  return tlv(TAG.sequence, [SUBJECT_KEY_ID_ID, tlv(0x04, [tlv(0x04, [Buffer.from(keyIdHex, "hex")])])]);
 }
 
 /** The issuer's key id, as the provider (Go) writes it: the keyIdentifier field alone. */
@@ -171,19 +174,37 @@ export function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** A Name or an Extension, as an object or already as DER (a CSR's subject is copied, the SAN extension written directly). */
+export type Encodable<T extends object> = T | Der;
+
+/** `value`'s DER: itself when it is DER already. */
+function encode(value: Encodable<object>): Der {
+  return value instanceof Uint8Array ? value : derOf(value);
+}
+
 export interface CertificateParts {
   readonly serial: string;
-  readonly issuer: asnX509.Name;
-  readonly subject: asnX509.Name;
+  readonly issuer: Encodable<asnX509.Name>;
+  readonly subject: Encodable<asnX509.Name>;
   readonly notBefore: Date;
   readonly notAfter: Date;
   /** The subject's public key, SPKI DER. */
   readonly spki: ArrayBuffer | Uint8Array;
-  readonly extensions: readonly asnX509.Extension[];
+  readonly extensions: readonly Encodable<asnX509.Extension>[];
   readonly signer: SigningKey;
 }
 
 const VERSION_3 = tlv(TAG.context0, [new Uint8Array([TAG.integer, 1, 2])]);
+
+/**
+ * A validity time to the second (RFC 5280 §4.1.2.5): UTCTime (YYMMDDHHMMSSZ) through 2049, GeneralizedTime
+ * (YYYYMMDDHHMMSSZ) after, as @peculiar/asn1-x509's Time chooses; tests/pki/der.spec.ts holds the bytes equal.
+ */
+function timeDer(date: Date): Der {
+  const iso = date.toISOString();
+  const digits = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+  return date.getUTCFullYear() > 2049 ? tlv(0x18, [Buffer.from(digits)]) : tlv(0x17, [Buffer.from(digits.slice(2))]);
+}
 
 /**
  * The certificate's DER, its TBSCertificate signed by `sign` (RFC 5280 §4.1): the outer structure by pki/der.ts, the
@@ -200,18 +221,16 @@ export function certificateDer(
     VERSION_3,
     tlv(TAG.integer, [Buffer.from(parts.serial, "hex")]),
     algorithm,
-    derOf(parts.issuer),
-    new Uint8Array(
-      AsnConvert.serialize(new asnX509.Validity({ notBefore: parts.notBefore, notAfter: parts.notAfter })),
-    ),
-    derOf(parts.subject),
+    encode(parts.issuer),
+    tlv(TAG.sequence, [timeDer(parts.notBefore), timeDer(parts.notAfter)]),
+    encode(parts.subject),
     parts.spki instanceof Uint8Array ? parts.spki : new Uint8Array(parts.spki),
     ...(parts.extensions.length
       ? [
           tlv(TAG.context3, [
             tlv(
               TAG.sequence,
-              parts.extensions.map((extension) => derOf(extension)),
+              parts.extensions.map((extension) => encode(extension)),
             ),
           ]),
         ]

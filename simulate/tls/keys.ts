@@ -5,10 +5,18 @@
  * are empty for P-224, which OpenSSH has no name for. And the keys as signers: Envoy (BoringSSL) rejects P-224, so
  * signing with such a key FAILS with an error saying to set `ecdsaCurve`.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair, sign, type KeyObject } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  sign,
+  type JsonWebKey,
+  type KeyObject,
+} from "node:crypto";
 import { promisify } from "node:util";
 import * as asnX509 from "@peculiar/asn1-x509";
-import { DER_NULL, SIGNATURE_OIDS } from "../../pki/asn1";
+import { DER_NULL, pem, SIGNATURE_OIDS } from "../../pki/asn1";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -73,10 +81,8 @@ function sshMpint(base64url: string): Buffer {
   return sshString(raw[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), raw]) : raw);
 }
 
-/** The OpenSSH wire form of a public key (RFC 4253 §6.6, RFC 5656, RFC 8709); undefined for P-224. */
-function sshPublicKey(key: KeyObject): { type: string; blob: Buffer } | undefined {
-  if (key.asymmetricKeyDetails?.namedCurve === CURVES.P224!.openssl) return undefined;
-  const jwk = key.export({ format: "jwk" });
+/** The OpenSSH wire form of a public key (RFC 4253 §6.6, RFC 5656, RFC 8709) from its JWK. */
+function sshPublicKey(jwk: JsonWebKey): { type: string; blob: Buffer } | undefined {
   if (jwk.kty === "RSA")
     return { type: "ssh-rsa", blob: Buffer.concat([sshString("ssh-rsa"), sshMpint(jwk.e!), sshMpint(jwk.n!)]) };
   if (jwk.kty === "OKP")
@@ -86,29 +92,129 @@ function sshPublicKey(key: KeyObject): { type: string; blob: Buffer } | undefine
     };
   const nist = { "P-256": "nistp256", "P-384": "nistp384", "P-521": "nistp521" }[jwk.crv ?? ""];
   if (!nist) return undefined;
-  const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, "base64url"), Buffer.from(jwk.y!, "base64url")]);
   const type = `ecdsa-sha2-${nist}`;
-  return { type, blob: Buffer.concat([sshString(type), sshString(nist), sshString(point)]) };
+  return { type, blob: Buffer.concat([sshString(type), sshString(nist), sshString(ecPoint(jwk))]) };
+}
+
+/** An EC key's public point, uncompressed (SEC 1 §2.3.3), from its JWK coordinates (fixed length, RFC 7518 §6.2.1.2). */
+function ecPoint(jwk: JsonWebKey): Buffer {
+  return Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, "base64url"), Buffer.from(jwk.y!, "base64url")]);
+}
+
+/** The key's DER forms the provider returns: SEC 1 or PKCS #1 (`legacy`), PKCS #8, and the public key's SPKI. */
+interface KeyDers {
+  readonly legacy: Buffer;
+  readonly pkcs8: Buffer;
+  readonly spki: Buffer;
+}
+
+/** node's exports of the key (OpenSSL 3's encoders: ~0.1 ms each). */
+function exportedDers(key: KeyObject, legacyType: "sec1" | "pkcs1" | "pkcs8"): KeyDers {
+  return {
+    legacy: key.export({ type: legacyType, format: "der" }),
+    pkcs8: key.export({ type: "pkcs8", format: "der" }),
+    spki: createPublicKey(key).export({ type: "spki", format: "der" }),
+  };
+}
+
+/** `der` split around `parts` (found in order): the pieces before, between and after them; undefined if one is missing. */
+function cutAround(der: Buffer, parts: readonly Buffer[]): Buffer[] | undefined {
+  const pieces: Buffer[] = [];
+  let at = 0;
+  for (const part of parts) {
+    const found = der.indexOf(part, at);
+    if (found < 0) return undefined;
+    pieces.push(Buffer.from(der.subarray(at, found)));
+    at = found + part.length;
+  }
+  pieces.push(Buffer.from(der.subarray(at)));
+  return pieces;
+}
+
+/** `pieces` with `parts` between them: the inverse of cutAround. */
+function fillIn(pieces: readonly Buffer[], parts: readonly Buffer[]): Buffer {
+  return Buffer.concat(pieces.flatMap((piece, i) => (i < parts.length ? [piece, parts[i]!] : [piece])));
+}
+
+/** The variable parts of a key's DER forms (its secret, its public point), from its JWK, and which form holds which. */
+interface KeyParts {
+  /** A name for keys whose DER forms differ only in these parts: the algorithm and curve. */
+  readonly shape: string;
+  readonly legacy: readonly Buffer[];
+  readonly pkcs8: readonly Buffer[];
+  readonly spki: readonly Buffer[];
+}
+
+function keyParts(jwk: JsonWebKey): KeyParts | undefined {
+  if (jwk.kty === "EC" && jwk.d) {
+    const d = Buffer.from(jwk.d, "base64url");
+    const point = ecPoint(jwk);
+    return { shape: `EC ${jwk.crv}`, legacy: [d, point], pkcs8: [d, point], spki: [point] };
+  }
+  if (jwk.kty === "OKP" && jwk.crv === "Ed25519" && jwk.d) {
+    const seed = Buffer.from(jwk.d, "base64url");
+    return { shape: "Ed25519", legacy: [seed], pkcs8: [seed], spki: [Buffer.from(jwk.x!, "base64url")] };
+  }
+  return undefined; // RSA: its lengths vary from key to key.
+}
+
+/**
+ * Per key shape, node's DER forms of the first key cut around that key's parts. The lengths of an EC or Ed25519
+ * key's parts are fixed by its curve (RFC 7518 §6.2.2.1, RFC 8037 §2), so every later key's forms are these pieces
+ * around its own parts: one JWK export instead of three OpenSSL encodings (tests/pki/tlsModels.spec.ts holds them
+ * equal to node's exports for every key).
+ */
+const derTemplates = new Map<string, { legacy: Buffer[]; pkcs8: Buffer[]; spki: Buffer[] }>();
+
+function keyDers(key: KeyObject, jwk: JsonWebKey | undefined, legacyType: "sec1" | "pkcs1" | "pkcs8"): KeyDers {
+  const parts = jwk && keyParts(jwk);
+  if (!parts) return exportedDers(key, legacyType);
+  const template = derTemplates.get(parts.shape);
+  if (template) {
+    return {
+      legacy: fillIn(template.legacy, parts.legacy),
+      pkcs8: fillIn(template.pkcs8, parts.pkcs8),
+      spki: fillIn(template.spki, parts.spki),
+    };
+  }
+  const exported = exportedDers(key, legacyType);
+  const legacy = cutAround(exported.legacy, parts.legacy);
+  const pkcs8 = cutAround(exported.pkcs8, parts.pkcs8);
+  const spki = cutAround(exported.spki, parts.spki);
+  if (legacy && pkcs8 && spki) derTemplates.set(parts.shape, { legacy, pkcs8, spki });
+  return exported;
+}
+
+const PEM_LABELS = { sec1: "EC PRIVATE KEY", pkcs1: "RSA PRIVATE KEY", pkcs8: "PRIVATE KEY" } as const;
+
+/** PEM armour as node writes it. */
+function pemOf(label: string, der: Buffer): string {
+  return pem(label, new Uint8Array(der).buffer);
 }
 
 export async function generatePrivateKey(inputs: PrivateKeyInputs): Promise<GeneratedKey> {
   const key = await newKeyObject(inputs);
-  const pub = createPublicKey(key);
   const algorithm = inputs.algorithm as KeyAlgorithmName;
   const legacyType = algorithm === "ECDSA" ? "sec1" : algorithm === "RSA" ? "pkcs1" : "pkcs8";
-  const ssh = sshPublicKey(pub);
+  // The curve asked for, which newKeyObject made (asymmetricKeyDetails asks OpenSSL again on every read).
+  const namedCurve = algorithm === "ECDSA" ? CURVES[inputs.ecdsaCurve ?? "P224"]!.openssl : undefined;
+  // node has no JWK for P-224 (nor OpenSSH a name): such a key is exported by OpenSSL and has no OpenSSH form.
+  const isP224 = namedCurve === CURVES.P224!.openssl;
+  const jwk = isP224 ? undefined : key.export({ format: "jwk" });
+  const ders = keyDers(key, jwk, legacyType);
+  const ssh = jwk && sshPublicKey(jwk);
   const md5 = ssh ? createHash("md5").update(ssh.blob).digest("hex").match(/../g)!.join(":") : "";
-  const privateKeyPem = key.export({ type: legacyType, format: "pem" }) as string;
+  const privateKeyPem = pemOf(PEM_LABELS[legacyType], ders.legacy);
   // Seeded so that signing with this key does not decode its PEM again (OpenSSL 3 takes ~1 ms per decode).
-  const signer = signingKeyOf(key, pub);
+  const signer = signingKeyOf(key, ders.spki, namedCurve);
   if (signer) signingKeys.set(privateKeyPem, Promise.resolve(signer));
   return {
     algorithm,
     ecdsaCurve: inputs.ecdsaCurve ?? "P224",
     rsaBits: inputs.rsaBits ?? 2048,
     privateKeyPem,
-    privateKeyPemPkcs8: key.export({ type: "pkcs8", format: "pem" }) as string,
-    publicKeyPem: pub.export({ type: "spki", format: "pem" }) as string,
+    privateKeyPemPkcs8: pemOf(PEM_LABELS.pkcs8, ders.pkcs8),
+    publicKeyPem: pemOf("PUBLIC KEY", ders.spki),
     publicKeyOpenssh: ssh ? `${ssh.type} ${ssh.blob.toString("base64")}\n` : "",
     publicKeyFingerprintMd5: md5,
     publicKeyFingerprintSha256: ssh
@@ -148,8 +254,11 @@ function algorithmIdentifier(oid: string, parameters?: ArrayBuffer): asnX509.Alg
 }
 
 /** The key as a signer, or undefined for a P-224 key, which the models refuse to sign with (see CURVES). */
-function signingKeyOf(key: KeyObject, pub: KeyObject): SigningKey | undefined {
-  const spki = pub.export({ type: "spki", format: "der" });
+function signingKeyOf(
+  key: KeyObject,
+  spki: Buffer,
+  namedCurve = key.asymmetricKeyDetails?.namedCurve,
+): SigningKey | undefined {
   const signer = (algorithm: KeyAlgorithmName, digest: string | null, oid: string, parameters?: ArrayBuffer) => ({
     algorithm,
     privateKey: key,
@@ -159,7 +268,7 @@ function signingKeyOf(key: KeyObject, pub: KeyObject): SigningKey | undefined {
   });
   switch (key.asymmetricKeyType) {
     case "ec": {
-      const curve = CURVES[CURVE_BY_OPENSSL.get(key.asymmetricKeyDetails?.namedCurve ?? "") ?? ""];
+      const curve = CURVES[CURVE_BY_OPENSSL.get(namedCurve ?? "") ?? ""];
       return curve?.signs ? signer("ECDSA", curve.hash, ECDSA_SIGNATURE_OIDS[curve.hash]!) : undefined;
     }
     case "rsa":
@@ -187,7 +296,7 @@ export function signingKey(pem: string, resource: string): Promise<SigningKey> {
 
 function importSigningKey(pem: string, resource: string): SigningKey {
   const key = createPrivateKey(pem);
-  const signer = signingKeyOf(key, createPublicKey(key));
+  const signer = signingKeyOf(key, createPublicKey(key).export({ type: "spki", format: "der" }));
   if (signer) return signer;
   if (key.asymmetricKeyType === "ec") {
     const curveName = CURVE_BY_OPENSSL.get(key.asymmetricKeyDetails?.namedCurve ?? "") ?? "unknown";

@@ -10,8 +10,9 @@
  *   critical basicConstraints (pathLen only when `maxPathLength` > 0, as Go omits a zero one), critical key usage
  *   and extended key usage from `allowedUses`, SANs, a subject key id when asked for or on a CA (Go adds one
  *   to CA certificates), and the issuer's subject key id as authority key id.
- * - A locally signed certificate takes the subject and the DNS, IP and URI SANs from the CSR (the SAN extension
- *   rebuilt, critical when the subject is empty, as Go does), and the CA key must match the CA certificate. The CSR's
+ * - A locally signed certificate takes the subject and the DNS, IP and URI SANs from the CSR (the subject's bytes
+ *   copied; the SAN extension rebuilt, critical when the subject is empty, as Go does), and the CA key must match
+ *   the CA certificate. The CSR's
  *   signature is not checked; the provider does not check it either. A CSR this process did not make (the leaves'
  *   requests, which the program builds: pki/certRequest.ts) is parsed as the provider parses it
  *   (pki/readCertRequest.ts): PEM type CERTIFICATE REQUEST, SANs from the extensionRequest attribute.
@@ -20,7 +21,13 @@
 import { createHash } from "node:crypto";
 import type * as asnX509 from "@peculiar/asn1-x509";
 import * as pulumi from "@pulumi/pulumi";
-import { certificationRequest, pem, subjectAltNameExtensions, type SanLists } from "../../pki/asn1";
+import {
+  certificationRequest,
+  pem,
+  subjectAltNameExtensionDer,
+  subjectAltNameExtensions,
+  type SanLists,
+} from "../../pki/asn1";
 import { readCertRequest } from "../../pki/readCertRequest";
 import { isDueForRenewal } from "../../pki/validity";
 import type { ModelArgs, ProviderModel } from "../recorder";
@@ -35,6 +42,7 @@ import {
   subjectKeyIdExtension,
   subjectName,
   usageExtensions,
+  type Encodable,
   type SubjectInputs,
 } from "./encoding";
 import {
@@ -88,9 +96,16 @@ export interface IssueOptions {
   readonly now?: Date;
 }
 
-/** RFC 5280 §4.2.1.6: with an empty subject the SAN extension must be critical. */
-function sanExtensions(sans: SanInputs, subject: asnX509.Name): asnX509.Extension[] {
-  return subjectAltNameExtensions(sans, subject.length === 0);
+/** A Name with no RDNs: SEQUENCE {}. */
+const EMPTY_NAME_DER = Buffer.from([0x30, 0x00]);
+
+function isEmptyName(name: Encodable<asnX509.Name>): boolean {
+  return name instanceof Uint8Array ? EMPTY_NAME_DER.equals(name) : name.length === 0;
+}
+
+/** RFC 5280 §4.2.1.6: with an empty subject the SAN extension must be critical (Go: `subjectIsEmpty`). */
+function sanExtensions(sans: SanInputs, subject: Encodable<asnX509.Name>): Uint8Array[] {
+  return subjectAltNameExtensionDer(sans, isEmptyName(subject));
 }
 
 /**
@@ -115,12 +130,12 @@ export interface IssuedCertificate {
 
 interface IssueRequest {
   readonly common: CertificateCommonInputs;
-  readonly subject: asnX509.Name;
-  readonly issuer: asnX509.Name;
+  readonly subject: Encodable<asnX509.Name>;
+  readonly issuer: Encodable<asnX509.Name>;
   /** The subject's public key, SPKI DER. */
   readonly spki: ArrayBuffer | Uint8Array;
   readonly signer: SigningKey;
-  readonly sanExtensions: readonly asnX509.Extension[];
+  readonly sanExtensions: readonly Encodable<asnX509.Extension>[];
   /** Empty or one extension. */
   readonly authorityKeyId: readonly asnX509.Extension[];
   readonly now: Date;
@@ -130,7 +145,7 @@ function issue(req: IssueRequest): IssuedCertificate {
   const { common } = req;
   const isCa = common.isCaCertificate ?? false;
   const pathLength = isCa && (common.maxPathLength ?? 0) > 0 ? common.maxPathLength : undefined;
-  const extensions: asnX509.Extension[] = [
+  const extensions: Encodable<asnX509.Extension>[] = [
     ...basicConstraintsExtensions(isCa, pathLength),
     ...usageExtensions(common.allowedUses),
     ...req.sanExtensions,
@@ -188,9 +203,9 @@ export async function createSelfSignedCert(
 
 /** What a LocallySignedCert takes from a CSR. */
 interface CertRequest {
-  readonly subject: asnX509.Name;
+  readonly subject: Encodable<asnX509.Name>;
   readonly spki: ArrayBuffer | Uint8Array;
-  readonly sanExtensions: readonly asnX509.Extension[];
+  readonly sanExtensions: readonly Encodable<asnX509.Extension>[];
 }
 
 /**
@@ -206,7 +221,7 @@ export async function createCertRequest(
 ): Promise<{ certRequestPem: string; keyAlgorithm: KeyAlgorithmName }> {
   const signer = await signingKey(inputs.privateKeyPem, resource);
   const subject = subjectName(inputs.subject);
-  const requested = sanExtensions(inputs, subject);
+  const requested = subjectAltNameExtensions(inputs, subject.length === 0);
   const der = certificationRequest({
     subject,
     spki: signer.spki,
@@ -215,7 +230,7 @@ export async function createCertRequest(
     sign: (tbs) => new Uint8Array(signDer(signer, tbs)),
   });
   const certRequestPem = pem("CERTIFICATE REQUEST", der);
-  certRequests.set(certRequestPem, { subject, spki: signer.spki, sanExtensions: requested });
+  certRequests.set(certRequestPem, { subject, spki: signer.spki, sanExtensions: sanExtensions(inputs, subject) });
   return { certRequestPem, keyAlgorithm: signer.algorithm };
 }
 

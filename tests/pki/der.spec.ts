@@ -12,6 +12,7 @@ import {
   certificationRequest,
   distinguishedName,
   EMAIL_ADDRESS_OID,
+  extension,
   subjectAltNameExtensions,
   type SanLists,
 } from "../../pki/asn1";
@@ -22,6 +23,7 @@ import {
   basicConstraintsExtensions,
   certificateDer,
   randomSerial,
+  type Encodable,
   subjectKeyId,
   subjectKeyIdExtension,
   subjectName,
@@ -137,6 +139,17 @@ function peculiarCertificate(
 }
 
 describe("pki/der.ts writes the same bytes as @peculiar/asn1-x509", () => {
+  it("for the subject key id extension", () => {
+    for (const keyId of ["00", "0123456789abcdef0123456789abcdef01234567", "ff".repeat(130)]) {
+      const peculiar = extension(
+        asnX509.id_ce_subjectKeyIdentifier,
+        false,
+        new asnX509.SubjectKeyIdentifier(Buffer.from(keyId, "hex")),
+      );
+      assert.deepEqual(subjectKeyIdExtension(keyId), Buffer.from(AsnConvert.serialize(peculiar)));
+    }
+  });
+
   for (const [label, inputs] of Object.entries(KEYS)) {
     it(`for ${label} requests, with every subject and SAN variant`, async () => {
       const key = await generatePrivateKey(inputs);
@@ -165,7 +178,7 @@ describe("pki/der.ts writes the same bytes as @peculiar/asn1-x509", () => {
       const key = await generatePrivateKey(inputs);
       const signer = await signingKey(key.privateKeyPem, "der.spec");
       const keyId = subjectKeyId(signer.spki);
-      const extensionSets: asnX509.Extension[][] = [
+      const extensionSets: Encodable<asnX509.Extension>[][] = [
         [...basicConstraintsExtensions(true, undefined), ...usageExtensions(["certSigning", "crlSigning"])],
         [...basicConstraintsExtensions(true, 1), subjectKeyIdExtension(keyId), authorityKeyIdExtension(keyId)],
         [
@@ -181,6 +194,7 @@ describe("pki/der.ts writes the same bytes as @peculiar/asn1-x509", () => {
         { notBefore: new Date("2026-01-02T03:04:05Z"), notAfter: new Date("2026-04-02T03:04:05Z") },
         // UTCTime up to 2049, GeneralizedTime from 2050 (RFC 5280 §4.1.2.5).
         { notBefore: new Date("2049-12-31T23:59:59Z"), notAfter: new Date("2050-01-01T00:00:00Z") },
+        { notBefore: new Date("1999-12-31T23:59:59.999Z"), notAfter: new Date("2123-06-07T08:09:10.500Z") },
       ];
       for (const extensions of extensionSets) {
         for (const validity of validities) {
@@ -190,7 +204,10 @@ describe("pki/der.ts writes the same bytes as @peculiar/asn1-x509", () => {
           ] as const) {
             const parts = { serial: randomSerial(), issuer, subject, ...validity, spki: signer.spki, extensions };
             const ours = certificateDer(parts, signer.signatureAlgorithm, fakeSign);
-            const theirs = peculiarCertificate(parts, signer.signatureAlgorithm);
+            const objects = extensions.map((e) =>
+              e instanceof Uint8Array ? AsnConvert.parse(e, asnX509.Extension) : e,
+            );
+            const theirs = peculiarCertificate({ ...parts, extensions: objects }, signer.signatureAlgorithm);
             assert.ok(ours.equals(theirs), `${label} certificate, serial ${parts.serial}`);
           }
         }
@@ -198,7 +215,7 @@ describe("pki/der.ts writes the same bytes as @peculiar/asn1-x509", () => {
     });
   }
 
-  it("writes names and SAN extensions directly as @peculiar serializes the same objects, and leaves it the rest", () => {
+  it("writes names and SAN extensions directly as @peculiar serializes the same objects (Go where they differ)", () => {
     const values = [
       "api",
       "lucid-mesh",
@@ -238,10 +255,19 @@ describe("pki/der.ts writes the same bytes as @peculiar/asn1-x509", () => {
     const sanSets: SanLists[] = [
       ...Object.values(SAN_VARIANTS),
       { dnsNames: ["*.example.com", "xn--mnchen-3ya.example"], ipAddresses: ["0.0.0.0", "255.255.255.255"] },
-      { ipAddresses: ["::ffff:10.0.0.1"] },
-      { dnsNames: ["münchen.example"] },
+      { ipAddresses: ["fd00::1", "2001:db8::ff00:42:8329"] },
       { uris: ["spiffe://t/ns/x", "https://example.com/a?b=c#d"] },
     ];
+    // Go, not @peculiar, where they differ (crypto/x509 marshalSANs): an IPv4-mapped IPv6 address in 4 bytes, and
+    // a name that is not IA5 refused rather than written.
+    for (const ip of ["::ffff:10.0.0.1", "::ffff:a00:1", "0:0:0:0:0:ffff:10.0.0.1"]) {
+      const [mapped] = subjectAltNameExtensions({ ipAddresses: [ip] }, false);
+      assert.equal(Buffer.from(mapped!.extnValue.buffer).toString("hex"), "30068704" + "0a000001", ip);
+    }
+    assert.throws(
+      () => subjectAltNameExtensions({ dnsNames: ["münchen.example"] }, false),
+      /x509: "münchen.example" cannot be encoded as an IA5String/,
+    );
     for (const sans of sanSets) {
       for (const critical of [false, true]) {
         for (const extension of subjectAltNameExtensions(sans, critical)) {

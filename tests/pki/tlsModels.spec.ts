@@ -1,6 +1,10 @@
 /** The tls provider models themselves: key formats, the P224 default, CSRs and certificate fields. */
 import { strict as assert } from "node:assert";
-import { createPrivateKey, webcrypto, X509Certificate } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { createPrivateKey, createPublicKey, webcrypto, X509Certificate } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type * as X509 from "@peculiar/x509";
 import * as pulumi from "@pulumi/pulumi";
 import { ModelSession } from "../../simulate/recorder";
@@ -12,6 +16,7 @@ import {
   tlsModels,
   TLS_TYPES,
 } from "../../simulate/tls";
+import type { PrivateKeyInputs } from "../../simulate/tls/keys";
 import { x509 } from "../helpers/x509";
 import { newCa, P256, signLeaf } from "./fixtures";
 
@@ -39,6 +44,47 @@ describe("tls provider models", () => {
       assert.match(key.publicKeyPem, /^-----BEGIN PUBLIC KEY-----\n/);
       assert.match(key.publicKeyFingerprintSha256, /^SHA256:[A-Za-z0-9+/]{43}$/);
       assert.equal(createPrivateKey(key.privateKeyPem).asymmetricKeyDetails?.namedCurve, openssl);
+    }
+  });
+
+  it("writes every key's PEMs and OpenSSH form as node's and ssh-keygen's own exports of that key", async function () {
+    this.timeout(300_000);
+    const dir = mkdtempSync(join(tmpdir(), "keys-"));
+    try {
+      const shapes: [PrivateKeyInputs, number][] = [
+        [{ algorithm: "ECDSA" }, 40],
+        [{ algorithm: "ECDSA", ecdsaCurve: "P256" }, 120],
+        [{ algorithm: "ECDSA", ecdsaCurve: "P384" }, 40],
+        [{ algorithm: "ECDSA", ecdsaCurve: "P521" }, 40],
+        [{ algorithm: "ED25519" }, 40],
+        [{ algorithm: "RSA", rsaBits: 2048 }, 3],
+      ];
+      for (const [inputs, count] of shapes) {
+        for (let i = 0; i < count; i++) {
+          const key = await generatePrivateKey(inputs);
+          const node = createPrivateKey(key.privateKeyPem);
+          const legacyType = inputs.algorithm === "ECDSA" ? "sec1" : inputs.algorithm === "RSA" ? "pkcs1" : "pkcs8";
+          const label = `${inputs.algorithm} ${inputs.ecdsaCurve ?? ""} #${i}`;
+          assert.equal(key.privateKeyPem, node.export({ type: legacyType, format: "pem" }), label);
+          assert.equal(key.privateKeyPemPkcs8, node.export({ type: "pkcs8", format: "pem" }), label);
+          assert.equal(key.publicKeyPem, createPublicKey(node).export({ type: "spki", format: "pem" }), label);
+          // ssh-keygen reads the SPKI PEM and writes the OpenSSH form itself (not for P-224, which OpenSSH lacks, nor
+          // Ed25519, which it does not import from PKCS #8: RFC 8709's form is checked by hand).
+          if (inputs.algorithm === "ED25519") {
+            const raw = createPublicKey(node).export({ type: "spki", format: "der" }).subarray(-32);
+            const field = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+            const blob = Buffer.concat([field(Buffer.from("ssh-ed25519")), field(raw)]);
+            assert.equal(key.publicKeyOpenssh, `ssh-ed25519 ${blob.toString("base64")}\n`, label);
+          } else if (i < 2 && key.publicKeyOpenssh !== "") {
+            const file = join(dir, "key.pub.pem");
+            writeFileSync(file, key.publicKeyPem);
+            const openssh = execFileSync("ssh-keygen", ["-i", "-m", "PKCS8", "-f", file], { encoding: "utf8" });
+            assert.equal(key.publicKeyOpenssh, openssh, label);
+          }
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
