@@ -37,9 +37,11 @@ export const YAML_DUMP_OPTIONS: DumpOptions = { noRefs: true, lineWidth: -1, seq
 const DUMP_OPTIONS: DumpOptions = { ...YAML_DUMP_OPTIONS, sortKeys: keyOrder };
 
 /**
- * The block structure is written here and every scalar's text is js-yaml's own: a string js-yaml would write as is
- * is found by `isPlainAsIs`, any other scalar is formatted by js-yaml (memoised: the same values recur in every
- * file); a value with anything the fast path does not cover goes to js-yaml whole.
+ * The block structure is written here and every scalar's text is js-yaml's own: a string js-yaml writes as it is
+ * (`isPlainAsIs`) or as a plain literal block (`isLiteralBlockAsIs`) is written without asking it, any other scalar
+ * is formatted by js-yaml (memoised: the same values recur in every file), and a value with anything the fast path
+ * does not cover (an explicit `? ` key, a carriage return, a `|+` block, a class instance) goes to js-yaml whole.
+ * tests/model/yamlScalars.spec.ts holds every path to js-yaml's own `dump`.
  */
 export function toYaml(value: unknown): string {
   if (value !== null && typeof value === "object") {
@@ -88,19 +90,20 @@ export function isLiteralBlockAsIs(value: string): boolean {
   return value.includes("\n") && value.charAt(0) !== " " && !value.endsWith("\n\n") && LITERAL_ASCII.test(value);
 }
 
-/** The literal block as js-yaml writes it one level below the root: each non-empty line indented by two spaces. */
-function literalBlock(value: string): string {
+/** The literal block as js-yaml writes it below the root: each non-empty line starting at `indent`. */
+function literalBlock(value: string, indent: string): string {
   const clip = value.endsWith("\n");
   const lines = (clip ? value.slice(0, -1) : value).split("\n");
-  return `|${clip ? "" : "-"}\n${lines.map((line) => (line === "" ? "" : `  ${line}`)).join("\n")}`;
+  return `|${clip ? "" : "-"}\n${lines.map((line) => (line === "" ? "" : indent + line)).join("\n")}`;
 }
 
 /**
- * js-yaml's text for each string seen, by value: `lineTexts` holds the single-line ones (null: not a single line),
- * `blockTexts` the multi-line ones as written one level below the root (null: declined). Cleared when too big.
+ * js-yaml's text for each string seen, by value: `lineTexts` for strings with no line break (null: declined),
+ * `dumpedBlocks` for multi-line strings js-yaml formatted, as written one level below the root (null: declined).
+ * Literal blocks the fast path writes are not kept: a certificate chain occurs once. Cleared when too big.
  */
 const lineTexts = new Map<string, string | null>();
-const blockTexts = new Map<string, string | null>();
+const dumpedBlocks = new Map<string, string | null>();
 const otherTexts = new Map<number | boolean, string | null>();
 const SCALAR_CACHE_LIMIT = 50_000;
 
@@ -115,16 +118,19 @@ function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
  * key with a line break is an explicit `? ` key even when its text is one double-quoted line.
  */
 function lineText(value: string): string | null {
-  let text = lineTexts.get(value);
-  if (text === undefined) {
-    text = stringText(value);
-    if (text !== null && value.includes("\n")) {
-      remember(blockTexts, value, text);
-      text = null;
-    }
-    remember(lineTexts, value, text);
-  }
-  return text;
+  const text = lineTexts.get(value);
+  if (text !== undefined) return text;
+  if (value.includes("\n")) return null;
+  return remember(lineTexts, value, stringText(value));
+}
+
+/** js-yaml's text for a multi-line string below the root, its lines starting at `indent`; null: declined. */
+function blockText(value: string, indent: string): string | null {
+  if (isLiteralBlockAsIs(value)) return literalBlock(value, indent);
+  let text = dumpedBlocks.get(value);
+  if (text === undefined) text = remember(dumpedBlocks, value, stringText(value));
+  // A literal block's lines are indented for one level below the root (two spaces); here they start at `indent`.
+  return text === null || indent.length === 2 ? text : text.replaceAll("\n  ", `\n${indent}`);
 }
 
 /**
@@ -133,15 +139,8 @@ function lineText(value: string): string | null {
  */
 function scalar(value: unknown, indent: string): string | undefined {
   switch (typeof value) {
-    case "string": {
-      const text = lineText(value);
-      if (text !== null) return text;
-      let block = blockTexts.get(value);
-      if (block === undefined) block = remember(blockTexts, value, stringText(value));
-      if (block === null) return undefined;
-      // A literal block's lines are indented for one level below the root (two spaces); here they start at `indent`.
-      return indent.length === 2 || !block.includes("\n") ? block : block.replaceAll("\n  ", `\n${indent}`);
-    }
+    case "string":
+      return lineText(value) ?? (value.includes("\n") ? blockText(value, indent) : null) ?? undefined;
     case "number":
     case "boolean": {
       // A Map key's SameValueZero would take -0 for 0, which js-yaml writes differently.
@@ -156,12 +155,11 @@ function scalar(value: unknown, indent: string): string | undefined {
 
 /**
  * A string's text as a list item's: js-yaml writes a key's or a value's text the same at any depth below the root,
- * except a literal block's indentation (re-indented by `scalar`). Declined: a carriage return, and a block kept with
+ * except a literal block's indentation (re-indented by `blockText`). Declined: a carriage return, and a block kept with
  * its final empty lines (`|+`), after which js-yaml may end the document with `...`.
  */
 function stringText(value: string): string | null {
   if (isPlainAsIs(value)) return value;
-  if (isLiteralBlockAsIs(value)) return literalBlock(value);
   if (value.includes("\r") || value === "\n" || value.endsWith("\n\n")) return null;
   return dumpItem(value);
 }
