@@ -225,25 +225,29 @@ function writtenKeys(value: Record<string, unknown>): string[] {
  * `indent`; false when the value needs js-yaml (the caller discards the text).
  */
 function writeBlock(value: object, indent: string, out: string[]): boolean {
-  if (Array.isArray(value)) {
-    if (value.length === 0) {
-      out.push("[]\n");
-      return true;
-    }
-    const inner = `${indent}  `;
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out.push(indent);
-      out.push("- ");
-      if (!writeValue(value[i] === undefined ? null : value[i], inner, out)) return false;
-    }
-    return true;
-  }
+  if (Array.isArray(value)) return writeSequence(value, indent, out);
   if (!isPlainObject(value)) return false;
   const keys = writtenKeys(value);
-  if (keys.length === 0) {
-    out.push("{}\n");
+  if (keys.length > 0) return writeMapping(value, keys, indent, out);
+  out.push("{}\n");
+  return true;
+}
+
+function writeSequence(value: readonly unknown[], indent: string, out: string[]): boolean {
+  if (value.length === 0) {
+    out.push("[]\n");
     return true;
   }
+  const inner = `${indent}  `;
+  for (let i = 0; i < value.length; i++) {
+    out.push(i > 0 ? `${indent}- ` : "- ");
+    if (!writeValue(value[i] === undefined ? null : value[i], inner, out)) return false;
+  }
+  return true;
+}
+
+/** A mapping with at least one written key, `keys` in the order they are written. */
+function writeMapping(value: Record<string, unknown>, keys: readonly string[], indent: string, out: string[]): boolean {
   const inner = `${indent}  `;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
@@ -256,24 +260,22 @@ function writeBlock(value: object, indent: string, out: string[]): boolean {
       if (Array.isArray(v)) {
         if (v.length > 0) {
           out.push(text, ":\n", indent);
-          if (!writeBlock(v, indent, out)) return false;
+          if (!writeSequence(v, indent, out)) return false;
           continue;
         }
-      } else if (isPlainObject(v) && hasWrittenKey(v)) {
-        out.push(text, ":\n", inner);
-        if (!writeBlock(v, inner, out)) return false;
-        continue;
+      } else if (isPlainObject(v)) {
+        const innerKeys = writtenKeys(v);
+        if (innerKeys.length > 0) {
+          out.push(text, ":\n", inner);
+          if (!writeMapping(v, innerKeys, inner, out)) return false;
+          continue;
+        }
       }
     }
     out.push(text, ": ");
     if (!writeValue(v, inner, out)) return false;
   }
   return true;
-}
-
-function hasWrittenKey(value: Record<string, unknown>): boolean {
-  for (const k in value) if (Object.hasOwn(value, k) && value[k] !== undefined) return true;
-  return false;
 }
 
 /** A value after `key: ` or `- `: a collection or a scalar line. */
