@@ -109,6 +109,51 @@ export function secretPathsOf(value: unknown, path = "", found: string[] = []): 
   return found;
 }
 
+/**
+ * `unwrapSecrets` and `secretPathsOf` in one walk: the inputs without the engine's secret wrappers (a subtree
+ * without secrets returned as it is), and the paths where the wrappers were. A path is spelled only when a secret
+ * is found: the recorder walks every input of every resource, and almost none holds a secret.
+ */
+export function unwrapSecretsAt(value: unknown): { value: unknown; secretPaths: string[] } {
+  const secretPaths: string[] = [];
+  const at: (string | number)[] = [];
+  const spell = (): string => {
+    let path = "";
+    for (const step of at) path = typeof step === "number" ? `${path}[${step}]` : path ? `${path}.${step}` : step;
+    return path || "(root)";
+  };
+  const walk = (node: unknown): unknown => {
+    if (isSecretWrapper(node)) {
+      secretPaths.push(spell());
+      return unwrapSecrets(node.value).value;
+    }
+    if (Array.isArray(node)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < node.length; i++) {
+        at.push(i);
+        const inner = walk(node[i]);
+        at.pop();
+        if (inner !== node[i]) (copy ??= [...node])[i] = inner;
+      }
+      return copy ?? node;
+    }
+    if (typeof node === "object" && node !== null) {
+      const out: Record<string, unknown> = {};
+      let changed = Object.getPrototypeOf(node) !== Object.prototype;
+      for (const [k, v] of Object.entries(node)) {
+        at.push(k);
+        const inner = walk(v);
+        at.pop();
+        out[k] = inner;
+        changed ||= inner !== v;
+      }
+      return changed ? out : node;
+    }
+    return node;
+  };
+  return { value: walk(value), secretPaths };
+}
+
 /** Replaces each secret with a placeholder, collecting the paths where secrets were. */
 export function redactSecrets(value: unknown, path = "", found: string[] = []): { value: unknown; paths: string[] } {
   if (isSecretWrapper(value)) {
@@ -311,9 +356,9 @@ export async function startSimulation(options: SimulationOptions): Promise<Resou
   await pulumi.runtime.setMocks(
     {
       async newResource(args: pulumi.runtime.MockResourceArgs): Promise<pulumi.runtime.MockResourceResult> {
-        const { value } = unwrapSecrets(args.inputs);
-        const inputs = value as Record<string, unknown>;
-        const secretPaths = secretPathsOf(args.inputs);
+        const unwrapped = unwrapSecretsAt(args.inputs);
+        const inputs = unwrapped.value as Record<string, unknown>;
+        const secretPaths = unwrapped.secretPaths;
         // A top-level input is secret when a secret path starts at it (`key`, `key.x`, `key[0]`).
         const secretInputs = Object.keys(args.inputs as Record<string, unknown>)
           .filter((k) => secretPaths.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`)))

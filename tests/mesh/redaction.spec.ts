@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { redactPaths, redactSecrets, secretPathsOf, unwrapSecrets } from "../../simulate/recorder";
+import { redactPaths, redactSecrets, secretPathsOf, unwrapSecrets, unwrapSecretsAt } from "../../simulate/recorder";
 
 /** The engine's secret wrapper, as MockMonitor hands it to `newResource`. */
 const wrap = (value: unknown): Record<string, unknown> => ({
@@ -40,5 +40,23 @@ describe("recorder redaction on demand", () => {
     assert.notEqual(unwrapped, inputs);
     assert.deepEqual(unwrapped.secret, { key: "k" });
     assert.deepEqual(inputs.secret.key, wrap("k"), "the wrapped inputs are not mutated");
+  });
+
+  it("unwrapSecretsAt gives unwrapSecrets' value and secretPathsOf's paths in one walk, sharing what holds no secret", () => {
+    fc.assert(
+      fc.property(fc.dictionary(keys, trees, { maxKeys: 4 }), (inputs) => {
+        const together = unwrapSecretsAt(inputs);
+        assert.deepEqual(together.value, unwrapSecrets(inputs).value);
+        assert.deepEqual(together.secretPaths, secretPathsOf(inputs));
+      }),
+      { numRuns: 1000 },
+    );
+    const plain = { files: [{ content: "x" }] };
+    const inputs = { plain, list: ["a", wrap("k")], top: wrap({ inner: wrap("deep") }) };
+    const together = unwrapSecretsAt(inputs);
+    assert.deepEqual(together.secretPaths, ["list[1]", "top"]);
+    assert.deepEqual(together.value, { plain, list: ["a", "k"], top: { inner: "deep" } });
+    assert.equal((together.value as typeof inputs).plain, plain);
+    assert.deepEqual(unwrapSecretsAt(wrap("root")), { value: "root", secretPaths: ["(root)"] });
   });
 });
