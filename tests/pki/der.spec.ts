@@ -29,15 +29,10 @@ import {
   subjectName,
   usageExtensions,
 } from "../../simulate/tls/encoding";
-import { generatePrivateKey, signingKey, type PrivateKeyInputs } from "../../simulate/tls/keys";
+import { generatePrivateKey, signingKey } from "../../simulate/tls/keys";
+import { FULL_SUBJECT, SIGNING_KEY_KINDS } from "./fixtures";
 
-const KEYS: Record<string, PrivateKeyInputs> = {
-  RSA: { algorithm: "RSA", rsaBits: 2048 },
-  "P-256": { algorithm: "ECDSA", ecdsaCurve: "P256" },
-  "P-384": { algorithm: "ECDSA", ecdsaCurve: "P384" },
-  "P-521": { algorithm: "ECDSA", ecdsaCurve: "P521" },
-  Ed25519: { algorithm: "ED25519" },
-};
+const KEYS = SIGNING_KEY_KINDS;
 
 /** A stand-in signature that depends on every byte signed, so both encoders must sign the same TBS bytes. */
 function fakeSign(tbs: Uint8Array): Uint8Array {
@@ -57,18 +52,7 @@ const SAN_VARIANTS = {
 
 const SUBJECTS = {
   leaf: subjectName({ organization: "lucid-mesh", organizationalUnit: "east", commonName: "api" }),
-  full: subjectName({
-    country: "DE",
-    province: "Bayern",
-    locality: "München",
-    streetAddresses: ["Street 1", "Street 2"],
-    postalCode: "80331",
-    organization: "lucid-mesh",
-    organizationalUnit: "ops",
-    commonName: "Lucid CA",
-    serialNumber: "42",
-    emailAddress: "ca@example.com",
-  }),
+  full: subjectName(FULL_SUBJECT),
   empty: subjectName(undefined),
 };
 

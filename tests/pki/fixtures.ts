@@ -61,6 +61,29 @@ export function splitPem(pem: string): string[] {
 
 export const P256: PrivateKeyInputs = { algorithm: "ECDSA", ecdsaCurve: "P256" };
 
+/** A subject with every field the tls provider's `subject` block has, two street addresses and a non-ASCII locality. */
+export const FULL_SUBJECT = {
+  country: "DE",
+  province: "Bayern",
+  locality: "München",
+  streetAddresses: ["Street 1", "Street 2"],
+  postalCode: "80331",
+  organization: "lucid-mesh",
+  organizationalUnit: "ops",
+  commonName: "Lucid CA",
+  serialNumber: "42",
+  emailAddress: "ca@example.com",
+} as const;
+
+/** One key of every algorithm and curve the tls provider makes that can sign (P-224 cannot: Envoy refuses it). */
+export const SIGNING_KEY_KINDS: Record<string, PrivateKeyInputs> = {
+  RSA: { algorithm: "RSA", rsaBits: 2048 },
+  "P-256": P256,
+  "P-384": { algorithm: "ECDSA", ecdsaCurve: "P384" },
+  "P-521": { algorithm: "ECDSA", ecdsaCurve: "P521" },
+  Ed25519: { algorithm: "ED25519" },
+};
+
 export interface TestCa {
   readonly caKey: GeneratedKey;
   readonly ca: IssuedCertificate;

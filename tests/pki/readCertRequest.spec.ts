@@ -20,22 +20,11 @@ import { derOf, TAG, tlv } from "../../pki/der";
 import { EXTENSION_REQUEST_OID, readCertRequest } from "../../pki/readCertRequest";
 import { subjectAltNameExtensionDer } from "../../pki/asn1";
 import { subjectName } from "../../simulate/tls/encoding";
-import {
-  generatePrivateKey,
-  signDer,
-  signingKey,
-  type PrivateKeyInputs,
-  type SigningKey,
-} from "../../simulate/tls/keys";
+import { generatePrivateKey, signDer, signingKey, type SigningKey } from "../../simulate/tls/keys";
 import { legacyReadCertRequest, legacySanExtensionDer } from "./readCertRequestLegacy";
+import { FULL_SUBJECT, SIGNING_KEY_KINDS } from "./fixtures";
 
-const KEYS: Record<string, PrivateKeyInputs> = {
-  RSA: { algorithm: "RSA", rsaBits: 2048 },
-  "P-256": { algorithm: "ECDSA", ecdsaCurve: "P256" },
-  "P-384": { algorithm: "ECDSA", ecdsaCurve: "P384" },
-  "P-521": { algorithm: "ECDSA", ecdsaCurve: "P521" },
-  Ed25519: { algorithm: "ED25519" },
-};
+const KEYS = SIGNING_KEY_KINDS;
 
 function oid(value: string): Uint8Array {
   return new Uint8Array(new asn1js.ObjectIdentifier({ value }).toBER());
@@ -48,18 +37,7 @@ function atv(type: string, value: asnX509.AttributeValue): asnX509.AttributeType
 const SUBJECTS: Record<string, asnX509.Name> = {
   leaf: subjectName({ organization: "lucid-mesh", organizationalUnit: "east", commonName: "api" }),
   empty: new asnX509.Name([]),
-  full: subjectName({
-    country: "DE",
-    province: "Bayern",
-    locality: "München",
-    streetAddresses: ["Street 1", "Street 2"],
-    postalCode: "80331",
-    organization: "lucid-mesh",
-    organizationalUnit: "ops",
-    commonName: "Ünïcode CA",
-    serialNumber: "42",
-    emailAddress: "ops@example.com",
-  }),
+  full: subjectName({ ...FULL_SUBJECT, commonName: "Ünïcode CA", emailAddress: "ops@example.com" }),
   // A multi-valued RDN, attributes out of Go's order, a type Go does not know, BMP and Teletex strings, a NumericString.
   odd: new asnX509.Name([
     new asnX509.RelativeDistinguishedName([
