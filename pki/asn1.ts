@@ -36,44 +36,37 @@ function attributeStringTag(type: string, value: string): number {
   return isPrintable(value) ? TAG.printableString : TAG.utf8String;
 }
 
-/** Printable ASCII: strings written directly as IA5String; anything else is left to @peculiar. */
-const ASCII = /^[ -~]*$/;
+/** @peculiar's value object for a string of that tag (only for the Name object; the DER is written here). */
+function attributeValue(tag: number, value: string): asnX509.AttributeValue {
+  if (tag === TAG.ia5String) return new asnX509.AttributeValue({ ia5String: value });
+  if (tag === TAG.printableString) return new asnX509.AttributeValue({ printableString: value });
+  return new asnX509.AttributeValue({ utf8String: value });
+}
 
 /**
- * One RDN per attribute type, holding all its values (Go's pkix.Name.ToRDNSequence, appendRDNs). When every RDN
- * has one value, the Name's DER is written here (derOf returns it: @peculiar's serializer is most of a leaf's
- * encoding cost); an RDN of several values (a SET OF, which DER orders) is left to @peculiar.
+ * One RDN per attribute type, holding all its values (Go's pkix.Name.ToRDNSequence, appendRDNs), written as DER
+ * here (derOf returns it: @peculiar's serializer was most of a leaf's encoding cost). A string's bytes are its UTF-8
+ * (the provider writes an email address as an IA5 RawValue of its UTF-8 bytes: common_cert.go), and an RDN of several
+ * values is a SET OF whose encodings DER sorts (Go's encoding/asn1 setEncoder, X.690 §11.6), as @peculiar does not.
  */
 export function distinguishedName(attributes: readonly (readonly [string, readonly string[]])[]): asnX509.Name {
   const rdns: asnX509.RelativeDistinguishedName[] = [];
   const rdnDers: Der[] = [];
-  let direct = true;
   for (const [type, values] of attributes) {
     if (values.length === 0) continue;
-    rdns.push(
-      new asnX509.RelativeDistinguishedName(
-        values.map((value) => {
-          const tag = attributeStringTag(type, value);
-          const attributeValue = new asnX509.AttributeValue(
-            tag === TAG.ia5String
-              ? { ia5String: value }
-              : tag === TAG.printableString
-                ? { printableString: value }
-                : { utf8String: value },
-          );
-          return new asnX509.AttributeTypeAndValue({ type, value: attributeValue });
-        }),
-      ),
-    );
-    const value = values[0]!;
-    const tag = attributeStringTag(type, value);
-    if (values.length !== 1 || (tag === TAG.ia5String && !ASCII.test(value))) direct = false;
-    if (direct) {
-      rdnDers.push(tlv(TAG.set, [tlv(TAG.sequence, [oidDer(type), tlv(tag, [Buffer.from(value, "utf8")])])]));
-    }
+    const members = values
+      .map((value) => {
+        const tag = attributeStringTag(type, value);
+        return {
+          der: tlv(TAG.sequence, [oidDer(type), tlv(tag, [Buffer.from(value, "utf8")])]),
+          object: new asnX509.AttributeTypeAndValue({ type, value: attributeValue(tag, value) }),
+        };
+      })
+      .sort((a, b) => Buffer.compare(a.der, b.der));
+    rdns.push(new asnX509.RelativeDistinguishedName(members.map((m) => m.object)));
+    rdnDers.push(tlv(TAG.set, members.map((m) => m.der)));
   }
-  const name = new asnX509.Name(rdns);
-  return direct ? withDer(name, tlv(TAG.sequence, rdnDers)) : name;
+  return withDer(new asnX509.Name(rdns), tlv(TAG.sequence, rdnDers));
 }
 
 const CRITICAL = new Uint8Array([TAG.boolean, 1, 0xff]);
