@@ -26,6 +26,14 @@ const SUBJECT_ALT_NAME_OID = "2.5.29.17";
 export interface ReadCertRequest {
   /** The subject Name, DER: the bytes of the request. */
   readonly subject: Uint8Array;
+  /**
+   * The subject as the provider's certificate carries it: Go reads the request's subject into a pkix.Name
+   * (FillFromRDNSequence: country, province, locality, street, postal code, organization and unit as lists, common
+   * name and serial number the last one given, every other type dropped) and the template's Name is written back by
+   * ToRDNSequence in that order, each type's values in one RDN (golang/go src/crypto/x509/pkix/pkix.go). As
+   * (type, values) pairs in that order, empty types left out.
+   */
+  readonly subjectAttributes: readonly (readonly [string, readonly string[]])[];
   /** SubjectPublicKeyInfo, DER: the bytes of the request. */
   readonly spki: Uint8Array;
   readonly sans: CertRequestSans;
@@ -53,7 +61,9 @@ const TAG = {
   set: 17,
   numericString: 18,
   printableString: 19,
+  t61String: 20,
   ia5String: 22,
+  bmpString: 30,
 } as const;
 
 /** The number of length octets DER allows for `length` (X.690 §10.1: the shortest form). */
@@ -209,15 +219,63 @@ function checkAttributeValue(node: Node | undefined): void {
   }
 }
 
-/** pkix.RDNSequence: SEQUENCE OF SET OF AttributeTypeAndValue { type OBJECT IDENTIFIER, value ANY }. */
-function checkSubject(subject: Node): void {
+/** The string an attribute value unmarshals to in Go (asn1.go parseField for `any`), or undefined for other types. */
+function attributeString(node: Node): string | undefined {
+  if (node.idBlock.tagClass !== UNIVERSAL || node.idBlock.isConstructed) return undefined;
+  const bytes = contents(node);
+  switch (node.idBlock.tagNumber) {
+    case TAG.utf8String:
+      return Buffer.from(bytes).toString("utf8");
+    case TAG.printableString:
+    case TAG.ia5String:
+    case TAG.numericString:
+    case TAG.t61String:
+      return Buffer.from(bytes).toString("latin1");
+    case TAG.bmpString: {
+      let text = "";
+      for (let i = 0; i + 1 < bytes.length; i += 2) text += String.fromCharCode((bytes[i]! << 8) | bytes[i + 1]!);
+      return text;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** pkix.Name's fields, in ToRDNSequence's order, by attribute type (pkix.go FillFromRDNSequence, ToRDNSequence). */
+const NAME_FIELDS: readonly { readonly type: string; readonly single: boolean }[] = [
+  { type: "2.5.4.6", single: false }, // Country
+  { type: "2.5.4.8", single: false }, // Province
+  { type: "2.5.4.7", single: false }, // Locality
+  { type: "2.5.4.9", single: false }, // StreetAddress
+  { type: "2.5.4.17", single: false }, // PostalCode
+  { type: "2.5.4.10", single: false }, // Organization
+  { type: "2.5.4.11", single: false }, // OrganizationalUnit
+  { type: "2.5.4.3", single: true }, // CommonName: the last one given; none when empty
+  { type: "2.5.4.5", single: true }, // SerialNumber: likewise
+];
+
+/**
+ * pkix.RDNSequence: SEQUENCE OF SET OF AttributeTypeAndValue { type OBJECT IDENTIFIER, value ANY }, checked as Go
+ * unmarshals it, and read into pkix.Name's fields (see ReadCertRequest.subjectAttributes).
+ */
+function readSubject(subject: Node): ReadCertRequest["subjectAttributes"] {
+  const values = new Map<string, string[]>();
   for (const rdn of children(expect(subject, TAG.sequence, true, "pkix.RDNSequence"))) {
     for (const attribute of children(expect(rdn, TAG.set, true, "pkix.RelativeDistinguishedNameSET"))) {
       const [type, value] = children(expect(attribute, TAG.sequence, true, "pkix.AttributeTypeAndValue"));
-      objectIdentifier(type, "pkix.AttributeTypeAndValue type");
+      const oid = objectIdentifier(type, "pkix.AttributeTypeAndValue type");
       checkAttributeValue(value);
+      const text = attributeString(value!);
+      if (text === undefined) continue;
+      const field = NAME_FIELDS.find((f) => f.type === oid);
+      if (!field) continue;
+      values.set(oid, field.single ? [text] : [...(values.get(oid) ?? []), text]);
     }
   }
+  return NAME_FIELDS.flatMap(({ type, single }) => {
+    const found = values.get(type) ?? [];
+    return found.length === 0 || (single && found[0] === "") ? [] : [[type, found] as const];
+  });
 }
 
 interface RequestedExtension {
@@ -343,10 +401,10 @@ export function readCertRequest(text: string): ReadCertRequest {
   }
   checkAlgorithmIdentifier(signatureAlgorithm, "SignatureAlgorithm");
   checkBitString(expect(signature, TAG.bitString, false, "SignatureValue"));
-  checkSubject(subject);
+  const subjectAttributes = readSubject(subject);
   let sans: CertRequestSans = { dnsNames: [], ipAddresses: [], uris: [] };
   for (const extension of requestedExtensions(children(attributes))) {
     if (extension.id === SUBJECT_ALT_NAME_OID) sans = readSans(extension.value);
   }
-  return { subject: fullBytes(subject), spki: fullBytes(spki), sans };
+  return { subject: fullBytes(subject), subjectAttributes, spki: fullBytes(spki), sans };
 }

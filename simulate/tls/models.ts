@@ -10,11 +10,10 @@
  *   critical basicConstraints (pathLen only when `maxPathLength` > 0, as Go omits a zero one), critical key usage
  *   and extended key usage from `allowedUses`, SANs, a subject key id when asked for or on a CA (Go adds one
  *   to CA certificates), and the issuer's subject key id as authority key id.
- * - A locally signed certificate takes the subject and the DNS, IP and URI SANs from the CSR (the subject's bytes
- *   copied; the SAN extension rebuilt, critical when the subject is empty, as Go does), and the CA key must match
- *   the CA certificate. The CSR's
- *   signature is not checked; the provider does not check it either. A CSR this process did not make (the leaves'
- *   requests, which the program builds: pki/certRequest.ts) is parsed as the provider parses it
+ * - A locally signed certificate takes the subject and the DNS, IP and URI SANs from the CSR (the subject as Go's
+ *   pkix.Name writes it back; the SAN extension rebuilt, critical when the subject is empty, as Go does), and the
+ *   CA key must match the CA certificate. The CSR's signature is not checked; the provider does not check it
+ *   either. Every CSR, the model's own included, is parsed as the provider parses it
  *   (pki/readCertRequest.ts): PEM type CERTIFICATE REQUEST, SANs from the extensionRequest attribute.
  * - `readyForRenewal` = now ≥ notAfter − earlyRenewalHours, computed at creation as the provider does on plan.
  */
@@ -23,6 +22,7 @@ import type * as asnX509 from "@peculiar/asn1-x509";
 import * as pulumi from "@pulumi/pulumi";
 import {
   certificationRequest,
+  distinguishedName,
   pem,
   subjectAltNameExtensionDer,
   subjectAltNameExtensions,
@@ -208,20 +208,14 @@ interface CertRequest {
   readonly sanExtensions: readonly Encodable<asnX509.Extension>[];
 }
 
-/**
- * CSRs this process generated, by PEM, with the SAN extension they were made with: a LocallySignedCert signs the
- * CSR its CertRequest just made, and parsing it back (ASN.1) was a fifth of a big mesh's crypto. Taken out when
- * used, so the map does not grow with the mesh.
- */
-const certRequests = new Map<string, CertRequest>();
-
 export async function createCertRequest(
   inputs: CertRequestInputs,
   resource = "CertRequest",
 ): Promise<{ certRequestPem: string; keyAlgorithm: KeyAlgorithmName }> {
   const signer = await signingKey(inputs.privateKeyPem, resource);
   const subject = subjectName(inputs.subject);
-  const requested = subjectAltNameExtensions(inputs, subject.length === 0);
+  // Never critical in a request: Go's buildCSRExtensions writes the SAN extension without Critical (x509.go).
+  const requested = subjectAltNameExtensions(inputs, false);
   const der = certificationRequest({
     subject,
     spki: signer.spki,
@@ -229,21 +223,18 @@ export async function createCertRequest(
     signatureAlgorithm: signer.signatureAlgorithm,
     sign: (tbs) => new Uint8Array(signDer(signer, tbs)),
   });
-  const certRequestPem = pem("CERTIFICATE REQUEST", der);
-  certRequests.set(certRequestPem, { subject, spki: signer.spki, sanExtensions: sanExtensions(inputs, subject) });
-  return { certRequestPem, keyAlgorithm: signer.algorithm };
+  return { certRequestPem: pem("CERTIFICATE REQUEST", der), keyAlgorithm: signer.algorithm };
 }
 
+/**
+ * Every CSR, the model's own CertRequests' included, read as the provider's x509.ParseCertificateRequest reads it:
+ * the subject as Go's pkix.Name writes it back (only its nine fields, in its order), the public key, and the DNS, IP
+ * and URI names.
+ */
 function parseCertRequest(certRequestPem: string): CertRequest {
-  const generated = certRequests.get(certRequestPem);
-  if (generated) {
-    certRequests.delete(certRequestPem);
-    return generated;
-  }
-  // A CSR made elsewhere (the program builds the leaves' requests: pki/certRequest.ts): read as the provider's
-  // x509.ParseCertificateRequest does, keeping only the subject, the public key and the DNS, IP and URI names.
   const csr = readCertRequest(certRequestPem);
-  return { subject: csr.subject, spki: csr.spki, sanExtensions: sanExtensions(csr.sans, csr.subject) };
+  const subject = distinguishedName(csr.subjectAttributes);
+  return { subject, spki: csr.spki, sanExtensions: sanExtensions(csr.sans, subject) };
 }
 
 export async function createLocallySignedCert(

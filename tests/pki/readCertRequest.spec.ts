@@ -15,14 +15,16 @@ import { join } from "node:path";
 import * as asn1js from "asn1js";
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import * as asnX509 from "@peculiar/asn1-x509";
-import { extension, pem } from "../../pki/asn1";
+import { distinguishedName, extension, pem } from "../../pki/asn1";
 import { derOf, TAG, tlv } from "../../pki/der";
 import { EXTENSION_REQUEST_OID, readCertRequest } from "../../pki/readCertRequest";
 import { subjectAltNameExtensionDer } from "../../pki/asn1";
 import { subjectName } from "../../simulate/tls/encoding";
 import { generatePrivateKey, signDer, signingKey, type SigningKey } from "../../simulate/tls/keys";
+import { createCertRequest } from "../../simulate/tls";
+import * as asnCsr from "@peculiar/asn1-csr";
 import { legacyReadCertRequest, legacySanExtensionDer } from "./readCertRequestLegacy";
-import { FULL_SUBJECT, SIGNING_KEY_KINDS } from "./fixtures";
+import { FULL_SUBJECT, newCa, signLeaf, SIGNING_KEY_KINDS } from "./fixtures";
 
 const KEYS = SIGNING_KEY_KINDS;
 
@@ -421,5 +423,99 @@ describe("the certificate's SAN extension, written directly", () => {
       () => subjectAltNameExtensionDer({ dnsNames: ["bücher.example"] }, false),
       /^Error: x509: "bücher.example" cannot be encoded as an IA5String$/,
     );
+  });
+});
+
+describe("the certificate's subject from a request, as Go's pkix.Name writes it back", () => {
+  const asnName = (certPem: string): string => {
+    const der = Buffer.from(certPem.replace(/-----[A-Z ]+-----|\s/g, ""), "base64");
+    return Buffer.from(
+      AsnConvert.serialize(AsnConvert.parse(der, asnX509.Certificate).tbsCertificate.subject),
+    ).toString("hex");
+  };
+  const hexOf = (attributes: [string, string[]][]): string =>
+    Buffer.from(derOf(distinguishedName(attributes))).toString("hex");
+
+  it("keeps Go's nine fields in ToRDNSequence's order, each type in one sorted RDN, and drops the rest (OpenSSL's request)", async function () {
+    const dir = mkdtempSync(join(tmpdir(), "csr-subject-"));
+    try {
+      const out = join(dir, "r.csr");
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-new",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:P-256",
+          "-nodes",
+          "-keyout",
+          join(dir, "k"),
+          "-subj",
+          "/CN=first/CN=web/OU=b/O=lucid/OU=a/emailAddress=a@b.c/C=DE",
+          "-out",
+          out,
+        ],
+        { stdio: ["ignore", "ignore", "pipe"] },
+      );
+      const text = readFileSync(out, "utf8");
+      assert.deepEqual(readCertRequest(text).subjectAttributes, [
+        ["2.5.4.6", ["DE"]],
+        ["2.5.4.10", ["lucid"]],
+        ["2.5.4.11", ["b", "a"]],
+        ["2.5.4.3", ["web"]],
+      ]);
+      const issued = await signLeaf(await newCa(), text);
+      // OpenSSL wrote UTF8Strings; Go writes PrintableStrings where it can, sorts the SET OF, drops the email.
+      assert.equal(
+        asnName(issued.certPem),
+        hexOf([
+          ["2.5.4.6", ["DE"]],
+          ["2.5.4.10", ["lucid"]],
+          ["2.5.4.11", ["a", "b"]],
+          ["2.5.4.3", ["web"]],
+        ]),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("drops an empty common name, and makes the SAN critical when nothing of the subject is left", async () => {
+    const signer = await signingKey((await generatePrivateKey(KEYS["P-256"]!)).privateKeyPem, "subject.spec");
+    const onlyEmail = derOf(distinguishedName([["1.2.840.113549.1.9.1", ["a@b.c"]]]));
+    const attributes = [extensionRequest([sanExtension(SANS.uri!)])];
+    const text = armour(requestDer(signer, { subject: onlyEmail, attributes }));
+    assert.deepEqual(readCertRequest(text).subjectAttributes, []);
+    const issued = await signLeaf(await newCa(), text);
+    const cert = AsnConvert.parse(
+      Buffer.from(issued.certPem.replace(/-----[A-Z ]+-----|\s/g, ""), "base64"),
+      asnX509.Certificate,
+    );
+    assert.equal(cert.tbsCertificate.subject.length, 0);
+    const san = cert.tbsCertificate.extensions!.find((e) => e.extnID === asnX509.id_ce_subjectAltName)!;
+    assert.equal(san.critical, true);
+    // The last common name wins (FillFromRDNSequence), and an empty one is not written (ToRDNSequence).
+    const lastCnEmpty = derOf(
+      distinguishedName([
+        ["2.5.4.3", ["x"]],
+        ["2.5.4.10", ["o"]],
+        ["2.5.4.3", [""]],
+      ]),
+    );
+    const read = readCertRequest(armour(requestDer(signer, { subject: lastCnEmpty, attributes })));
+    assert.deepEqual(read.subjectAttributes, [["2.5.4.10", ["o"]]]);
+  });
+
+  it("a CertRequest's own SAN extension is never critical, even with no subject (Go's buildCSRExtensions)", async () => {
+    const key = await generatePrivateKey(KEYS["P-256"]!);
+    const { certRequestPem } = await createCertRequest({ privateKeyPem: key.privateKeyPem, uris: ["spiffe://t/x"] });
+    const der = Buffer.from(certRequestPem.replace(/-----[A-Z ]+-----|\s/g, ""), "base64");
+    const info = AsnConvert.parse(der, asnCsr.CertificationRequest).certificationRequestInfo;
+    const extensions = AsnConvert.parse(info.attributes[0]!.values[0]!, asnX509.Extensions);
+    assert.equal(extensions[0]!.extnID, asnX509.id_ce_subjectAltName);
+    assert.equal(extensions[0]!.critical, false);
+    assert.equal(info.subject.length, 0);
   });
 });
