@@ -131,9 +131,14 @@ function derElement(der: Uint8Array, offset: number): { readonly header: number;
   return { header: 2 + (first & 0x7f), length };
 }
 
+/** The DER of the Ed25519 AlgorithmIdentifier, SEQUENCE { OBJECT IDENTIFIER 1.3.101.112 } (RFC 8410). */
+const ED25519_ALGORITHM = Buffer.from("300506032b6570", "hex");
+
 /**
- * RFC 5280 §4.2.1.2 method 1, as Go computes it: SHA-1 of the subjectPublicKey BIT STRING's bits, read straight
- * from the SPKI's DER (parsing it into objects for thousands of leaves cost more than the hash).
+ * The subject key id the provider sets (hashicorp/terraform-provider-tls internal/provider/common_cert.go
+ * generateSubjectKeyID, on CA certificates and with set_subject_key_id): SHA-1 of the public key as Go marshals it,
+ * which for RSA (PKCS #1) and ECDSA (the uncompressed point) are the subjectPublicKey BIT STRING's bits, read
+ * straight from the SPKI's DER, and for Ed25519 `asn1.Marshal` of the key bytes: an OCTET STRING around them.
  */
 export function subjectKeyId(spkiDer: ArrayBuffer | Uint8Array): string {
   const der = spkiDer instanceof Uint8Array ? spkiDer : new Uint8Array(spkiDer);
@@ -143,8 +148,10 @@ export function subjectKeyId(spkiDer: ArrayBuffer | Uint8Array): string {
   const bitStringAt = algorithmAt + algorithm.header + algorithm.length;
   const bitString = derElement(der, bitStringAt);
   const bitsStart = bitStringAt + bitString.header + 1; // skip the unused-bits byte
+  const key = der.subarray(bitsStart, bitStringAt + bitString.header + bitString.length);
+  const ed25519 = Buffer.from(der.subarray(algorithmAt, bitStringAt)).equals(ED25519_ALGORITHM);
   return createHash("sha1")
-    .update(der.subarray(bitsStart, bitStringAt + bitString.header + bitString.length))
+    .update(ed25519 ? tlv(0x04, [key]) : key)
     .digest("hex");
 }
 
@@ -197,13 +204,16 @@ export interface CertificateParts {
 const VERSION_3 = tlv(TAG.context0, [new Uint8Array([TAG.integer, 1, 2])]);
 
 /**
- * A validity time to the second (RFC 5280 §4.1.2.5): UTCTime (YYMMDDHHMMSSZ) through 2049, GeneralizedTime
- * (YYYYMMDDHHMMSSZ) after, as @peculiar/asn1-x509's Time chooses; tests/pki/der.spec.ts holds the bytes equal.
+ * A validity time to the second (RFC 5280 §4.1.2.5): UTCTime (YYMMDDHHMMSSZ) from 1950 through 2049,
+ * GeneralizedTime (YYYYMMDDHHMMSSZ) otherwise, as Go's encoding/asn1 writes a time.Time (outsideUTCRange);
+ * tests/pki/der.spec.ts holds the bytes equal to @peculiar's, which chooses the same from 1950 on.
  */
 function timeDer(date: Date): Der {
   const iso = date.toISOString();
   const digits = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
-  return date.getUTCFullYear() > 2049 ? tlv(0x18, [Buffer.from(digits)]) : tlv(0x17, [Buffer.from(digits.slice(2))]);
+  const year = date.getUTCFullYear();
+  // Go's encoding/asn1 outsideUTCRange: GeneralizedTime before 1950 and from 2050 on.
+  return year < 1950 || year >= 2050 ? tlv(0x18, [Buffer.from(digits)]) : tlv(0x17, [Buffer.from(digits.slice(2))]);
 }
 
 /**

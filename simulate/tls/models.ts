@@ -145,15 +145,15 @@ function issue(req: IssueRequest): IssuedCertificate {
   const { common } = req;
   const isCa = common.isCaCertificate ?? false;
   const pathLength = isCa && (common.maxPathLength ?? 0) > 0 ? common.maxPathLength : undefined;
+  // In Go's order (crypto/x509 buildCertExtensions): key usage, extended key usage, basic constraints, subject key
+  // id, authority key id, subject alternative names.
   const extensions: Encodable<asnX509.Extension>[] = [
-    ...basicConstraintsExtensions(isCa, pathLength),
     ...usageExtensions(common.allowedUses),
+    ...basicConstraintsExtensions(isCa, pathLength),
+    ...(common.setSubjectKeyId || isCa ? [subjectKeyIdExtension(subjectKeyId(req.spki))] : []),
+    ...req.authorityKeyId,
     ...req.sanExtensions,
   ];
-  if (common.setSubjectKeyId || isCa) {
-    extensions.push(subjectKeyIdExtension(subjectKeyId(req.spki)));
-  }
-  extensions.push(...req.authorityKeyId);
   const notBefore = new Date(Math.floor(req.now.getTime() / 1000) * 1000);
   const notAfter = new Date(notBefore.getTime() + common.validityPeriodHours * 3_600_000);
   const serial = randomSerial();
