@@ -8,6 +8,7 @@
  * parseCertificateRequest, parseCSRExtensions; parser.go parseSANExtension, forEachSAN). DER only: an indefinite or
  * non-minimal length, trailing data or a wrong tag is refused with encoding/asn1's message.
  */
+import { createPublicKey } from "node:crypto";
 import * as asn1js from "asn1js";
 import { AsnIpConverter } from "@peculiar/asn1-x509";
 
@@ -36,6 +37,12 @@ export interface ReadCertRequest {
   readonly subjectAttributes: readonly (readonly [string, readonly string[]])[];
   /** SubjectPublicKeyInfo, DER: the bytes of the request. */
   readonly spki: Uint8Array;
+  /**
+   * The Go type the request's public key parses to (x509.go parsePublicKey), as CreateCertificate's
+   * "unsupported public key type: %T" names it: it signs only `*rsa.PublicKey`, `*ecdsa.PublicKey` and
+   * `ed25519.PublicKey`; `<nil>` for an algorithm Go does not know.
+   */
+  readonly publicKeyType: string;
   readonly sans: CertRequestSans;
 }
 
@@ -157,12 +164,78 @@ function objectIdentifier(node: Node | undefined, what: string): string {
   const oid = expect(node, TAG.oid, false, what);
   const bytes = contents(oid);
   if (bytes.length === 0) throw syntaxError("zero length OBJECT IDENTIFIER");
-  for (let i = 0; i < bytes.length; i++) {
-    // parseBase128Int: no leading 0x80 octet in a sub-identifier, and the last octet ends it.
-    if (bytes[i] === 0x80 && (i === 0 || bytes[i - 1]! < 0x80)) throw structuralError("base 128 integer too large");
+  // parseBase128Int, sub-identifier by sub-identifier: minimal, at most 5 octets, and no more than MaxInt32.
+  let octets = 0;
+  let value = 0;
+  for (const b of bytes) {
+    if (octets === 5) throw structuralError("base 128 integer too large");
+    if (octets === 0 && b === 0x80) throw syntaxError("integer is not minimally encoded");
+    value = value * 128 + (b & 0x7f);
+    octets++;
+    if ((b & 0x80) === 0) {
+      if (value > 0x7fffffff) throw structuralError("base 128 integer too large");
+      octets = 0;
+      value = 0;
+    }
   }
-  if (bytes[bytes.length - 1]! >= 0x80) throw syntaxError("truncated base 128 integer");
+  if (octets !== 0) throw syntaxError("truncated base 128 integer");
   return (oid as asn1js.ObjectIdentifier).valueBlock.toString();
+}
+
+/** Named curves Go's parsePublicKey knows (x509.go namedCurveFromOID), by OID, with their coordinate size. */
+const NAMED_CURVES: Record<string, number> = {
+  "1.3.132.0.33": 28, // P-224
+  "1.2.840.10045.3.1.7": 32, // P-256
+  "1.3.132.0.34": 48, // P-384
+  "1.3.132.0.35": 66, // P-521
+};
+
+/**
+ * The public key checked as Go's parsePublicKey checks it (golang/go src/crypto/x509/parser.go), with OpenSSL
+ * (node's createPublicKey) standing in for Go's own decoders: RSA with NULL parameters, ECDSA on a named curve
+ * Go knows with an uncompressed point on the curve, Ed25519 with no parameters and 32 bytes. Returns the Go type it
+ * parses to (an algorithm Go does not know parses to no key at all).
+ */
+function checkPublicKey(spki: Node, algorithm: Node[], key: Uint8Array): string {
+  const oid = objectIdentifier(algorithm[0], "publicKeyInfo Algorithm algorithm");
+  const parameters = algorithm[1];
+  const valid = (): boolean => {
+    try {
+      createPublicKey({ key: Buffer.from(fullBytes(spki)), format: "der", type: "spki" });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  switch (oid) {
+    case "1.2.840.113549.1.1.1":
+      if (!parameters || !is(parameters, UNIVERSAL, 5, false) || contents(parameters).length !== 0) {
+        throw refused("x509: RSA key missing NULL parameters");
+      }
+      if (!valid()) throw refused("x509: invalid RSA public key");
+      return "*rsa.PublicKey";
+    case "1.2.840.10045.2.1": {
+      if (!parameters || !is(parameters, UNIVERSAL, TAG.oid, false)) {
+        throw refused("x509: failed to parse ECDSA parameters as named curve");
+      }
+      const size = NAMED_CURVES[objectIdentifier(parameters, "namedCurve")];
+      if (size === undefined) throw refused("x509: unsupported elliptic curve");
+      if (key.length !== 1 + 2 * size || key[0] !== 4 || !valid()) {
+        throw refused("x509: failed to unmarshal elliptic curve point");
+      }
+      return "*ecdsa.PublicKey";
+    }
+    case "1.3.101.112":
+      if (parameters) throw refused("x509: Ed25519 key encoded with illegal parameters");
+      if (key.length !== 32) throw refused("x509: wrong Ed25519 public key size");
+      return "ed25519.PublicKey";
+    case "1.3.101.110":
+      return "*ecdh.PublicKey";
+    case "1.2.840.10040.4.1":
+      return "*dsa.PublicKey";
+    default:
+      return "<nil>";
+  }
 }
 
 /** pkix.AlgorithmIdentifier: SEQUENCE { OBJECT IDENTIFIER, parameters ANY OPTIONAL }, more elements allowed. */
@@ -395,6 +468,7 @@ export function readCertRequest(text: string): ReadCertRequest {
   const [spkiAlgorithm, publicKey] = children(spki);
   checkAlgorithmIdentifier(spkiAlgorithm, "publicKeyInfo Algorithm");
   checkBitString(expect(publicKey, TAG.bitString, false, "publicKeyInfo PublicKey"));
+  const publicKeyType = checkPublicKey(spki, children(spkiAlgorithm!), contents(publicKey!).subarray(1));
   if (!attributes) throw syntaxError("sequence truncated");
   if (!is(attributes, CONTEXT, 0, true)) {
     throw structuralError(`tags don't match (0 vs tag ${attributes.idBlock.tagNumber}) RawAttributes`);
@@ -406,5 +480,5 @@ export function readCertRequest(text: string): ReadCertRequest {
   for (const extension of requestedExtensions(children(attributes))) {
     if (extension.id === SUBJECT_ALT_NAME_OID) sans = readSans(extension.value);
   }
-  return { subject: fullBytes(subject), subjectAttributes, spki: fullBytes(spki), sans };
+  return { subject: fullBytes(subject), subjectAttributes, spki: fullBytes(spki), publicKeyType, sans };
 }

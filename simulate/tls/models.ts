@@ -231,8 +231,17 @@ export async function createCertRequest(
  * the subject as Go's pkix.Name writes it back (only its nine fields, in its order), the public key, and the DNS, IP
  * and URI names.
  */
-function parseCertRequest(certRequestPem: string): CertRequest {
+/** The public key types Go's CreateCertificate signs for (x509.go marshalPublicKey); any other fails it. */
+const CERTIFIABLE_KEY_TYPES = new Set(["*rsa.PublicKey", "*ecdsa.PublicKey", "ed25519.PublicKey"]);
+
+function parseCertRequest(certRequestPem: string, resource: string): CertRequest {
   const csr = readCertRequest(certRequestPem);
+  if (!CERTIFIABLE_KEY_TYPES.has(csr.publicKeyType)) {
+    // common_cert.go createCertificate: diags.AddError("Failed to create certificate", err.Error()).
+    throw new Error(
+      `tls model: ${resource}: Failed to create certificate: x509: unsupported public key type: ${csr.publicKeyType}`,
+    );
+  }
   const subject = distinguishedName(csr.subjectAttributes);
   return { subject, spki: csr.spki, sanExtensions: sanExtensions(csr.sans, subject) };
 }
@@ -247,7 +256,7 @@ export async function createLocallySignedCert(
   if (!ca.spki.equals(signer.spki)) {
     throw new Error(`tls model: ${resource}: caPrivateKeyPem does not match the public key of caCertPem`);
   }
-  const csr = parseCertRequest(inputs.certRequestPem);
+  const csr = parseCertRequest(inputs.certRequestPem, resource);
   const issued = issue({
     common: inputs,
     subject: csr.subject,

@@ -8,6 +8,7 @@
  * (hashicorp/terraform-provider-tls internal/provider/resource_locally_signed_cert.go parseCertificateRequest).
  */
 import { strict as assert } from "node:assert";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -517,5 +518,103 @@ describe("the certificate's subject from a request, as Go's pkix.Name writes it 
     assert.equal(extensions[0]!.extnID, asnX509.id_ce_subjectAltName);
     assert.equal(extensions[0]!.critical, false);
     assert.equal(info.subject.length, 0);
+  });
+});
+
+describe("the request's public key and OIDs, as Go's parser checks them (found in review)", () => {
+  let signer: SigningKey;
+  before(async () => {
+    signer = await signingKey((await generatePrivateKey(KEYS["P-256"]!)).privateKeyPem, "publicKey.spec");
+  });
+  const withSpki = (spki: Uint8Array, subject: Uint8Array = derOf(SUBJECTS.leaf!)): string =>
+    armour(requestDer({ ...signer, spki: Buffer.from(spki) }, { subject, attributes: [] }));
+  const spkiOf = (algorithm: Uint8Array[], key: Uint8Array): Buffer =>
+    tlv(TAG.sequence, [tlv(TAG.sequence, algorithm), tlv(TAG.bitString, [new Uint8Array([0]), key])]);
+  const exported = (key: KeyObject): Buffer => key.export({ type: "spki", format: "der" });
+  const bitsOf = (spki: Buffer): Buffer =>
+    Buffer.from(AsnConvert.parse(spki, asnX509.SubjectPublicKeyInfo).subjectPublicKey);
+  const EC = oid("1.2.840.10045.2.1");
+  const P256_CURVE = oid("1.2.840.10045.3.1.7");
+
+  it("refuses what parsePublicKey refuses, with its messages", () => {
+    const ecKey = bitsOf(signer.spki);
+    const rsa = exported(generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey);
+    const cases: [string, Buffer, RegExp][] = [
+      [
+        "RSA without NULL parameters",
+        spkiOf([oid("1.2.840.113549.1.1.1")], bitsOf(rsa)),
+        /x509: RSA key missing NULL parameters/,
+      ],
+      [
+        "ECDSA with explicit (NULL) parameters",
+        spkiOf([EC, new Uint8Array([5, 0])], ecKey),
+        /failed to parse ECDSA parameters as named curve/,
+      ],
+      [
+        "ECDSA on secp256k1",
+        exported(generateKeyPairSync("ec", { namedCurve: "secp256k1" }).publicKey),
+        /x509: unsupported elliptic curve/,
+      ],
+      [
+        "a point off the curve",
+        spkiOf([EC, P256_CURVE], Buffer.concat([ecKey.subarray(0, 64), Buffer.from([ecKey[64]! ^ 1])])),
+        /failed to unmarshal elliptic curve point/,
+      ],
+      [
+        "a compressed point",
+        spkiOf([EC, P256_CURVE], Buffer.concat([Buffer.from([2]), ecKey.subarray(1, 33)])),
+        /failed to unmarshal elliptic curve point/,
+      ],
+      [
+        "Ed25519 with parameters",
+        spkiOf([oid("1.3.101.112"), new Uint8Array([5, 0])], Buffer.alloc(32, 1)),
+        /Ed25519 key encoded with illegal parameters/,
+      ],
+      ["Ed25519 of 31 bytes", spkiOf([oid("1.3.101.112")], Buffer.alloc(31, 1)), /wrong Ed25519 public key size/],
+    ];
+    for (const [label, spki, message] of cases) {
+      assert.throws(() => readCertRequest(withSpki(spki)), message, label);
+    }
+    assert.equal(readCertRequest(withSpki(signer.spki)).publicKeyType, "*ecdsa.PublicKey");
+    assert.equal(readCertRequest(withSpki(rsa)).publicKeyType, "*rsa.PublicKey");
+  });
+
+  it("reads a key Go cannot certify, and the certificate then fails as CreateCertificate fails", async () => {
+    const authority = await newCa();
+    for (const [type, expected] of [
+      ["ed448", "<nil>"],
+      ["x25519", "*ecdh.PublicKey"],
+    ] as const) {
+      const text = withSpki(exported(generateKeyPairSync(type as "ed448").publicKey));
+      assert.equal(readCertRequest(text).publicKeyType, expected);
+      await assert.rejects(signLeaf(authority, text), {
+        message: new RegExp(
+          `Failed to create certificate: x509: unsupported public key type: ${expected.replace(/[*.]/g, "\\$&")}`,
+        ),
+      });
+    }
+  });
+
+  it("reads OID sub-identifiers as parseBase128Int does: minimal, at most 5 octets, at most MaxInt32", () => {
+    const subjectWithType = (type: number[]): Buffer =>
+      tlv(TAG.sequence, [
+        tlv(TAG.set, [tlv(TAG.sequence, [tlv(0x06, [new Uint8Array(type)]), tlv(0x0c, [Buffer.from("x")])])]),
+      ]);
+    // 2.5.4.x with x = 2^28 (5 octets) reads; 2^31 (5 octets, above MaxInt32) and 6 octets do not; 0x80 first does not.
+    assert.doesNotThrow(() =>
+      readCertRequest(withSpki(signer.spki, subjectWithType([0x55, 0x04, 0x81, 0x80, 0x80, 0x80, 0x00]))),
+    );
+    assert.throws(
+      () => readCertRequest(withSpki(signer.spki, subjectWithType([0x55, 0x04, 0x88, 0x80, 0x80, 0x80, 0x00]))),
+      /base 128 integer too large/,
+    );
+    assert.throws(
+      () => readCertRequest(withSpki(signer.spki, subjectWithType([0x55, 0x04, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00]))),
+      /base 128 integer too large/,
+    );
+    assert.throws(
+      () => readCertRequest(withSpki(signer.spki, subjectWithType([0x55, 0x80, 0x04]))),
+      /integer is not minimally encoded/,
+    );
   });
 });

@@ -52,6 +52,8 @@ export function vendoredModelFiles(repoRoot: string): Map<string, string> {
     const folder = file.split("/")[0]!;
     const text = readFileSync(join(repoRoot, file), "utf8");
     for (const { fileName } of ts.preProcessFile(text, true, true).importedFiles) {
+      // Node's own modules are there wherever the pack runs.
+      if (fileName.startsWith("node:")) continue;
       if (!fileName.startsWith(".")) {
         const name = fileName.startsWith("@") ? fileName.split("/").slice(0, 2).join("/") : fileName.split("/")[0]!;
         if (!dependencies.has(name)) {
@@ -86,8 +88,10 @@ export function writtenVendoredFiles(repoRoot: string): Map<string, string> {
 function main(): void {
   const root = resolve(__dirname, "..", "..");
   const directory = resolve(root, VENDOR_DIRECTORY);
+  // Everything is read and checked before the old copies go: a refused import leaves them as they were.
+  const files = vendoredModelFiles(root);
   rmSync(directory, { recursive: true, force: true });
-  for (const [file, text] of vendoredModelFiles(root)) {
+  for (const [file, text] of files) {
     mkdirSync(dirname(join(directory, file)), { recursive: true });
     writeFileSync(join(directory, file), text);
     console.log(`${VENDOR_DIRECTORY}/${file}`);
