@@ -617,4 +617,36 @@ describe("the request's public key and OIDs, as Go's parser checks them (found i
       /integer is not minimally encoded/,
     );
   });
+
+  it("refuses a URI SAN Go's url.Parse or domainToReverseLabels refuses, and reads a SPIFFE ID", () => {
+    const withUri = (uri: string): string =>
+      armour(
+        requestDer(signer, {
+          subject: derOf(SUBJECTS.leaf!),
+          attributes: [
+            extensionRequest([
+              new asnX509.Extension({
+                extnID: asnX509.id_ce_subjectAltName,
+                critical: false,
+                extnValue: new OctetString(tlv(TAG.sequence, [tlv(0x86, [Buffer.from(uri, "latin1")])])),
+              }),
+            ]),
+          ],
+        }),
+      );
+    assert.deepEqual(readCertRequest(withUri("spiffe://t.consul/ns/default/dc/east/svc/web")).sans.uris, [
+      "spiffe://t.consul/ns/default/dc/east/svc/web",
+    ]);
+    assert.deepEqual(readCertRequest(withUri("spiffe://t.consul/ns/a%20b")).sans.uris, ["spiffe://t.consul/ns/a%20b"]);
+    const refusedUris: [string, RegExp][] = [
+      [
+        "spiffe://dc1.consul/ns/%zz",
+        /cannot parse URI "spiffe:\/\/dc1.consul\/ns\/%zz": parse ".*": invalid URL escape "%zz"/,
+      ],
+      ["spiffe://a..b/x", /cannot parse URI "spiffe:\/\/a..b\/x": invalid domain/],
+      ["spiffe://t.consul./x", /invalid domain/],
+      ["spiffe://t.consul/x\u0001", /net\/url: invalid control character in URL/],
+    ];
+    for (const [uri, message] of refusedUris) assert.throws(() => readCertRequest(withUri(uri)), message, uri);
+  });
 });

@@ -398,6 +398,28 @@ function requestedExtensions(attributes: readonly Node[]): RequestedExtension[] 
 const ASCII = new TextDecoder("latin1");
 
 /**
+ * What Go's parseSANExtension refuses in a URI SAN, or undefined: the failures of net/url's Parse that a URI of
+ * printable ASCII can meet (a control character; a `%` not followed by two hex digits), and a host that
+ * x509's domainToReverseLabels refuses (an empty label, a trailing dot, a character outside 33–126). Go's other
+ * Parse errors (ports, IPv6 literals, a colon in a first relative segment) are not modelled.
+ */
+function uriProblem(uri: string): string | undefined {
+  for (let i = 0; i < uri.length; i++) {
+    const code = uri.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return `parse ${JSON.stringify(uri)}: net/url: invalid control character in URL`;
+  }
+  const escape = /%(?![0-9A-Fa-f]{2})(.{0,2})/.exec(uri);
+  if (escape) return `parse ${JSON.stringify(uri)}: invalid URL escape ${JSON.stringify(`%${escape[1]}`)}`;
+  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(uri)?.[1];
+  if (authority === undefined) return undefined;
+  const host = authority.slice(authority.lastIndexOf("@") + 1);
+  if (host.length === 0) return undefined;
+  const labels = host.split(".");
+  const valid = labels.every((label) => label.length > 0 && [...label].every((c) => c >= "!" && c <= "~"));
+  return valid ? undefined : "invalid domain";
+}
+
+/**
  * parser.go parseSANExtension: DNS names, IP addresses and URIs (forEachSAN reads a SEQUENCE of any elements; the
  * other name types are not copied to the certificate). IP addresses as @peculiar/asn1-x509 spells them.
  */
@@ -424,10 +446,14 @@ function readSans(value: Uint8Array): CertRequestSans {
         if (!isAscii(bytes)) throw refused("x509: SAN dNSName is malformed");
         sans.dnsNames.push(ASCII.decode(bytes));
         break;
-      case 6:
+      case 6: {
         if (!isAscii(bytes)) throw refused("x509: SAN uniformResourceIdentifier is malformed");
-        sans.uris.push(ASCII.decode(bytes));
+        const uri = ASCII.decode(bytes);
+        const problem = uriProblem(uri);
+        if (problem) throw refused(`x509: cannot parse URI ${JSON.stringify(uri)}: ${problem}`);
+        sans.uris.push(uri);
         break;
+      }
       case 7:
         if (bytes.length !== 4 && bytes.length !== 16) {
           throw refused(`x509: cannot parse IP address of length ${bytes.length}`);
