@@ -64,7 +64,12 @@ export function distinguishedName(attributes: readonly (readonly [string, readon
       })
       .sort((a, b) => Buffer.compare(a.der, b.der));
     rdns.push(new asnX509.RelativeDistinguishedName(members.map((m) => m.object)));
-    rdnDers.push(tlv(TAG.set, members.map((m) => m.der)));
+    rdnDers.push(
+      tlv(
+        TAG.set,
+        members.map((m) => m.der),
+      ),
+    );
   }
   return withDer(new asnX509.Name(rdns), tlv(TAG.sequence, rdnDers));
 }
