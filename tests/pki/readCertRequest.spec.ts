@@ -136,6 +136,22 @@ function armour(der: Uint8Array, label = "CERTIFICATE REQUEST"): string {
   return pem(label, new Uint8Array(der).buffer);
 }
 
+/** A request made by `openssl req` with a new key (`keyArgs`), the subject and any extra arguments, as PEM. */
+function opensslRequest(keyArgs: readonly string[], subject: string, extra: readonly string[] = []): string {
+  const dir = mkdtempSync(join(tmpdir(), "csr-"));
+  try {
+    const out = join(dir, "r.csr");
+    execFileSync(
+      "openssl",
+      ["req", "-new", ...keyArgs, "-nodes", "-keyout", join(dir, "k"), "-subj", subject, ...extra, "-out", out],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    return readFileSync(out, "utf8");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Old and new readers agree: the same SANs, and the certificate gets the same subject, SPKI and SAN extension bytes. */
 function assertSameAsLegacy(text: string, label: string): void {
   const legacy = legacyReadCertRequest(text);
@@ -202,43 +218,22 @@ describe("readCertRequest: one asn1js walk, as Go's x509.ParseCertificateRequest
   });
 
   it("reads OpenSSL's own requests (UTF8String subjects, emails and IPv6 among the SANs)", function () {
-    const dir = mkdtempSync(join(tmpdir(), "csr-"));
-    try {
-      const keys: Record<string, string[]> = {
-        rsa: ["-newkey", "rsa:2048"],
-        ec: ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
-        ed25519: ["-newkey", "ed25519"],
-      };
-      for (const [label, args] of Object.entries(keys)) {
-        const out = join(dir, `${label}.csr`);
-        execFileSync(
-          "openssl",
-          [
-            "req",
-            "-new",
-            ...args,
-            "-nodes",
-            "-keyout",
-            join(dir, `${label}.key`),
-            "-subj",
-            "/C=DE/O=lucid mesh/OU=ops+CN=multi/CN=svc-é",
-            "-addext",
-            "subjectAltName=DNS:svc.example,email:ops@example.com,IP:10.1.2.3,IP:2001:db8::42,URI:spiffe://lucid.mesh/svc",
-            "-out",
-            out,
-          ],
-          { stdio: ["ignore", "ignore", "pipe"] },
-        );
-        const text = readFileSync(out, "utf8");
-        assertSameAsLegacy(text, `openssl ${label}`);
-        assert.deepEqual(readCertRequest(text).sans, {
-          dnsNames: ["svc.example"],
-          ipAddresses: ["10.1.2.3", "2001:db8::42"],
-          uris: ["spiffe://lucid.mesh/svc"],
-        });
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const keys: Record<string, string[]> = {
+      rsa: ["-newkey", "rsa:2048"],
+      ec: ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+      ed25519: ["-newkey", "ed25519"],
+    };
+    for (const [label, args] of Object.entries(keys)) {
+      const text = opensslRequest(args, "/C=DE/O=lucid mesh/OU=ops+CN=multi/CN=svc-é", [
+        "-addext",
+        "subjectAltName=DNS:svc.example,email:ops@example.com,IP:10.1.2.3,IP:2001:db8::42,URI:spiffe://lucid.mesh/svc",
+      ]);
+      assertSameAsLegacy(text, `openssl ${label}`);
+      assert.deepEqual(readCertRequest(text).sans, {
+        dnsNames: ["svc.example"],
+        ipAddresses: ["10.1.2.3", "2001:db8::42"],
+        uris: ["spiffe://lucid.mesh/svc"],
+      });
     }
   });
 
@@ -438,49 +433,27 @@ describe("the certificate's subject from a request, as Go's pkix.Name writes it 
     Buffer.from(derOf(distinguishedName(attributes))).toString("hex");
 
   it("keeps Go's nine fields in ToRDNSequence's order, each type in one sorted RDN, and drops the rest (OpenSSL's request)", async function () {
-    const dir = mkdtempSync(join(tmpdir(), "csr-subject-"));
-    try {
-      const out = join(dir, "r.csr");
-      execFileSync(
-        "openssl",
-        [
-          "req",
-          "-new",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:P-256",
-          "-nodes",
-          "-keyout",
-          join(dir, "k"),
-          "-subj",
-          "/CN=first/CN=web/OU=b/O=lucid/OU=a/emailAddress=a@b.c/C=DE",
-          "-out",
-          out,
-        ],
-        { stdio: ["ignore", "ignore", "pipe"] },
-      );
-      const text = readFileSync(out, "utf8");
-      assert.deepEqual(readCertRequest(text).subjectAttributes, [
+    const text = opensslRequest(
+      ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+      "/CN=first/CN=web/OU=b/O=lucid/OU=a/emailAddress=a@b.c/C=DE",
+    );
+    assert.deepEqual(readCertRequest(text).subjectAttributes, [
+      ["2.5.4.6", ["DE"]],
+      ["2.5.4.10", ["lucid"]],
+      ["2.5.4.11", ["b", "a"]],
+      ["2.5.4.3", ["web"]],
+    ]);
+    const issued = await signLeaf(await newCa(), text);
+    // OpenSSL wrote UTF8Strings; Go writes PrintableStrings where it can, sorts the SET OF, drops the email.
+    assert.equal(
+      asnName(issued.certPem),
+      hexOf([
         ["2.5.4.6", ["DE"]],
         ["2.5.4.10", ["lucid"]],
-        ["2.5.4.11", ["b", "a"]],
+        ["2.5.4.11", ["a", "b"]],
         ["2.5.4.3", ["web"]],
-      ]);
-      const issued = await signLeaf(await newCa(), text);
-      // OpenSSL wrote UTF8Strings; Go writes PrintableStrings where it can, sorts the SET OF, drops the email.
-      assert.equal(
-        asnName(issued.certPem),
-        hexOf([
-          ["2.5.4.6", ["DE"]],
-          ["2.5.4.10", ["lucid"]],
-          ["2.5.4.11", ["a", "b"]],
-          ["2.5.4.3", ["web"]],
-        ]),
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      ]),
+    );
   });
 
   it("drops an empty common name, and makes the SAN critical when nothing of the subject is left", async () => {
