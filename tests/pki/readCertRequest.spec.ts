@@ -322,6 +322,21 @@ describe("readCertRequest: one asn1js walk, as Go's x509.ParseCertificateRequest
       const headerLength = der[1]! & 0x80 ? 2 + (der[1]! & 0x7f) : 2;
       const indefinite = Buffer.concat([Buffer.from([0x30, 0x80]), der.subarray(headerLength), Buffer.from([0, 0])]);
       refuses(indefinite, "failed to parse certificate request: asn1: syntax error: indefinite length found (not DER)");
+      // A low tag number in the high-tag form: a SyntaxError in asn1.go parseTagAndLength.
+      const highTagForm = requestDer(signer, {
+        version: new Uint8Array([0x1f, 0x02, 0x01, 0x00]),
+        subject: derOf(SUBJECTS.leaf!),
+        attributes: [],
+      });
+      refuses(highTagForm, "failed to parse certificate request: asn1: syntax error: non-minimal tag");
+      // Invalid UTF-8 in a subject string: errors.New in parseUTF8String, no "syntax error:".
+      const badUtf8 = requestDer(signer, {
+        subject: tlv(TAG.sequence, [
+          tlv(TAG.set, [tlv(TAG.sequence, [oid("2.5.4.3"), tlv(0x0c, [Buffer.from([0xc3, 0x28])])])]),
+        ]),
+        attributes: [],
+      });
+      refuses(badUtf8, "failed to parse certificate request: asn1: invalid UTF-8 string");
     });
 
     it("SANs Go's parseSANExtension refuses: an IP of 5 bytes, a non-ASCII DNS name or URI", () => {

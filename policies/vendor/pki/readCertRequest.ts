@@ -85,7 +85,7 @@ function minimalLengthOctets(length: number): number {
 /** Refuses what encoding/asn1 refuses in every element's header (asn1.go parseTagAndLength), depth first. */
 function checkDer(node: Node): void {
   const { idBlock, lenBlock } = node;
-  if (idBlock.tagNumber < 31 && idBlock.blockLength !== 1) throw structuralError("non-minimal tag");
+  if (idBlock.tagNumber < 31 && idBlock.blockLength !== 1) throw syntaxError("non-minimal tag");
   if (lenBlock.isIndefiniteForm) throw syntaxError("indefinite length found (not DER)");
   if (lenBlock.longFormUsed) {
     if (lenBlock.length < 0x80) throw structuralError("non-minimal length");
@@ -282,7 +282,7 @@ function checkAttributeValue(node: Node | undefined): void {
       try {
         new TextDecoder("utf-8", { fatal: true }).decode(bytes);
       } catch {
-        throw syntaxError("invalid UTF-8 string");
+        throw refused("asn1: invalid UTF-8 string"); // errors.New, not a SyntaxError (asn1.go parseUTF8String)
       }
       break;
     case TAG.integer:
