@@ -1,6 +1,8 @@
 /**
  * ASN.1 pieces shared by the program's CSRs (certRequest.ts) and the tls provider's models (simulate/tls/): names,
- * the SAN extension, the PKCS #10 request and PEM armour, all with @peculiar/asn1-x509 and asn1-csr.
+ * extensions, the SAN extension, the PKCS #10 request and PEM armour. Each is a @peculiar/asn1-x509 object whose DER
+ * is written here by Go's rules (pki/der.ts; derOf returns it), tested equal to @peculiar's serializer where the two
+ * agree.
  */
 import { isIPv4, isIPv6 } from "node:net";
 import { AsnConvert, AsnObjectIdentifierConverter, OctetString } from "@peculiar/asn1-schema";
@@ -76,8 +78,11 @@ export function distinguishedName(attributes: readonly (readonly [string, readon
 
 const CRITICAL = new Uint8Array([TAG.boolean, 1, 0xff]);
 
-/** An Extension with its DER written here: critical only when true (DEFAULT FALSE), the value in an OCTET STRING. */
-function extensionOf(extnID: string, critical: boolean, valueDer: Der): asnX509.Extension {
+/**
+ * An Extension whose value is `valueDer`, its own DER written here (derOf returns it): critical only when true
+ * (DEFAULT FALSE), the value in an OCTET STRING.
+ */
+export function extensionOf(extnID: string, critical: boolean, valueDer: Der): asnX509.Extension {
   const made = new asnX509.Extension({ extnID, critical, extnValue: new OctetString(valueDer) });
   const contents = critical
     ? [oidDer(extnID), CRITICAL, tlv(TAG.octetString, [valueDer])]
@@ -136,11 +141,6 @@ export function subjectAltNameExtensions(sans: SanLists, critical: boolean): asn
     ...(sans.uris ?? []).map((uri) => tlv(GENERAL_NAME_TAG.uniformResourceIdentifier, [ia5(uri)])),
   ];
   return names.length === 0 ? [] : [extensionOf(asnX509.id_ce_subjectAltName, critical, tlv(TAG.sequence, names))];
-}
-
-/** The same extension, DER. */
-export function subjectAltNameExtensionDer(sans: SanLists, critical: boolean): Der[] {
-  return subjectAltNameExtensions(sans, critical).map((extension) => derOf(extension));
 }
 
 export interface CertRequestParts {

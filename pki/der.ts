@@ -1,9 +1,9 @@
 /**
- * The outer DER of the certificates and requests we sign, written directly: tag, length, contents (X.690 §8.1, §10.1
- * definite minimal lengths). Everything inside (names, keys, extensions, validity) is still encoded by
- * @peculiar/asn1-x509; these few SEQUENCEs, INTEGERs and BIT STRINGs are not built as objects and serialized twice
- * (once to sign, once inside the result), and the SubjectPublicKeyInfo is copied instead of parsed and written
- * back. tests/pki/der.spec.ts holds the bytes equal to @peculiar's serializer's.
+ * DER written directly: tag, length, contents (X.690 §8.1, §10.1 definite minimal lengths), for the certificates and
+ * requests we sign and the names and extensions inside them (pki/asn1.ts), which are not built as objects and
+ * serialized by @peculiar/asn1-x509 (twice for what is signed: once to sign, once inside the result); the
+ * SubjectPublicKeyInfo is copied instead of parsed and written back. tests/pki/der.spec.ts holds the bytes equal to
+ * @peculiar's serializer's.
  */
 import { AsnConvert, AsnObjectIdentifierConverter } from "@peculiar/asn1-schema";
 

@@ -1,13 +1,12 @@
 /**
- * The DER the tls provider's certificates are made of, with @peculiar/asn1-x509 (Go's crypto/x509 writes the same
- * structures for the provider): subject names in Go's pkix.Name order, basic constraints, key usage and extended
+ * The DER the tls provider's certificates are made of, as Go's crypto/x509 writes them for the provider: subject names in Go's pkix.Name order, basic constraints, key usage and extended
  * key usage from `allowed_uses` (internal/provider/common_cert.go), SANs, subject and authority key ids, the
  * certificate itself, and a CA certificate read back.
  */
 import { createHash, randomBytes, X509Certificate } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import * as asnX509 from "@peculiar/asn1-x509";
-import { distinguishedName, EMAIL_ADDRESS_OID, extension, pem } from "../../pki/asn1";
+import { distinguishedName, EMAIL_ADDRESS_OID, extension, extensionOf, pem } from "../../pki/asn1";
 import { bitString, derOf, TAG, tlv, type Der } from "../../pki/der";
 import { signDer, type SigningKey } from "./keys";
 
@@ -151,16 +150,13 @@ export function subjectKeyId(spkiDer: ArrayBuffer | Uint8Array): string {
   const key = der.subarray(bitsStart, bitStringAt + bitString.header + bitString.length);
   const ed25519 = Buffer.from(der.subarray(algorithmAt, bitStringAt)).equals(ED25519_ALGORITHM);
   return createHash("sha1")
-    .update(ed25519 ? tlv(0x04, [key]) : key)
+    .update(ed25519 ? tlv(TAG.octetString, [key]) : key)
     .digest("hex");
 }
 
-/** OBJECT IDENTIFIER 2.5.29.14, subjectKeyIdentifier. */
-const SUBJECT_KEY_ID_ID = new Uint8Array([0x06, 0x03, 0x55, 0x1d, 0x0e]);
-
-/** The subject key id extension, DER: SEQUENCE { id, OCTET STRING { KeyIdentifier OCTET STRING } }, one per certificate. */
-export function subjectKeyIdExtension(keyIdHex: string): Der {
-  return tlv(TAG.sequence, [SUBJECT_KEY_ID_ID, tlv(0x04, [tlv(0x04, [Buffer.from(keyIdHex, "hex")])])]);
+/** The subject key id extension: its value a KeyIdentifier OCTET STRING, one per certificate. */
+export function subjectKeyIdExtension(keyIdHex: string): asnX509.Extension {
+  return extensionOf(asnX509.id_ce_subjectKeyIdentifier, false, tlv(TAG.octetString, [Buffer.from(keyIdHex, "hex")]));
 }
 
 /** The issuer's key id, as the provider (Go) writes it: the keyIdentifier field alone. */
@@ -181,23 +177,15 @@ export function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** A Name or an Extension, as an object or already as DER (a CSR's subject is copied, the SAN extension written directly). */
-export type Encodable<T extends object> = T | Der;
-
-/** `value`'s DER: itself when it is DER already. */
-function encode(value: Encodable<object>): Der {
-  return value instanceof Uint8Array ? value : derOf(value);
-}
-
 export interface CertificateParts {
   readonly serial: string;
-  readonly issuer: Encodable<asnX509.Name>;
-  readonly subject: Encodable<asnX509.Name>;
+  readonly issuer: asnX509.Name;
+  readonly subject: asnX509.Name;
   readonly notBefore: Date;
   readonly notAfter: Date;
   /** The subject's public key, SPKI DER. */
   readonly spki: ArrayBuffer | Uint8Array;
-  readonly extensions: readonly Encodable<asnX509.Extension>[];
+  readonly extensions: readonly asnX509.Extension[];
   readonly signer: SigningKey;
 }
 
@@ -217,9 +205,10 @@ function timeDer(date: Date): Der {
 }
 
 /**
- * The certificate's DER, its TBSCertificate signed by `sign` (RFC 5280 §4.1): the outer structure by pki/der.ts, the
- * names, validity and extensions by @peculiar/asn1-x509. (@peculiar/x509's generator goes through WebCrypto and
- * parses its own output back into an object, which a big mesh's thousands of leaves do not need.)
+ * The certificate's DER, its TBSCertificate signed by `sign` (RFC 5280 §4.1), written by pki/der.ts: names and
+ * extensions as pki/asn1.ts wrote them (or @peculiar's serializer, for the objects it built), validity times here.
+ * (@peculiar/x509's generator goes through WebCrypto and parses its own output back into an object, which a big
+ * mesh's thousands of leaves do not need.)
  */
 export function certificateDer(
   parts: Omit<CertificateParts, "signer">,
@@ -231,16 +220,16 @@ export function certificateDer(
     VERSION_3,
     tlv(TAG.integer, [Buffer.from(parts.serial, "hex")]),
     algorithm,
-    encode(parts.issuer),
+    derOf(parts.issuer),
     tlv(TAG.sequence, [timeDer(parts.notBefore), timeDer(parts.notAfter)]),
-    encode(parts.subject),
+    derOf(parts.subject),
     parts.spki instanceof Uint8Array ? parts.spki : new Uint8Array(parts.spki),
     ...(parts.extensions.length
       ? [
           tlv(TAG.context3, [
             tlv(
               TAG.sequence,
-              parts.extensions.map((extension) => encode(extension)),
+              parts.extensions.map((extension) => derOf(extension)),
             ),
           ]),
         ]

@@ -20,14 +20,7 @@
 import { createHash } from "node:crypto";
 import type * as asnX509 from "@peculiar/asn1-x509";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  certificationRequest,
-  distinguishedName,
-  pem,
-  subjectAltNameExtensionDer,
-  subjectAltNameExtensions,
-  type SanLists,
-} from "../../pki/asn1";
+import { certificationRequest, distinguishedName, pem, subjectAltNameExtensions, type SanLists } from "../../pki/asn1";
 import { readCertRequest } from "../../pki/readCertRequest";
 import { isDueForRenewal } from "../../pki/validity";
 import type { ModelArgs, ProviderModel } from "../recorder";
@@ -42,7 +35,6 @@ import {
   subjectKeyIdExtension,
   subjectName,
   usageExtensions,
-  type Encodable,
   type SubjectInputs,
 } from "./encoding";
 import {
@@ -96,16 +88,9 @@ export interface IssueOptions {
   readonly now?: Date;
 }
 
-/** A Name with no RDNs: SEQUENCE {}. */
-const EMPTY_NAME_DER = Buffer.from([0x30, 0x00]);
-
-function isEmptyName(name: Encodable<asnX509.Name>): boolean {
-  return name instanceof Uint8Array ? EMPTY_NAME_DER.equals(name) : name.length === 0;
-}
-
 /** RFC 5280 §4.2.1.6: with an empty subject the SAN extension must be critical (Go: `subjectIsEmpty`). */
-function sanExtensions(sans: SanInputs, subject: Encodable<asnX509.Name>): Uint8Array[] {
-  return subjectAltNameExtensionDer(sans, isEmptyName(subject));
+function sanExtensions(sans: SanInputs, subject: asnX509.Name): asnX509.Extension[] {
+  return subjectAltNameExtensions(sans, subject.length === 0);
 }
 
 /**
@@ -130,12 +115,12 @@ export interface IssuedCertificate {
 
 interface IssueRequest {
   readonly common: CertificateCommonInputs;
-  readonly subject: Encodable<asnX509.Name>;
-  readonly issuer: Encodable<asnX509.Name>;
+  readonly subject: asnX509.Name;
+  readonly issuer: asnX509.Name;
   /** The subject's public key, SPKI DER. */
   readonly spki: ArrayBuffer | Uint8Array;
   readonly signer: SigningKey;
-  readonly sanExtensions: readonly Encodable<asnX509.Extension>[];
+  readonly sanExtensions: readonly asnX509.Extension[];
   /** Empty or one extension. */
   readonly authorityKeyId: readonly asnX509.Extension[];
   readonly now: Date;
@@ -147,7 +132,7 @@ function issue(req: IssueRequest): IssuedCertificate {
   const pathLength = isCa && (common.maxPathLength ?? 0) > 0 ? common.maxPathLength : undefined;
   // In Go's order (crypto/x509 buildCertExtensions): key usage, extended key usage, basic constraints, subject key
   // id, authority key id, subject alternative names.
-  const extensions: Encodable<asnX509.Extension>[] = [
+  const extensions: asnX509.Extension[] = [
     ...usageExtensions(common.allowedUses),
     ...basicConstraintsExtensions(isCa, pathLength),
     ...(common.setSubjectKeyId || isCa ? [subjectKeyIdExtension(subjectKeyId(req.spki))] : []),
@@ -203,9 +188,9 @@ export async function createSelfSignedCert(
 
 /** What a LocallySignedCert takes from a CSR. */
 interface CertRequest {
-  readonly subject: Encodable<asnX509.Name>;
+  readonly subject: asnX509.Name;
   readonly spki: ArrayBuffer | Uint8Array;
-  readonly sanExtensions: readonly Encodable<asnX509.Extension>[];
+  readonly sanExtensions: readonly asnX509.Extension[];
 }
 
 export async function createCertRequest(
@@ -226,13 +211,14 @@ export async function createCertRequest(
   return { certRequestPem: pem("CERTIFICATE REQUEST", der), keyAlgorithm: signer.algorithm };
 }
 
+/** The public key types Go's CreateCertificate signs for (x509.go marshalPublicKey); any other fails it. */
+const CERTIFIABLE_KEY_TYPES = new Set(["*rsa.PublicKey", "*ecdsa.PublicKey", "ed25519.PublicKey"]);
+
 /**
  * Every CSR, the model's own CertRequests' included, read as the provider's x509.ParseCertificateRequest reads it:
  * the subject as Go's pkix.Name writes it back (only its nine fields, in its order), the public key, and the DNS, IP
  * and URI names.
  */
-/** The public key types Go's CreateCertificate signs for (x509.go marshalPublicKey); any other fails it. */
-const CERTIFIABLE_KEY_TYPES = new Set(["*rsa.PublicKey", "*ecdsa.PublicKey", "ed25519.PublicKey"]);
 
 function parseCertRequest(certRequestPem: string, resource: string): CertRequest {
   const csr = readCertRequest(certRequestPem);

@@ -16,10 +16,9 @@ import { join } from "node:path";
 import * as asn1js from "asn1js";
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import * as asnX509 from "@peculiar/asn1-x509";
-import { distinguishedName, extension, pem } from "../../pki/asn1";
+import { distinguishedName, extension, pem, subjectAltNameExtensions, type SanLists } from "../../pki/asn1";
 import { derOf, TAG, tlv } from "../../pki/der";
 import { EXTENSION_REQUEST_OID, readCertRequest } from "../../pki/readCertRequest";
-import { subjectAltNameExtensionDer } from "../../pki/asn1";
 import { subjectName } from "../../simulate/tls/encoding";
 import { generatePrivateKey, signDer, signingKey, type SigningKey } from "../../simulate/tls/keys";
 import { createCertRequest } from "../../simulate/tls";
@@ -134,6 +133,11 @@ function requestDer(signer: SigningKey, parts: RequestParts): Buffer {
 
 function armour(der: Uint8Array, label = "CERTIFICATE REQUEST"): string {
   return pem(label, new Uint8Array(der).buffer);
+}
+
+/** The subjectAltName extension the certificate gets for these SANs, as DER. */
+function subjectAltNameExtensionDer(sans: SanLists, critical: boolean): Buffer[] {
+  return subjectAltNameExtensions(sans, critical).map((extension) => Buffer.from(derOf(extension)));
 }
 
 /** A request made by `openssl req` with a new key (`keyArgs`), the subject and any extra arguments, as PEM. */
