@@ -27,6 +27,7 @@ import {
 } from "./asn1";
 import {
   canonicalSec1Key,
+  ecdsaSpki,
   isDeterministicEcdsaCurve,
   signDeterministicEcdsa,
   type DeterministicEcdsaCurve,
@@ -98,21 +99,6 @@ interface Signer {
   readonly spki: Buffer;
 }
 
-/** Per curve, the SPKI DER before the point: cut from node's export of the first key, so later ones match it. */
-const ecSpkiPrefixes = new Map<string, Buffer>();
-
-/** node's SPKI export of an EC key, from its JWK coordinates (fixed length, RFC 7518 §6.2.1.2) and the curve's prefix. */
-function ecSpki(key: KeyObject, crv: string, x: string, y: string): Buffer {
-  const point = Buffer.concat([Buffer.from([4]), Buffer.from(x, "base64url"), Buffer.from(y, "base64url")]);
-  const prefix = ecSpkiPrefixes.get(crv);
-  if (prefix) return Buffer.concat([prefix, point]);
-  const spki = createPublicKey(key).export({ type: "spki", format: "der" });
-  if (spki.subarray(spki.length - point.length).equals(point)) {
-    ecSpkiPrefixes.set(crv, Buffer.from(spki.subarray(0, spki.length - point.length)));
-  }
-  return spki;
-}
-
 function ecdsaSigner(curve: DeterministicEcdsaCurve, privateKey: Buffer, spki: Buffer): Signer {
   return {
     algorithm: curve === "P-256" ? ECDSA_SHA256 : ECDSA_SHA384,
@@ -135,7 +121,13 @@ function signerFor(key: KeyObject): Signer {
     const jwk = key.export({ format: "jwk" });
     const crv = jwk.crv ?? "";
     if (isDeterministicEcdsaCurve(crv)) {
-      return ecdsaSigner(crv, Buffer.from(jwk.d ?? "", "base64url"), ecSpki(key, crv, jwk.x ?? "", jwk.y ?? ""));
+      // JWK coordinates are fixed-length (RFC 7518 §6.2.1.2).
+      const point = Buffer.concat([
+        Buffer.from([4]),
+        Buffer.from(jwk.x ?? "", "base64url"),
+        Buffer.from(jwk.y ?? "", "base64url"),
+      ]);
+      return ecdsaSigner(crv, Buffer.from(jwk.d ?? "", "base64url"), ecdsaSpki(crv, point));
     }
     throw new Error(`certRequestPem: unsupported ECDSA curve ${jwk.crv ?? "unknown"} (use P-256 or P-384)`);
   }

@@ -48,6 +48,11 @@ export function isDeterministicEcdsaCurve(name: string): name is DeterministicEc
   return Object.hasOwn(CURVES, name);
 }
 
+/** The SubjectPublicKeyInfo DER of an uncompressed point (0x04 ‖ x ‖ y) on the curve. */
+export function ecdsaSpki(curveName: DeterministicEcdsaCurve, point: Uint8Array): Buffer {
+  return Buffer.concat([CURVES[curveName].spkiBeforePoint, point]);
+}
+
 /**
  * The DER ECDSA signature of `message` (hashed with the curve's hash: SHA-256 for P-256, SHA-384 for P-384) by the
  * private scalar `privateKey` (big-endian bytes), with the nonce of RFC 6979 §3.2 and s as computed (not lowered).
@@ -112,7 +117,7 @@ export function canonicalSec1Key(der: Buffer): Sec1Key | undefined {
     ecdh.setPrivateKey(privateKey);
     const point = ecdh.getPublicKey();
     if (!point.equals(der.subarray(pointAt))) return undefined;
-    return { curve: name, privateKey, spki: Buffer.concat([curve.spkiBeforePoint, point]) };
+    return { curve: name, privateKey, spki: ecdsaSpki(name, point) };
   }
   return undefined;
 }
