@@ -210,7 +210,7 @@ function writtenKeys(value: Record<string, unknown>): string[] {
     for (let i = first + 1; i < keys.length; i++) {
       const key = keys[i]!;
       let j = i - 1;
-      while (j >= first && keys[j]! > key) {
+      while (j >= first && compareStrings(keys[j]!, key) > 0) {
         keys[j + 1] = keys[j]!;
         j--;
       }
