@@ -17,7 +17,7 @@ import type {
   SidecarConfig,
   TrafficDefaults,
 } from "./schema";
-import { intentionAllows } from "./intentions";
+import { intentionAllows, intentionsByDestination } from "./intentions";
 import {
   consulK8sNames,
   consulServiceId,
@@ -426,9 +426,8 @@ export function resolveMesh(config: MeshConfig): Mesh {
 interface MeshIndex {
   readonly clusters: ReadonlyMap<string, MeshCluster>;
   readonly services: ReadonlyMap<string, MeshService>;
-  /** Intentions whose destination is exactly the key; `*` destinations are in `anyDestination`. */
-  readonly intentionsTo: ReadonlyMap<string, readonly MeshIntention[]>;
-  readonly anyDestination: readonly MeshIntention[];
+  /** The intentions that can match calls to a destination (intentionsByDestination). */
+  readonly intentionsFor: (destination: string) => readonly MeshIntention[];
   /** Memoised `allowedSources`, by destination. */
   readonly allowedSources: Map<string, readonly MeshService[]>;
   /** Memoised `allowedSourceSpiffeIds`, by destination. */
@@ -448,22 +447,10 @@ function firstByName<T extends { readonly name: string }>(items: readonly T[]): 
 function indexOf(mesh: Mesh): MeshIndex {
   let index = meshIndexes.get(mesh);
   if (index) return index;
-  const intentionsTo = new Map<string, MeshIntention[]>();
-  const anyDestination: MeshIntention[] = [];
-  for (const intention of mesh.intentions) {
-    if (intention.destination === "*") {
-      anyDestination.push(intention);
-      continue;
-    }
-    const list = intentionsTo.get(intention.destination);
-    if (list) list.push(intention);
-    else intentionsTo.set(intention.destination, [intention]);
-  }
   index = {
     clusters: firstByName(mesh.clusters),
     services: firstByName(mesh.services),
-    intentionsTo,
-    anyDestination,
+    intentionsFor: intentionsByDestination(mesh.intentions),
     allowedSources: new Map(),
     allowedSpiffeIds: new Map(),
   };
@@ -537,9 +524,7 @@ export function isAllowed(mesh: Mesh, source: string, destination: string): bool
  * over this subset decides exactly as over all intentions (whose order does not matter).
  */
 function intentionsFor(mesh: Mesh, destination: string): readonly MeshIntention[] {
-  const index = indexOf(mesh);
-  const own = destination === "*" ? [] : (index.intentionsTo.get(destination) ?? []);
-  return index.anyDestination.length === 0 ? own : [...own, ...index.anyDestination];
+  return indexOf(mesh).intentionsFor(destination);
 }
 
 /** Services that may call `destination`, by name, in order. */

@@ -21,7 +21,7 @@ import {
   dockerWanAddress,
   dockerWanClusterIndex,
 } from "./wan";
-import { intentionAllows } from "./intentions";
+import { intentionAllows, intentionsByDestination } from "./intentions";
 import { editDistance } from "./editDistance";
 
 export const CONFIG_KEY = "lucid-mesh:mesh";
@@ -522,10 +522,7 @@ interface ServiceNames {
   /** In declaration order, for messages. */
   readonly list: string[];
   readonly set: ReadonlySet<string>;
-  /**
-   * The intentions that can match a call to each destination: its own and those to `*` (the others never match, so
-   * the decision over this subset is the decision over all). A scan of every intention per upstream was quadratic.
-   */
+  /** The intentions that can match a call to each destination (intentionsByDestination). */
   readonly intentionsTo: (destination: string) => readonly MeshConfig["intentions"][number][];
 }
 
@@ -536,19 +533,7 @@ function serviceNamesOf(config: MeshConfig): ServiceNames {
   let names = serviceNamesInRun?.get(config);
   if (!names) {
     const list = config.services.map((s) => s.name);
-    const byDestination = new Map<string, MeshConfig["intentions"][number][]>();
-    for (const intention of config.intentions) {
-      const rules = byDestination.get(intention.destination);
-      if (rules) rules.push(intention);
-      else byDestination.set(intention.destination, [intention]);
-    }
-    const anyDestination = byDestination.get("*") ?? [];
-    names = {
-      list,
-      set: new Set(list),
-      intentionsTo: (destination) =>
-        destination === "*" ? anyDestination : [...(byDestination.get(destination) ?? []), ...anyDestination],
-    };
+    names = { list, set: new Set(list), intentionsTo: intentionsByDestination(config.intentions) };
     serviceNamesInRun?.set(config, names);
   }
   return names;

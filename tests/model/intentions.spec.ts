@@ -17,6 +17,7 @@ import {
   crossReferenceProblems,
   intentionAllows,
   intentionPrecedence,
+  intentionsByDestination,
   isAllowed,
   meshConfigSchema,
   parseMeshConfig,
@@ -131,6 +132,35 @@ describe("model: intentions are decided as Consul decides them", () => {
       ),
       { numRuns: 2000 },
     );
+  });
+
+  it("decides the same over intentionsByDestination's subset as over every intention", () => {
+    const names = ["a", "b", "c", "*"];
+    const arbitraryRule = fc.record({
+      source: fc.constantFrom(...names),
+      destination: fc.constantFrom(...names),
+      action: fc.constantFrom<Action>("allow", "deny"),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(arbitraryRule, { maxLength: 12 }),
+        fc.constantFrom<Action>("allow", "deny"),
+        fc.constantFrom("a", "b", "c"),
+        fc.constantFrom("a", "b", "c"),
+        (rules, fallback, source, destination) => {
+          const subset = intentionsByDestination(rules)(destination);
+          assert.ok(subset.every((r) => r.destination === destination || r.destination === "*"));
+          return (
+            intentionAllows(subset, fallback, source, destination) ===
+            intentionAllows(rules, fallback, source, destination)
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    assert.deepEqual(intentionsByDestination([rule("a", "*", "deny"), rule("a", "b", "allow")])("*"), [
+      rule("a", "*", "deny"),
+    ]);
   });
 });
 
