@@ -11,7 +11,6 @@ import { deployCatalogSync } from "./catalogSync";
 import {
   aclInitJobSpec,
   apiServiceSpec,
-  configChecksum,
   configMapSpec,
   dnsServiceSpec,
   esmDeploymentSpec,
@@ -27,6 +26,7 @@ import {
   serviceAccountSpec,
   type ConsulObjectsContext,
 } from "./consulKubernetesObjects";
+import { configChecksum } from "./configChecksum";
 import type { ConsulPlatform, RenderedFile } from "./consulTypes";
 import type { KubernetesMeshCluster } from "../../model";
 import { boundAddress } from "./kubernetes";

@@ -3,7 +3,6 @@
  * `consulKubernetes.ts` only turns them into resources. Every object has an explicit name: the provider would add
  * a suffix.
  */
-import { createHash } from "node:crypto";
 import type * as Input from "@pulumi/kubernetes/types/input";
 import type * as pulumi from "@pulumi/pulumi";
 import { aclInitPaths } from "../../consul/aclBootstrap";
@@ -18,6 +17,7 @@ import {
   esmPaths,
 } from "../../consul/names";
 import { CONSUL_ESM_METRICS_PORT } from "../../model/names";
+import { configChecksum } from "./configChecksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 
 type ObjectMeta = Input.meta.v1.ObjectMeta;
@@ -40,13 +40,6 @@ export function restartChecksum(serverJson: string): string {
   const config = JSON.parse(serverJson) as Record<string, unknown>;
   const atStart = Object.fromEntries(Object.entries(config).filter(([key]) => !RELOADED_SERVER_KEYS.includes(key)));
   return configChecksum([JSON.stringify(atStart)]);
-}
-
-/** sha256 over the parts, each ended by a NUL so no two lists give the same text. */
-export function configChecksum(parts: readonly string[]): string {
-  const hash = createHash("sha256");
-  for (const part of parts) hash.update(part).update("\0");
-  return hash.digest("hex");
 }
 
 /** `auto-reload.json`: Consul watches its config directory and TLS files and reloads them on a change. */

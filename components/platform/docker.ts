@@ -8,12 +8,12 @@
  * config and secrets from, so Envoy keeps a read-only rootfs and a renewed certificate replaces only the writer (see
  * dockerFileWriter.ts).
  */
-import { createHash } from "node:crypto";
 import type * as docker from "@pulumi/docker";
 import { AddressedDockerContainer, DockerContainer } from "./dockerContainer";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerGatewayContainerName, envoyFiles, type DockerMeshCluster, type MeshCluster } from "../../model";
 import { dockerLabels, meshLabels, secretFilesLabel } from "../labels";
+import { configChecksum } from "./configChecksum";
 import { dockerCpus } from "./dockerCpus";
 import { fileWriter, type WrittenDirectory, type WrittenFile } from "./dockerFileWriter";
 import { dockerEdgeCertificateVolumes, dockerEdgePorts } from "./edge";
@@ -51,10 +51,9 @@ const PAUSE_USER = "65535:65535";
 /** Label carrying a digest of what Envoy reads only at start: a change replaces the Envoy container. */
 export const RESTART_DIGEST_LABEL = "lucid.mesh/restart-digest";
 
-function digestOf(texts: readonly string[]): string {
-  const hash = createHash("sha256");
-  for (const t of texts) hash.update(t).update("\0");
-  return hash.digest("hex").slice(0, 16);
+/** The restart digest of an Envoy: of its bootstrap, which it reads only at start (as kubernetes.ts envoyStartChecksum). */
+function envoyRestartDigest(files: Readonly<Record<string, string>>): string {
+  return configChecksum([files[envoyFiles.bootstrap] ?? ""]).slice(0, 16);
 }
 
 function envoyConfigDirectory(files: Readonly<Record<string, string>>, volume: string): WrittenDirectory {
@@ -199,7 +198,7 @@ export class DockerPlatform implements WorkloadPlatform {
         },
         labels: dockerLabels({
           ...roleLabels("sidecar"),
-          [RESTART_DIGEST_LABEL]: digestOf([spec.envoyFiles[envoyFiles.bootstrap] ?? ""]),
+          [RESTART_DIGEST_LABEL]: envoyRestartDigest(spec.envoyFiles),
         }),
       },
       { ...opts, dependsOn: [files.writer, ...(app ? [app] : [])], deleteBeforeReplace: true },
@@ -247,7 +246,7 @@ export class DockerPlatform implements WorkloadPlatform {
         healthcheck: { tests: envoyReadinessProbe(mesh.sidecar.adminPort), interval: "10s", timeout: "3s", retries: 3 },
         labels: dockerLabels({
           ...meshLabels("gateway", cluster.name),
-          [RESTART_DIGEST_LABEL]: digestOf([spec.envoyFiles[envoyFiles.bootstrap] ?? ""]),
+          [RESTART_DIGEST_LABEL]: envoyRestartDigest(spec.envoyFiles),
         }),
       },
       { ...opts, dependsOn: [files.writer], deleteBeforeReplace: true },

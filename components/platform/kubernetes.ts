@@ -8,7 +8,8 @@ import { meshLabels } from "../labels";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./podSecurity";
 import { kubernetesEdgeService, withKubernetesEdgeCertificate } from "./edge";
 import { kubernetesConsulApplier } from "./consulApplierKubernetes";
-import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from "./consulKubernetesObjects";
+import { configChecksum } from "./configChecksum";
+import { CONFIG_CHECKSUM_ANNOTATION } from "./consulKubernetesObjects";
 import {
   type ConsulApplierSpec,
   envoyCommand,

@@ -6,7 +6,8 @@ import { isKubernetesType, validateKubernetesResource } from "../../artifacts/ku
 import { sdsFiles, sidecarFiles, gatewayFiles } from "../../envoy";
 import { validateConfigSet } from "../../envoy/validator";
 import { allInstances, envoyFiles, findService, instancesOf, serviceSpiffeId, type Mesh } from "../../model";
-import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from "../../components/platform/consulKubernetesObjects";
+import { configChecksum } from "../../components/platform/configChecksum";
+import { CONFIG_CHECKSUM_ANNOTATION } from "../../components/platform/consulKubernetesObjects";
 import { stableId, type RecordedResource, type ResourceRecorder } from "../../simulate/recorder";
 import { restartOf } from "../../simulate/renewal";
 import type { PlannedChange } from "../../simulate/system";
